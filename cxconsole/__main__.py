@@ -1,0 +1,7 @@
+"""``python -m cxconsole``."""
+
+import sys
+
+from cxconsole.cli import main
+
+sys.exit(main())

@@ -1,0 +1,245 @@
+"""The Textual app: the frame every screen lives in (modes, bindings, palette, themes, errors).
+
+The first frame never waits: this module imports only Textual and small stdlib-only helpers;
+the core (httpx, pydantic, the keyring, the sandbox server) loads in a worker after the first
+frame, and screens wait for it with :meth:`CXApp.context`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from cxconsole.settings import load_settings, save_settings
+
+if TYPE_CHECKING:
+    from cxconsole.context import Context
+    from cxconsole.history import ErrorEvent
+
+#: mode -> (screen class path, title, key). The order is the order of the keys 1..5.
+SCREENS: dict[str, tuple[str, str, str]] = {
+    "home": ("cxconsole.screens.home:HomeScreen", "Home", "1"),
+    "credentials": ("cxconsole.screens.credentials:CredentialsScreen", "Credentials", "2"),
+    "imports": ("cxconsole.screens.imports:ImportsScreen", "Imports", "3"),
+    "tickets": ("cxconsole.screens.tickets:TicketsScreen", "Tickets", "4"),
+    "errors": ("cxconsole.screens.errors:ErrorsScreen", "Errors", "5"),
+}
+
+
+def _screen_factory(path: str) -> Callable[[], Screen[Any]]:
+    def make() -> Screen[Any]:
+        module, name = path.split(":")
+        return getattr(importlib.import_module(module), name)()
+
+    return make
+
+
+class CXApp(App[int]):
+    """cxconsole's TUI."""
+
+    TITLE = "cxconsole"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        mode: _screen_factory(path) for mode, (path, _, _) in SCREENS.items()
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(key, f"go('{mode}')", title, id=f"app.{mode}")
+            for mode, (_, title, key) in SCREENS.items()
+        ),
+        Binding("question_mark", "help", "Keys", id="app.help", key_display="?"),
+        Binding("ctrl+s", "screenshot", "Screenshot", id="app.screenshot", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        ctx: Context | None = None,
+        *,
+        sandbox: bool = False,
+        theme: str | None = None,
+        initial_mode: str = "home",
+        settings_file: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.ctx: Context | None = ctx
+        self.sandbox_requested = sandbox or (ctx is not None and ctx.sandbox_url is not None)
+        self.initial_mode = initial_mode
+        self.settings_file = settings_file
+        self.settings, self._settings_problem = load_settings(settings_file)
+        self._theme_override = theme
+        self._core_ready = asyncio.Event()
+        self._sandbox_server: Any = None
+        self.boot_error: str | None = None
+        if ctx is not None:
+            self._core_ready.set()
+
+    # -- start-up ----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from cxconsole.themes import load_themes
+
+        loaded = load_themes()
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        wanted = self._theme_override or self.settings.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.theme = "cxconsole-dark"
+            if self._theme_override:
+                self.notify(
+                    f"No theme named {wanted!r}; using cxconsole-dark. "
+                    f"Themes: {', '.join(sorted(self.available_themes))}",
+                    severity="warning",
+                )
+        if loaded.failures:
+            self.notify(
+                "\n".join(loaded.failures), title="Theme files not loaded", severity="error"
+            )
+        if self._settings_problem:
+            self.notify(
+                self._settings_problem, title="Settings not read; defaults used", severity="error"
+            )
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        if self._theme_override and self.theme == self._theme_override:
+            self._save_theme(self.theme)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
+        self.switch_mode(self.initial_mode)
+        if self.ctx is None:
+            self.run_worker(self._boot, thread=True, name="boot", exit_on_error=False)
+
+    def _boot(self) -> None:
+        """Load the core and, in sandbox mode, start the emulator: after the first frame."""
+        from cxconsole.context import Context
+        from cxconsole.keystore import Secrets, default_store
+        from cxconsole.profiles import ProfileStore
+        from cxconsole.redact import install_log_redaction
+
+        install_log_redaction()
+        try:
+            if self.sandbox_requested:
+                from cxconsole.sandbox.server import SandboxServer
+
+                server = SandboxServer()
+                server.start()
+                self._sandbox_server = server
+                ctx = Context.for_sandbox(server.url)
+            else:
+                ctx = Context(ProfileStore(), Secrets(default_store(self.settings.secret_store)))
+        except Exception as exc:  # shown on the home screen, never a traceback
+            self.boot_error = f"{type(exc).__name__}: {exc}"
+            self.call_from_thread(
+                self.notify, self.boot_error, title="Start-up failed", severity="error"
+            )
+            return
+        self.call_from_thread(self._set_context, ctx)
+
+    def _set_context(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._core_ready.set()
+
+    async def context(self) -> Context:
+        """The shared context, once the core has loaded."""
+        await self._core_ready.wait()
+        assert self.ctx is not None
+        return self.ctx
+
+    async def on_unmount(self) -> None:
+        from cxconsole.client import close_client
+
+        await close_client()
+        if self._sandbox_server is not None:
+            self._sandbox_server.stop()
+
+    def _save_theme(self, name: str) -> None:
+        if name == self.settings.theme:
+            return
+        self.settings.theme = name
+        try:
+            save_settings(self.settings, self.settings_file)
+        except OSError as exc:
+            self.notify(f"Could not save the theme choice: {exc}", severity="warning")
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_go(self, mode: str) -> None:
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        from cxconsole.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_screenshot(self) -> None:
+        from cxconsole.paths import state_dir
+
+        folder = state_dir() / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = self.save_screenshot(path=str(folder))
+        self.notify(f"Saved {path}", title="Screenshot")
+
+    # -- errors ------------------------------------------------------------------------------
+    def report_error(self, error: BaseException, source: str, **where: Any) -> ErrorEvent | None:
+        """Record a vendor error in the session history and show it decoded."""
+        from cxconsole.client import CXError
+
+        event = None
+        if self.ctx is not None and isinstance(error, CXError):
+            event = self.ctx.errors.record_error(error, source, **where)
+        entry = getattr(error, "entry", None)
+        if entry is not None:
+            title = f"{source}: {entry.vendor} {entry.code} {entry.name}"
+            body = f"{error}\n→ {entry.action}"
+        else:
+            title = f"{source} failed"
+            body = str(error) if isinstance(error, CXError) else f"{type(error).__name__}: {error}"
+        self.notify(body, title=title, severity="error", timeout=10, markup=False)
+        return event
+
+    def inspect(self, error: Any) -> None:
+        """Open the error inspector on an error, an error event or a decoded reply."""
+        self.switch_mode("errors")
+        screen = self.screen
+        show = getattr(screen, "show_error", None)
+        if callable(show):
+            show(error)
+
+    # -- command palette ---------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for mode, (_, title, key) in SCREENS.items():
+            yield SystemCommand(
+                f"Go to {title}", f"Open the {title.lower()} screen (key {key})", self._go(mode)
+            )
+        yield SystemCommand("Keys", "List the keys of this screen", self.action_help)
+        yield SystemCommand(
+            "Save screenshot", "Save an SVG of the screen to the state dir", self.action_screenshot
+        )
+        yield from super().get_system_commands(screen)
+
+    def _go(self, mode: str) -> Callable[[], None]:
+        return lambda: self.action_go(mode)
+
+    # -- never show secrets in a crash -------------------------------------------------------
+    def _fatal_error(self) -> None:
+        # Textual's own crash report prints local variables, which can hold a secret; ours
+        # prints the traceback without locals and with every known secret masked.
+        import sys
+
+        from cxconsole.redact import redact_text
+
+        self.bell()
+        error = sys.exc_info()[1] or self._exception
+        text = "".join(traceback.format_exception(error)) if error else "unknown error"
+        self._exit_renderables.append(Text(redact_text(text)))
+        self._close_messages_no_wait()

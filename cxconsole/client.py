@@ -1,0 +1,442 @@
+"""THE shared async HTTP client: one ``httpx.AsyncClient`` for the whole process.
+
+Everything that talks to a vendor goes through :class:`CXClient.send`, which owns what no screen
+or command should: timeouts, a concurrency cap and a rate limit per vendor key, retries with
+backoff and jitter that honour ``Retry-After``, decoding every reply against the error catalog
+(including failures that arrive with HTTP 200), and redaction of secrets in every error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from cxconsole import catalog
+from cxconsole.catalog.entry import CatalogEntry, Decoded
+from cxconsole.redact import redact_text, redact_url
+
+log = logging.getLogger("cxconsole.client")
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+USER_AGENT = "cxconsole/0.1 (+https://github.com/cxconsole)"
+
+
+@dataclass(frozen=True, slots=True)
+class VendorPolicy:
+    """How the client treats one vendor: all of it data, none of it in a screen."""
+
+    vendor: str
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    write_timeout: float = 30.0
+    concurrency: int = 4
+    rate_calls: int | None = None  # at most this many calls ...
+    rate_period: float = 60.0  # ... in any window of this many seconds, per key
+    max_attempts: int = 5
+    max_retry_seconds: float = 180.0  # total time a call may spend waiting to retry
+    backoff_base: float = 0.5
+    backoff_max: float = 20.0
+    pause_seconds: float = 5.0  # the wait before retrying an "after_pause" code
+
+
+@dataclass(slots=True)
+class CallSpec:
+    """One HTTP call an adapter wants made. ``key`` groups calls that share a rate limit."""
+
+    method: str
+    url: str
+    key: str
+    params: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+    json: Any = None
+    content: bytes | None = None
+    auth: httpx.Auth | None = None
+    idempotent: bool = False
+    what: str = ""  # "import batch 3", "tickets page 2": used in messages
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    decoded: Decoded
+    elapsed: float
+    attempts: int
+
+    def json(self) -> Any:
+        return self.decoded.body
+
+
+@dataclass(frozen=True, slots=True)
+class RetryInfo:
+    """Told to ``on_retry`` before each wait: which attempt failed, why, and for how long."""
+
+    attempt: int
+    reason: str
+    wait: float
+    entry: CatalogEntry | None
+
+
+class CXError(Exception):
+    """Base of every error the core raises on purpose; messages are already redacted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class VendorError(CXError):
+    """A vendor said no (or could not be reached): carries the decoded catalog entry."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vendor: str,
+        entry: CatalogEntry | None,
+        status: int | None = None,
+        code: str | None = None,
+        url: str = "",
+        what: str = "",
+        attempts: int = 1,
+        decoded: Decoded | None = None,
+        body: bytes = b"",
+    ) -> None:
+        super().__init__(message)
+        self.vendor = vendor
+        self.entry = entry
+        self.status = status
+        self.code = code if code is not None else (entry.code if entry else None)
+        self.url = redact_url(url)
+        self.what = what
+        self.attempts = attempts
+        self.decoded = decoded
+        self.body = redact_text(body.decode("utf-8", "replace"))[:20_000]
+
+    @property
+    def is_auth(self) -> bool:
+        return self.status in (401, 403, 498) or (
+            self.entry is not None and self.entry.name in {"UNAUTHORIZED", "FORBIDDEN"}
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.vendor!r}, code={self.code!r}, status={self.status})"
+
+
+class UnknownOutcome(VendorError):
+    """The request went out but its reply was lost: the vendor may or may not have acted."""
+
+
+class Unreachable(VendorError):
+    """Nothing reached the vendor: DNS, refused connection, TLS, or connect timeout."""
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: a number, or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class RateLimiter:
+    """A sliding window: at most ``calls`` starts in any ``period`` seconds.
+
+    It mirrors how the vendors count, so the client can never provoke a 429 by itself; a
+    server's ``Retry-After`` also holds back every caller that shares the key.
+    """
+
+    def __init__(self, calls: int, period: float) -> None:
+        self.calls = calls
+        self.period = period
+        self._starts: deque[float] = deque()
+        self._lock = asyncio.Lock()
+        self._blocked_until = 0.0
+
+    def block_for(self, seconds: float) -> None:
+        self._blocked_until = max(self._blocked_until, time.monotonic() + seconds)
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                if now < self._blocked_until:
+                    await asyncio.sleep(self._blocked_until - now)
+                    continue
+                while self._starts and now - self._starts[0] >= self.period:
+                    self._starts.popleft()
+                if len(self._starts) < self.calls:
+                    self._starts.append(now)
+                    return
+                # A small margin: the server's clock started its window a little after ours.
+                await asyncio.sleep(self._starts[0] + self.period - now + 0.05)
+
+
+@dataclass
+class _Lane:
+    semaphore: asyncio.Semaphore
+    limiter: RateLimiter | None
+
+
+@dataclass
+class CXClient:
+    """The process-wide client. Open it once (``async with``), share it everywhere."""
+
+    http: httpx.AsyncClient = field(
+        default_factory=lambda: httpx.AsyncClient(
+            headers={"user-agent": USER_AGENT},
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            follow_redirects=False,
+        )
+    )
+    _lanes: dict[tuple[str, str], _Lane] = field(default_factory=dict)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    async def __aenter__(self) -> CXClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def _lane(self, policy: VendorPolicy, key: str) -> _Lane:
+        lane = self._lanes.get((policy.vendor, key))
+        if lane is None:
+            limiter = (
+                RateLimiter(policy.rate_calls, policy.rate_period) if policy.rate_calls else None
+            )
+            lane = _Lane(asyncio.Semaphore(policy.concurrency), limiter)
+            self._lanes[(policy.vendor, key)] = lane
+        return lane
+
+    def backoff(self, policy: VendorPolicy, attempt: int) -> float:
+        """Full jitter: a random wait up to an exponentially growing cap."""
+        cap = min(policy.backoff_max, policy.backoff_base * 2 ** (attempt - 1))
+        return self.rng.uniform(cap / 2, cap)
+
+    async def send(
+        self,
+        spec: CallSpec,
+        policy: VendorPolicy,
+        *,
+        on_retry: Callable[[RetryInfo], Any] | None = None,
+    ) -> Reply:
+        """Make the call, retrying what may be retried; return a successful reply or raise."""
+        lane = self._lane(policy, spec.key)
+        timeout = httpx.Timeout(
+            connect=policy.connect_timeout,
+            read=policy.read_timeout,
+            write=policy.write_timeout,
+            pool=max(policy.read_timeout, 60.0),
+        )
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                reply = await self._attempt(spec, policy, lane, timeout, attempt)
+            except _Retryable as retry:
+                error = retry.error
+                wait = retry.wait if retry.wait is not None else self.backoff(policy, attempt)
+                if retry.pause:
+                    wait = max(wait, policy.pause_seconds)
+                spent = time.monotonic() - started
+                if attempt >= policy.max_attempts or spent + wait > policy.max_retry_seconds:
+                    error.attempts = attempt
+                    raise error from None
+                if retry.server_wait is not None and lane.limiter is not None:
+                    lane.limiter.block_for(retry.server_wait)
+                log.info(
+                    "%s %s: attempt %d failed (%s), retrying in %.1fs",
+                    policy.vendor,
+                    spec.what or spec.method,
+                    attempt,
+                    retry.reason,
+                    wait,
+                )
+                if on_retry is not None:
+                    outcome = on_retry(RetryInfo(attempt, retry.reason, wait, error.entry))
+                    if asyncio.iscoroutine(outcome):
+                        await outcome
+                await self.sleep(wait)
+                continue
+            return reply
+
+    async def _attempt(
+        self,
+        spec: CallSpec,
+        policy: VendorPolicy,
+        lane: _Lane,
+        timeouts: httpx.Timeout,
+        attempt: int,
+    ) -> Reply:
+        vendor = policy.vendor
+        safe_url = redact_url(spec.url)
+        async with lane.semaphore:
+            if lane.limiter is not None:
+                await lane.limiter.acquire()
+            request = self.http.build_request(
+                spec.method,
+                spec.url,
+                params=spec.params,
+                headers=spec.headers,
+                json=spec.json if spec.content is None else None,
+                content=spec.content,
+                timeout=timeouts,
+            )
+            t0 = time.monotonic()
+            try:
+                response = await self.http.send(request, auth=spec.auth or httpx.USE_CLIENT_DEFAULT)
+                body = await response.aread()
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                error = _transport_error(Unreachable, "CONNECT_ERROR", vendor, spec, exc, attempt)
+                raise _Retryable(error, f"cannot connect: {_describe(exc)}") from None
+            except httpx.RemoteProtocolError as exc:
+                # The server closed the connection without a reply. Seen in practice when a
+                # keep-alive connection was dropped before the request was read, so it is retried.
+                error = _transport_error(Unreachable, "CONNECT_ERROR", vendor, spec, exc, attempt)
+                raise _Retryable(error, "connection dropped") from None
+            except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError) as exc:
+                if spec.idempotent:
+                    error = _transport_error(VendorError, "TIMEOUT", vendor, spec, exc, attempt)
+                    raise _Retryable(error, "no reply in time") from None
+                raise _transport_error(
+                    UnknownOutcome, "UNKNOWN_OUTCOME", vendor, spec, exc, attempt
+                ) from None
+            except httpx.HTTPError as exc:
+                raise _transport_error(
+                    VendorError, "MALFORMED_REPLY", vendor, spec, exc, attempt
+                ) from None
+            elapsed = time.monotonic() - t0
+
+        decoded = catalog.decode_reply(response.status_code, body, vendor=vendor)
+        if decoded.ok or (decoded.entry is None and 200 <= response.status_code < 300):
+            return Reply(response.status_code, response.headers, body, decoded, elapsed, attempt)
+
+        entry = decoded.entry
+        code = decoded.code or str(response.status_code)
+        summary = entry.name if entry else f"HTTP {response.status_code}"
+        message = (
+            f"{catalog.vendor_title(vendor)} refused {spec.what or spec.method}: "
+            f"{code} {summary}"
+            + (f" - {decoded.message}" if decoded.message and decoded.message != summary else "")
+            + f" (HTTP {response.status_code} from {safe_url})"
+        )
+        error = VendorError(
+            message,
+            vendor=vendor,
+            entry=entry,
+            status=response.status_code,
+            code=code,
+            url=safe_url,
+            what=spec.what,
+            attempts=attempt,
+            decoded=decoded,
+            body=body,
+        )
+        retryable = entry.retryable if entry else None
+        if retryable is None:
+            retryable = "yes" if response.status_code in RETRY_STATUSES else "never"
+        if retryable == "never":
+            raise error
+        server_wait = parse_retry_after(response.headers.get("retry-after"))
+        raise _Retryable(
+            error,
+            f"{code} {summary}",
+            wait=server_wait,
+            server_wait=server_wait,
+            pause=retryable == "after_pause",
+        )
+
+
+class _Retryable(Exception):
+    def __init__(
+        self,
+        error: VendorError,
+        reason: str,
+        *,
+        wait: float | None = None,
+        server_wait: float | None = None,
+        pause: bool = False,
+    ) -> None:
+        self.error = error
+        self.reason = reason
+        self.wait = wait
+        self.server_wait = server_wait
+        self.pause = pause
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return redact_text(text)
+
+
+def _transport_error(
+    kind: type[VendorError],
+    code: str,
+    vendor: str,
+    spec: CallSpec,
+    exc: BaseException,
+    attempt: int,
+) -> VendorError:
+    entry = catalog.lookup("cxconsole", code)
+    url = redact_url(spec.url)
+    verbs = {
+        "CONNECT_ERROR": "could not reach",
+        "TIMEOUT": "had no reply in time from",
+        "UNKNOWN_OUTCOME": "lost the reply from",
+        "MALFORMED_REPLY": "could not read the reply from",
+    }
+    message = (
+        f"{spec.what or spec.method}: {verbs.get(code, 'failed at')} "
+        f"{catalog.vendor_title(vendor)} at {url} ({type(exc).__name__}: {_describe(exc)})"
+    )
+    if code == "UNKNOWN_OUTCOME":
+        message += "; the vendor may have accepted it, so it was not sent again"
+    return kind(
+        message, vendor=vendor, entry=entry, code=code, url=url, what=spec.what, attempts=attempt
+    )
+
+
+_client: CXClient | None = None
+
+
+def get_client() -> CXClient:
+    """The process's one client, created on first use inside the running event loop."""
+    global _client
+    if _client is None or _client.http.is_closed:
+        _client = CXClient()
+    return _client
+
+
+async def close_client() -> None:
+    global _client
+    if _client is not None:
+        await _client.aclose()
+        _client = None

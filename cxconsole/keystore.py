@@ -1,0 +1,265 @@
+"""Where profile secrets live: the OS keyring, and the honest ways out when there is none.
+
+Order of lookup for a profile's secret: the read-only environment variable
+``CXCONSOLE_SECRET_<PROFILE>``, then the chosen store. The store is the keyring (service
+``cxconsole``, one entry per profile; ``PYTHON_KEYRING_BACKEND`` is honoured by keyring itself)
+unless the user opted in to the insecure file store. Nothing ever falls back silently: a missing
+keyring raises :class:`KeyringUnavailable` with the ways out. Keyring calls run in a thread with a
+timeout, because a locked Secret Service can wait forever for a prompt nobody will see.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import os
+import re
+import threading
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import tomli_w
+from pydantic import SecretStr
+
+from cxconsole.client import CXError
+from cxconsole.paths import config_dir
+from cxconsole.redact import register_secret
+
+SERVICE = "cxconsole"
+KEYRING_TIMEOUT = 10.0
+ENV_PREFIX = "CXCONSOLE_SECRET_"
+STORE_ENV = "CXCONSOLE_SECRET_STORE"  # "keyring" (default) or "file": the insecure opt-in
+
+T = TypeVar("T")
+
+GUIDANCE = """\
+No usable keyring: {reason}
+cxconsole keeps secrets only in the OS keyring (service "cxconsole"). Ways out:
+  1. Start a Secret Service for this shell (Debian: apt install gnome-keyring dbus):
+       dbus-run-session -- sh -c 'echo -n "$PW" | gnome-keyring-daemon --unlock \\
+         --components=secrets; exec $SHELL'
+  2. For CI or a one-off shell, give the secret read-only in the environment:
+       export {env}=...
+  3. Opt in to the INSECURE file store (plain text, mode 0600, under {config}):
+       export CXCONSOLE_SECRET_STORE=file   (or choose it on the credentials screen)"""
+
+
+class KeyringUnavailable(CXError):
+    """No keyring can be used; the message says why and lists the ways out."""
+
+    def __init__(self, reason: str, profile: str = "PROFILE") -> None:
+        super().__init__(GUIDANCE.format(reason=reason, env=env_var(profile), config=config_dir()))
+        self.reason = reason
+
+
+class SecretMissing(CXError):
+    def __init__(self, profile: str, where: str) -> None:
+        super().__init__(
+            f"profile {profile!r} has no secret in {where}; "
+            f"set it with: cxconsole profile add {profile} ... (or export {env_var(profile)})"
+        )
+        self.profile = profile
+
+
+def env_var(profile: str) -> str:
+    return ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", profile).upper()
+
+
+class SecretStore(Protocol):
+    label: str
+    insecure: bool
+
+    def get(self, profile: str) -> str | None: ...
+    def set(self, profile: str, secret: str) -> None: ...
+    def delete(self, profile: str) -> None: ...
+
+
+class KeyringStore:
+    """The OS keyring through the ``keyring`` package, every call in a thread with a timeout."""
+
+    label = "OS keyring"
+    insecure = False
+
+    def __init__(self, timeout: float = KEYRING_TIMEOUT) -> None:
+        self.timeout = timeout
+
+    def _run(self, what: str, fn: Callable[[], T]) -> T:
+        import keyring.errors
+
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="keyring")
+        future = pool.submit(fn)
+        try:
+            return future.result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            raise KeyringUnavailable(
+                f"the keyring did not answer within {self.timeout:.0f} s while trying to {what} "
+                "(is it locked and waiting for a password prompt?)"
+            ) from None
+        except keyring.errors.NoKeyringError as exc:
+            raise KeyringUnavailable(f"{type(exc).__name__}: {exc}") from None
+        except keyring.errors.KeyringLocked:
+            raise KeyringUnavailable("the keyring is locked") from None
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            pool.shutdown(wait=False)
+
+    def backend_name(self) -> str:
+        import keyring
+
+        return self._run("find the backend", lambda: type(keyring.get_keyring()).__name__)
+
+    def check(self) -> None:
+        """Raise :class:`KeyringUnavailable` unless a real, usable keyring answers."""
+        import keyring
+        from keyring.backends import fail
+
+        def probe() -> None:
+            backend = keyring.get_keyring()
+            if isinstance(backend, fail.Keyring):
+                raise keyring.errors.NoKeyringError("no recommended backend was available")
+            keyring.get_password(SERVICE, "__cxconsole_probe__")
+
+        self._run("reach it", probe)
+
+    def get(self, profile: str) -> str | None:
+        import keyring
+
+        value = self._run("read a secret", lambda: keyring.get_password(SERVICE, profile))
+        register_secret(value)
+        return value
+
+    def set(self, profile: str, secret: str) -> None:
+        import keyring
+
+        register_secret(secret)
+        self._run("store a secret", lambda: keyring.set_password(SERVICE, profile, secret))
+
+    def delete(self, profile: str) -> None:
+        import keyring
+        import keyring.errors
+
+        def remove() -> None:
+            # Nothing stored means removing is already done.
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                keyring.delete_password(SERVICE, profile)
+
+        self._run("remove a secret", remove)
+
+
+class FileStore:
+    """The opt-in insecure store: a TOML file of plain-text secrets, mode 0600."""
+
+    label = "INSECURE file store"
+    insecure = True
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "secrets.insecure.toml"
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        data = tomllib.loads(self.path.read_text("utf-8"))
+        return {k: str(v) for k, v in data.get("secrets", {}).items()}
+
+    def _save(self, data: dict[str, str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("# INSECURE: plain-text secrets, chosen by the user. Prefer the keyring.\n")
+            fh.write(tomli_w.dumps({"secrets": data}))
+        os.replace(tmp, self.path)
+
+    def get(self, profile: str) -> str | None:
+        with self._lock:
+            value = self._load().get(profile)
+        register_secret(value)
+        return value
+
+    def set(self, profile: str, secret: str) -> None:
+        register_secret(secret)
+        with self._lock:
+            data = self._load()
+            data[profile] = secret
+            self._save(data)
+
+    def delete(self, profile: str) -> None:
+        with self._lock:
+            data = self._load()
+            if data.pop(profile, None) is not None:
+                self._save(data)
+
+
+class MemoryStore:
+    """Secrets held in memory only: the sandbox's ready profiles."""
+
+    label = "memory (sandbox)"
+    insecure = False
+
+    def __init__(self, secrets: dict[str, str] | None = None) -> None:
+        self._secrets = dict(secrets or {})
+        for value in self._secrets.values():
+            register_secret(value)
+
+    def get(self, profile: str) -> str | None:
+        return self._secrets.get(profile)
+
+    def set(self, profile: str, secret: str) -> None:
+        register_secret(secret)
+        self._secrets[profile] = secret
+
+    def delete(self, profile: str) -> None:
+        self._secrets.pop(profile, None)
+
+
+def default_store(choice: str | None = None) -> SecretStore:
+    """The keyring, unless the user opted in to the file store (setting or environment)."""
+    choice = (choice or os.environ.get(STORE_ENV) or "keyring").lower()
+    if choice == "file":
+        return FileStore()
+    if choice != "keyring":
+        raise CXError(f"{STORE_ENV}={choice!r}: expected 'keyring' or 'file'")
+    return KeyringStore()
+
+
+class Secrets:
+    """Secret lookup for profiles: the environment override, then the store."""
+
+    def __init__(self, store: SecretStore) -> None:
+        self.store = store
+
+    def env_override(self, profile: str) -> str | None:
+        value = os.environ.get(env_var(profile))
+        register_secret(value)
+        return value or None
+
+    def source(self, profile: str) -> str:
+        return (
+            f"environment ({env_var(profile)})" if self.env_override(profile) else self.store.label
+        )
+
+    def get(self, profile: str) -> SecretStr:
+        value = self.env_override(profile)
+        if value is None:
+            value = self.store.get(profile)
+        if not value:
+            raise SecretMissing(profile, self.store.label)
+        return SecretStr(value)
+
+    def set(self, profile: str, secret: str) -> None:
+        if not secret.strip():
+            raise CXError(f"profile {profile!r}: the secret is empty")
+        self.store.set(profile, secret.strip())
+
+    def delete(self, profile: str) -> None:
+        self.store.delete(profile)
+
+    def rename(self, old: str, new: str) -> None:
+        value = self.store.get(old)
+        if value:
+            self.store.set(new, value)
+        self.store.delete(old)

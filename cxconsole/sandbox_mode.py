@@ -1,0 +1,29 @@
+"""``--sandbox``: one ready profile per vendor, held in memory, against a running sandbox."""
+
+from __future__ import annotations
+
+from cxconsole.keystore import MemoryStore, Secrets
+from cxconsole.profiles import MemoryProfileStore, Profile
+
+#: Profile settings that match the sandbox's seeded data.
+SANDBOX_PROFILES: dict[str, tuple[str, str, dict[str, object]]] = {
+    "sandbox-questionpro": ("questionpro", "/qp", {"workspace_id": 1}),
+    "sandbox-expoints": ("expoints", "/expoints", {"is_test": True}),
+    "sandbox-webex": ("webex", "/webex", {"datastore-id": "1466", "feed-id": "1499"}),
+    "sandbox-noojee": (
+        "noojee",
+        "/noojee",
+        {"template_id": 12, "campaign_id": 23, "allocation_id": 34},
+    ),
+}
+
+
+def sandbox_profiles(url: str) -> tuple[MemoryProfileStore, Secrets]:
+    from cxconsole.sandbox.config import SANDBOX_SECRETS
+
+    profiles = [
+        Profile(name=name, vendor=vendor, base_url=url.rstrip("/") + prefix, settings=settings)
+        for name, (vendor, prefix, settings) in SANDBOX_PROFILES.items()
+    ]
+    secrets = MemoryStore({p.name: SANDBOX_SECRETS[p.vendor] for p in profiles})
+    return MemoryProfileStore(profiles), Secrets(secrets)

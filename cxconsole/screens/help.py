@@ -1,0 +1,55 @@
+"""The help screen (``?``): every key of the screen underneath, with its id for the keymap."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical {
+        width: 90; max-width: 95%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    HelpScreen DataTable { height: auto; max-height: 30; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, target: Screen[Any]) -> None:
+        super().__init__()
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"[b]Keys: {self.target.__class__.__name__.removesuffix('Screen')}[/b]")
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Static(
+                '[dim]Remap any key in settings.toml: [keymap] "<id>" = "<keys>"  ·  '
+                "ctrl+p: command palette[/dim]"
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "Action", "Id")
+        seen: set[tuple[str, str]] = set()
+        for key, active in self.target.active_bindings.items():
+            binding = active.binding
+            label = binding.description or binding.action
+            if (key, label) in seen or not label:
+                continue
+            seen.add((key, label))
+            display = self.app.get_key_display(binding)
+            table.add_row(display, label, binding.id or "")
+        table.focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

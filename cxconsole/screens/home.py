@@ -1,0 +1,167 @@
+"""The home screen: profiles with their last test, recent import runs, and where you are."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from cxconsole.app import SCREENS, CXApp
+
+WELCOME = (
+    "[b]cxconsole[/b]  ·  set up a vendor account once, push customer files batch by batch, "
+    "work the detractor tickets, decode any vendor error."
+)
+
+
+class HomeScreen(Screen[None]):
+    DEFAULT_CSS = """
+    HomeScreen #welcome { padding: 0 1; height: auto; }
+    HomeScreen #keys { padding: 0 1; height: auto; color: $text-muted; }
+    HomeScreen #profiles { height: auto; max-height: 45%; }
+    HomeScreen #runs { height: auto; max-height: 45%; }
+    HomeScreen .section-title { margin-top: 1; }
+    HomeScreen .empty { padding: 0 2; color: $text-muted; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh", id="home.refresh"),
+        Binding("enter", "open", "Open", id="home.open", show=False),
+    ]
+
+    @property
+    def cx(self) -> CXApp:
+        app = self.app
+        assert isinstance(app, CXApp)
+        return app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="banner", classes="banner")
+        yield Static(WELCOME, id="welcome")
+        keys = "   ".join(f"[b]{key}[/b] {title}" for _, title, key in SCREENS.values())
+        yield Static(f"{keys}   [b]?[/b] keys   [b]ctrl+p[/b] commands", id="keys")
+        with Vertical():
+            yield Static("Profiles", classes="section-title")
+            yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="profiles-empty", classes="empty")
+            yield Static("Recent import runs", classes="section-title")
+            yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="runs-empty", classes="empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Home"
+        banner = self.query_one("#banner", Static)
+        if self.cx.sandbox_requested:
+            banner.update("SANDBOX  ·  starting the built-in emulator of the four APIs…")
+        else:
+            banner.display = False
+        profiles = self.query_one("#profiles", DataTable)
+        profiles.add_columns("Profile", "Vendor", "Base URL", "Secret", "Last test")
+        runs = self.query_one("#runs", DataTable)
+        runs.add_columns("When", "File", "Profile", "Rows", "Imported", "Rejected", "State")
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.cx.ctx is not None:
+            self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_open(self) -> None:
+        table = self.focused
+        if isinstance(table, DataTable) and table.id == "runs":
+            self.cx.action_go("imports")
+        elif isinstance(table, DataTable) and table.id == "profiles":
+            self.cx.action_go("credentials")
+
+    @work(exclusive=True, group="home-load")
+    async def load(self) -> None:
+        ctx = await self.cx.context()
+        rows, runs, banner = await self._gather(ctx)
+        profiles = self.query_one("#profiles", DataTable)
+        profiles.clear()
+        for row in rows:
+            profiles.add_row(*row)
+        empty = self.query_one("#profiles-empty", Static)
+        empty.update("" if rows else "No profiles yet: press 2 to add one.")
+        empty.display = not rows
+        table = self.query_one("#runs", DataTable)
+        table.clear()
+        for run in runs:
+            table.add_row(*run)
+        runs_empty = self.query_one("#runs-empty", Static)
+        runs_empty.update("" if runs else "No import runs yet: press 3 to start one.")
+        runs_empty.display = not runs
+        if banner:
+            widget = self.query_one("#banner", Static)
+            widget.update(banner)
+            widget.display = True
+
+    async def _gather(self, ctx: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], str]:
+        import asyncio
+
+        def read() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], str]:
+            from cxconsole.client import CXError
+
+            banner = ""
+            if ctx.sandbox_url:
+                banner = (
+                    f"SANDBOX  ·  built-in emulator at {ctx.sandbox_url}  ·  ready profiles per "
+                    "vendor, held in memory: nothing reaches a vendor, your own profiles and "
+                    "keyring are untouched"
+                )
+            elif getattr(ctx.secrets.store, "insecure", False):
+                banner = "INSECURE secret store in use: secrets are in a plain-text file"
+            try:
+                profiles = ctx.profiles.load()
+            except CXError as exc:
+                return [], [], f"{banner}\n{exc}".strip()
+            tests = ctx.tests.load()
+            rows = []
+            for profile in profiles.values():
+                test = tests.get(profile.name)
+                last = "never" if not test else ("ok " if test["ok"] else "FAILED ") + test["at"]
+                try:
+                    base = profile.resolved_base_url()
+                except CXError as exc:
+                    base = f"(!) {exc}"
+                rows.append(
+                    (
+                        profile.name,
+                        profile.adapter.title,
+                        base,
+                        ctx.secrets.source(profile.name),
+                        last,
+                    )
+                )
+            return rows, recent_runs(), banner
+
+        return await asyncio.to_thread(read)
+
+
+def recent_runs(limit: int = 8) -> list[tuple[str, ...]]:
+    try:
+        from cxconsole.importing.history import list_runs
+    except ImportError:  # the import pipeline is optional for this view
+        return []
+    rows = []
+    for run in list_runs()[:limit]:
+        rows.append(
+            (
+                str(getattr(run, "started", ""))[:16],
+                str(getattr(run, "file", "")),
+                str(getattr(run, "profile", "")),
+                str(getattr(run, "rows_total", "")),
+                str(getattr(run, "rows_imported", "")),
+                str(getattr(run, "rows_rejected", "")),
+                str(getattr(run, "state", "")),
+            )
+        )
+    return rows

@@ -1,0 +1,76 @@
+"""User settings (``settings.toml`` in the config dir): theme, keymap, secret store, defaults.
+
+Read before the first frame, so this module stays on the standard library (no pydantic): a
+broken file is reported, never fatal, and the defaults are used instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from cxconsole.paths import config_dir
+
+SECRET_STORES = ("keyring", "file")
+
+
+@dataclass
+class Settings:
+    theme: str = "cxconsole-dark"
+    #: binding id -> keys, e.g. {"app.tickets" = "f4"}: remaps any binding that has an id.
+    keymap: dict[str, str] = field(default_factory=dict)
+    secret_store: str = "keyring"
+    phone_region: str = "US"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Settings:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        settings = cls(**data)  # type: ignore[arg-type]
+        if not isinstance(settings.theme, str):
+            raise ValueError("theme: expected a theme name")
+        if not isinstance(settings.keymap, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in settings.keymap.items()
+        ):
+            raise ValueError('keymap: expected a table of binding id = "keys"')
+        if settings.secret_store not in SECRET_STORES:
+            raise ValueError(f"secret_store: expected one of {', '.join(SECRET_STORES)}")
+        if not (
+            isinstance(settings.phone_region, str)
+            and re.fullmatch(r"[A-Z]{2}", settings.phone_region)
+        ):
+            raise ValueError("phone_region: expected a two-letter country code such as US")
+        return settings
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.toml"
+
+
+def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
+    """The settings and, when the file was unusable, why (the defaults are used then)."""
+    path = path or settings_path()
+    settings = Settings()
+    problem = None
+    if path.exists():
+        try:
+            settings = Settings.from_dict(tomllib.loads(path.read_text("utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+            problem = f"{path}: {exc}"
+    if store := os.environ.get("CXCONSOLE_SECRET_STORE"):
+        settings.secret_store = store
+    return settings, problem
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    import tomli_w
+
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(asdict(settings)), "utf-8")
+    os.replace(tmp, path)

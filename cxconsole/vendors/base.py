@@ -1,0 +1,178 @@
+"""What every vendor adapter provides: the unit of extension.
+
+An adapter is data plus a few small functions: its client policy (timeouts, concurrency, rate
+limit), its profile settings model, how to build a base URL and authenticate, the fields an import
+can map onto, how to turn a batch of mapped rows into one request and how to read the reply, and
+a cheap call that proves a profile works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from cxconsole.client import CallSpec, CXClient, Reply, VendorPolicy
+
+FieldKind = Literal["text", "email", "phone", "date", "datetime", "int", "bool"]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetField:
+    """A field of the vendor's record that a file column can be mapped onto."""
+
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    group: str = ""  # "product" for QuestionPro product fields; "data" for Expoints columns
+    ref: Any = None  # vendor-specific handle (an Expoints CustomerDataColumnId)
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What a vendor made of one batch: accepted, or which rows it refused and why."""
+
+    ok: bool
+    receipt: dict[str, Any] = field(default_factory=dict)
+    # index within the batch -> reason; empty when the vendor did not say which row
+    bad_rows: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ConnectionReport:
+    """The result of "test connection": a line to show, and what the vendor listed."""
+
+    ok: bool
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class VendorSettings(BaseModel):
+    """Base of each vendor's non-secret profile settings."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Vendor(ABC):
+    """One vendor's adapter. Subclasses are singletons registered in ``cxconsole.vendors``."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    secret_label: ClassVar[str] = "API key"
+    policy: ClassVar[VendorPolicy]
+    settings_model: ClassVar[type[VendorSettings]] = VendorSettings
+    max_batch_size: ClassVar[int] = 500
+    default_batch_size: ClassVar[int] = 100
+    default_concurrency: ClassVar[int] = 4
+    date_format: ClassVar[str] = "%Y-%m-%d"  # how this vendor wants dates written
+    #: Column names in the file that need no mapping because they are passed through as-is.
+    passthrough: ClassVar[bool] = False
+
+    # -- profile -----------------------------------------------------------------------------
+    @abstractmethod
+    def default_base_url(self, settings: VendorSettings) -> str: ...
+
+    def base_url(self, base_url: str | None, settings: VendorSettings) -> str:
+        return (base_url or self.default_base_url(settings)).rstrip("/")
+
+    def url(self, base: str, path: str) -> str:
+        """A vendor path appended to a base URL that may carry a path prefix."""
+        return base.rstrip("/") + "/" + path.lstrip("/")
+
+    @abstractmethod
+    def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth: ...
+
+    # -- importing ---------------------------------------------------------------------------
+    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
+        """The fields an import can map onto; ``extra`` are ones fetched from the vendor."""
+        return list(extra)
+
+    @abstractmethod
+    def build_batch(
+        self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
+    ) -> tuple[str, dict[str, str] | None, Any]:
+        """(url, query params, JSON body) for one batch of mapped, validated records."""
+
+    def read_batch_reply(self, reply: Reply, count: int) -> BatchOutcome:
+        return BatchOutcome(ok=True, receipt={"http_status": reply.status})
+
+    def bad_rows_of(self, error: Any, count: int) -> dict[int, str]:
+        """Which rows of a refused batch the vendor named (index -> reason)."""
+        return {}
+
+    def row_refusal_codes(self) -> frozenset[str]:
+        """Codes meaning "one row of this batch is bad": such a batch is split and resent."""
+        return frozenset()
+
+    # -- reading -----------------------------------------------------------------------------
+    @abstractmethod
+    async def test_connection(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> ConnectionReport: ...
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        secret: SecretStr,
+        settings: VendorSettings,
+        *,
+        what: str,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        idempotent: bool = False,
+    ) -> CallSpec:
+        return CallSpec(
+            method=method,
+            url=url,
+            key=_key_id(self.name, secret),
+            params=params,
+            json=json,
+            auth=self.auth(secret, settings),
+            idempotent=idempotent,
+            what=what,
+        )
+
+
+class HeaderAuth(httpx.Auth):
+    """Adds one header at send time, so no request built by us holds the secret."""
+
+    def __init__(self, header: str, secret: SecretStr, prefix: str = "") -> None:
+        self._header = header
+        self._secret = secret
+        self._prefix = prefix
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[override]
+        request.headers[self._header] = self._prefix + self._secret.get_secret_value()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"HeaderAuth({self._header!r}, ***)"
+
+
+class QueryAuth(httpx.Auth):
+    """Adds the secret as a query parameter (Noojee's ``apiKey``) at send time."""
+
+    def __init__(self, param: str, secret: SecretStr) -> None:
+        self._param = param
+        self._secret = secret
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[override]
+        request.url = request.url.copy_merge_params({self._param: self._secret.get_secret_value()})
+        yield request
+
+    def __repr__(self) -> str:
+        return f"QueryAuth({self._param!r}, ***)"
+
+
+def _key_id(vendor: str, secret: SecretStr) -> str:
+    """A stable, non-reversible id of a key: rate limits are per key."""
+    digest = hashlib.sha256(secret.get_secret_value().encode()).hexdigest()[:12]
+    return f"{vendor}:{digest}"

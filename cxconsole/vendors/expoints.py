@@ -1,0 +1,213 @@
+"""Expoints: customer batches (``POST /external/api/v3/customer/add``) and data columns.
+
+Document 001. The auth scheme is not public: ``Authorization: Bearer <token>`` is assumed and
+both the header and the scheme are profile settings. Success replies may have an empty body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.vendors.base import (
+    BatchOutcome,
+    ConnectionReport,
+    HeaderAuth,
+    TargetField,
+    Vendor,
+    VendorSettings,
+)
+
+ADD_PATH = "/external/api/v3/customer/add"
+COLUMNS_PATH = "/external/api/{version}/customerdatacolumn"
+MAX_CUSTOMERS = 200  # "We advise to import no more than 200 customers at once"
+
+
+class ExpointsSettings(VendorSettings):
+    auth_header: str = "Authorization"
+    auth_scheme: str = "Bearer"
+    columns_api: str = Field(default="v1", pattern=r"^v\d+$")  # documented at v1 and v3
+    approve_automatically: bool = True
+    is_test: bool = False
+    end_date_days: int = Field(default=21, ge=1, le=365)  # "two or three weeks from now"
+    send_time: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
+    batch_name: str = "cxconsole {date} #{batch}"
+    notification_emails: str = ""
+    allow_duplicate_email: bool = False
+    type_batch: str = "0"
+
+
+class CustomerDataColumn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    Id: int
+    Required: bool = False
+    Archived: bool = False
+    Name: str = ""
+    DisplayName: str = ""
+
+
+class DataItem(BaseModel):
+    CustomerDataColumnId: int
+    Value: str
+
+
+class ImportCustomer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    Email: str | None = None
+    PhoneNumber: str | None = None
+    SendDate: str | None = None
+    TransactionDate: str | None = None
+    EndDate: str | None = None
+    Priority: int | None = None
+    Data: list[DataItem] = Field(default_factory=list)
+
+
+class ImportCustomersRequest(BaseModel):
+    ApproveAutomatically: bool
+    EndDate: str | None = None
+    SendTime: str | None = None
+    IsTest: bool = False
+    TypeBatch: str = "0"
+    AllowDuplicateEmail: bool = False
+    NotificationEmailAddresses: str = ""
+    BatchName: str = ""
+    Customers: list[ImportCustomer]
+    IsConcept: bool = False
+
+
+class Expoints(Vendor):
+    name = "expoints"
+    title = "Expoints"
+    secret_label = "API token (Authorization: Bearer)"
+    policy = VendorPolicy(vendor="expoints", read_timeout=60.0, concurrency=3)
+    settings_model = ExpointsSettings
+    max_batch_size = MAX_CUSTOMERS
+    default_batch_size = 100
+    default_concurrency = 3
+    date_format = "iso8601"
+
+    def default_base_url(self, settings: VendorSettings) -> str:
+        raise ValueError("Expoints publishes no API host: set the profile's base URL")
+
+    def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
+        assert isinstance(settings, ExpointsSettings)
+        prefix = f"{settings.auth_scheme} " if settings.auth_scheme else ""
+        return HeaderAuth(settings.auth_header, secret, prefix)
+
+    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
+        return [
+            TargetField("Email", "E-mail", "email", synonyms=("e-mail", "email address", "mail")),
+            TargetField("PhoneNumber", "Phone", "phone", synonyms=("phone", "mobile", "msisdn")),
+            TargetField("SendDate", "Send date", "datetime"),
+            TargetField("TransactionDate", "Transaction date", "datetime", synonyms=("date",)),
+            TargetField("EndDate", "End date", "datetime"),
+            TargetField("Priority", "Priority", "int"),
+            *extra,
+        ]
+
+    @staticmethod
+    def column_fields(columns: Sequence[CustomerDataColumn]) -> list[TargetField]:
+        """Data columns as import targets; archived ones are left out."""
+        return [
+            TargetField(
+                f"data:{c.Id}",
+                c.DisplayName or c.Name,
+                required=c.Required,
+                synonyms=tuple({c.Name, c.DisplayName} - {""}),
+                group="data",
+                ref=c.Id,
+            )
+            for c in columns
+            if not c.Archived
+        ]
+
+    def batch_envelope(self, settings: ExpointsSettings, batch_no: int) -> dict[str, Any]:
+        now = datetime.now(UTC).astimezone()
+        hh, mm = (int(x) for x in settings.send_time.split(":"))
+        send_time = datetime.combine(now.date(), time(hh, mm), now.tzinfo)
+        return {
+            "ApproveAutomatically": settings.approve_automatically,
+            "EndDate": (now + timedelta(days=settings.end_date_days)).isoformat(),
+            "SendTime": send_time.isoformat(),
+            "IsTest": settings.is_test,
+            "TypeBatch": settings.type_batch,
+            "AllowDuplicateEmail": settings.allow_duplicate_email,
+            "NotificationEmailAddresses": settings.notification_emails,
+            "BatchName": settings.batch_name.format(date=now.date().isoformat(), batch=batch_no),
+        }
+
+    def build_batch(
+        self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
+    ) -> tuple[str, dict[str, str] | None, Any]:
+        assert isinstance(settings, ExpointsSettings)
+        body = self.batch_envelope(settings, 0)
+        body["Customers"] = [self.customer(r) for r in records]
+        return self.url(base, ADD_PATH), None, body
+
+    @staticmethod
+    def customer(record: dict[str, Any]) -> dict[str, Any]:
+        """A mapped record (``data:<id>`` keys for data columns) as an ImportCustomer."""
+        customer: dict[str, Any] = {}
+        data = []
+        for key, value in record.items():
+            if key.startswith("data:"):
+                data.append({"CustomerDataColumnId": int(key[5:]), "Value": value})
+            elif value not in (None, ""):
+                customer[key] = value
+        customer["Data"] = data
+        return customer
+
+    def read_batch_reply(self, reply: Reply, count: int) -> BatchOutcome:
+        receipt: dict[str, Any] = {"http_status": reply.status, "customers": count}
+        if isinstance(reply.json(), dict):
+            receipt.update(reply.json())
+        return BatchOutcome(ok=True, receipt=receipt)
+
+    def bad_rows_of(self, error: Any, count: int) -> dict[int, str]:
+        decoded = getattr(error, "decoded", None)
+        body = getattr(decoded, "body", None)
+        state = body.get("ModelState") if isinstance(body, dict) else None
+        found: dict[int, str] = {}
+        if isinstance(state, dict):
+            for key, messages in state.items():
+                match = re.search(r"Customers\[(\d+)\]\.?(\w*)", key)
+                if not match:
+                    continue
+                text = "; ".join(messages) if isinstance(messages, list) else str(messages)
+                field = match.group(2)
+                found[int(match.group(1))] = f"{field}: {text}" if field else text
+        return found
+
+    def row_refusal_codes(self) -> frozenset[str]:
+        return frozenset({"400"})
+
+    async def data_columns(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> list[CustomerDataColumn]:
+        assert isinstance(settings, ExpointsSettings)
+        spec = self.call(
+            "GET",
+            self.url(base, COLUMNS_PATH.format(version=settings.columns_api)),
+            secret,
+            settings,
+            what="customer data columns",
+            idempotent=True,
+        )
+        reply = await client.send(spec, self.policy)
+        data = reply.json() or {}
+        return [CustomerDataColumn.model_validate(c) for c in data.get("CustomerDataColumns", [])]
+
+    async def test_connection(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> ConnectionReport:
+        columns = await self.data_columns(client, base, secret, settings)
+        live = [c for c in columns if not c.Archived]
+        required = [c.DisplayName or c.Name for c in live if c.Required]
+        summary = f"Token accepted; {len(live)} customer data columns ({len(required)} required)"
+        return ConnectionReport(True, summary, {"columns": [c.model_dump() for c in columns]})

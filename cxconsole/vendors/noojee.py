@@ -1,0 +1,177 @@
+"""Noojee Contact: ``insertLeadsFast`` and the template / campaign / allocation lists.
+
+Document 003 and DESIGN.md §3. Every reply is ``{"type", "code", "message", "entities"}`` with
+code 0 for OK. The API key travels as the ``apiKey`` query parameter, so it is added only at
+send time and redacted everywhere. The server runs few inserts at once and fails a call queued
+over 60 s with 109: low concurrency, a read timeout above 60 s, and 109 retried after a pause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.vendors.base import (
+    BatchOutcome,
+    ConnectionReport,
+    QueryAuth,
+    TargetField,
+    Vendor,
+    VendorSettings,
+)
+
+API_ROOT = "/servicemanager/rest/CampaignAPI"
+# The document prints "insertLeadsFastinsertLeadFast" (two names run together); insertLeadsFast
+# is the batch call.
+INSERT_PATH = f"{API_ROOT}/insertLeadsFast"
+
+
+class NoojeeSettings(VendorSettings):
+    template_id: int | None = Field(default=None, json_schema_extra={"picker": "templates"})
+    campaign_id: int | None = Field(default=None, json_schema_extra={"picker": "campaigns"})
+    allocation_id: int | None = Field(default=None, json_schema_extra={"picker": "allocations"})
+    allow_duplicates: bool = False
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: int
+    name: str = ""
+
+
+class NoojeeReply(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str | None = None
+    code: int = 0
+    message: str = ""
+    entities: list[Any] = Field(default_factory=list)
+
+
+class Noojee(Vendor):
+    name = "noojee"
+    title = "Noojee Contact"
+    secret_label = "API key (query parameter apiKey)"
+    policy = VendorPolicy(
+        vendor="noojee",
+        read_timeout=75.0,  # the server may take up to 60 s before it answers 109
+        concurrency=2,
+        max_retry_seconds=300.0,
+        pause_seconds=10.0,
+    )
+    settings_model = NoojeeSettings
+    max_batch_size = 500
+    default_batch_size = 50
+    default_concurrency = 2
+    date_format = "%Y-%m-%d %H:%M:%S"
+    passthrough = True  # lead fields are the campaign template's own
+
+    def default_base_url(self, settings: VendorSettings) -> str:
+        raise ValueError("Noojee Contact needs the base URL of your server")
+
+    def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
+        return QueryAuth("apiKey", secret)
+
+    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
+        return [
+            TargetField("firstName", "First name", synonyms=("first name", "given name")),
+            TargetField("lastName", "Last name", synonyms=("surname", "family name")),
+            TargetField(
+                "phone1", "Phone 1", "phone", True, synonyms=("phone", "mobile", "msisdn", "cell")
+            ),
+            TargetField("phone2", "Phone 2", "phone"),
+            TargetField("email", "E-mail", "email", synonyms=("e-mail", "email address")),
+            TargetField("njExternalLeadId", "External lead id", synonyms=("external id",)),
+            *extra,
+        ]
+
+    def build_batch(
+        self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
+    ) -> tuple[str, dict[str, str] | None, Any]:
+        assert isinstance(settings, NoojeeSettings)
+        params = {
+            "fTemplateId": str(settings.template_id or ""),
+            "fCampaignId": str(settings.campaign_id or ""),
+            "fAllocationId": str(settings.allocation_id or ""),
+            "allowDuplicates": "true" if settings.allow_duplicates else "false",
+        }
+        leads = [{k: v for k, v in r.items() if v not in (None, "")} for r in records]
+        return self.url(base, INSERT_PATH), params, leads
+
+    def read_batch_reply(self, reply: Reply, count: int) -> BatchOutcome:
+        parsed = NoojeeReply.model_validate(reply.json() or {})
+        ids = [e.get("leadId") for e in parsed.entities if isinstance(e, dict)]
+        return BatchOutcome(ok=True, receipt={"code": parsed.code, "leads": len(ids) or count})
+
+    def bad_rows_of(self, error: Any, count: int) -> dict[int, str]:
+        decoded = getattr(error, "decoded", None)
+        body = getattr(decoded, "body", None)
+        found: dict[int, str] = {}
+        if isinstance(body, dict):
+            for entity in body.get("entities") or []:
+                if isinstance(entity, dict) and isinstance(entity.get("index"), int):
+                    reason = f"{body.get('code')} {body.get('message', '')}".strip()
+                    if entity.get("phone"):
+                        reason += f" ({entity['phone']})"
+                    found[entity["index"]] = reason
+        return found
+
+    def row_refusal_codes(self) -> frozenset[str]:
+        return frozenset({"102", "105", "108", "111", "112", "114"})
+
+    async def entities(
+        self,
+        client: CXClient,
+        base: str,
+        secret: SecretStr,
+        settings: VendorSettings,
+        call: str,
+        params: dict[str, str] | None = None,
+    ) -> list[Entity]:
+        spec = self.call(
+            "GET",
+            self.url(base, f"{API_ROOT}/{call}"),
+            secret,
+            settings,
+            what=call,
+            params=params,
+            idempotent=True,
+        )
+        reply = await client.send(spec, self.policy)
+        parsed = NoojeeReply.model_validate(reply.json() or {})
+        return [Entity.model_validate(e) for e in parsed.entities if isinstance(e, dict)]
+
+    async def templates(self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings):
+        return await self.entities(client, base, secret, s, "getCampaignTemplateList")
+
+    async def campaigns(
+        self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings, template: int
+    ) -> list[Entity]:
+        params = {"fTemplateId": str(template)}
+        return await self.entities(client, base, secret, s, "getCampaignList", params)
+
+    async def allocations(
+        self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings, campaign: int
+    ) -> list[Entity]:
+        params = {"fCampaignId": str(campaign)}
+        return await self.entities(client, base, secret, s, "getAllocationList", params)
+
+    async def test_connection(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> ConnectionReport:
+        assert isinstance(settings, NoojeeSettings)
+        templates = await self.templates(client, base, secret, settings)
+        details: dict[str, Any] = {"templates": [t.model_dump() for t in templates]}
+        template = settings.template_id or (templates[0].id if templates else None)
+        if template is not None:
+            campaigns = await self.campaigns(client, base, secret, settings, template)
+            details["campaigns"] = [c.model_dump() for c in campaigns]
+            campaign = settings.campaign_id or (campaigns[0].id if campaigns else None)
+            if campaign is not None:
+                allocations = await self.allocations(client, base, secret, settings, campaign)
+                details["allocations"] = [a.model_dump() for a in allocations]
+        summary = f"Key accepted; {len(templates)} campaign templates"
+        return ConnectionReport(True, summary, details)

@@ -1,0 +1,276 @@
+"""QuestionPro CX: transactions import, detractor tickets and feedback segments.
+
+Documents 000 (``POST /a/api/v2/cx/transactions/import``) and 004 (``POST
+/a/api/v2/cx/tickets/detractors``); datacenter hosts, the rate limit and the segments call are
+from QuestionPro's public pages (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from cxconsole.client import CXClient, Reply, VendorError, VendorPolicy
+from cxconsole.vendors.base import (
+    BatchOutcome,
+    ConnectionReport,
+    HeaderAuth,
+    TargetField,
+    Vendor,
+    VendorSettings,
+)
+
+IMPORT_PATH = "/a/api/v2/cx/transactions/import"
+TICKETS_PATH = "/a/api/v2/cx/tickets/detractors"
+SEGMENTS_PATH = "/a/api/v2/cx/feedback/{workspace}/segments"
+
+#: Datacenter -> API host (DESIGN.md §3, from QuestionPro's "Environment" page).
+DATACENTERS: dict[str, str] = {
+    "US": "https://api.questionpro.com",
+    "EU": "https://api.questionpro.eu",
+    "CA": "https://api.questionpro.ca",
+    "AE": "https://api.questionpro.ae",
+    "AU": "https://api.questionpro.au",
+    "SG": "https://api.questionpro.sg",
+    "SA": "https://api.surveyanalytics.com",
+    "KSA": "https://api.questionprosa.com",
+}
+
+TICKET_STATUSES: dict[int, str] = {0: "New", 1: "Open", 2: "Escalated", 3: "Resolved"}
+
+CUSTOM_FIELDS = 10
+PRODUCT_CUSTOM_FIELDS = 5
+
+
+class QuestionProSettings(VendorSettings):
+    datacenter: Literal["US", "EU", "CA", "AE", "AU", "SG", "SA", "KSA"] = "US"
+    workspace_id: int | None = Field(default=None, description="for the segment picker")
+
+
+# -- request and reply models (document 000 and 004) -------------------------------------------
+class Product(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    productName: str | None = None  # the vendor's field names
+    productGroup: str | None = None
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    mobile: str | None = None
+    segmentCode: str | None = None
+    transactionDate: str | None = None  # dd/MM/yyyy
+    products: list[Product] = Field(default_factory=list)
+
+
+class ImportRequest(BaseModel):
+    contacts: list[Contact]
+
+
+class ImportReply(BaseModel):
+    emailStatus: str | None = None
+    importStatus: str | None = None
+    importCount: int | None = None  # documented as a string: "2"
+
+    @field_validator("importCount", mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
+class Ticket(BaseModel):
+    """A detractor ticket, with the vendor's field names (``tickets --format json`` keeps them)."""
+
+    model_config = ConfigDict(extra="allow")
+    emailAddress: str = ""
+    phoneNumber: str = ""
+    rating: str = ""
+    comment: str = ""
+    ticketID: int
+    responseID: int | None = None
+    timestamp: str = ""
+    timelimit: int | None = None  # hours from ``timestamp``
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _rating(cls, value: Any) -> Any:
+        return "" if value is None else str(value)
+
+
+class Pagination(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    totalItems: int = 0
+    perPage: int = 0
+    totalPages: int = 0
+    currentPage: int = 1
+    links: dict[str, Any] | None = None  # documented wrong: never used to page
+
+
+class TicketPage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    response: list[Ticket] = Field(default_factory=list)
+    pagination: Pagination = Field(default_factory=Pagination)
+    requestID: str | None = None
+
+
+class Segment(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    segmentID: int
+    segmentName: str = ""
+    segmentCode: str = ""
+
+
+class QuestionPro(Vendor):
+    name = "questionpro"
+    title = "QuestionPro CX"
+    secret_label = "API key (header api-key)"
+    policy = VendorPolicy(
+        vendor="questionpro",
+        read_timeout=30.0,
+        concurrency=4,
+        rate_calls=300,  # per key per 60 s; 2,400 per organisation
+        rate_period=60.0,
+    )
+    settings_model = QuestionProSettings
+    # The documents name no batch limit; 100 contacts keeps a request small and a retry cheap.
+    max_batch_size = 1000
+    default_batch_size = 100
+    default_concurrency = 4
+    date_format = "%d/%m/%Y"
+
+    def default_base_url(self, settings: VendorSettings) -> str:
+        assert isinstance(settings, QuestionProSettings)
+        return DATACENTERS[settings.datacenter]
+
+    def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
+        return HeaderAuth("api-key", secret)
+
+    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
+        fields = [
+            TargetField("firstName", "First name", synonyms=("first", "given name", "forename")),
+            TargetField("lastName", "Last name", synonyms=("last", "surname", "family name")),
+            TargetField("email", "E-mail", "email", synonyms=("e-mail", "email address", "mail")),
+            TargetField(
+                "mobile", "Mobile", "phone", synonyms=("phone", "msisdn", "mobile number", "cell")
+            ),
+            TargetField("segmentCode", "Segment code", synonyms=("segment",)),
+            TargetField(
+                "transactionDate", "Transaction date", "date", synonyms=("date", "purchase date")
+            ),
+        ]
+        fields += [TargetField(f"custom{i}", f"Custom {i}") for i in range(1, CUSTOM_FIELDS + 1)]
+        fields += [
+            TargetField("productName", "Product name", group="product", synonyms=("product",)),
+            TargetField("productGroup", "Product group", group="product", synonyms=("brand",)),
+        ]
+        fields += [
+            TargetField(f"pCustom{i}", f"Product custom {i}", group="product")
+            for i in range(1, PRODUCT_CUSTOM_FIELDS + 1)
+        ]
+        return fields + list(extra)
+
+    def build_batch(
+        self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
+    ) -> tuple[str, dict[str, str] | None, Any]:
+        return self.url(base, IMPORT_PATH), None, {"contacts": list(records)}
+
+    def read_batch_reply(self, reply: Reply, count: int) -> BatchOutcome:
+        body = reply.json() if isinstance(reply.json(), dict) else {}
+        parsed = ImportReply.model_validate(body)
+        receipt = {k: v for k, v in parsed.model_dump().items() if v is not None}
+        return BatchOutcome(ok=True, receipt=receipt)
+
+    def bad_rows_of(self, error: Any, count: int) -> dict[int, str]:
+        return _indexed_reasons(getattr(error, "decoded", None), "contacts")
+
+    def row_refusal_codes(self) -> frozenset[str]:
+        return frozenset({"1002"})
+
+    # -- reads -------------------------------------------------------------------------------
+    async def tickets_page(
+        self,
+        client: CXClient,
+        base: str,
+        secret: SecretStr,
+        settings: VendorSettings,
+        *,
+        page: int,
+        per_page: int,
+        segment: int | None = None,
+        status: int | None = None,
+    ) -> TicketPage:
+        body: dict[str, int] = {}
+        if segment is not None:
+            body["segmentID"] = segment
+        if status is not None:
+            body["status"] = status
+        spec = self.call(
+            "POST",
+            self.url(base, TICKETS_PATH),
+            secret,
+            settings,
+            what=f"tickets page {page}",
+            params={"page": str(page), "perPage": str(per_page)},
+            json=body,
+            idempotent=True,  # a read, though the vendor made it a POST
+        )
+        reply = await client.send(spec, self.policy)
+        return TicketPage.model_validate(reply.json() or {})
+
+    async def segments(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> list[Segment]:
+        assert isinstance(settings, QuestionProSettings)
+        if settings.workspace_id is None:
+            return []
+        found: list[Segment] = []
+        page = 1
+        while True:
+            spec = self.call(
+                "GET",
+                self.url(base, SEGMENTS_PATH.format(workspace=settings.workspace_id)),
+                secret,
+                settings,
+                what=f"segments page {page}",
+                params={"page": str(page), "perPage": "100"},
+                idempotent=True,
+            )
+            reply = await client.send(spec, self.policy)
+            data = reply.json() or {}
+            found += [Segment.model_validate(s) for s in data.get("response", [])]
+            pages = Pagination.model_validate(data.get("pagination", {})).totalPages
+            if page >= pages:
+                return found
+            page += 1
+
+    async def test_connection(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> ConnectionReport:
+        page = await self.tickets_page(client, base, secret, settings, page=1, per_page=1)
+        details: dict[str, Any] = {"detractor_tickets": page.pagination.totalItems}
+        summary = f"Key accepted; {page.pagination.totalItems:,} detractor tickets"
+        try:
+            segs = await self.segments(client, base, secret, settings)
+        except VendorError as exc:
+            summary += f"; segments unavailable ({exc.code})"
+        else:
+            if segs:
+                details["segments"] = [s.model_dump() for s in segs]
+                summary += f"; {len(segs)} segments"
+        return ConnectionReport(True, summary, details)
+
+
+def _indexed_reasons(decoded: Any, collection: str) -> dict[int, str]:
+    """Row numbers named in a message like ``contacts[3].transactionDate: expected ...``."""
+    message = getattr(decoded, "message", None) or ""
+    found: dict[int, str] = {}
+    for match in re.finditer(rf"{collection}\[(\d+)\]\.?([\w.]*)[:\s]*([^;\n]*)", message):
+        index, fieldname, reason = int(match.group(1)), match.group(2), match.group(3).strip()
+        found[index] = f"{fieldname}: {reason}" if fieldname else reason or message
+    return found

@@ -1,0 +1,128 @@
+"""Webex Campaign: add records to a datastore (asynchronous; acknowledged with a trans_id).
+
+Document 002. The tenant host and the API root are public; the exact records path is not, so it
+is a profile setting with the default below. A reply with HTTP 200 can still be a failure
+(``statuscode`` 1010): the catalog decoder reads the body, not only the status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from cxconsole.client import CXClient, Reply, VendorError, VendorPolicy
+from cxconsole.vendors.base import (
+    BatchOutcome,
+    ConnectionReport,
+    HeaderAuth,
+    TargetField,
+    Vendor,
+    VendorSettings,
+)
+
+#: Our default; the real path is not public (DESIGN.md §3). Kept per profile.
+DEFAULT_RECORDS_PATH = "/campaignapi/resources/v3/datastores/records"
+
+
+class WebexSettings(VendorSettings):
+    tenant: str = Field(default="", pattern=r"^[a-z0-9-]*$")
+    datastore_id: str = Field(default="", alias="datastore-id")
+    feed_id: str = Field(default="", alias="feed-id")
+    records_path: str = DEFAULT_RECORDS_PATH
+
+
+class AddRecordsRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    datastore_id: str = Field(alias="datastore-id")
+    feed_id: str = Field(alias="feed-id")
+    records: list[dict[str, str]]
+
+
+class AddRecordsResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    correlation_id: str | None = None
+    description: str | None = None
+    status: int | None = None
+
+
+class AddRecordsReply(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    result: AddRecordsResult | None = None
+    statuscode: int | None = None
+    description: str | None = None
+    trans_id: str | None = None
+
+
+class Webex(Vendor):
+    name = "webex"
+    title = "Webex Campaign"
+    secret_label = "API secret key (authorization: Bearer)"
+    policy = VendorPolicy(vendor="webex", read_timeout=30.0, concurrency=4)
+    settings_model = WebexSettings
+    # Not documented; records are small and the API acknowledges asynchronously.
+    max_batch_size = 1000
+    default_batch_size = 200
+    default_concurrency = 4
+    passthrough = True  # any other column becomes a record key
+
+    def default_base_url(self, settings: VendorSettings) -> str:
+        assert isinstance(settings, WebexSettings)
+        if not settings.tenant:
+            raise ValueError("Webex Campaign needs a tenant or a base URL")
+        return f"https://{settings.tenant}.webexcampaign.io"
+
+    def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
+        return HeaderAuth("authorization", secret, "Bearer ")
+
+    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
+        return [
+            TargetField("msisdn", "MSISDN", "phone", synonyms=("mobile", "phone", "cell")),
+            TargetField("firstname", "First name", synonyms=("first name", "name")),
+            TargetField("emailid", "E-mail", "email", synonyms=("email", "e-mail", "mail")),
+            *extra,
+        ]
+
+    def build_batch(
+        self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
+    ) -> tuple[str, dict[str, str] | None, Any]:
+        assert isinstance(settings, WebexSettings)
+        body = {
+            "datastore-id": settings.datastore_id,
+            "feed-id": settings.feed_id,
+            "records": [{k: v for k, v in r.items() if v not in (None, "")} for r in records],
+        }
+        return self.url(base, settings.records_path), None, body
+
+    def read_batch_reply(self, reply: Reply, count: int) -> BatchOutcome:
+        parsed = AddRecordsReply.model_validate(reply.json() or {})
+        receipt: dict[str, Any] = {"trans_id": parsed.trans_id}
+        if parsed.result and parsed.result.correlation_id:
+            receipt["correlation_id"] = parsed.result.correlation_id
+        return BatchOutcome(ok=True, receipt=receipt)
+
+    async def test_connection(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> ConnectionReport:
+        # There is no documented read call. An empty body is refused with 1002 "mandatory field
+        # missing" only once the key has been accepted, and it writes nothing.
+        assert isinstance(settings, WebexSettings)
+        spec = self.call(
+            "POST",
+            self.url(base, settings.records_path),
+            secret,
+            settings,
+            what="connection test",
+            json={},
+        )
+        try:
+            await client.send(spec, self.policy)
+        except VendorError as exc:
+            if exc.code == "1002":
+                missing = [n for n in ("datastore_id", "feed_id") if not getattr(settings, n)]
+                note = f"; set {', '.join(missing)}" if missing else ""
+                return ConnectionReport(True, f"Key accepted{note}", {"probe": "1002"})
+            raise
+        return ConnectionReport(True, "Key accepted", {})
