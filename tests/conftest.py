@@ -1,0 +1,73 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+if TYPE_CHECKING:
+    from cxconsole.sandbox.server import SandboxServer
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """One emulator for the whole session, on 127.0.0.1 at a free port."""
+    # Imported here so a broken sandbox fails only the tests that use it.
+    from cxconsole.sandbox.server import SandboxServer
+
+    with SandboxServer() as server:
+        yield server
+
+
+def _calm(server: SandboxServer) -> None:
+    from cxconsole.sandbox.config import ALL_FAULTS, NOOJEE_QUEUE_TIMEOUT_S, SLOW_FAULT_DELAY_S
+
+    body = {"rate": 0.0, "faults": list(ALL_FAULTS), "latency_ms": 0, "seed": server.config.seed}
+    with httpx.Client(base_url=server.url, verify=False) as client:  # plain HTTP: skip TLS setup
+        client.post("/_sandbox/faults", json=body).raise_for_status()
+    server.state.slow_delay_s = SLOW_FAULT_DELAY_S
+    server.state.noojee_queue_timeout = NOOJEE_QUEUE_TIMEOUT_S
+
+
+@pytest.fixture
+def sandbox_reset(sandbox: SandboxServer) -> Iterator[SandboxServer]:
+    """The session emulator with an empty record, fresh counters and no faults or latency."""
+    with httpx.Client(base_url=sandbox.url, verify=False) as client:
+        client.post("/_sandbox/reset").raise_for_status()
+    _calm(sandbox)
+    yield sandbox
+    _calm(sandbox)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own config and state dirs: nothing touches the real home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.delenv("CXCONSOLE_SECRET_STORE", raising=False)
+    for name in list(__import__("os").environ):
+        if name.startswith("CXCONSOLE_SECRET_"):
+            monkeypatch.delenv(name)
+    return home
+
+
+@pytest.fixture
+def secret_service() -> None:
+    """A real Secret Service must answer (CI runs pytest under dbus-run-session + gnome-keyring)."""
+    import os
+
+    import keyring
+    from keyring.backends import SecretService
+
+    backend = keyring.get_keyring()
+    usable = isinstance(backend, SecretService.Keyring) or "SecretService" in repr(backend)
+    if not usable and not os.environ.get("CI"):
+        pytest.skip(
+            "no Secret Service on this D-Bus session: run the suite as README.md says "
+            "(dbus-run-session + gnome-keyring-daemon --unlock)"
+        )
+    assert usable, f"CI needs a real Secret Service, keyring chose {backend!r}"
