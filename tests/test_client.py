@@ -1,0 +1,418 @@
+"""The shared client against real servers on 127.0.0.1: vendors, retries, limits, redaction."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from cxconsole.client import (
+    CallSpec,
+    CXClient,
+    RateLimiter,
+    UnknownOutcome,
+    Unreachable,
+    VendorError,
+    VendorPolicy,
+    parse_retry_after,
+)
+from cxconsole.profiles import Account, Profile
+from cxconsole.redact import MASK, install_log_redaction, redact_text
+from cxconsole.sandbox.config import SANDBOX_SECRETS, SandboxConfig
+from cxconsole.sandbox.server import SandboxServer
+from cxconsole.vendors import get_vendor
+
+PREFIX = {"questionpro": "/qp", "expoints": "/expoints", "webex": "/webex", "noojee": "/noojee"}
+SETTINGS = {
+    "questionpro": {"workspace_id": 1},
+    "expoints": {},
+    "webex": {"datastore-id": "1466", "feed-id": "1499"},
+    "noojee": {"template_id": 12, "campaign_id": 23, "allocation_id": 34},
+}
+
+
+def account(url: str, vendor: str, secret: str | None = None) -> Account:
+    profile = Profile(
+        name=f"t-{vendor}", vendor=vendor, base_url=url + PREFIX[vendor], settings=SETTINGS[vendor]
+    )
+    return Account.open(profile, SecretStr(secret or SANDBOX_SECRETS[vendor]))
+
+
+@contextmanager
+def serve(routes: list[Route]) -> Iterator[str]:
+    """A small Starlette app on a real port (the sandbox's server machinery, another app)."""
+    server = SandboxServer()
+    server.app = Starlette(routes=routes)
+    with server:
+        yield server.url
+
+
+def fast(vendor: str, **changes: object) -> VendorPolicy:
+    policy = get_vendor(vendor).policy
+    values = {f: getattr(policy, f) for f in policy.__dataclass_fields__}
+    values.update(backoff_base=0.01, backoff_max=0.05, pause_seconds=0.05)
+    values.update(changes)
+    return VendorPolicy(**values)  # type: ignore[arg-type]
+
+
+# -- happy paths: each vendor's connection test and one batch -------------------------------
+@pytest.mark.parametrize("vendor", ["questionpro", "expoints", "webex", "noojee"])
+async def test_connection_test_passes_for_each_vendor(sandbox_reset: SandboxServer, vendor: str):
+    async with CXClient() as client:
+        report = await account(sandbox_reset.url, vendor).test(client)
+    assert report.ok, report.summary
+    assert report.summary
+
+
+BATCHES = {
+    "questionpro": [
+        {
+            "firstName": "Ana",
+            "email": "ana@example.com",
+            "mobile": "+14155550100",
+            "transactionDate": "14/01/2020",
+            "products": [{"productName": "TV", "productGroup": "LG"}],
+        }
+    ],
+    "expoints": [
+        {"Email": "ana@example.com", "data:15": "Ana", "data:16": "Lima", "data:18": "BU"}
+        | {"data:19": "P1"}
+    ],
+    "webex": [{"msisdn": "+442332223424", "firstname": "John", "emailid": "j@example.com"}],
+    "noojee": [{"firstName": "Ana", "phone1": "+61299990000"}],
+}
+
+
+@pytest.mark.parametrize("vendor", list(BATCHES))
+async def test_one_batch_is_accepted_and_recorded(sandbox_reset: SandboxServer, vendor: str):
+    acc = account(sandbox_reset.url, vendor)
+    url, params, body = acc.vendor.build_batch(acc.base, acc.settings, BATCHES[vendor])
+    spec = acc.vendor.call("POST", url, acc.secret, acc.settings, what="batch 1", json=body)
+    spec.params = params
+    async with CXClient() as client:
+        reply = await client.send(spec, acc.vendor.policy)
+    outcome = acc.vendor.read_batch_reply(reply, 1)
+    assert outcome.ok
+    record = httpx.get(sandbox_reset.url + "/_sandbox/record").json()
+    assert len(record[vendor]) == 1
+
+
+# -- errors decoded, and not retried when they never succeed on retry -----------------------
+@pytest.mark.parametrize(
+    ("vendor", "code", "status"),
+    [("questionpro", "1010", 401), ("webex", "430", 401), ("noojee", "401", 401)],
+)
+async def test_wrong_key_is_decoded_and_not_retried(
+    sandbox_reset: SandboxServer, vendor: str, code: str, status: int
+):
+    before = httpx.get(sandbox_reset.url + "/_sandbox/stats").json()
+    async with CXClient() as client:
+        with pytest.raises(VendorError) as info:
+            await account(sandbox_reset.url, vendor, secret="wrong-key-123").test(client)
+    error = info.value
+    assert (error.status, error.code, error.attempts) == (status, code, 1)
+    assert error.entry is not None and error.entry.retryable == "never"
+    assert error.is_auth
+    after = httpx.get(sandbox_reset.url + "/_sandbox/stats").json()
+    assert _served(after, vendor) - _served(before, vendor) == 1
+
+
+def _served(stats: dict, vendor: str) -> int:
+    requests = stats.get("requests", stats)
+    value = requests.get(vendor, 0)
+    return value if isinstance(value, int) else sum(value.values())
+
+
+async def test_expoints_wrong_token_is_http_401(sandbox_reset: SandboxServer):
+    async with CXClient() as client:
+        with pytest.raises(VendorError) as info:
+            await account(sandbox_reset.url, "expoints", secret="nope-token").test(client)
+    assert info.value.status == 401 and info.value.code == "401"
+    assert info.value.entry is not None and info.value.entry.vendor == "expoints"
+
+
+async def test_webex_http_200_failure_is_an_error(sandbox_reset: SandboxServer):
+    acc = account(sandbox_reset.url, "webex")
+    acc.settings.datastore_id = "99"  # unknown datastore: statuscode 1010 with HTTP 200
+    url, _, body = acc.vendor.build_batch(acc.base, acc.settings, BATCHES["webex"])
+    spec = acc.vendor.call("POST", url, acc.secret, acc.settings, what="batch 1", json=body)
+    async with CXClient() as client:
+        with pytest.raises(VendorError) as info:
+            await client.send(spec, fast("webex", max_attempts=2))
+    assert info.value.status == 200 and info.value.code == "1010"
+
+
+async def test_webex_bad_json_1001_is_never_retried(sandbox_reset: SandboxServer):
+    acc = account(sandbox_reset.url, "webex")
+    spec = CallSpec(
+        "POST",
+        acc.base + "/campaignapi/resources/v3/datastores/records",
+        key="k",
+        content=b'{"datastore-id": "1466", ',
+        headers={"content-type": "application/json"},
+        auth=acc.vendor.auth(acc.secret, acc.settings),
+    )
+    async with CXClient() as client:
+        with pytest.raises(VendorError) as info:
+            await client.send(spec, fast("webex"))
+    assert (info.value.code, info.value.attempts) == ("1001", 1)
+
+
+async def test_noojee_duplicate_105_is_never_retried(sandbox_reset: SandboxServer):
+    acc = account(sandbox_reset.url, "noojee")
+    leads = [{"phone1": "+61299990001"}, {"phone1": "+61299990001"}]
+    url, params, body = acc.vendor.build_batch(acc.base, acc.settings, leads)
+    spec = acc.vendor.call("POST", url, acc.secret, acc.settings, what="batch 1", json=body)
+    spec.params = params
+    async with CXClient() as client:
+        with pytest.raises(VendorError) as info:
+            await client.send(spec, fast("noojee"))
+    assert (info.value.code, info.value.attempts) == ("105", 1)
+    bad = acc.vendor.bad_rows_of(info.value, 2)
+    assert list(bad) == [1] and "105" in bad[1]
+
+
+async def test_noojee_busy_109_is_retried_after_a_pause(sandbox_reset: SandboxServer):
+    faults = {"rate": 1.0, "faults": ["http200"], "seed": 1}
+    httpx.post(sandbox_reset.url + "/_sandbox/faults", json=faults).raise_for_status()
+    acc = account(sandbox_reset.url, "noojee")
+    spec = acc.vendor.call(
+        "GET",
+        acc.base + "/servicemanager/rest/CampaignAPI/getCampaignTemplateList",
+        acc.secret,
+        acc.settings,
+        what="templates",
+        idempotent=True,
+    )
+    waits: list[float] = []
+    async with CXClient() as client:
+        with pytest.raises(VendorError) as info:
+            await client.send(
+                spec, fast("noojee", max_attempts=3), on_retry=lambda r: waits.append(r.wait)
+            )
+    assert info.value.code in {"109", "103"} and info.value.attempts == 3
+    assert len(waits) == 2 and all(w >= 0.05 for w in waits)
+
+
+# -- Retry-After, timed against a real server --------------------------------------------------
+@pytest.mark.parametrize("style", ["seconds", "http-date"])
+async def test_retry_after_is_honoured(style: str):
+    calls: list[float] = []
+
+    async def endpoint(request: Request) -> Response:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            if style == "seconds":
+                after = "1"
+            else:
+                after = email.utils.formatdate(time.time() + 2, usegmt=True)
+            return JSONResponse(
+                {"statuscode": 429}, status_code=429, headers={"Retry-After": after}
+            )
+        return JSONResponse({"statuscode": 0, "trans_id": "t-1"})
+
+    with serve([Route("/r", endpoint, methods=["POST"])]) as url:
+        spec = CallSpec("POST", url + "/r", key="k", json={})
+        async with CXClient() as client:
+            reply = await client.send(spec, fast("webex"))
+    assert reply.status == 200 and reply.attempts == 2
+    gap = calls[1] - calls[0]
+    # An HTTP date has one-second resolution, so it may mean a little less than 2 s.
+    assert gap >= (0.95 if style == "seconds" else 1.0), gap
+    assert gap < 3.5
+
+
+def test_parse_retry_after_forms():
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    date = email.utils.formatdate(1000.0 + 30, usegmt=True)
+    assert parse_retry_after(date, now=1000.0) == pytest.approx(30, abs=1)
+
+
+async def test_gives_up_when_retry_after_exceeds_the_budget():
+    async def endpoint(request: Request) -> Response:
+        return Response(status_code=503, headers={"Retry-After": "600"})
+
+    with serve([Route("/r", endpoint, methods=["POST"])]) as url:
+        async with CXClient() as client:
+            t0 = time.monotonic()
+            with pytest.raises(VendorError) as info:
+                await client.send(CallSpec("POST", url + "/r", key="k"), fast("expoints"))
+    assert time.monotonic() - t0 < 2
+    assert info.value.status == 503 and info.value.attempts == 1
+
+
+# -- the rate limit keeps the client from provoking a 429 ------------------------------------
+async def test_rate_limit_never_provokes_a_429():
+    config = SandboxConfig(qp_rate_limit=5, qp_rate_period=1.0)
+    with SandboxServer(config) as server:
+        acc = account(server.url, "questionpro")
+        policy = fast("questionpro", rate_calls=5, rate_period=1.0, concurrency=8)
+        async with CXClient() as client:
+            t0 = time.monotonic()
+            pages = await _pages(client, acc, policy, 12)
+            elapsed = time.monotonic() - t0
+        assert len(pages) == 12
+        assert server.state.rate_limited == 0
+        assert elapsed >= 2.0  # 12 calls at 5 per second need two full windows
+
+
+async def _pages(client: CXClient, acc: Account, policy: VendorPolicy, n: int) -> list[object]:
+    async def one(page: int) -> object:
+        spec = acc.vendor.call(
+            "POST",
+            acc.base + "/a/api/v2/cx/tickets/detractors",
+            acc.secret,
+            acc.settings,
+            what=f"page {page}",
+            params={"page": str(page), "perPage": "5"},
+            json={},
+            idempotent=True,
+        )
+        return await client.send(spec, policy)
+
+    return await asyncio.gather(*(one(p) for p in range(1, n + 1)))
+
+
+async def test_rate_limiter_is_a_sliding_window():
+    limiter = RateLimiter(3, 0.3)
+    t0 = time.monotonic()
+    for _ in range(7):
+        await limiter.acquire()
+    assert time.monotonic() - t0 >= 0.6
+
+
+async def test_concurrency_cap_per_key():
+    active = 0
+    peak = 0
+
+    async def endpoint(request: Request) -> Response:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0.05)
+        active -= 1
+        return JSONResponse({})
+
+    with serve([Route("/r", endpoint, methods=["POST"])]) as url:
+        async with CXClient() as client:
+            policy = fast("noojee", concurrency=2)
+            specs = [CallSpec("POST", url + "/r", key="same") for _ in range(8)]
+            await asyncio.gather(*(client.send(s, policy) for s in specs))
+    assert peak == 2
+
+
+# -- transport failures --------------------------------------------------------------------
+async def test_lost_reply_of_a_post_is_unknown_outcome_and_not_resent():
+    hits: list[int] = []
+
+    async def endpoint(request: Request) -> Response:
+        hits.append(1)
+        await asyncio.sleep(1.5)
+        return JSONResponse({})
+
+    with serve([Route("/r", endpoint, methods=["POST"])]) as url:
+        async with CXClient() as client:
+            with pytest.raises(UnknownOutcome) as info:
+                await client.send(
+                    CallSpec("POST", url + "/r", key="k", what="batch 7"),
+                    fast("webex", read_timeout=0.3),
+                )
+    assert hits == [1]
+    assert "batch 7" in str(info.value) and "not sent again" in str(info.value)
+    assert info.value.code == "UNKNOWN_OUTCOME"
+
+
+async def test_unreachable_host_is_retried_then_named():
+    async with CXClient() as client:
+        with pytest.raises(Unreachable) as info:
+            await client.send(
+                CallSpec("GET", "http://127.0.0.1:9/x", key="k", what="connection test"),
+                fast("expoints", max_attempts=2),
+            )
+    assert info.value.attempts == 2
+    assert "127.0.0.1:9" in str(info.value)
+    assert info.value.entry is not None and info.value.entry.code == "CONNECT_ERROR"
+
+
+async def test_dropped_connection_is_retried(sandbox_reset: SandboxServer):
+    faults = {"rate": 1.0, "faults": ["drop"], "seed": 2}
+    httpx.post(sandbox_reset.url + "/_sandbox/faults", json=faults).raise_for_status()
+    acc = account(sandbox_reset.url, "questionpro")
+    async with CXClient() as client:
+        with pytest.raises(Unreachable) as info:
+            await client.send(
+                acc.vendor.call(
+                    "POST",
+                    acc.base + "/a/api/v2/cx/tickets/detractors",
+                    acc.secret,
+                    acc.settings,
+                    what="page 1",
+                    json={},
+                    idempotent=True,
+                ),
+                fast("questionpro", max_attempts=3),
+            )
+    assert info.value.attempts == 3
+
+
+# -- redaction -----------------------------------------------------------------------------
+async def test_noojee_key_is_redacted_from_logs_errors_and_tracebacks(
+    caplog: pytest.LogCaptureFixture,
+):
+    secret = "nj-very-secret-key-4242"
+    caplog.set_level(logging.DEBUG)
+    install_log_redaction()
+    profile = Profile(
+        name="nj", vendor="noojee", base_url="http://127.0.0.1:9", settings=SETTINGS["noojee"]
+    )
+    acc = Account.open(profile, SecretStr(secret))
+    async with CXClient() as client:
+        with pytest.raises(Unreachable) as info:
+            await acc.vendor.entities(
+                client, acc.base, acc.secret, acc.settings, "getCampaignTemplateList"
+            )
+    error = info.value
+    texts = [
+        str(error),
+        repr(error),
+        error.url,
+        "".join(traceback.format_exception(error)),
+        caplog.text,
+        repr(acc.vendor.auth(acc.secret, acc.settings)),
+        repr(acc),
+    ]
+    for text in texts:
+        assert secret not in text
+    assert "getCampaignTemplateList" in str(error)
+
+
+async def test_header_secrets_are_redacted_from_http_logs(
+    sandbox_reset: SandboxServer, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.DEBUG)
+    install_log_redaction()
+    secret = "qp-wrong-secret-9999"
+    async with CXClient() as client:
+        with pytest.raises(VendorError) as info:
+            await account(sandbox_reset.url, "questionpro", secret=secret).test(client)
+    for text in (caplog.text, str(info.value), info.value.body, repr(info.value)):
+        assert secret not in text
+
+
+def test_redact_text_masks_query_parameters_even_unregistered():
+    text = "GET http://h/servicemanager/rest/CampaignAPI/insertLeadsFast?fTemplateId=1&apiKey=abc"
+    assert redact_text(text).endswith(f"apiKey={MASK}")
