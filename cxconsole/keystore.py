@@ -85,7 +85,7 @@ class KeyringStore:
     def __init__(self, timeout: float = KEYRING_TIMEOUT) -> None:
         self.timeout = timeout
 
-    def _run(self, what: str, fn: Callable[[], T]) -> T:
+    def _run(self, what: str, fn: Callable[[], T], profile: str = "PROFILE") -> T:
         import keyring.errors
 
         pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="keyring")
@@ -95,14 +95,15 @@ class KeyringStore:
         except concurrent.futures.TimeoutError:
             raise KeyringUnavailable(
                 f"the keyring did not answer within {self.timeout:.0f} s while trying to {what} "
-                "(is it locked and waiting for a password prompt?)"
+                "(is it locked and waiting for a password prompt?)",
+                profile,
             ) from None
         except keyring.errors.NoKeyringError as exc:
-            raise KeyringUnavailable(f"{type(exc).__name__}: {exc}") from None
+            raise KeyringUnavailable(f"{type(exc).__name__}: {exc}", profile) from None
         except keyring.errors.KeyringLocked:
-            raise KeyringUnavailable("the keyring is locked") from None
+            raise KeyringUnavailable("the keyring is locked", profile) from None
         except keyring.errors.KeyringError as exc:
-            raise KeyringUnavailable(f"{type(exc).__name__}: {exc}") from None
+            raise KeyringUnavailable(f"{type(exc).__name__}: {exc}", profile) from None
         finally:
             pool.shutdown(wait=False)
 
@@ -127,7 +128,7 @@ class KeyringStore:
     def get(self, profile: str) -> str | None:
         import keyring
 
-        value = self._run("read a secret", lambda: keyring.get_password(SERVICE, profile))
+        value = self._run("read a secret", lambda: keyring.get_password(SERVICE, profile), profile)
         register_secret(value)
         return value
 
@@ -135,7 +136,7 @@ class KeyringStore:
         import keyring
 
         register_secret(secret)
-        self._run("store a secret", lambda: keyring.set_password(SERVICE, profile, secret))
+        self._run("store a secret", lambda: keyring.set_password(SERVICE, profile, secret), profile)
 
     def delete(self, profile: str) -> None:
         import keyring
@@ -146,7 +147,7 @@ class KeyringStore:
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password(SERVICE, profile)
 
-        self._run("remove a secret", remove)
+        self._run("remove a secret", remove, profile)
 
 
 class FileStore:

@@ -73,13 +73,15 @@ class CredentialsScreen(Screen[None]):
         Binding("ctrl+n", "new", "New profile", id="credentials.new"),
         Binding("ctrl+s", "save", "Save", id="credentials.save"),
         Binding("ctrl+t", "test", "Test connection", id="credentials.test"),
-        Binding("ctrl+d", "remove", "Remove", id="credentials.remove"),
+        # Priority: inputs bind ctrl+d and ctrl+f to editing keys, and the form is full of inputs.
+        Binding("ctrl+d", "remove", "Remove", id="credentials.remove", priority=True),
         Binding(
             "ctrl+f",
             "use_file_store",
             "Insecure file store",
             id="credentials.file_store",
             show=False,
+            priority=True,
         ),
     ]
 
@@ -88,6 +90,7 @@ class CredentialsScreen(Screen[None]):
         self.editing: str | None = None  # the saved name of the profile in the form
         self.built_vendor: str | None = None  # whose fields the form shows now
         self._build_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()  # saves and removals run one at a time, in order
         self.last_details: dict[str, Any] = {}
 
     @property
@@ -385,24 +388,35 @@ class CredentialsScreen(Screen[None]):
         if profile is not None:
             self.save(profile, self.query_one("#secret", SecretInput).value)
 
-    @work(exclusive=True, group="credentials-save")
+    @work(group="credentials-save")
     async def save(self, profile: Any, secret: str) -> None:
+        async with self._write_lock:
+            await self._save(profile, secret)
+
+    async def _save(self, profile: Any, secret: str) -> None:
         ctx = await self.cx.context()
         from cxconsole.client import CXError
         from cxconsole.keystore import KeyringUnavailable
 
         old = self.editing
+        renaming = bool(old) and old != profile.name
         try:
-            if old and old != profile.name:
+            if renaming and profile.name in await asyncio.to_thread(ctx.profiles.load):
+                raise CXError(f"a profile named {profile.name!r} exists already")
+            if renaming:
+                # The secret moves first: if the keyring fails, nothing was renamed.
+                await asyncio.to_thread(ctx.secrets.rename, old, profile.name)
                 await asyncio.to_thread(ctx.profiles.rename, old, profile.name)
-            await asyncio.to_thread(ctx.profiles.put, profile, replace=old == profile.name)
+            await asyncio.to_thread(ctx.profiles.put, profile, replace=old is not None)
+        except KeyringUnavailable as exc:
+            self.show_guidance(str(exc))
+            self.field_error("name", "not renamed: the secret could not be moved (see below)")
+            return
         except CXError as exc:
             self.field_error("name", str(exc))
             return
         notes = []
         try:
-            if old and old != profile.name:
-                await asyncio.to_thread(ctx.secrets.rename, old, profile.name)
             if secret.strip():
                 await asyncio.to_thread(ctx.secrets.set, profile.name, secret)
                 notes.append(f"secret stored in the {ctx.secrets.store.label}")
@@ -498,13 +512,27 @@ class CredentialsScreen(Screen[None]):
 
     # -- removing ----------------------------------------------------------------------------
     def action_remove(self) -> None:
-        if self.editing:
-            self.remove(self.editing)
+        from cxconsole.widgets.confirm import Confirm
+
+        name = self.editing
+        if name:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.remove_profile(name)
+
+            self.app.push_screen(
+                Confirm(f"Remove profile {name!r} and its secret?", yes="Remove"), answered
+            )
         else:
             self.notify("Choose a saved profile to remove.", severity="warning")
 
-    @work(exclusive=True, group="credentials-save")
-    async def remove(self, name: str) -> None:
+    @work(group="credentials-save")
+    async def remove_profile(self, name: str) -> None:
+        async with self._write_lock:
+            await self._remove_profile(name)
+
+    async def _remove_profile(self, name: str) -> None:
         ctx = await self.cx.context()
         from cxconsole.client import CXError
         from cxconsole.keystore import KeyringUnavailable
@@ -527,7 +555,7 @@ class CredentialsScreen(Screen[None]):
     def action_use_file_store(self) -> None:
         self.switch_to_file_store()
 
-    @work(exclusive=True, group="credentials-save")
+    @work(group="credentials-save")
     async def switch_to_file_store(self) -> None:
         ctx = await self.cx.context()
         if ctx.sandbox_url:

@@ -1,0 +1,254 @@
+"""The app frame and the credentials screen, driven through Textual's Pilot against the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Select, Static
+
+from cxconsole.app import SCREENS, CXApp
+from cxconsole.context import Context
+from cxconsole.keystore import FileStore, Secrets
+from cxconsole.profiles import ProfileStore
+from cxconsole.sandbox.config import SANDBOX_SECRETS
+from cxconsole.sandbox.server import SandboxServer
+from cxconsole.screens.credentials import CredentialsScreen
+from cxconsole.screens.help import HelpScreen
+from cxconsole.settings import load_settings
+
+SIZE = (120, 40)
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def wait_for(pilot, predicate, seconds: float = 5.0) -> None:
+    steps = int(seconds / 0.05)
+    for _ in range(steps):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_home_lists_sandbox_profiles_and_banner(sandbox: SandboxServer):
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#profiles", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 4)
+        names = [table.get_row_at(i)[0] for i in range(4)]
+        assert names == [
+            "sandbox-questionpro",
+            "sandbox-expoints",
+            "sandbox-webex",
+            "sandbox-noojee",
+        ]
+        banner = text_of(app.screen.query_one("#banner", Static))
+        assert "SANDBOX" in banner and sandbox.url in banner
+
+
+async def test_every_screen_is_one_key_away(sandbox: SandboxServer):
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE) as pilot:
+        for mode, (path, _, key) in SCREENS.items():
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert app.current_mode == mode
+            assert type(app.screen).__name__ == path.split(":")[1]
+        await pilot.press("1")
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, HelpScreen)
+        keys = app.screen.query_one(DataTable)
+        ids = {keys.get_row_at(i)[2] for i in range(keys.row_count)}
+        assert {"app.home", "app.tickets", "home.refresh"} <= ids
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_lists_every_screen(sandbox: SandboxServer):
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE) as pilot:
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {f"Go to {t}" for _, t, _ in SCREENS.values()} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"go to tickets")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.current_mode == "tickets"
+
+
+async def test_core_loads_after_the_first_frame(isolated_home: Path):
+    """Without a context given, the app boots the core in a worker, then screens get it."""
+    app = CXApp(sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.query_one("#banner", Static)  # the first frame, before the core
+        ctx = await app.context()
+        assert ctx.sandbox_url and ctx.sandbox_url.startswith("http://127.0.0.1:")
+        table = app.screen.query_one("#profiles", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 4)
+        assert httpx.get(ctx.sandbox_url + "/_sandbox/stats").status_code == 200
+
+
+# -- the credentials form --------------------------------------------------------------------
+def user_context(sandbox: SandboxServer, home: Path) -> Context:
+    """A non-sandbox context, with the insecure store in a tmp dir so the test is hermetic;
+    the keyring round trip has its own test."""
+    return Context(ProfileStore(), Secrets(FileStore(home / "secrets.toml")))
+
+
+async def fill(pilot, selector: str, value: str) -> None:
+    widget = pilot.app.screen.query_one(selector, Input)
+    widget.value = value
+    await pilot.pause()
+
+
+async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated_home: Path):
+    ctx = user_context(sandbox, isolated_home)
+    app = CXApp(ctx=ctx, initial_mode="credentials")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CredentialsScreen)
+        await pilot.pause(0.2)
+        # A new Noojee profile: only Noojee's fields are on the form.
+        screen.query_one("#vendor", Select).value = "noojee"
+        await wait_for(pilot, lambda: bool(screen.query("#setting-template_id")))
+        assert not screen.query("#setting-datacenter")
+        await fill(pilot, "#name", "nj prod")  # a space: refused beside the field
+        await fill(pilot, "#base_url", sandbox.url + "/noojee")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert "letters, digits" in text_of(screen.query_one("#error-name", Static))
+        assert ctx.profiles.load() == {}
+
+        await fill(pilot, "#name", "nj-prod")
+        await fill(pilot, "#setting-template_id", "12")
+        await fill(pilot, "#secret-value", SANDBOX_SECRETS["noojee"])
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "nj-prod" in ctx.profiles.load())
+        assert ctx.secrets.get("nj-prod").get_secret_value() == SANDBOX_SECRETS["noojee"]
+        assert screen.query_one("#secret-value", Input).value == ""
+
+        # Test connection fills the pickers from the vendor's lists.
+        await pilot.press("ctrl+t")
+        result = screen.query_one("#result", Static)
+        await wait_for(pilot, lambda: "Key accepted" in text_of(result))
+        picker = screen.query_one("#pick-campaign_id", Select)
+        await wait_for(pilot, lambda: len(picker._options) > 1)
+        picker.value = "23"
+        await pilot.pause(0.1)
+        assert screen.query_one("#setting-campaign_id", Input).value == "23"
+        assert ctx.tests.load()["nj-prod"]["ok"] is True
+
+        # Edit: rename, and a wrong key gives the decoded error, not a traceback.
+        await fill(pilot, "#name", "nj-main")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.editing == "nj-main")
+        assert set(ctx.profiles.load()) == {"nj-main"}
+        assert ctx.secrets.store.get("nj-prod") is None
+        assert ctx.secrets.get("nj-main").get_secret_value() == SANDBOX_SECRETS["noojee"]
+        await fill(pilot, "#secret-value", "wrong-key-000")
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "What to do" in text_of(result))
+        assert "401" in text_of(result)
+        assert any(e.profile == "nj-main" for e in ctx.errors.events())
+
+        # Remove: the profile and its secret.
+        await pilot.press("ctrl+d")
+        await pilot.pause(0.1)
+        await pilot.press("n")  # asked first; no means no
+        await pilot.pause(0.2)
+        assert set(ctx.profiles.load()) == {"nj-main"}
+        await pilot.press("ctrl+d")
+        await pilot.pause(0.1)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: ctx.profiles.load() == {})
+        assert ctx.secrets.store.get("nj-main") is None
+        options = screen.query_one("#profile-list", OptionList)
+        assert options.option_count == 1  # "+ New profile"
+
+
+async def test_credentials_expoints_test_shows_data_columns(
+    sandbox: SandboxServer, isolated_home: Path
+):
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode="credentials")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CredentialsScreen)
+        screen.load_profile("sandbox-expoints")
+        await wait_for(pilot, lambda: screen.editing == "sandbox-expoints")
+        await pilot.press("ctrl+t")
+        details = screen.query_one("#details", DataTable)
+        await wait_for(pilot, lambda: details.row_count > 0)
+        names = {details.get_row_at(i)[1] for i in range(details.row_count)}
+        assert "First_name_customer" in names
+
+
+async def test_no_keyring_shows_guidance_and_file_store_is_opt_in(
+    sandbox: SandboxServer, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import keyring.core
+
+    from cxconsole.keystore import KeyringStore
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    keyring.core._keyring_backend = None
+    try:
+        ctx = Context(ProfileStore(), Secrets(KeyringStore()))
+        app = CXApp(ctx=ctx, initial_mode="credentials")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            await pilot.pause(0.2)
+            await fill(pilot, "#name", "qp")
+            await fill(pilot, "#base_url", sandbox.url + "/qp")
+            await fill(pilot, "#secret-value", "qp-secret-777")
+            await pilot.press("ctrl+s")
+            guidance = screen.query_one("#guidance", Static)
+            await wait_for(pilot, lambda: guidance.display)
+            text = text_of(guidance)
+            assert "dbus-run-session" in text and "CXCONSOLE_SECRET_QP" in text
+            assert "INSECURE" in text
+            # The profile is saved, the secret is not, and nothing fell back silently.
+            assert "qp" in ctx.profiles.load()
+            assert not (isolated_home / "config" / "cxconsole" / "secrets.insecure.toml").exists()
+            await pilot.press("ctrl+f")
+            await wait_for(pilot, lambda: isinstance(ctx.secrets.store, FileStore))
+            assert "INSECURE" in app.title
+            assert load_settings()[0].secret_store == "file"
+    finally:
+        keyring.core._keyring_backend = None
+
+
+# -- themes ---------------------------------------------------------------------------------
+async def test_shipped_themes_load_and_choice_persists(sandbox: SandboxServer, isolated_home):
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url), theme="cxconsole-256")
+    async with app.run_test(size=SIZE):
+        assert {"cxconsole-dark", "cxconsole-light", "cxconsole-256"} <= set(app.available_themes)
+        assert app.theme == "cxconsole-256"
+        app.theme = "cxconsole-light"
+    assert load_settings()[0].theme == "cxconsole-light"
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE):
+        assert app.theme == "cxconsole-light"
+
+
+async def test_broken_user_theme_is_one_notification(sandbox: SandboxServer, isolated_home):
+    folder = isolated_home / "config" / "cxconsole" / "themes"
+    folder.mkdir(parents=True)
+    (folder / "bad-colour.toml").write_text('name = "x"\nprimary = "not-a-colour"\n')
+    (folder / "not-toml.toml").write_text("name = \n")
+    (folder / "mine.toml").write_text('name = "mine"\nprimary = "#ff0000"\n')
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert "mine" in app.available_themes
+        failures = [n for n in app._notifications if n.title == "Theme files not loaded"]
+        assert len(failures) == 1
+        message = failures[0].message
+        assert "bad-colour.toml: primary: not a colour" in message
+        assert "not-toml.toml" in message
