@@ -47,7 +47,7 @@ class CXApp(App[int]):
     """cxconsole's TUI."""
 
     TITLE = "cxconsole"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         mode: _screen_factory(path) for mode, (path, _, _) in SCREENS.items()
     }
@@ -82,28 +82,33 @@ class CXApp(App[int]):
         self.boot_error: str | None = None
         if ctx is not None:
             self._core_ready.set()
+        self._theme_failures: list[str] = []
+        self._apply_themes()
 
     # -- start-up ----------------------------------------------------------------------------
-    def on_mount(self) -> None:
+    def _apply_themes(self) -> None:
+        """Register the theme files and choose one before the stylesheet is first built:
+        changing the theme after the first frame would rebuild every style once more."""
         from cxconsole.themes import load_themes
 
         loaded = load_themes()
         for theme in loaded.themes:
             self.register_theme(theme)
+        self._theme_failures = loaded.failures
         wanted = self._theme_override or self.settings.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
-            self.theme = "cxconsole-dark"
-            if self._theme_override:
-                self.notify(
-                    f"No theme named {wanted!r}; using cxconsole-dark. "
-                    f"Themes: {', '.join(sorted(self.available_themes))}",
-                    severity="warning",
-                )
-        if loaded.failures:
+        self.theme = wanted if wanted in self.available_themes else "cxconsole-dark"
+
+    def on_mount(self) -> None:
+        wanted = self._theme_override
+        if wanted and wanted not in self.available_themes:
             self.notify(
-                "\n".join(loaded.failures), title="Theme files not loaded", severity="error"
+                f"No theme named {wanted!r}; using {self.theme}. "
+                f"Themes: {', '.join(sorted(self.available_themes))}",
+                severity="warning",
+            )
+        if self._theme_failures:
+            self.notify(
+                "\n".join(self._theme_failures), title="Theme files not loaded", severity="error"
             )
         if self._settings_problem:
             self.notify(
@@ -116,7 +121,10 @@ class CXApp(App[int]):
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
         self.switch_mode(self.initial_mode)
         if self.ctx is None:
-            self.run_worker(self._boot, thread=True, name="boot", exit_on_error=False)
+            # After the first frame: the core's imports would otherwise compete with it.
+            self.call_after_refresh(
+                self.run_worker, self._boot, thread=True, name="boot", exit_on_error=False
+            )
 
     def _boot(self) -> None:
         """Load the core and, in sandbox mode, start the emulator: after the first frame."""
