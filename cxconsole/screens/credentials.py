@@ -46,27 +46,31 @@ class CredentialsScreen(Screen[None]):
     CredentialsScreen #store-status { height: auto; padding: 0 1; }
     CredentialsScreen #store-status.-insecure { background: $error 30%; text-style: bold; }
     CredentialsScreen #body { height: 1fr; }
-    CredentialsScreen #list-pane { width: 32; border-right: tall $panel; }
+    CredentialsScreen #list-pane { width: 26; border-right: tall $panel; }
     CredentialsScreen #profile-list { height: 1fr; }
     CredentialsScreen #form { width: 1fr; padding: 0 1; }
+    CredentialsScreen #outcome { width: 42; height: 1fr; padding: 0 1; display: none; }
+    CredentialsScreen #outcome.-shown { display: block; }
+    CredentialsScreen Switch { border: none; height: 1; padding: 0; }
+    CredentialsScreen Switch:focus { border: none; background-tint: $primary 30%; }
     CredentialsScreen #vendor-fields { height: auto; }
     CredentialsScreen .row { height: auto; margin-top: 1; }
     CredentialsScreen .row > Input, CredentialsScreen .row > Select SelectCurrent,
     CredentialsScreen SecretInput Input { background: $panel; }
     CredentialsScreen .field-error, CredentialsScreen .hint { display: none; }
     CredentialsScreen .field-error.-shown, CredentialsScreen .hint.-shown { display: block; }
-    CredentialsScreen .row > Label { width: 22; padding: 0 1 0 0; text-align: right; }
+    CredentialsScreen .row > Label { width: 17; padding: 0 1 0 0; text-align: right; }
     CredentialsScreen .row > Input, CredentialsScreen .row > Select,
     CredentialsScreen .row > SecretInput { width: 1fr; }
     CredentialsScreen .row > Switch { width: auto; }
-    CredentialsScreen .hint { padding: 0 0 0 23; color: $text-muted; height: auto; }
-    CredentialsScreen .field-error { padding: 0 0 0 23; }
-    CredentialsScreen #buttons { height: auto; padding: 1 0 0 23; }
+    CredentialsScreen .hint { padding: 0 0 0 18; color: $text-muted; height: auto; }
+    CredentialsScreen .field-error { padding: 0 0 0 18; }
+    CredentialsScreen #buttons { height: auto; padding: 1 0 0 18; }
     CredentialsScreen #buttons Button { margin-right: 1; }
-    CredentialsScreen #result { height: auto; padding: 1 1; margin-top: 1; border: round $panel; }
+    CredentialsScreen #result { height: auto; padding: 0 1; border: round $panel; }
     CredentialsScreen #result.-ok { border: round $success; }
     CredentialsScreen #result.-failed { border: round $error; }
-    CredentialsScreen #details { height: auto; max-height: 14; }
+    CredentialsScreen #details { height: auto; }
     CredentialsScreen #guidance { height: auto; padding: 1; border: round $warning; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -139,6 +143,7 @@ class CredentialsScreen(Screen[None]):
                     yield Button("Save", id="save", variant="primary")
                     yield Button("Test connection", id="test")
                     yield Button("Remove", id="remove", variant="error")
+            with VerticalScroll(id="outcome"):
                 yield Static("", id="guidance")
                 yield Static("", id="result")
                 yield DataTable(id="details", cursor_type="row", zebra_stripes=True)
@@ -204,7 +209,8 @@ class CredentialsScreen(Screen[None]):
         except CXError as exc:
             self.cx.report_error(exc, "profiles", profile=name)
             return
-        self.editing = name
+        self.clear_messages()
+        self.editing = None  # until the form holds it whole
         self.query_one("#form-title", Static).update(f"Profile {name}")
         self.query_one("#name", Input).value = name
         await self.build_vendor_fields(profile.vendor, profile.settings)
@@ -215,7 +221,7 @@ class CredentialsScreen(Screen[None]):
         source = ctx.secrets.source(name)
         secret.set_placeholder("•••••• (stored; type a new one to replace it)")
         self.show_hint("secret", f"Stored in: {source}")
-        self.clear_messages()
+        self.editing = name
 
     async def action_new(self) -> None:
         self.editing = None
@@ -312,6 +318,7 @@ class CredentialsScreen(Screen[None]):
         self.query_one("#guidance").display = False
         self.query_one("#result").display = False
         self.query_one("#details").display = False
+        self.query_one("#outcome").remove_class("-shown")
 
     def show_hint(self, name: str, text: str) -> None:
         hint = self.query_one(f"#hint-{name}", Static)
@@ -335,7 +342,7 @@ class CredentialsScreen(Screen[None]):
         result.display = True
         result.set_class(ok, "-ok")
         result.set_class(not ok, "-failed")
-        result.scroll_visible()
+        self.query_one("#outcome").add_class("-shown")
 
     def show_guidance(self, text: str) -> None:
         guidance = self.query_one("#guidance", Static)
@@ -343,6 +350,7 @@ class CredentialsScreen(Screen[None]):
             f"{text}\n\nPress ctrl+f to opt in to the insecure file store for this and later runs."
         )
         guidance.display = True
+        self.query_one("#outcome").add_class("-shown")
 
     # -- building and saving -----------------------------------------------------------------
     def build_profile(self) -> Any | None:
@@ -490,15 +498,10 @@ class CredentialsScreen(Screen[None]):
         table = self.query_one("#details", DataTable)
         table.clear(columns=True)
         if "columns" in details:
-            table.add_columns("Column id", "Name", "Display name", "Required", "Archived")
+            table.add_columns("Id", "Column", "Required")
             for c in details["columns"]:
-                table.add_row(
-                    str(c["Id"]),
-                    c["Name"],
-                    c["DisplayName"],
-                    "yes" if c["Required"] else "",
-                    "archived" if c["Archived"] else "",
-                )
+                state = "archived" if c["Archived"] else ("required" if c["Required"] else "")
+                table.add_row(str(c["Id"]), c["Name"], state)
         elif "segments" in details:
             table.add_columns("Segment id", "Name", "Code")
             for s in details["segments"]:
