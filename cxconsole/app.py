@@ -130,10 +130,10 @@ class CXApp(App[int]):
         """Load the core and, in sandbox mode, start the emulator: after the first frame."""
         from cxconsole.context import Context
         from cxconsole.keystore import Secrets, default_store
+        from cxconsole.logs import setup_logging
         from cxconsole.profiles import ProfileStore
-        from cxconsole.redact import install_log_redaction
 
-        install_log_redaction()
+        setup_logging()
         try:
             if self.sandbox_requested:
                 from cxconsole.sandbox.server import SandboxServer
@@ -179,6 +179,10 @@ class CXApp(App[int]):
             self.notify(f"Could not save the theme choice: {exc}", severity="warning")
 
     # -- actions -----------------------------------------------------------------------------
+    def switch_mode(self, mode: str) -> Any:
+        self.sub_title = SCREENS[mode][1] if mode in SCREENS else mode
+        return super().switch_mode(mode)
+
     def action_go(self, mode: str) -> None:
         if self.current_mode != mode:
             self.switch_mode(mode)

@@ -16,11 +16,11 @@ def command_context(args: argparse.Namespace) -> Iterator[Any]:
     """The context for a command: with ``--sandbox`` an in-process emulator and its profiles."""
     from cxconsole.context import Context
     from cxconsole.keystore import Secrets, default_store
+    from cxconsole.logs import setup_logging
     from cxconsole.profiles import ProfileStore
-    from cxconsole.redact import install_log_redaction
     from cxconsole.settings import load_settings
 
-    install_log_redaction()
+    setup_logging()
     if getattr(args, "sandbox", False):
         from cxconsole.sandbox.server import SandboxServer
 

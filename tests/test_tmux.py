@@ -1,0 +1,81 @@
+"""The installed ``cxconsole --sandbox`` in a real terminal: tmux, send-keys, capture-pane."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+COMMAND = Path(sys.executable).parent / "cxconsole"
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def run(self, *args: str) -> str:
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20
+        )
+        return out.stdout
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", "cx", *keys)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "cx")
+
+    def wait_for(self, text: str, seconds: float = 20.0) -> str:
+        deadline = time.monotonic() + seconds
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} not on screen after {seconds}s:\n{screen}")
+
+
+@pytest.fixture
+def tmux(isolated_home: Path) -> Iterator[Tmux]:
+    if not shutil.which("tmux"):
+        pytest.fail("tmux is not installed: .ci/run installs it (apt-get install tmux)")
+    assert COMMAND.exists(), f"the console script is not installed at {COMMAND}"
+    # A server of its own: the user's tmux sessions are never touched.
+    session = Tmux(f"cx-test-{uuid.uuid4().hex[:8]}")
+    yield session
+    session.run("kill-server")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_installed_command_in_tmux(tmux: Tmux, size: tuple[int, int]):
+    width, height = size
+    env_line = (
+        f"XDG_CONFIG_HOME={os.environ['XDG_CONFIG_HOME']} "
+        f"XDG_STATE_HOME={os.environ['XDG_STATE_HOME']} TERM=xterm-256color"
+    )
+    tmux.run(
+        "new-session", "-d", "-s", "cx", "-x", str(width), "-y", str(height),
+        f"env {env_line} {COMMAND} --sandbox; echo EXITED-$?; sleep 30",
+    )  # fmt: skip
+    screen = tmux.wait_for("sandbox-noojee")
+    assert "SANDBOX" in screen
+    tmux.keys("2")
+    tmux.wait_for("Profiles")
+    tmux.keys("4")
+    tmux.wait_for("Tickets")
+    tmux.keys("5")
+    screen = tmux.wait_for("Errors")
+    tmux.keys("?")
+    tmux.wait_for("Keys")
+    tmux.keys("Escape")
+    tmux.keys("C-q")
+    screen = tmux.wait_for("EXITED-0")
+    assert "Traceback" not in screen
