@@ -494,3 +494,10 @@ def test_fault_settings_endpoint(http: httpx.Client) -> None:
         assert reply.status_code == 400, bad
     assert http.post("/_sandbox/faults", content=b"nope").status_code == 400
     assert json.loads(http.get("/_sandbox/faults").content)["faults"] == ["500"]
+
+
+def test_cli_fault_kinds_match_the_sandbox():
+    from cxconsole.commands.sandbox import FAULT_KINDS
+    from cxconsole.sandbox.config import ALL_FAULTS
+
+    assert FAULT_KINDS == ALL_FAULTS
