@@ -6,12 +6,16 @@ in-memory and core (no UI): the TUI reads it, tests assert on it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cxconsole.catalog.entry import CatalogEntry, Decoded
+
+log = logging.getLogger("cxconsole.history")
 
 
 @dataclass(slots=True)
@@ -66,8 +70,14 @@ class ErrorHistory:
         self._lock = threading.Lock()
         self._listeners: list[Callable[[ErrorEvent], None]] = []
 
-    def subscribe(self, listener: Callable[[ErrorEvent], None]) -> None:
+    def subscribe(self, listener: Callable[[ErrorEvent], None]) -> Callable[[], None]:
+        """Call ``listener`` with each new event; returns the function that unsubscribes."""
         self._listeners.append(listener)
+        return lambda: self.unsubscribe(listener)
+
+    def unsubscribe(self, listener: Callable[[ErrorEvent], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
 
     def record_error(self, error: object, source: str, **where: object) -> ErrorEvent:
         """Record a :class:`cxconsole.client.VendorError` (or any exception) met in ``source``."""
@@ -90,7 +100,11 @@ class ErrorHistory:
             self._events.append(event)
             del self._events[: -self.limit]
         for listener in list(self._listeners):
-            listener(event)
+            # A broken view must not break whoever met the error (an import worker, say).
+            try:
+                listener(event)
+            except Exception:
+                log.exception("error history listener failed")
 
     def events(self) -> list[ErrorEvent]:
         with self._lock:
@@ -112,4 +126,5 @@ class ErrorHistory:
         return sorted(groups.values(), key=lambda g: g.last, reverse=True)
 
     def __len__(self) -> int:
-        return len(self._events)
+        with self._lock:
+            return len(self._events)

@@ -59,11 +59,15 @@ async def tickets(app: Any, pilot: Any) -> None:
 
 
 async def errors(app: Any, pilot: Any) -> None:
-    prepare = getattr(app.screen, "screenshot_demo", None)
-    if prepare is not None:
-        await prepare(pilot)
-    else:
-        await pilot.pause(0.5)
+    from textual.widgets import Input
+
+    from cxconsole.widgets.catalog_table import CatalogTable
+
+    table = app.screen.query_one(CatalogTable)
+    await settle(pilot, lambda: table.row_count > 0)
+    app.screen.query_one("#catalog-search", Input).value = "1010"
+    await settle(pilot, lambda: table.row_count == 2)
+    table.focus()
 
 
 SCENES: dict[str, Callable[[Any, Any], Awaitable[None]]] = {

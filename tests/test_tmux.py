@@ -40,7 +40,8 @@ class Tmux:
             if text in screen:
                 return screen
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} not on screen after {seconds}s:\n{screen}")
+        size = self.run("display", "-p", "-t", "cx", "#{window_width}x#{window_height}")
+        raise AssertionError(f"{text!r} not on screen after {seconds}s ({size.strip()}):\n{screen}")
 
 
 @pytest.fixture
@@ -63,7 +64,8 @@ def test_installed_command_in_tmux(tmux: Tmux, size: tuple[int, int]):
     )
     tmux.run(
         "new-session", "-d", "-s", "cx", "-x", str(width), "-y", str(height),
-        f"env {env_line} {COMMAND} --sandbox; echo EXITED-$?; sleep 30",
+        # pytest's COLUMNS/LINES would reach the app through tmux and override the pane's size.
+        f"env -u COLUMNS -u LINES {env_line} {COMMAND} --sandbox; echo EXITED-$?; sleep 30",
     )  # fmt: skip
     screen = tmux.wait_for("sandbox-noojee")
     assert "SANDBOX" in screen
@@ -72,7 +74,7 @@ def test_installed_command_in_tmux(tmux: Tmux, size: tuple[int, int]):
     tmux.keys("4")
     tmux.wait_for("Tickets")
     tmux.keys("5")
-    screen = tmux.wait_for("Errors")
+    screen = tmux.wait_for("Session errors")
     tmux.keys("?")
     tmux.wait_for("Keys")
     tmux.keys("Escape")

@@ -239,7 +239,7 @@ class CredentialsScreen(Screen[None]):
     @on(Select.Changed, "#vendor")
     async def vendor_changed(self, event: Select.Changed) -> None:
         # Loading a profile sets the vendor too; its fields are built already then.
-        if event.value is not Select.BLANK and event.value != self.built_vendor:
+        if event.value is not Select.NULL and event.value != self.built_vendor:
             await self.build_vendor_fields(str(event.value), self.current_settings())
 
     async def build_vendor_fields(self, vendor_name: str, values: dict[str, Any]) -> None:
@@ -292,7 +292,7 @@ class CredentialsScreen(Screen[None]):
     @on(Select.Changed)
     def picker_changed(self, event: Select.Changed) -> None:
         select_id = event.select.id or ""
-        if select_id.startswith("pick-") and event.value is not Select.BLANK:
+        if select_id.startswith("pick-") and event.value is not Select.NULL:
             name = select_id.removeprefix("pick-")
             self.query_one(f"#{_field_widget_id(name)}", Input).value = str(event.value)
 
@@ -303,7 +303,7 @@ class CredentialsScreen(Screen[None]):
             if isinstance(widget, Switch):
                 values[name] = widget.value
             elif isinstance(widget, Select):
-                if widget.value is not Select.BLANK:
+                if widget.value is not Select.NULL:
                     values[name] = widget.value
             elif isinstance(widget, Input) and widget.value.strip():
                 values[name] = widget.value.strip()

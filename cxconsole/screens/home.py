@@ -11,21 +11,20 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from cxconsole.app import SCREENS, CXApp
+from cxconsole.app import CXApp
 
 WELCOME = (
-    "[b]cxconsole[/b]  ·  set up a vendor account once, push customer files batch by batch, "
-    "work the detractor tickets, decode any vendor error."
+    "cxconsole: set up a vendor account once, push customer files batch by batch, "
+    "work the detractor tickets, decode any vendor error. "
+    "Keys 1-5 switch screens, ? lists the keys, ctrl+p opens the command palette."
 )
 
 
 class HomeScreen(Screen[None]):
     DEFAULT_CSS = """
-    HomeScreen #welcome { padding: 0 1; height: auto; }
-    HomeScreen #keys { padding: 0 1; height: auto; color: $text-muted; }
     HomeScreen #profiles { height: auto; max-height: 45%; }
     HomeScreen #runs { height: auto; max-height: 45%; }
-    HomeScreen .section-title { margin-top: 1; }
+    HomeScreen #runs-title { margin-top: 1; }
     HomeScreen .empty { padding: 0 2; color: $text-muted; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -42,14 +41,11 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="banner", classes="banner")
-        yield Static(WELCOME, id="welcome")
-        keys = "   ".join(f"[b]{key}[/b] {title}" for _, title, key in SCREENS.values())
-        yield Static(f"{keys}   [b]?[/b] keys   [b]ctrl+p[/b] commands", id="keys")
         with Vertical():
             yield Static("Profiles", classes="section-title")
             yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
             yield Static("", id="profiles-empty", classes="empty")
-            yield Static("Recent import runs", classes="section-title")
+            yield Static("Recent import runs", classes="section-title", id="runs-title")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Static("", id="runs-empty", classes="empty")
         yield Footer()
@@ -90,7 +86,7 @@ class HomeScreen(Screen[None]):
         for row in rows:
             profiles.add_row(*row)
         empty = self.query_one("#profiles-empty", Static)
-        empty.update("" if rows else "No profiles yet: press 2 to add one.")
+        empty.update("" if rows else f"{WELCOME}\n\nNo profiles yet: press 2 to add one.")
         empty.display = not rows
         table = self.query_one("#runs", DataTable)
         table.clear()
@@ -113,9 +109,8 @@ class HomeScreen(Screen[None]):
             banner = ""
             if ctx.sandbox_url:
                 banner = (
-                    f"SANDBOX  ·  built-in emulator at {ctx.sandbox_url}  ·  ready profiles per "
-                    "vendor, held in memory: nothing reaches a vendor, your own profiles and "
-                    "keyring are untouched"
+                    f"SANDBOX · emulator at {ctx.sandbox_url} · nothing reaches a vendor; "
+                    "your own profiles and keyring are untouched"
                 )
             elif getattr(ctx.secrets.store, "insecure", False):
                 banner = "INSECURE secret store in use: secrets are in a plain-text file"
