@@ -120,6 +120,7 @@ class CXApp(App[int]):
             self._save_theme(self.theme)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
         self.switch_mode(self.initial_mode)
+        self.show_store_warning()
         if self.ctx is None:
             # After the first frame: the core's imports would otherwise compete with it.
             self.call_after_refresh(
@@ -155,6 +156,12 @@ class CXApp(App[int]):
     def _set_context(self, ctx: Context) -> None:
         self.ctx = ctx
         self._core_ready.set()
+        self.show_store_warning()
+
+    def show_store_warning(self) -> None:
+        """The title says so for as long as the insecure file store holds the secrets."""
+        insecure = self.ctx is not None and getattr(self.ctx.secrets.store, "insecure", False)
+        self.title = "cxconsole · INSECURE secret store" if insecure else "cxconsole"
 
     async def context(self) -> Context:
         """The shared context, once the core has loaded."""

@@ -252,3 +252,51 @@ async def test_broken_user_theme_is_one_notification(sandbox: SandboxServer, iso
         message = failures[0].message
         assert "bad-colour.toml: primary: not a colour" in message
         assert "not-toml.toml" in message
+
+
+async def test_insecure_store_is_flagged_from_the_start(sandbox: SandboxServer, isolated_home):
+    ctx = Context(ProfileStore(), Secrets(FileStore(isolated_home / "s.toml")))
+    app = CXApp(ctx=ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert "INSECURE" in app.title
+
+
+async def test_user_keymap_remaps_a_binding_by_its_id(sandbox: SandboxServer, isolated_home):
+    settings = isolated_home / "config" / "cxconsole" / "settings.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text('[keymap]\n"app.tickets" = "f4"\n')
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await pilot.pause(0.2)
+        assert app.current_mode == "tickets"
+
+
+async def test_broken_settings_file_is_reported_not_fatal(sandbox: SandboxServer, isolated_home):
+    settings = isolated_home / "config" / "cxconsole" / "settings.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text('secret_store = "postit"\n')
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        messages = [n.message for n in app._notifications]
+        assert any("secret_store" in m for m in messages)
+        assert app.settings.secret_store == "keyring"
+
+
+async def test_typed_secret_never_reaches_a_screenshot(sandbox: SandboxServer, isolated_home):
+    secret = "typed-secret-55555"
+    app = CXApp(ctx=user_context(sandbox, isolated_home), initial_mode="credentials")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        await fill(pilot, "#secret-value", secret)
+        app.screen.query_one("#secret-value", Input).focus()
+        await pilot.pause(0.1)
+        assert secret not in app.export_screenshot()
+        await pilot.press("ctrl+r")  # revealed on purpose: the operator asked to see it
+        await pilot.pause(0.1)
+        assert secret in app.export_screenshot()
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.1)
+        assert secret not in app.export_screenshot()

@@ -54,6 +54,11 @@ class CredentialsScreen(Screen[None]):
     CredentialsScreen Switch { border: none; height: 1; padding: 0; }
     CredentialsScreen Switch:focus { border: none; background-tint: $primary 30%; }
     CredentialsScreen #vendor-fields { height: auto; }
+    CredentialsScreen.-narrow #list-pane { width: 24; }
+    CredentialsScreen.-narrow .row > Label { width: 13; }
+    CredentialsScreen.-narrow .hint, CredentialsScreen.-narrow .field-error { padding: 0 0 0 14; }
+    CredentialsScreen.-narrow #buttons { padding: 1 0 0 14; }
+    CredentialsScreen.-narrow #outcome { width: 30; }
     CredentialsScreen .row { height: auto; margin-top: 1; }
     CredentialsScreen .row > Input, CredentialsScreen .row > Select SelectCurrent,
     CredentialsScreen SecretInput Input { background: $panel; }
@@ -159,6 +164,9 @@ class CredentialsScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_list()
+
+    def on_resize(self, event: Any) -> None:
+        self.set_class(event.size.width < 100, "-narrow")
 
     # -- the list ----------------------------------------------------------------------------
     @work(exclusive=True, group="credentials-list")
@@ -570,7 +578,7 @@ class CredentialsScreen(Screen[None]):
         ctx.secrets.store = FileStore()
         self.cx.settings.secret_store = "file"
         await asyncio.to_thread(save_settings, self.cx.settings, self.cx.settings_file)
-        self.cx.title = "cxconsole · INSECURE secret store"
+        self.cx.show_store_warning()
         self.query_one("#guidance").display = False
         self.show_store_status(ctx)
         self.notify(

@@ -58,7 +58,8 @@ class HomeScreen(Screen[None]):
         else:
             banner.display = False
         profiles = self.query_one("#profiles", DataTable)
-        profiles.add_columns("Profile", "Vendor", "Base URL", "Secret", "Last test")
+        # The base URL last: it is the longest and the least needed at a glance.
+        profiles.add_columns("Profile", "Vendor", "Last test", "Secret", "Base URL")
         runs = self.query_one("#runs", DataTable)
         runs.add_columns("When", "File", "Profile", "Rows", "Imported", "Rejected", "State")
         self.load()
@@ -131,9 +132,9 @@ class HomeScreen(Screen[None]):
                     (
                         profile.name,
                         profile.adapter.title,
-                        base,
-                        ctx.secrets.source(profile.name),
                         last,
+                        ctx.secrets.source(profile.name),
+                        base,
                     )
                 )
             return rows, recent_runs(), banner
