@@ -37,7 +37,7 @@ class ExpointsSettings(VendorSettings):
     is_test: bool = False
     end_date_days: int = Field(default=21, ge=1, le=365)  # "two or three weeks from now"
     send_time: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
-    batch_name: str = "cxconsole {date} #{batch}"
+    batch_name: str = "cxconsole {date}"  # {date}: today, ISO
     notification_emails: str = ""
     allow_duplicate_email: bool = False
     type_batch: str = "0"
@@ -102,6 +102,7 @@ class Expoints(Vendor):
 
     def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
         return [
+            # Not required here: portal batches (TypeBatch 1) go without; the vendor says when.
             TargetField("Email", "E-mail", "email", synonyms=("e-mail", "email address", "mail")),
             TargetField("PhoneNumber", "Phone", "phone", synonyms=("phone", "mobile", "msisdn")),
             TargetField("SendDate", "Send date", "datetime"),
@@ -127,7 +128,7 @@ class Expoints(Vendor):
             if not c.Archived
         ]
 
-    def batch_envelope(self, settings: ExpointsSettings, batch_no: int) -> dict[str, Any]:
+    def batch_envelope(self, settings: ExpointsSettings) -> dict[str, Any]:
         now = datetime.now(UTC).astimezone()
         hh, mm = (int(x) for x in settings.send_time.split(":"))
         send_time = datetime.combine(now.date(), time(hh, mm), now.tzinfo)
@@ -139,14 +140,14 @@ class Expoints(Vendor):
             "TypeBatch": settings.type_batch,
             "AllowDuplicateEmail": settings.allow_duplicate_email,
             "NotificationEmailAddresses": settings.notification_emails,
-            "BatchName": settings.batch_name.format(date=now.date().isoformat(), batch=batch_no),
+            "BatchName": settings.batch_name.replace("{date}", now.date().isoformat()),
         }
 
     def build_batch(
         self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
     ) -> tuple[str, dict[str, str] | None, Any]:
         assert isinstance(settings, ExpointsSettings)
-        body = self.batch_envelope(settings, 0)
+        body = self.batch_envelope(settings)
         body["Customers"] = [self.customer(r) for r in records]
         return self.url(base, ADD_PATH), None, body
 

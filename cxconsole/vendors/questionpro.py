@@ -160,6 +160,7 @@ class QuestionPro(Vendor):
                 "mobile", "Mobile", "phone", synonyms=("phone", "msisdn", "mobile number", "cell")
             ),
             TargetField("segmentCode", "Segment code", synonyms=("segment",)),
+            # Not required here: the rows that add products to a contact leave it empty.
             TargetField(
                 "transactionDate", "Transaction date", "date", synonyms=("date", "purchase date")
             ),

@@ -1,0 +1,411 @@
+"""``cxconsole import``: push a CSV, JSON, JSON Lines or XLSX file of customers into a vendor.
+
+Exit codes: 0 every row imported, 1 some row rejected or failed, 2 a usage or input error
+(nothing sent, or the file broke mid-way), 3 an authentication failure, 130 interrupted
+(resumable with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from cxconsole.commands.common import (
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    command_context,
+    fail,
+)
+
+if TYPE_CHECKING:
+    from cxconsole.context import Context
+    from cxconsole.importing import Event, ImportRun, RunSummary
+
+FORMATS = ("csv", "json", "jsonl", "xlsx")
+# Options fixed by the run being resumed (its journal holds them).
+FIXED_ON_RESUME = (
+    "dry_run",
+    "batch_size",
+    "map",
+    "mapping",
+    "encoding",
+    "sheet",
+    "json_key",
+    "format",
+    "region",
+    "day_first",
+    "rejects",
+)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import a file of customers into a vendor",
+        description=(
+            "Read a CSV, JSON, JSON Lines or XLSX file, map its columns onto the profile's "
+            "vendor fields, check every row, and send it in batches. Rows that cannot be sent "
+            "go to a rejects file; a journal makes the run resumable."
+        ),
+        epilog=(
+            "exit codes: 0 all rows imported, 1 some rows rejected or failed, 2 usage or input "
+            "error, 3 authentication failure, 130 interrupted (resume with --resume)"
+        ),
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE", help="the file to import")
+    parser.add_argument("--profile", metavar="NAME", help="the vendor profile to import into")
+    parser.add_argument("--dry-run", action="store_true", help="do everything but send")
+    parser.add_argument("--batch-size", type=_positive, metavar="N", help="records per call")
+    parser.add_argument("--concurrency", type=_positive, metavar="N", help="calls at once")
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a column onto a field (COLUMN= leaves it out); repeatable",
+    )
+    parser.add_argument("--mapping", metavar="FILE", help="a saved mapping (TOML or JSON)")
+    parser.add_argument("--save-mapping", metavar="FILE", help="save the mapping used")
+    parser.add_argument("--rejects", metavar="PATH", help="where to write rejected rows")
+    parser.add_argument(
+        "--resume", metavar="RUN_ID", help="continue a run (or 'last', the newest resumable)"
+    )
+    parser.add_argument("--encoding", metavar="E", help="the file's encoding (default: detect)")
+    parser.add_argument("--sheet", metavar="NAME", help="the XLSX sheet (default: the first)")
+    parser.add_argument("--json-key", metavar="KEY", help="the JSON envelope's array of records")
+    parser.add_argument("--format", choices=FORMATS, help="the file's format (default: detect)")
+    parser.add_argument(
+        "--region",
+        metavar="CC",
+        help="country of phone numbers written without one (default: settings, else US)",
+    )
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_first",
+        action="store_const",
+        const=True,
+        help="read 03/04/2020 as 3 April",
+    )
+    order.add_argument(
+        "--month-first",
+        dest="day_first",
+        action="store_const",
+        const=False,
+        help="read 03/04/2020 as March 4",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON summary at the end")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cxconsole.client import CXError, VendorError
+
+    if args.resume:
+        given = [
+            f"--{name.replace('_', '-')}" for name in FIXED_ON_RESUME if getattr(args, name, None)
+        ]
+        if given:
+            return fail(
+                f"import: {', '.join(given)} cannot change on --resume: the run keeps its own "
+                "(the journal holds them)"
+            )
+    else:
+        if not args.file:
+            return fail("import: give the FILE to import (or --resume RUN_ID)")
+        if not args.profile:
+            return fail("import: give --profile NAME (cxconsole profile list shows them)")
+    try:
+        with command_context(args) as ctx:
+            return _run(args, ctx)
+    except VendorError as exc:
+        _print_vendor_error(exc)
+        return EXIT_AUTH if exc.is_auth else EXIT_FAILED
+    except CXError as exc:  # profile, keyring, file, mapping, resume problems
+        return fail(f"import: {exc}", EXIT_USAGE)
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
+    return asyncio.run(_main(args, ctx))
+
+
+def _options(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The import options and the saved mapping named on the command line."""
+    from pathlib import Path
+
+    from cxconsole.importing import ColumnMapping, ImportOptions
+
+    saved = ColumnMapping.load(Path(args.mapping).expanduser()) if args.mapping else None
+    options = ImportOptions(
+        dry_run=args.dry_run,
+        batch_size=args.batch_size,
+        concurrency=args.concurrency,
+        encoding=args.encoding,
+        sheet=args.sheet,
+        json_key=args.json_key,
+        format=args.format,
+        region=args.region,
+        day_first=args.day_first,
+        rejects_path=Path(args.rejects).expanduser() if args.rejects else None,
+    )
+    return options, saved
+
+
+async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
+    import asyncio
+
+    from cxconsole.client import get_client
+    from cxconsole.importing import ResumeError, prepare_import, prepare_resume
+    from cxconsole.importing.runs import find_run
+
+    if args.resume:
+        info = await asyncio.to_thread(find_run, args.resume, profile=args.profile)
+        if args.profile and info.profile != args.profile:
+            raise ResumeError(
+                f"run {info.run_id} imported into {info.profile!r}, not {args.profile!r}"
+            )
+        return await prepare_resume(
+            info.run_id,
+            ctx.account,
+            concurrency=args.concurrency,
+            path=args.file,
+            client=get_client(),
+            errors=ctx.errors,
+        )
+    options, saved = _options(args)
+    account = await asyncio.to_thread(ctx.account, args.profile)
+    run = await prepare_import(
+        account,
+        args.file,
+        options=options,
+        mapping=saved,
+        overrides=args.map,
+        client=get_client(),
+        errors=ctx.errors,
+    )
+    if args.save_mapping:
+        path = await asyncio.to_thread(run.mapping.save, args.save_mapping)
+        print(f"mapping saved to {path}", file=sys.stderr)
+    return run
+
+
+async def _main(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+    import signal
+
+    from cxconsole.client import close_client
+
+    try:
+        run = await _prepare(args, ctx)
+        reporter = Reporter(run, quiet=args.json, live=sys.stderr.isatty())
+        run.subscribe(reporter)
+        loop = asyncio.get_running_loop()
+        main = asyncio.current_task()
+        presses = 0
+
+        def on_sigint() -> None:
+            nonlocal presses
+            presses += 1
+            if presses == 1:
+                reporter.line(
+                    "interrupted: finishing the batches in flight (Ctrl-C again to stop now)"
+                )
+                run.cancel()
+            elif main is not None:
+                main.cancel()
+
+        # Not in the main thread, or no signals on this platform: Ctrl-C stops at once.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        try:
+            summary = await run.run()
+        except asyncio.CancelledError:
+            summary = run.summary
+            if summary is None:
+                raise
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGINT)
+    finally:
+        await close_client()
+    return _report(args, summary)
+
+
+def _exit_code(summary: RunSummary) -> int:
+    if summary.state == "auth_failed":
+        return EXIT_AUTH
+    if summary.state == "cancelled":
+        return EXIT_INTERRUPTED
+    if summary.state == "input_error":
+        return EXIT_USAGE
+    if summary.state != "finished" or summary.rows_rejected:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, summary: RunSummary) -> int:
+    code = _exit_code(summary)
+    if summary.state not in ("finished", "cancelled") and summary.message:
+        # Why the run stopped early (a broken line, a refused key): on stderr, like any error.
+        print(f"cxconsole import: {summary.message}", file=sys.stderr)
+    if args.json:
+        keys = (
+            "run_id",
+            "rows_total",
+            "rows_imported",
+            "rows_rejected",
+            "batches_total",
+            "batches_ok",
+            "batches_failed",
+            "rejects_path",
+            "journal_path",
+        )
+        data = summary.as_json()
+        out = {k: data[k] for k in keys}
+        out.update({k: data[k] for k in data if k not in keys and k not in ("journal_path",)})
+        print(json.dumps(out))
+        return code
+    verb = "would be imported" if summary.dry_run else "imported"
+    print(f"run {summary.run_id}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
+    print(
+        f"  rows: {summary.rows_total:,} read, {summary.rows_imported:,} {verb}, "
+        f"{summary.rows_rejected:,} not imported"
+    )
+    details = [
+        (summary.rows_invalid, "invalid"),
+        (summary.rows_refused, "refused by the vendor"),
+        (summary.rows_unknown, "outcome unknown (check the vendor before resending)"),
+        (summary.rows_failed, "in failed batches (resumable)"),
+    ]
+    for count, what in details:
+        if count:
+            print(f"    {count:,} {what}")
+    print(
+        f"  batches: {summary.batches_total:,} total, {summary.batches_ok:,} ok, "
+        f"{summary.batches_failed:,} failed"
+        + (f", {summary.batches_unknown:,} unknown" if summary.batches_unknown else "")
+    )
+    if summary.rows_rejected:
+        print(f"  rejects: {summary.rejects_path}")
+    print(f"  journal: {summary.journal_path}")
+    if summary.message:
+        print(f"  {summary.message}")
+    if summary.resumable and not summary.dry_run:
+        print(f"  resume with: cxconsole import --resume {summary.run_id}")
+    return code
+
+
+class Reporter:
+    """Renders run events on stderr: a live line on a terminal, plain lines otherwise."""
+
+    PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+
+    def __init__(self, run: ImportRun, *, quiet: bool, live: bool) -> None:
+        self.run = run
+        self.quiet = quiet
+        self.live = live
+        self._last_plain = 0.0
+        self._shown = False
+        self._failures = 0
+
+    def line(self, text: str) -> None:
+        if self.live and self._shown:
+            sys.stderr.write("\r\x1b[K")
+            self._shown = False
+        print(text, file=sys.stderr)
+
+    def __call__(self, event: Event) -> None:
+        from cxconsole.importing import (
+            BatchFailed,
+            Notice,
+            Progress,
+            RowsRejected,
+            RunFinished,
+            RunStarted,
+        )
+
+        if isinstance(event, RunStarted):
+            what = "resuming" if event.resumed else "dry run" if event.dry_run else "importing"
+            self.line(
+                f"run {event.run_id}: {what} {event.source} into {event.profile} "
+                f"({event.vendor}), batches of {event.batch_size}, {event.concurrency} at once"
+            )
+            if not self.quiet:
+                for header, key in event.mapping.items():
+                    self.line(f"  {header} -> {key}")
+            self.line(f"  journal: {event.journal_path}")
+        elif isinstance(event, Notice):
+            self.line(f"warning: {event.message}")
+        elif isinstance(event, BatchFailed):
+            self._failures += 1
+            part = f" (part {event.part})" if event.part else ""
+            self.line(f"batch {event.batch}{part} failed: {event.message}")
+            if event.entry is not None:
+                self.line(f"  what to do: {event.entry.action}")
+        elif isinstance(event, RowsRejected) and not self.quiet and event.kind == "refused":
+            for line, reason in zip(event.lines[:3], event.reasons[:3], strict=False):
+                self.line(f"  line {line} refused by the vendor: {reason}")
+            if len(event.lines) > 3:
+                self.line(f"  ... and {len(event.lines) - 3} more rows refused")
+        elif isinstance(event, Progress):
+            self._progress(event)
+        elif isinstance(event, RunFinished) and self.live and self._shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._shown = False
+
+    def _progress(self, event: Any) -> None:
+        total = f"/{event.rows_total:,}" if event.rows_total is not None else ""
+        eta = f", ETA {_duration(event.eta_seconds)}" if event.eta_seconds is not None else ""
+        batches = f"{event.batches_done:,}"
+        if event.batches_total is not None:
+            batches += f"/{event.batches_total:,}"
+        text = (
+            f"{event.rows_imported + event.rows_rejected:,}{total} rows "
+            f"({event.rows_imported:,} ok, {event.rows_rejected:,} rejected), "
+            f"{batches} batches, {event.rows_per_second:,.0f} rows/s{eta}"
+            + (f", {self._failures} failures" if self._failures else "")
+        )
+        if self.live:
+            sys.stderr.write("\r\x1b[K" + text)
+            sys.stderr.flush()
+            self._shown = True
+        elif time.monotonic() - self._last_plain >= self.PLAIN_EVERY:
+            self._last_plain = time.monotonic()
+            print(text, file=sys.stderr)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _print_vendor_error(exc: Any) -> None:
+    entry = getattr(exc, "entry", None)
+    print(f"cxconsole import: {exc}", file=sys.stderr)
+    if entry is not None:
+        print(f"  {entry.vendor} {entry.code} {entry.name}: {entry.meaning}", file=sys.stderr)
+        print(f"  what to do: {entry.action}", file=sys.stderr)

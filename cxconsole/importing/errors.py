@@ -1,0 +1,29 @@
+"""What can stop an import before or while it runs, each naming the file, line or field at fault."""
+
+from __future__ import annotations
+
+from cxconsole.client import CXError
+
+
+class ImportProblem(CXError):
+    """Base of the import's own errors: the user must change something (exit code 2)."""
+
+
+class InputError(ImportProblem):
+    """The file cannot be read as rows: empty, binary, truncated, no header, a line too long."""
+
+    def __init__(self, message: str, *, path: object = None, line: int | None = None) -> None:
+        where = str(path) if path is not None else ""
+        if line is not None:
+            where = f"{where}, line {line}" if where else f"line {line}"
+        super().__init__(f"{where}: {message}" if where else message)
+        self.path = path
+        self.line = line
+
+
+class MappingError(ImportProblem):
+    """The mapping cannot work: an unknown column or field, or required fields left unmapped."""
+
+
+class ResumeError(ImportProblem):
+    """A run cannot be resumed: unknown run, finished run, changed file, or changed options."""

@@ -1,0 +1,247 @@
+"""The typed events of an import run, and the hub that hands them to every consumer.
+
+The TUI screen, the CLI progress line and the tests consume the same stream: register a
+callback with :meth:`EventHub.subscribe`, or iterate :meth:`EventHub.stream` with ``async for``.
+A flood of :class:`Progress` events collapses into the latest for an iterator that lags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxconsole.catalog.entry import CatalogEntry
+
+log = logging.getLogger("cxconsole.importing")
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    run_id: str
+    source: Path
+    profile: str
+    vendor: str
+    journal_path: Path
+    rejects_path: Path
+    resumed: bool
+    dry_run: bool
+    batch_size: int
+    concurrency: int
+    mapping: dict[str, str]  # header -> field or key sent
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchQueued:
+    batch: int
+    records: int  # contacts / customers / records / leads in the batch
+    rows: int  # source rows they came from
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSending:
+    batch: int
+    part: str  # "" for the whole batch; "1.2" for a half of a half while isolating a bad row
+    records: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRetrying:
+    batch: int
+    part: str
+    attempt: int  # the attempt that failed
+    reason: str
+    wait: float  # seconds until the next attempt
+    entry: CatalogEntry | None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAcknowledged:
+    batch: int
+    part: str
+    records: int
+    rows: int
+    receipt: dict[str, Any]
+    latency: float  # seconds, from the first attempt to the reply
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFailed:
+    """A batch (or part) that was not imported: ``unknown`` means the vendor may have it."""
+
+    batch: int
+    part: str
+    rows: int
+    message: str
+    code: str | None
+    entry: CatalogEntry | None
+    retry_later: bool  # may be sent again (retry_failed(), or --resume)
+    unknown: bool = False  # the reply was lost after sending: never resent automatically
+    auth: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RowsRejected:
+    batch: int | None  # None: rejected while reading (validation)
+    kind: str  # "invalid", "refused" (by the vendor), "unknown" (outcome), "failed"
+    lines: tuple[int, ...]
+    reasons: tuple[str, ...]  # one per line
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    rows_read: int
+    rows_total: int | None  # known once the whole file is read
+    rows_imported: int
+    rows_rejected: int
+    batches_done: int
+    batches_total: int | None
+    batches_failed: int
+    rows_per_second: float
+    eta_seconds: float | None
+    fraction: float | None  # of the file read (bytes or sheet rows)
+    elapsed: float
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    state: str  # "running", "paused", "cancelling", "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    message: str  # a warning worth showing: a duplicate header, a capped concurrency, ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    state: str  # finished | cancelled | auth_failed | input_error | stopped
+    dry_run: bool
+    rows_total: int
+    rows_imported: int
+    rows_rejected: int  # every row not imported: invalid + refused + unknown + failed
+    rows_invalid: int
+    rows_refused: int
+    rows_unknown: int
+    rows_failed: int
+    batches_total: int
+    batches_ok: int
+    batches_failed: int
+    batches_unknown: int
+    rejects_path: Path
+    journal_path: Path
+    elapsed: float
+    message: str = ""  # why the run stopped early, when it did
+
+    @property
+    def resumable(self) -> bool:
+        return self.state in ("cancelled", "stopped", "auth_failed") or (
+            self.state == "finished" and self.rows_failed > 0
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rejects_path"] = str(self.rejects_path)
+        data["journal_path"] = str(self.journal_path)
+        data["elapsed"] = round(self.elapsed, 3)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    summary: RunSummary
+
+
+Event = (
+    RunStarted
+    | BatchQueued
+    | BatchSending
+    | BatchRetrying
+    | BatchAcknowledged
+    | BatchFailed
+    | RowsRejected
+    | Progress
+    | StateChanged
+    | Notice
+    | RunFinished
+)
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    queue: deque[Event] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+
+
+class EventStream:
+    """``async for event in stream``: ends after :class:`RunFinished`."""
+
+    def __init__(self, hub: EventHub, sub: _Subscriber) -> None:
+        self._hub = hub
+        self._sub = sub
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Event]:
+        sub = self._sub
+        try:
+            while True:
+                while sub.queue:
+                    event = sub.queue.popleft()
+                    yield event
+                    if isinstance(event, RunFinished):
+                        return
+                if sub.closed:
+                    return
+                sub.wake.clear()
+                await sub.wake.wait()
+        finally:
+            self._hub._streams.discard(sub)
+
+
+class EventHub:
+    """Fans every event out to callbacks and iterators, in the event loop's thread."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[Event], Any]] = []
+        self._streams: set[_Subscriber] = set()
+
+    def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
+        """Call ``callback(event)`` for each event; returns a function that unsubscribes."""
+        self._callbacks.append(callback)
+        return lambda: self._callbacks.remove(callback) if callback in self._callbacks else None
+
+    def stream(self) -> EventStream:
+        sub = _Subscriber()
+        self._streams.add(sub)
+        return EventStream(self, sub)
+
+    def emit(self, event: Event) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(event)
+            except Exception:  # a broken consumer must not break the import
+                log.exception("import event callback failed on %s", type(event).__name__)
+        for sub in list(self._streams):
+            queue = sub.queue
+            if isinstance(event, Progress) and queue and isinstance(queue[-1], Progress):
+                queue[-1] = event  # collapse: only the latest progress matters
+            else:
+                queue.append(event)
+            sub.wake.set()
+
+    def close(self) -> None:
+        for sub in list(self._streams):
+            sub.closed = True
+            sub.wake.set()

@@ -1,0 +1,337 @@
+"""The run journal: ``runs/<run_id>/journal.jsonl``, append-only, fsync'd at each outcome.
+
+It holds what a resume needs and what history shows: the file's identity, the mapping and
+options, then per batch what was sent (before sending), what the vendor acknowledged (with
+its receipt), refused, failed or left unknown. A crash can only tear the last line, which
+readers skip. Files are created mode 0600: they name customers' rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cxconsole.paths import ensure_private_dir, runs_dir
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: no "running" detection
+    fcntl = None  # type: ignore[assignment]
+
+VERSION = 1
+JOURNAL_NAME = "journal.jsonl"
+LOCK_NAME = "lock"
+HEAD_BYTES = 1 << 20
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_run_id() -> str:
+    """Sortable by time, short enough to type: ``20250118-055305-3fa2``."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def run_dir(run_id: str) -> Path:
+    return runs_dir() / run_id
+
+
+def journal_path(run_id: str) -> Path:
+    return run_dir(run_id) / JOURNAL_NAME
+
+
+def ranges(lines: Iterable[int]) -> list[list[int]]:
+    """``[3, 4, 5, 9]`` -> ``[[3, 5], [9, 9]]``: a batch's lines, small in the journal."""
+    out: list[list[int]] = []
+    for line in sorted(lines):
+        if out and line == out[-1][1] + 1:
+            out[-1][1] = line
+        elif not out or line > out[-1][1]:
+            out.append([line, line])
+    return out
+
+
+def expand(spans: Iterable[Iterable[int]]) -> Iterator[int]:
+    for first, last in spans:
+        yield from range(first, last + 1)
+
+
+def file_identity(path: Path) -> dict[str, Any]:
+    """Size, modification time and a hash of the first megabyte: checked before resuming."""
+    stat = path.stat()
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        sha.update(fh.read(HEAD_BYTES))
+    return {
+        "path": str(path.resolve()),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "head_sha256": sha.hexdigest(),
+    }
+
+
+def open_private(path: Path, flags: int) -> int:
+    """An fd for a file created 0600 (and made 0600 if it existed looser)."""
+    fd = os.open(path, flags | os.O_CREAT, 0o600)
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, 0o600)
+    return fd
+
+
+class Journal:
+    """Appends JSON lines to one run's journal; one writer at a time (an flock)."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.dir = ensure_private_dir(run_dir(run_id))
+        self.path = self.dir / JOURNAL_NAME
+        self._fd: int | None = None
+        self._lock_fd: int | None = None
+
+    def open(self) -> Journal:
+        self._lock()
+        self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND)
+        return self
+
+    def _lock(self) -> None:
+        if fcntl is None:
+            return
+        fd = open_private(self.dir / LOCK_NAME, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            from cxconsole.importing.errors import ResumeError
+
+            raise ResumeError(f"run {self.run_id} is running in another process") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def write(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+        """Append one entry; ``sync`` makes it durable before returning (an acknowledgement)."""
+        assert self._fd is not None, "journal not open"
+        os.write(self._fd, _encode(entry))
+        if sync:
+            os.fsync(self._fd)
+
+    # -- from an event loop: group commit ----------------------------------------------------
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Write from a thread of its own: concurrent batches share one fsync (group commit)."""
+        self._loop = loop
+        self._queue: queue.SimpleQueue[tuple[bytes, asyncio.Future[None] | None] | None] = (
+            queue.SimpleQueue()
+        )
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._writer, name="cxconsole-journal", daemon=True)
+        self._thread.start()
+
+    async def append(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+        """Queue one entry; with ``sync``, return once it is on disk (fsync'd)."""
+        if self._failure is not None:
+            raise OSError(f"cannot write the journal {self.path}: {self._failure}")
+        if not sync:
+            self._queue.put((_encode(entry), None))
+            return
+        future: asyncio.Future[None] = self._loop.create_future()
+        self._queue.put((_encode(entry), future))
+        await future
+
+    async def flush(self) -> None:
+        """Return once everything queued so far is written and fsync'd."""
+        future: asyncio.Future[None] = self._loop.create_future()
+        self._queue.put((b"", future))
+        await future
+
+    def _writer(self) -> None:
+        assert self._fd is not None
+        stop = False
+        while not stop:
+            items = [self._queue.get()]
+            while True:  # everything queued meanwhile goes in the same write and fsync
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if None in items:
+                stop = True
+            work = [item for item in items if item is not None]
+            error: BaseException | None = None
+            try:
+                if work:
+                    os.write(self._fd, b"".join(data for data, _ in work))
+                    if any(future is not None for _, future in work):
+                        os.fsync(self._fd)
+            except OSError as exc:
+                error = self._failure = exc
+            for _, future in work:
+                if future is not None:
+                    self._loop.call_soon_threadsafe(_settle, future, error)
+
+    async def aclose(self) -> None:
+        """Write what is queued, then close (and release the lock)."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            self._queue.put(None)
+            await asyncio.to_thread(thread.join)
+            self._thread = None
+        if self._fd is not None:
+            await asyncio.to_thread(os.fsync, self._fd)
+        self.close()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+
+
+def _encode(entry: dict[str, Any]) -> bytes:
+    data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str)
+    return data.encode("utf-8") + b"\n"
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(OSError(f"cannot write the journal: {error}"))
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """Every entry; a torn last line (a crash mid-write) is skipped."""
+    entries: list[dict[str, Any]] = []
+    with path.open("rb") as fh:
+        for raw in fh:
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                entries.append(entry)
+    return entries
+
+
+def is_running(run_id: str) -> bool:
+    """Whether another process holds the run's lock right now."""
+    if fcntl is None:
+        return False
+    lock = run_dir(run_id) / LOCK_NAME
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+@dataclass
+class Replay:
+    """What a journal says happened, folded: the basis of resume and of history.
+
+    Details (which lines were imported, refused, left unknown) are kept only for batches not
+    settled yet, so folding the journal of a million-row run stays small and quick.
+    """
+
+    header: dict[str, Any]
+    done: dict[int, str] = field(default_factory=dict)  # batch -> "done" | "unknown"
+    payload: dict[int, str] = field(default_factory=dict)  # batch -> sha of the whole batch
+    acked: dict[int, list[list[int]]] = field(default_factory=dict)  # batch -> spans imported
+    refused: dict[int, dict[int, str]] = field(default_factory=dict)  # batch -> line -> reason
+    unknown: dict[int, dict[int, str]] = field(default_factory=dict)  # batch -> line -> reason
+    failed: dict[int, str] = field(default_factory=dict)  # batch -> last failure message
+    in_flight: dict[tuple[int, str], list[list[int]]] = field(default_factory=dict)
+    rows_imported: int = 0
+    batches_ok: int = 0
+    read: dict[str, Any] | None = None  # the "read" entry: the file read to its end
+    end: dict[str, Any] | None = None  # the last "end" entry
+    sessions: int = 0
+    last_at: str | None = None
+
+    @classmethod
+    def of(cls, entries: list[dict[str, Any]]) -> Replay:
+        if not entries or entries[0].get("t") != "run":
+            raise ValueError("not a run journal (no header)")
+        replay = cls(header=entries[0])
+        for entry in entries[1:]:
+            replay.apply(entry)
+        # A batch sent but never answered in the journal: the process died while it was in
+        # flight, so the vendor may have it. Like a lost reply, it is not resent.
+        for (batch, _part), spans in replay.in_flight.items():
+            reason = "unknown outcome: the run stopped while this batch was being sent"
+            replay.unknown.setdefault(batch, {}).update(dict.fromkeys(expand(spans), reason))
+        replay.in_flight.clear()
+        return replay
+
+    def apply(self, entry: dict[str, Any]) -> None:
+        kind = entry.get("t")
+        batch = entry.get("batch")
+        self.last_at = entry.get("at", self.last_at)
+        if kind == "session":
+            self.sessions += 1
+            self.end = None
+        elif kind == "send":
+            part = entry.get("part", "")
+            self.in_flight[(batch, part)] = entry.get("lines", [])
+            if part == "" and entry.get("payload_sha256"):
+                self.payload.setdefault(batch, entry["payload_sha256"])
+        elif kind in ("ack", "refused", "unknown", "failed"):
+            self.in_flight.pop((batch, entry.get("part", "")), None)
+            spans = entry.get("lines", [])
+            if kind == "ack":
+                self.acked.setdefault(batch, []).extend(spans)
+                self.rows_imported += sum(last - first + 1 for first, last in spans)
+            elif kind == "refused":
+                reasons = entry.get("reasons", {})
+                message = entry.get("message", "refused by the vendor")
+                self.refused.setdefault(batch, {}).update(
+                    {line: reasons.get(str(line), message) for line in expand(spans)}
+                )
+            elif kind == "unknown":
+                reason = "unknown outcome: " + entry.get("message", "the reply was lost")
+                self.unknown.setdefault(batch, {}).update(dict.fromkeys(expand(spans), reason))
+            else:
+                self.failed[batch] = entry.get("message", "")
+        elif kind == "batch":
+            state = entry.get("state")
+            if state in ("done", "unknown"):
+                self.done[batch] = state
+                self.failed.pop(batch, None)
+                # Settled: a resume skips the whole batch, its details are not needed.
+                self.acked.pop(batch, None)
+                self.refused.pop(batch, None)
+                self.unknown.pop(batch, None)
+                if state == "done" and entry.get("imported"):
+                    self.batches_ok += 1
+        elif kind == "read":
+            self.read = entry
+        elif kind == "end":
+            self.end = entry
+
+    def settled(self, batch: int) -> dict[int, str]:
+        """Lines of a batch already dealt with: imported ("") or not, with the reason."""
+        lines: dict[int, str] = dict.fromkeys(expand(self.acked.get(batch, [])), "")
+        lines.update(self.refused.get(batch, {}))
+        lines.update(self.unknown.get(batch, {}))
+        return lines

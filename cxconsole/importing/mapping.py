@@ -1,0 +1,300 @@
+"""Mapping file columns onto a vendor's target fields: automatic, editable, saved and reused.
+
+Columns are matched by normalised names (``E-mail`` = ``email``, ``First Name`` =
+``firstname``) against each field's name, label and synonyms, then by a few synonyms common to
+every vendor (``msisdn`` / ``mobile`` / ``phone``). A mapping is saved as TOML or JSON and read
+back with ``--mapping FILE``; ``--map COLUMN=FIELD`` changes one column. Vendors that pass
+columns through (Webex Campaign, Noojee) send an unmapped column under its own header.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxconsole.importing.errors import MappingError
+from cxconsole.vendors.base import TargetField, Vendor
+
+IGNORE = ""  # a column mapped to this is left out of the import
+
+#: Synonyms every vendor shares, by field kind (the adapters add their own per field).
+KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "e-mail", "email address", "e-mail address", "mail", "emailid", "email id"),
+    "phone": (
+        "phone",
+        "mobile",
+        "msisdn",
+        "cell",
+        "cellphone",
+        "mobile number",
+        "mobile phone",
+        "phone number",
+        "telephone",
+        "tel",
+    ),
+}
+#: A QuestionPro JSON record may carry its ``products`` already nested (the vendor's own format).
+PRODUCTS_FIELD = TargetField("products", "Products (nested list)", group="products")
+
+
+def normalise(name: str) -> str:
+    """Case, accents, spaces and punctuation removed: ``E-Mail Address`` -> ``emailaddress``."""
+    text = unicodedata.normalize("NFKD", str(name)).casefold()
+    return re.sub(r"[\W_]+", "", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def fields_for(vendor: Vendor, extra: Sequence[TargetField] = ()) -> list[TargetField]:
+    """The vendor's import targets, plus the nested products list where products exist."""
+    fields = vendor.target_fields(extra)
+    if any(f.group == "product" for f in fields):
+        fields.append(PRODUCTS_FIELD)
+    return fields
+
+
+@dataclass
+class ColumnMapping:
+    """Which column goes to which field: ``{header: field}``; ``""`` leaves a column out.
+
+    Columns absent from ``columns`` are not imported, except by passthrough vendors, which
+    send them under their own header (``passthrough=True`` records that choice).
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    vendor: str | None = None
+    passthrough: bool = False
+
+    def target(self, header: str) -> str | None:
+        """The key a column is sent under, or None when it is not sent."""
+        if header in self.columns:
+            return self.columns[header] or None
+        return header if self.passthrough else None
+
+    def included(self, headers: Iterable[str]) -> dict[str, str]:
+        """{header: key} for the columns that are sent."""
+        found = {}
+        for header in headers:
+            key = self.target(header)
+            if key:
+                found[header] = key
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"vendor": self.vendor, "passthrough": self.passthrough, "columns": self.columns}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColumnMapping:
+        columns = data.get("columns", {})
+        if not isinstance(columns, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
+        ):
+            raise MappingError("a mapping's 'columns' must map column names to field names")
+        return cls(dict(columns), data.get("vendor"), bool(data.get("passthrough", False)))
+
+    # -- files -----------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write as TOML (``.toml``) or JSON (anything else)."""
+        path = Path(path)
+        data = {k: v for k, v in self.to_dict().items() if v is not None}
+        if path.suffix.lower() == ".toml":
+            import tomli_w
+
+            text = tomli_w.dumps(data)
+        else:
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ColumnMapping:
+        path = Path(path)
+        try:
+            text = path.read_text("utf-8")
+        except OSError as exc:
+            raise MappingError(f"{path}: cannot read the mapping ({exc.strerror or exc})") from None
+        try:
+            data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            raise MappingError(f"{path}: not a valid mapping file ({exc})") from None
+        if not isinstance(data, dict):
+            raise MappingError(f"{path}: a mapping file holds an object with 'columns'")
+        try:
+            return cls.from_dict(data)
+        except MappingError as exc:
+            raise MappingError(f"{path}: {exc}") from None
+
+
+class FieldIndex:
+    """Finds a target field by name, label or synonym, exactly or normalised."""
+
+    def __init__(self, fields: Sequence[TargetField]) -> None:
+        self.fields = list(fields)
+        self.by_name = {f.name: f for f in fields}
+        # Tiers: the field's own name, its label, its synonyms, then the shared synonyms.
+        self.tiers: list[dict[str, TargetField]] = [{}, {}, {}, {}]
+        for f in fields:
+            self.tiers[0].setdefault(normalise(f.name), f)
+            self.tiers[1].setdefault(normalise(f.label), f)
+            for synonym in f.synonyms:
+                self.tiers[2].setdefault(normalise(synonym), f)
+            for synonym in KIND_SYNONYMS.get(f.kind, ()):
+                self.tiers[3].setdefault(normalise(synonym), f)
+
+    def match(self, text: str) -> tuple[int, TargetField] | None:
+        key = normalise(text)
+        if not key:
+            return None
+        for tier, table in enumerate(self.tiers):
+            if key in table:
+                return tier, table[key]
+        return None
+
+    def resolve(self, text: str) -> TargetField | None:
+        """A field named on the command line or in a mapping file."""
+        if text in self.by_name:
+            return self.by_name[text]
+        found = self.match(text)
+        return found[1] if found else None
+
+    def describe(self) -> str:
+        return ", ".join(f.name for f in self.fields)
+
+
+def auto_map(
+    headers: Sequence[str], fields: Sequence[TargetField], *, passthrough: bool = False
+) -> ColumnMapping:
+    """The best guess: each field gets the column that names it most exactly (left first)."""
+    index = FieldIndex(fields)
+    candidates = []
+    for position, header in enumerate(headers):
+        found = index.match(header)
+        if found:
+            candidates.append((found[0], position, header, found[1]))
+    columns: dict[str, str] = {}
+    taken: set[str] = set()
+    for _tier, _position, header, target in sorted(candidates, key=lambda c: (c[0], c[1])):
+        if target.name in taken or header in columns:
+            continue
+        columns[header] = target.name
+        taken.add(target.name)
+    ordered = {h: columns[h] for h in headers if h in columns}
+    return ColumnMapping(ordered, passthrough=passthrough)
+
+
+def _find_header(headers: Sequence[str], name: str) -> str | None:
+    if name in headers:
+        return name
+    folded = [h for h in headers if h.casefold() == name.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    normal = [h for h in headers if normalise(h) == normalise(name)]
+    return normal[0] if len(normal) == 1 else None
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    """``COLUMN=FIELD`` (``COLUMN=`` or ``COLUMN=-`` leaves the column out)."""
+    column, sep, target = text.partition("=")
+    if not sep or not column.strip():
+        raise MappingError(f"--map {text!r}: expected COLUMN=FIELD (COLUMN= to leave it out)")
+    target = target.strip()
+    return column.strip(), "" if target == "-" else target
+
+
+def build_mapping(
+    headers: Sequence[str],
+    fields: Sequence[TargetField],
+    *,
+    vendor: str,
+    passthrough: bool,
+    saved: ColumnMapping | None = None,
+    overrides: Sequence[str] = (),
+) -> tuple[ColumnMapping, list[str]]:
+    """Automatic mapping, then a saved one, then ``--map`` overrides; checked.
+
+    Returns the mapping and warnings (saved columns this file does not have). Raises
+    :class:`MappingError` for an unknown column or field, two columns on one field, or a
+    required field left unmapped.
+    """
+    index = FieldIndex(fields)
+    mapping = auto_map(headers, fields, passthrough=passthrough)
+    mapping.vendor = vendor
+    warnings: list[str] = []
+
+    def assign(column: str, target: str, origin: str) -> None:
+        header = _find_header(headers, column)
+        if header is None:
+            raise MappingError(
+                f"{origin}: unknown column {column!r}; the file's columns: {', '.join(headers)}"
+            )
+        if target == IGNORE:
+            mapping.columns[header] = IGNORE
+            return
+        found = index.resolve(target)
+        if found is None and not passthrough:
+            raise MappingError(f"{origin}: unknown field {target!r}; fields: {index.describe()}")
+        name = found.name if found else target
+        # The field moves: whichever column had it loses it (and, with passthrough, is sent
+        # under its own header again).
+        for other, key in list(mapping.columns.items()):
+            if key == name and other != header:
+                del mapping.columns[other]
+        mapping.columns[header] = name
+
+    if saved is not None:
+        if saved.vendor and saved.vendor != vendor:
+            raise MappingError(f"the saved mapping is for {saved.vendor}, not {vendor}")
+        for column, target in saved.columns.items():
+            if _find_header(headers, column) is None:
+                warnings.append(f"the saved mapping's column {column!r} is not in this file")
+                continue
+            assign(column, target, "mapping file")
+    for text in overrides:
+        column, target = parse_override(text)
+        assign(column, target, f"--map {text}")
+
+    check_mapping(mapping, headers, fields)
+    return mapping, warnings
+
+
+def check_mapping(
+    mapping: ColumnMapping, headers: Sequence[str], fields: Sequence[TargetField]
+) -> None:
+    """Refuse two columns on one field, and required fields no column feeds."""
+    owners: dict[str, str] = {}
+    for header, key in mapping.included(headers).items():
+        if key in owners:
+            raise MappingError(
+                f"columns {owners[key]!r} and {header!r} are both mapped onto {key!r}; "
+                f"leave one out with --map {header!r}="
+            )
+        owners[key] = header
+    missing = [f for f in fields if f.required and f.name not in owners]
+    if missing:
+        names = ", ".join(f"{f.label} ({f.name})" for f in missing)
+        raise MappingError(
+            f"required field(s) not mapped from any column: {names}. "
+            "Map them with --map COLUMN=FIELD or add the columns to the file; nothing was sent"
+        )
+
+
+def describe_mapping(
+    mapping: ColumnMapping, headers: Sequence[str], fields: Sequence[TargetField]
+) -> list[str]:
+    """One line per column, for the CLI and the journal: ``E-mail -> email (E-mail)``."""
+    labels = {f.name: f.label for f in fields}
+    lines = []
+    for header in headers:
+        key = mapping.target(header)
+        if key is None:
+            lines.append(f"{header} -> (not imported)")
+        else:
+            label = labels.get(key)
+            lines.append(f"{header} -> {key}" + (f" ({label})" if label and label != key else ""))
+    return lines

@@ -1,0 +1,59 @@
+"""The options of an import run, and where the default phone region comes from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxconsole.importing.errors import ImportProblem
+from cxconsole.importing.validate import DEFAULT_REGION
+from cxconsole.profiles import Account
+
+REGION_ENV = "CXCONSOLE_PHONE_REGION"
+
+
+@dataclass
+class ImportOptions:
+    """How to read, check and send; None means "the vendor's default" or "detect"."""
+
+    dry_run: bool = False
+    batch_size: int | None = None
+    concurrency: int | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    json_key: str | None = None
+    format: str | None = None
+    region: str | None = None  # phone numbers without a country code; default below
+    day_first: bool | None = None  # dd/mm vs mm/dd when a date could be either
+    rejects_path: Path | None = None
+    queue_batches: int | None = None  # batches read ahead of the senders
+    max_failed_batches: int = 20  # more than this many failing batches stops the run
+    progress_interval: float = 0.25
+
+
+def default_region() -> str:
+    """``CXCONSOLE_PHONE_REGION``, else the user's settings (``phone_region``), else US."""
+    region = os.environ.get(REGION_ENV)
+    if not region:
+        try:
+            from cxconsole.settings import load_settings
+
+            region = load_settings()[0].phone_region
+        except (ImportError, AttributeError):
+            region = None
+    return (region or DEFAULT_REGION).upper()
+
+
+def batch_size_for(account: Account, options: ImportOptions) -> int:
+    """The records per call: the option, else the vendor's default; never above its limit."""
+    vendor = account.vendor
+    size = options.batch_size or vendor.default_batch_size
+    if size < 1:
+        raise ImportProblem("--batch-size must be 1 or more")
+    if size > vendor.max_batch_size:
+        raise ImportProblem(
+            f"--batch-size {size} is more than {vendor.title} accepts in one call "
+            f"({vendor.max_batch_size})"
+        )
+    return size

@@ -1,0 +1,185 @@
+"""The reading side of a run, in its own thread: read, map, validate, fold, batch, serialise.
+
+It runs off the event loop so a UI stays responsive, and hands batches (with the rows it
+rejected on the way) to the loop through a bounded queue: when the senders fall behind, the
+thread waits, so memory stays flat however large the file. A dry run hands over only each
+batch's counts, in groups: the batch is dropped in this thread, where it was made.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from time import sleep
+
+from cxconsole.importing.batching import Batch, Batcher, BatchInfo
+from cxconsole.importing.readers import RowProblem, RowStream
+from cxconsole.importing.records import Item, ProductFolder, RowPlan, make_item
+from cxconsole.importing.rejects import Reject, RejectsFile
+from cxconsole.importing.validate import RowError
+
+log = logging.getLogger("cxconsole.importing")
+
+REJECT_FLUSH = 256  # invalid rows written to the rejects file in groups of this many
+
+
+@dataclass(slots=True)
+class Chunk:
+    """What the thread hands over: batches (maybe none), and rows it rejected before them."""
+
+    batches: list[Batch] | list[BatchInfo]  # BatchInfo in a dry run
+    rejected: list[Reject] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ReadEnd:
+    """The last thing the thread hands over: how reading ended."""
+
+    rows: int
+    batches: int
+    digest: str | None  # SHA-256 of the whole file, when it was read to the end
+    error: BaseException | None = None
+
+
+class Producer(threading.Thread):
+    """Reads ``stream`` through ``plan`` into batches handed to ``deliver`` (which may block)."""
+
+    def __init__(
+        self,
+        stream: RowStream,
+        plan: RowPlan,
+        batcher: Batcher,
+        rejects: RejectsFile,
+        deliver: Callable[[Chunk | ReadEnd], None],
+        *,
+        fold: bool,
+        group: int = 1,
+        dry_run: bool = False,
+    ) -> None:
+        super().__init__(name="cxconsole-import-reader", daemon=True)
+        self.stream = stream
+        self.plan = plan
+        self.batcher = batcher
+        self.rejects = rejects
+        self.deliver = deliver
+        self.folder = ProductFolder() if fold else None
+        self.stop = threading.Event()
+        self.rows_read = 0
+        self.rows_invalid = 0
+        self._pending: list[Reject] = []
+        # Batches handed over together: 1 when they are sent (each should go at once), more
+        # in a dry run, where each hand-over costs the event loop more than the batch itself.
+        self.group = group
+        self.dry_run = dry_run
+        self._group: list[Batch | BatchInfo] = []
+        batcher.emit = self._emit
+
+    # -- hand-over -------------------------------------------------------------------------
+    def _emit(self, batch: Batch) -> None:
+        self._group.append(BatchInfo.of(batch) if self.dry_run else batch)
+        if len(self._group) >= self.group:
+            group, self._group = self._group, []
+            self.deliver(Chunk(group, self._take_pending()))
+
+    def _take_pending(self) -> list[Reject]:
+        pending, self._pending = self._pending, []
+        return self.rejects.add(pending) if pending else []
+
+    def _reject(self, line: int, error: RowError, values: object) -> None:
+        self.rows_invalid += 1
+        self._pending.append(Reject(line, "invalid", error.field, error.reason, values))  # type: ignore[arg-type]
+        if len(self._pending) >= REJECT_FLUSH:
+            self.deliver(Chunk([], self._take_pending()))
+
+    def _add(self, item: Item) -> None:
+        duplicates = self.batcher.add(item)
+        if duplicates:
+            self.rows_invalid += len(duplicates)
+            self._pending.extend(duplicates)
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> None:
+        error: BaseException | None = None
+        digest: str | None = None
+        try:
+            self._read()
+            if not self.stop.is_set():
+                self.batcher.flush()
+                digest = self.stream.digest()
+        except BaseException as exc:  # handed to the loop, which reports it
+            if not isinstance(exc, (RowError,)) and not hasattr(exc, "path"):
+                log.exception("import reader failed")
+            error = exc
+        finally:
+            try:
+                if self._pending or self._group:
+                    group, self._group = self._group, []
+                    self.deliver(Chunk(group, self._take_pending()))
+            finally:
+                self.stream.close()
+                self.deliver(ReadEnd(self.rows_read, self.batcher.number, digest, error))
+
+    def _read(self) -> None:
+        plan = self.plan
+        width = plan.width
+        build = plan.build
+        folder = self.folder
+        stop = self.stop
+        batcher = self.batcher
+        add = batcher.push if batcher.unique is None else self._add
+        inline = batcher.unique is None and folder is None  # the common case, inlined below
+        items, size = batcher.items, batcher.size
+        make = make_item
+        passthrough = plan.passthrough
+        count = 0
+        for line, values in self.stream:
+            count += 1
+            if not count & 127:
+                # Let the event loop run: without this it may wait the whole switch
+                # interval (5 ms) for the GIL each time a reply arrives.
+                sleep(0)
+                if not count & 1023:
+                    self.rows_read = count
+                    if stop.is_set():
+                        return
+            row = values
+            try:
+                if len(values) != width:
+                    if isinstance(values, RowProblem):
+                        raise RowError("row", values.reason)
+                    values, extra = plan.normalise_row(values)
+                    record, product = build(values)
+                    if extra and passthrough:
+                        for key, value in extra.items():
+                            if key not in record and value not in ("", None):
+                                record[key] = value if isinstance(value, str) else str(value)
+                else:
+                    record, product = build(values)
+            except RowError as error:
+                self._reject(line, error, row)
+                if folder is not None and plan.has_contact(values):
+                    done = folder.head_rejected(line)
+                    if done is not None:
+                        add(done)
+                continue
+            if inline:
+                items.append(make((record, (line,), (row,))))
+                if len(items) >= size:
+                    batcher.flush()
+                    items = batcher.items
+                continue
+            if folder is None:
+                add(make((record, (line,), (row,))))
+                continue
+            done, why = folder.add(record, product, line, row)
+            if why:
+                self._reject(line, RowError("products", why), row)
+            if done is not None:
+                add(done)
+        self.rows_read = count
+        if folder is not None:
+            done = folder.finish()
+            if done is not None:
+                add(done)

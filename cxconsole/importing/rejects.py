@@ -1,0 +1,200 @@
+"""The rejects file: every row not imported, with its line, field, reason and original columns.
+
+CSV for CSV and XLSX sources (``line,kind,field,reason,<the file's columns>``), JSON Lines for
+JSON sources (``{"line", "kind", "field", "reason", "record"}``). Created mode 0600. Each line
+appears once: a resumed run re-reads the file and skips rows already listed, and rows of a
+failed batch that a retry then imports are taken out again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from cxconsole.importing.journal import open_private
+
+KINDS = ("invalid", "refused", "unknown", "failed")
+PREFIX = ["line", "kind", "field", "reason"]
+
+
+@dataclass(slots=True)
+class Reject:
+    line: int
+    kind: str  # invalid | refused | unknown | failed
+    field: str
+    reason: str
+    values: Sequence[Any]  # the row as read (a RowProblem holds the raw text)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
+
+
+class RejectsFile:
+    """Thread-safe: the reading thread writes invalid rows, the event loop the others."""
+
+    def __init__(self, path: Path, headers: Sequence[str], fmt: str) -> None:
+        self.path = path
+        self.headers = list(headers)
+        self.format = fmt  # "csv" | "jsonl"
+        self._lock = threading.Lock()
+        self._kinds: dict[int, str] = {}
+        self._failed_hint = False  # set once a "failed" row is listed: forget() may matter
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size:
+            self._kinds = dict(self._scan())
+            self._failed_hint = "failed" in self._kinds.values()
+        fresh = not self._kinds and not (path.exists() and path.stat().st_size)
+        self._fd = open_private(path, os.O_WRONLY | os.O_APPEND)
+        if fresh:
+            os.ftruncate(self._fd, 0)
+            if fmt == "csv":
+                self._write_raw(self._csv_line([*PREFIX, *self.headers]))
+
+    # -- reading back ----------------------------------------------------------------------
+    def _scan(self) -> Iterable[tuple[int, str]]:
+        with self.path.open(encoding="utf-8", newline="") as fh:
+            if self.format == "csv":
+                reader = csv.reader(fh)
+                next(reader, None)
+                for row in reader:
+                    if len(row) >= 2 and row[0].isdigit():
+                        yield int(row[0]), row[1]
+            else:
+                for text in fh:
+                    try:
+                        item = json.loads(text)
+                        yield int(item["line"]), str(item["kind"])
+                    except (ValueError, KeyError, TypeError):
+                        continue
+
+    # -- writing ---------------------------------------------------------------------------
+    def _csv_line(self, cells: Sequence[Any]) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        return buffer.getvalue().encode("utf-8")
+
+    def _write_raw(self, data: bytes) -> None:
+        os.write(self._fd, data)
+
+    def _encode(self, reject: Reject) -> bytes:
+        values = reject.values
+        raw = getattr(values, "raw", None)
+        if self.format == "csv":
+            cells: list[Any] = [reject.line, reject.kind, reject.field, reject.reason]
+            if raw is not None:
+                cells.append(raw)
+            else:
+                for value in values:
+                    if isinstance(value, (dict, list)):  # extra keys, nested products (JSON)
+                        cells.append(json.dumps(value, ensure_ascii=False, default=str))
+                    else:
+                        cells.append(_plain(value))
+            return self._csv_line(cells)
+        record: Any
+        if raw is not None:
+            record = raw
+        else:
+            record = {}
+            for header, value in zip(self.headers, values, strict=False):
+                if value != "":
+                    record[header] = _plain(value)
+            if len(values) > len(self.headers) and isinstance(values[-1], dict):
+                record.update(values[-1])
+        item = {
+            "line": reject.line,
+            "kind": reject.kind,
+            "field": reject.field,
+            "reason": reject.reason,
+            "record": record,
+        }
+        return (json.dumps(item, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+
+    def add(self, rejects: Iterable[Reject]) -> list[Reject]:
+        """Write the rows not listed yet; returns those written."""
+        written = []
+        with self._lock:
+            chunks = []
+            for reject in rejects:
+                if reject.line in self._kinds:
+                    continue
+                self._kinds[reject.line] = reject.kind
+                if reject.kind == "failed":
+                    self._failed_hint = True
+                chunks.append(self._encode(reject))
+                written.append(reject)
+            if chunks:
+                self._write_raw(b"".join(chunks))
+        return written
+
+    def has_failed(self) -> bool:
+        """Whether any listed row is there because its batch failed (a retry may import it)."""
+        return "failed" in self._kinds.values() if self._failed_hint else False
+
+    def has(self, line: int) -> bool:
+        return line in self._kinds
+
+    def counts(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self._kinds.values())
+
+    def forget(self, lines: Iterable[int]) -> None:
+        """Take rows out again (a failed batch imported after all); rewrites the file."""
+        drop = {line for line in lines if self._kinds.get(line) == "failed"}
+        if not drop:
+            return
+        with self._lock:
+            with self.path.open(encoding="utf-8", newline="") as fh:
+                text = fh.read()
+            kept: list[str] = []
+            if self.format == "csv":
+                rows = list(csv.reader(io.StringIO(text)))
+                out = io.StringIO()
+                writer = csv.writer(out, lineterminator="\n")
+                for row in rows:
+                    if row and row[0].isdigit() and int(row[0]) in drop:
+                        continue
+                    writer.writerow(row)
+                kept.append(out.getvalue())
+            else:
+                for item in text.splitlines(keepends=True):
+                    try:
+                        if int(json.loads(item)["line"]) in drop:
+                            continue
+                    except (ValueError, KeyError, TypeError):
+                        pass
+                    kept.append(item)
+            tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+            fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
+            try:
+                os.write(fd, "".join(kept).encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+            os.close(self._fd)
+            self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND)
+            for line in drop:
+                self._kinds.pop(line, None)
+            self._failed_hint = "failed" in self._kinds.values()
+
+    def sync(self) -> None:
+        with self._lock:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1

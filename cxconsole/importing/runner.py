@@ -1,0 +1,804 @@
+"""An import run: the reading thread's batches sent through the shared client, journalled.
+
+:mod:`cxconsole.importing.prepare` builds an :class:`ImportRun` (from a file, or from a
+journal to resume). ``await run.run()`` then sends, emitting events
+(:mod:`cxconsole.importing.events`) to callbacks and async iterators alike; ``pause()``,
+``resume()``, ``cancel()`` and ``retry_failed()`` steer it while it runs.
+
+Reading runs in a thread (:mod:`~cxconsole.importing.pipeline`) feeding a bounded queue;
+sending and what a refusal means are in :mod:`~cxconsole.importing.sending`; retries, backoff,
+rate limits and the per-vendor concurrency cap are the client's (:mod:`cxconsole.client`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import logging
+import os
+import queue
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cxconsole.client import CXClient
+from cxconsole.history import ErrorHistory
+from cxconsole.importing.batching import (
+    Batch,
+    Batcher,
+    BatchInfo,
+    RequestBuilder,
+    unique_email_field,
+)
+from cxconsole.importing.errors import ImportProblem
+from cxconsole.importing.events import (
+    BatchAcknowledged,
+    BatchQueued,
+    Event,
+    EventHub,
+    EventStream,
+    Notice,
+    Progress,
+    RowsRejected,
+    RunFinished,
+    RunStarted,
+    RunSummary,
+    StateChanged,
+)
+from cxconsole.importing.journal import (
+    Journal,
+    Replay,
+    file_identity,
+    journal_path,
+    new_run_id,
+    now_iso,
+    read_journal,
+    run_dir,
+)
+from cxconsole.importing.mapping import ColumnMapping
+from cxconsole.importing.options import ImportOptions, batch_size_for, default_region
+from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
+from cxconsole.importing.readers import Source, open_rows
+from cxconsole.importing.records import RowPlan
+from cxconsole.importing.rejects import Reject, RejectsFile
+from cxconsole.importing.sending import Outcome, Sending, Stop
+from cxconsole.profiles import Account
+from cxconsole.vendors.base import TargetField
+
+log = logging.getLogger("cxconsole.importing")
+
+GC_THRESHOLD = 50_000
+_END = object()  # no more batches from the reading side
+LONE_BATCH_WAIT = 0.02  # seconds the senders wait for the reading thread to fill up
+DRY_RUN_GROUP = 16  # batches per hand-over in a dry run
+
+
+class ImportRun(Sending):
+    """One import, from the first row read to the summary; steerable while it runs."""
+
+    def __init__(
+        self,
+        *,
+        account: Account,
+        source: Source,
+        fields: list[TargetField],
+        mapping: ColumnMapping,
+        options: ImportOptions,
+        client: CXClient | None = None,
+        errors: ErrorHistory | None = None,
+        run_id: str | None = None,
+        replay: Replay | None = None,
+        warnings: Sequence[str] = (),
+    ) -> None:
+        self.account = account
+        self.vendor = account.vendor
+        self.source = source
+        self.fields = fields
+        self.mapping = mapping
+        self.options = options
+        self.client = client
+        self.errors = errors
+        self.warnings = list(warnings)
+        self.replay = replay
+        self.resumed = replay is not None
+        self.run_id = run_id or new_run_id()
+        self.journal_path = journal_path(self.run_id)
+        self.batch_size = batch_size_for(account, options)
+        wanted = options.concurrency or self.vendor.default_concurrency
+        self.concurrency = max(1, min(wanted, self.vendor.policy.concurrency))
+        if wanted > self.concurrency:
+            self.warnings.append(
+                f"concurrency {wanted} capped at {self.concurrency}, {self.vendor.title}'s limit"
+            )
+        self.region = (options.region or default_region()).upper()
+        suffix = ".csv" if source.format in ("csv", "xlsx") else ".jsonl"
+        self.rejects_path = Path(
+            options.rejects_path or run_dir(self.run_id) / f"rejects{suffix}"
+        ).absolute()
+        self.rejects_format = "csv" if source.format in ("csv", "xlsx") else "jsonl"
+        self.hub = EventHub()
+        self.state = "ready"
+        self.summary: RunSummary | None = None
+        # run state
+        self._journal: Journal | None = None
+        self._rejects: RejectsFile | None = None
+        self._producer: Producer | None = None
+        self._chunks: queue.Queue[Chunk | ReadEnd] | None = None
+        self._wake: asyncio.Event | None = None
+        self._waiting = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._read_end: ReadEnd | None = None
+        self._batches: asyncio.Queue[Batch | object] | None = None
+        self._feeder: asyncio.Task[None] | None = None
+        self._retry: deque[Batch] = deque()
+        self._failed: dict[int, Batch] = {}
+        self._failed_why: dict[int, str] = {}
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
+        self._stopping = False
+        self._stop_state: tuple[str, str] | None = None
+        self._started = 0.0
+        self._session_rows_done = 0
+        self._rows_imported = replay.rows_imported if replay else 0
+        self._rows_rejected = 0
+        self._batches_done = 0
+        self._batches_seen = 0
+        self._build = RequestBuilder(self.vendor, account.base, account.settings)
+
+    # -- public steering -----------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event (in the event loop's thread)."""
+        return self.hub.subscribe(callback)
+
+    def events(self) -> EventStream:
+        """``async for event in run.events()``: subscribe before ``run()`` to see them all."""
+        return self.hub.stream()
+
+    def pause(self) -> None:
+        """Send no new batch (those in flight finish); reading stops once the queue is full."""
+        if self.state == "running":
+            self._unpaused.clear()
+            self._set_state("paused")
+
+    def resume(self) -> None:
+        if self.state == "paused":
+            self._unpaused.set()
+            self._set_state("running")
+
+    def cancel(self) -> None:
+        """Stop after the batches in flight: the run stays resumable (``--resume``)."""
+        if self.state in ("running", "paused"):
+            self._stop("cancelled", "cancelled; resume with --resume " + self.run_id)
+            self._unpaused.set()
+
+    def retry_failed(self) -> int:
+        """Queue again the batches that failed with an error worth retrying later.
+
+        While the run goes, they are sent next; after it finished, call ``run()`` again.
+        Returns how many batches were queued.
+        """
+        batches = [self._failed.pop(n) for n in sorted(self._failed)]
+        self._failed_why.clear()
+        self._retry.extend(batches)
+        if self._wake is not None:
+            self._wake.set()
+        return len(batches)
+
+    @property
+    def failed_batches(self) -> list[int]:
+        return sorted(self._failed)
+
+    # -- the run -------------------------------------------------------------------------------
+    async def run(self) -> RunSummary:
+        """Run to the end (or to cancel / a stop) and return the summary."""
+        self._loop = asyncio.get_running_loop()
+        if self.state in ("running", "paused"):
+            raise RuntimeError("this run is already running")
+        first = self.state == "ready"
+        self._stopping = False
+        self._stop_state = None
+        self._started = self._started or time.monotonic()
+        self._set_state("running")
+        if first:
+            await self._open()
+        elif self._journal is None:
+            await self._reopen()
+        ticker = asyncio.create_task(self._tick())
+        workers: list[asyncio.Task[None]] = []
+        # The reading thread allocates a few containers per row, none of them in a cycle:
+        # the default of a collection every 700 allocations costs up to a fifth of its time.
+        threshold = gc.get_threshold()
+        gc.set_threshold(max(threshold[0], GC_THRESHOLD), *threshold[1:])
+        if self._feeder is None and self._batches is not None:
+            self._feeder = asyncio.create_task(self._feed())
+        try:
+            while True:
+                workers = [asyncio.create_task(self._worker()) for _ in range(self.concurrency)]
+                await asyncio.gather(*workers)
+                if self._retry and not self._stopping:
+                    continue
+                break
+            await self._end_feeder()
+            await self._drain()
+        except asyncio.CancelledError:
+            # The task running us was cancelled (Ctrl-C twice, the app quits): batches in
+            # flight are abandoned, their journal intents make them "unknown" on resume.
+            self._stop("cancelled", "interrupted; resume with --resume " + self.run_id)
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await self._end_feeder()
+            await self._drain()
+            await self._finish()
+            raise
+        finally:
+            ticker.cancel()
+            gc.set_threshold(*threshold)
+        return await self._finish()
+
+    # -- opening -------------------------------------------------------------------------------
+    async def _open(self) -> None:
+        self._journal = Journal(self.run_id)
+        await asyncio.to_thread(self._journal.open)
+        self._journal.start(asyncio.get_running_loop())
+        if not self.resumed:
+            identity = await asyncio.to_thread(file_identity, self.source.path)
+            await self._write(self._header(identity))
+        await self._write(
+            {
+                "t": "session",
+                "at": now_iso(),
+                "pid": os.getpid(),
+                "resumed": self.resumed,
+                "concurrency": self.concurrency,
+            }
+        )
+        self._rejects = await asyncio.to_thread(
+            RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
+        )
+        self.hub.emit(
+            RunStarted(
+                run_id=self.run_id,
+                source=self.source.path,
+                profile=self.account.profile.name,
+                vendor=self.vendor.name,
+                journal_path=self.journal_path,
+                rejects_path=self.rejects_path,
+                resumed=self.resumed,
+                dry_run=self.options.dry_run,
+                batch_size=self.batch_size,
+                concurrency=self.concurrency,
+                mapping=self.mapping.included(self.source.headers),
+                warnings=tuple(self.warnings),
+            )
+        )
+        for warning in self.warnings:
+            self.hub.emit(Notice(warning))
+        self._start_reader()
+
+    async def _reopen(self) -> None:
+        """run() again after the end (retry_failed): a new session in the same journal."""
+        self._journal = Journal(self.run_id)
+        await asyncio.to_thread(self._journal.open)
+        self._journal.start(asyncio.get_running_loop())
+        await self._write(
+            {
+                "t": "session",
+                "at": now_iso(),
+                "pid": os.getpid(),
+                "resumed": True,
+                "concurrency": self.concurrency,
+            }
+        )
+
+    def _header(self, identity: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "t": "run",
+            "v": 1,
+            "run_id": self.run_id,
+            "at": now_iso(),
+            "profile": self.account.profile.name,
+            "vendor": self.vendor.name,
+            "dry_run": self.options.dry_run,
+            "file": identity,
+            "source": self.source.settings(),
+            "headers": self.source.headers,
+            "mapping": self.mapping.to_dict(),
+            "options": {
+                "batch_size": self.batch_size,
+                "concurrency": self.concurrency,
+                "region": self.region,
+                "day_first": self.options.day_first,
+                "max_failed_batches": self.options.max_failed_batches,
+            },
+            "rejects_path": str(self.rejects_path),
+            "rejects_format": self.rejects_format,
+        }
+
+    def _start_reader(self) -> None:
+        assert self._rejects is not None
+        loop = self._loop
+        assert loop is not None
+        plan = RowPlan(
+            self.source.headers,
+            self.mapping,
+            self.fields,
+            date_format=self.vendor.date_format,
+            region=self.region,
+            day_first=self.options.day_first,
+            text_only=self.source.format == "csv",
+        )
+        size = self.options.queue_batches or max(4, 2 * self.concurrency)
+        self._chunks = queue.Queue(size)
+        self._wake = asyncio.Event()
+        self._batches = asyncio.Queue(self.concurrency)
+        chunks = self._chunks
+
+        # Waking the loop costs it more than handling a batch: when it waits, wake it once a
+        # few batches are ready (or reading ended); a short timeout picks up a lone batch.
+        enough = max(1, size // 2)
+
+        def deliver(item: Chunk | ReadEnd) -> None:
+            chunks.put(item)  # blocks while the senders are behind: flat memory
+            if self._waiting and (chunks.qsize() >= enough or isinstance(item, ReadEnd)):
+                loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
+
+        batcher = Batcher(
+            self.batch_size,
+            emit=lambda batch: None,
+            build=self._build,
+            unique=unique_email_field(self.vendor, self.account.settings, self.fields),
+            single_rows=not plan.folds,
+        )
+        stream = open_rows(dataclasses.replace(self.source, hashing=not self.options.dry_run))
+        self._producer = Producer(
+            stream,
+            plan,
+            batcher,
+            self._rejects,
+            deliver,
+            fold=plan.folds,
+            group=DRY_RUN_GROUP if self.options.dry_run else 1,
+            dry_run=self.options.dry_run,
+        )
+        self._producer.start()
+
+    # -- taking batches --------------------------------------------------------------------------
+    async def _next_chunk(self) -> Chunk | ReadEnd | None:
+        """The reading thread's next hand-over; None when the run is stopping."""
+        assert self._chunks is not None and self._wake is not None
+        while not self._stopping:
+            try:
+                return self._chunks.get_nowait()
+            except queue.Empty:
+                pass
+            self._wake.clear()
+            self._waiting = True
+            try:
+                return self._chunks.get_nowait()  # handed over just before _waiting was set
+            except queue.Empty:
+                pass
+            try:
+                await asyncio.wait_for(self._wake.wait(), LONE_BATCH_WAIT)
+            except TimeoutError:
+                pass
+            finally:
+                self._waiting = False
+        return None
+
+    async def _feed(self) -> None:
+        """Batches from the reading thread to the senders, in file order, one task: the
+        senders wait on an asyncio queue, so a batch wakes one of them, not all."""
+        assert self._batches is not None
+        try:
+            while self._read_end is None and not self._stopping:
+                chunk = await self._next_chunk()
+                if chunk is None:
+                    break
+                if isinstance(chunk, ReadEnd):
+                    await self._reading_ended(chunk)
+                    break
+                if chunk.rejected:
+                    self._rejected(None, "invalid", chunk.rejected)
+                for read in chunk.batches:
+                    if isinstance(read, BatchInfo):
+                        self._dry(read)  # nothing to send: no hop through the senders
+                        continue
+                    batch = await self._accept(read)
+                    if batch is not None:
+                        await self._batches.put(batch)
+        except asyncio.CancelledError:
+            pass  # stopping: what was queued is dropped below, and sent on resume
+        except Exception as exc:  # a bug: stop rather than leave the senders waiting
+            log.exception("import feeder failed")
+            self._stop("error", f"internal error: {exc!r}")
+        finally:
+            if self._stopping:
+                while not self._batches.empty():
+                    self._batches.get_nowait()
+                self._batches.put_nowait(_END)
+            else:
+                await self._batches.put(_END)
+
+    async def _take(self) -> Batch | None:
+        """The next batch to send: a failed one queued again first; None when done."""
+        while True:
+            if self._stopping or self._batches is None:
+                return None
+            if self._retry:
+                return self._retry.popleft()
+            item = await self._batches.get()
+            if item is _END:
+                self._batches.put_nowait(_END)  # for the other senders
+                return None
+            assert isinstance(item, Batch)
+            return item
+
+    async def _reading_ended(self, end: ReadEnd) -> None:
+        self._read_end = end
+        if end.error is not None:
+            error = end.error
+            state = "input_error" if isinstance(error, ImportProblem) else "error"
+            message = (
+                str(error) if isinstance(error, ImportProblem) else f"internal error: {error!r}"
+            )
+            self._stop(state, message)
+        elif end.digest and not self.options.dry_run:
+            await self._write(
+                {
+                    "t": "read",
+                    "at": now_iso(),
+                    "rows": end.rows,
+                    "batches": end.batches,
+                    "sha256": end.digest,
+                }
+            )
+
+    async def _accept(self, batch: Batch) -> Batch | None:
+        self._batches_seen += 1
+        if self.replay is not None:
+            batch = await self._resume_filter(batch)
+            if batch is None:
+                return None
+        self.hub.emit(
+            BatchQueued(
+                batch.number, len(batch.items), batch.rows, batch.first_line, batch.last_line
+            )
+        )
+        return batch
+
+    async def _resume_filter(self, batch: Batch) -> Batch | None:
+        """On resume: skip what the journal says is settled, resend only the rest."""
+        replay = self.replay
+        assert replay is not None and self._rejects is not None
+        number = batch.number
+        sent = replay.payload.get(number)
+        if sent is not None and sent != batch.payload_sha256:
+            self._stop(
+                "input_error",
+                f"batch {number} is not the batch run {self.run_id} sent (same file, but other "
+                "mapping, options or cxconsole version): resume refused; start a new run",
+            )
+            return None
+        if number in replay.done:
+            self._batches_done += 1
+            return None
+        settled = replay.settled(number)
+        if not settled:
+            return batch
+        kinds = {
+            **dict.fromkeys(replay.refused.get(number, {}), "refused"),
+            **dict.fromkeys(replay.unknown.get(number, {}), "unknown"),
+        }
+        rejects, keep = [], []
+        for item in batch.items:
+            done = [line for line in item.lines if line in settled]
+            if not done:
+                keep.append(item)
+                continue
+            for line, row in zip(item.lines, item.rows, strict=True):
+                if line in kinds:
+                    rejects.append(Reject(line, kinds[line], "", settled[line], row))
+        if rejects:
+            self._rejected(number, "resume", rejects)
+        if not keep:
+            state = "unknown" if replay.unknown.get(number) else "done"
+            await self._write({"t": "batch", "batch": number, "state": state, "at": now_iso()})
+            self._batches_done += 1
+            return None
+        url, params, body = self._build([item.record for item in keep])
+        resumed = Batch(number, keep, batch.payload_sha256, url, params, body)
+        resumed.part = "resume"
+        return resumed
+
+    # -- sending ---------------------------------------------------------------------------------
+    async def _worker(self) -> None:
+        while True:
+            await self._unpaused.wait()
+            batch = await self._take()
+            if batch is None:
+                return
+            try:
+                await self._process(batch)
+            except Stop as stop:
+                self._stop(stop.state, stop.message)
+
+    async def _process(self, batch: Batch) -> None:
+        outcome = Outcome()
+        part = batch.part
+        cancelled = False
+        try:
+            await self._settle(batch, batch.items, part, outcome, whole=not part)
+        except asyncio.CancelledError:
+            cancelled = True  # abandoned in flight: its fate is for the next resume to tell
+            raise
+        finally:
+            if not cancelled:
+                await self._settled(batch, outcome)
+        if len(self._failed) > self.options.max_failed_batches:
+            raise Stop(
+                "stopped",
+                f"{len(self._failed)} batches failed (last: {outcome.failure or 'see the log'}); "
+                f"stopped so as not to hammer the vendor. Resume later with --resume {self.run_id}",
+            )
+
+    def _dry(self, batch: BatchInfo) -> None:
+        """A dry run's batch: read, checked, built and serialised; counted as if sent."""
+        self._batches_seen += 1
+        rows = batch.rows
+        self._rows_imported += rows
+        self._session_rows_done += rows
+        self._batches_done += 1
+        self.hub.emit(
+            BatchQueued(batch.number, batch.records, rows, batch.first_line, batch.last_line)
+        )
+        self.hub.emit(
+            BatchAcknowledged(batch.number, "", batch.records, rows, {"dry_run": True}, 0.0)
+        )
+
+    async def _settled(self, batch: Batch, outcome: Outcome) -> None:
+        """Bookkeeping once every row of a batch has an outcome."""
+        self._batches_done += 1
+        if outcome.failed:
+            failed = Batch(batch.number, outcome.failed, batch.payload_sha256, part="retry")
+            failed.url, failed.params, failed.body = self._build(failed.records)
+            self._failed[batch.number] = failed
+            self._failed_why[batch.number] = outcome.failure
+        else:
+            self._failed.pop(batch.number, None)
+            self._failed_why.pop(batch.number, None)
+        if self.options.dry_run:
+            return
+        state = "failed" if outcome.failed else "unknown" if outcome.unknown else "done"
+        await self._write(
+            {
+                "t": "batch",
+                "batch": batch.number,
+                "state": state,
+                "first": batch.first_line,
+                "last": batch.last_line,
+                "rows": batch.rows,
+                "imported": outcome.imported,
+                "refused": outcome.refused,
+                "unknown": outcome.unknown,
+                "failed": sum(len(i.lines) for i in outcome.failed),
+                "at": now_iso(),
+            },
+            # A summary of the entries before it (synced): a resume can rebuild it.
+            sync=False,
+        )
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+    def _rejected(self, batch: int | None, kind: str, rejects: list[Reject]) -> None:
+        """Rows the reading thread already wrote (invalid), or resume's re-listed ones."""
+        if kind == "resume":
+            assert self._rejects is not None
+            written = self._rejects.add(rejects)
+            for sub in ("refused", "unknown"):
+                group = [r for r in written if r.kind == sub]
+                if group:
+                    self._count_rejected(batch, sub, group)
+            return
+        self._count_rejected(batch, kind, rejects)
+
+    def _count_rejected(self, batch: int | None, kind: str, rejects: list[Reject]) -> None:
+        if not rejects:
+            return
+        self._rows_rejected += len(rejects)
+        self._session_rows_done += len(rejects)
+        self.hub.emit(
+            RowsRejected(
+                batch,
+                kind,
+                tuple(r.line for r in rejects),
+                tuple(f"{r.field}: {r.reason}" if r.field else r.reason for r in rejects),
+            )
+        )
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.hub.emit(StateChanged(state))
+
+    def _stop(self, state: str, message: str) -> None:
+        if self._stop_state is None or self._stop_state[0] == "cancelled":
+            self._stop_state = (state, message)
+        self._stopping = True
+        if self._producer is not None:
+            self._producer.stop.set()
+        if self._wake is not None:
+            self._wake.set()
+        if self._feeder is not None and not self._feeder.done():
+            self._feeder.cancel()
+        if self._batches is not None and self._batches.empty():
+            self._batches.put_nowait(_END)  # senders waiting for a batch: none is coming
+        if self.state in ("running", "paused"):
+            self._set_state("cancelling")
+
+    async def _write(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+        if self.options.dry_run and entry.get("t") not in ("run", "session", "end"):
+            return
+        assert self._journal is not None
+        await self._journal.append(entry, sync=sync)
+
+    async def _end_feeder(self) -> None:
+        if self._feeder is not None:
+            if self._stopping and not self._feeder.done():
+                self._feeder.cancel()
+            await asyncio.gather(self._feeder, return_exceptions=True)
+
+    async def _drain(self) -> None:
+        """After the senders stop: let the reading thread end, discarding what it still reads."""
+        if self._producer is None or self._read_end is not None:
+            return
+        if self._stopping:
+            self._producer.stop.set()
+        while self._read_end is None:
+            chunk = await self._next_chunk_blocking()
+            if isinstance(chunk, ReadEnd):
+                await self._reading_ended(chunk)
+            elif isinstance(chunk, Chunk) and chunk.rejected:
+                self._rejected(None, "invalid", chunk.rejected)
+
+    async def _next_chunk_blocking(self) -> Chunk | ReadEnd:
+        assert self._chunks is not None and self._wake is not None
+        while True:
+            try:
+                return self._chunks.get_nowait()
+            except queue.Empty:
+                pass
+            self._wake.clear()
+            self._waiting = True
+            try:
+                return self._chunks.get_nowait()
+            except queue.Empty:
+                pass
+            try:
+                await asyncio.wait_for(self._wake.wait(), 0.5)
+            except TimeoutError:
+                pass
+            finally:
+                self._waiting = False
+
+    def progress(self) -> Progress:
+        """The progress right now (the same as the latest Progress event would say)."""
+        producer = self._producer
+        elapsed = max(1e-9, time.monotonic() - self._started)
+        rows_read = producer.rows_read if producer else 0
+        end = self._read_end
+        total = end.rows if end is not None and end.error is None and not self._stopping else None
+        fraction = None
+        if producer is not None:
+            try:
+                fraction = producer.stream.fraction()
+            except (ValueError, OSError):
+                fraction = None
+        done = self._rows_imported + self._rows_rejected
+        rate = self._session_rows_done / elapsed
+        eta = None
+        if total is not None and rate > 0:
+            eta = max(0.0, (total - done) / rate)
+        elif fraction and rows_read and rate > 0:
+            share = fraction * min(1.0, done / rows_read)
+            eta = elapsed * (1 - share) / share if share > 0 else None
+        return Progress(
+            rows_read=rows_read,
+            rows_total=total,
+            rows_imported=self._rows_imported,
+            rows_rejected=self._rows_rejected,
+            batches_done=self._batches_done,
+            batches_total=end.batches if end is not None and end.error is None else None,
+            batches_failed=len(self._failed),
+            rows_per_second=rate,
+            eta_seconds=eta,
+            fraction=fraction,
+            elapsed=elapsed,
+        )
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.progress_interval)
+            self.hub.emit(self.progress())
+
+    # -- the end ---------------------------------------------------------------------------------
+    async def _finish(self) -> RunSummary:
+        assert self._rejects is not None
+        if self._failed and not self._stopping:
+            # Listed so nothing is silently missing; taken out again if a retry imports them.
+            rejects = []
+            for number, batch in self._failed.items():
+                why = self._failed_why.get(number, "")
+                reason = (
+                    f"not imported: batch {number} failed ({why}); resume with --resume "
+                    + self.run_id
+                )
+                for item in batch.items:
+                    for line, row in zip(item.lines, item.rows, strict=True):
+                        rejects.append(Reject(line, "failed", "", reason, row))
+            written = await asyncio.to_thread(self._rejects.add, rejects)
+            self._count_rejected(None, "failed", written)
+        state, message = self._stop_state or ("finished", "")
+        self.hub.emit(self.progress())
+        summary = await self._summarise(state, message)
+        await self._write(
+            {
+                "t": "end",
+                "at": now_iso(),
+                "state": state,
+                "message": message,
+                "summary": summary.as_json(),
+            }
+        )
+        self.summary = summary
+        self._set_state("finished")
+        self.hub.emit(RunFinished(summary))
+        await asyncio.to_thread(self._rejects.sync)
+        if self._journal is not None:
+            # Released at once, so history shows the run as not running; a later run()
+            # (after retry_failed) opens a new session.
+            await self._journal.aclose()
+            self._journal = None
+        return summary
+
+    async def _summarise(self, state: str, message: str) -> RunSummary:
+        assert self._rejects is not None
+        counts = self._rejects.counts()
+        end = self._read_end
+        rows_total = (
+            end.rows if end is not None else (self._producer.rows_read if self._producer else 0)
+        )
+        batches_total = end.batches if end is not None else self._batches_seen
+        if self.options.dry_run:
+            imported = self._rows_imported
+            ok, failed_batches, unknown_batches = self._batches_done, 0, 0
+        else:
+            assert self._journal is not None
+            await self._journal.flush()  # entries written without waiting are in it too
+            replay = Replay.of(await asyncio.to_thread(read_journal, self.journal_path))
+            imported = replay.rows_imported
+            ok = sum(1 for s in replay.done.values() if s == "done")
+            unknown_batches = sum(1 for s in replay.done.values() if s == "unknown")
+            failed_batches = len(self._failed)
+        rejected = sum(counts.values())
+        return RunSummary(
+            run_id=self.run_id,
+            state=state,
+            dry_run=self.options.dry_run,
+            rows_total=rows_total,
+            rows_imported=imported,
+            rows_rejected=rejected,
+            rows_invalid=counts.get("invalid", 0),
+            rows_refused=counts.get("refused", 0),
+            rows_unknown=counts.get("unknown", 0),
+            rows_failed=counts.get("failed", 0),
+            batches_total=batches_total,
+            batches_ok=ok,
+            batches_failed=failed_batches,
+            batches_unknown=unknown_batches,
+            rejects_path=self.rejects_path,
+            journal_path=self.journal_path,
+            elapsed=time.monotonic() - self._started,
+            message=message,
+        )

@@ -1,0 +1,112 @@
+"""Past runs, read from their journals: when, which file and profile, counts, and state.
+
+States: ``running`` (another process holds the run's lock), ``finished``, ``resumable``
+(cancelled, interrupted, crashed, stopped, or finished with failed batches) and ``dry-run``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxconsole.importing.errors import ResumeError
+from cxconsole.importing.journal import JOURNAL_NAME, Replay, is_running, read_journal
+from cxconsole.paths import runs_dir
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    run_id: str
+    started: str  # ISO 8601, UTC
+    last_activity: str | None
+    file: str
+    profile: str
+    vendor: str
+    dry_run: bool
+    state: str  # running | finished | resumable | dry-run
+    end_state: str | None  # the run's own last word: finished, cancelled, auth_failed, ...
+    rows_total: int | None
+    rows_imported: int
+    rows_rejected: int | None
+    batches_ok: int
+    batches_failed: int
+    message: str
+    journal_path: Path
+    rejects_path: Path
+
+    def as_json(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__slots__}
+        data["journal_path"] = str(self.journal_path)
+        data["rejects_path"] = str(self.rejects_path)
+        return data
+
+
+def run_info(path: Path) -> RunInfo:
+    """One run's record; raises ValueError for a file that is not a run journal."""
+    replay = Replay.of(read_journal(path))
+    header = replay.header
+    run_id = header.get("run_id", path.parent.name)
+    end = replay.end or {}
+    summary = end.get("summary") or {}
+    if is_running(run_id):
+        state = "running"
+    elif header.get("dry_run"):
+        state = "dry-run"
+    elif end.get("state") == "finished" and not replay.failed:
+        state = "finished"
+    else:
+        state = "resumable"
+    return RunInfo(
+        run_id=run_id,
+        started=header.get("at", ""),
+        last_activity=replay.last_at,
+        file=header.get("file", {}).get("path", ""),
+        profile=header.get("profile", ""),
+        vendor=header.get("vendor", ""),
+        dry_run=bool(header.get("dry_run")),
+        state=state,
+        end_state=end.get("state"),
+        rows_total=summary.get("rows_total"),
+        rows_imported=summary.get("rows_imported", replay.rows_imported),
+        rows_rejected=summary.get("rows_rejected"),
+        batches_ok=summary.get("batches_ok", sum(1 for s in replay.done.values() if s == "done")),
+        batches_failed=summary.get("batches_failed", len(replay.failed)),
+        message=end.get("message", ""),
+        journal_path=path,
+        rejects_path=Path(header.get("rejects_path", "")),
+    )
+
+
+def list_runs(limit: int | None = None) -> list[RunInfo]:
+    """Every run in the state dir, newest first; unreadable journals are skipped."""
+    root = runs_dir()
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.glob(f"*/{JOURNAL_NAME}"), reverse=True):
+        try:
+            found.append(run_info(path))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if limit is not None and len(found) >= limit:
+            break
+    found.sort(key=lambda r: r.started, reverse=True)
+    return found
+
+
+def find_run(ref: str, *, profile: str | None = None) -> RunInfo:
+    """A run by id, or ``last``: the newest resumable run (of ``profile``, when given)."""
+    if ref != "last":
+        path = runs_dir() / ref / JOURNAL_NAME
+        if not path.exists():
+            raise ResumeError(f"no run {ref!r} in {runs_dir()}")
+        try:
+            return run_info(path)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ResumeError(f"run {ref}: unreadable journal ({exc})") from None
+    for run in list_runs():
+        if run.state == "resumable" and (profile is None or run.profile == profile):
+            return run
+    which = f" of profile {profile!r}" if profile else ""
+    raise ResumeError(f"no resumable run{which} in {runs_dir()}")

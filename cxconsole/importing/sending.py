@@ -1,0 +1,312 @@
+"""How one batch is sent, and what a refusal means: rows the vendor named are rejected and
+the rest resent; a refusal naming no row splits the batch in halves until the bad rows stand
+alone; a lost reply leaves the rows "unknown", never resent automatically; anything else fails
+the batch, to be retried later (``retry_failed()``, ``--resume``).
+
+Every step is journalled: the intent before the request leaves (so a crash in flight reads as
+"unknown" on resume), then the vendor's answer. Retries, backoff and rate limits are the
+client's, not ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxconsole.client import UnknownOutcome, Unreachable, VendorError, get_client
+from cxconsole.importing.batching import Batch
+from cxconsole.importing.events import (
+    BatchAcknowledged,
+    BatchFailed,
+    BatchRetrying,
+    BatchSending,
+)
+from cxconsole.importing.journal import now_iso, ranges
+from cxconsole.importing.records import Item
+from cxconsole.importing.rejects import Reject
+
+log = logging.getLogger("cxconsole.importing")
+
+_FIELD_PREFIX = re.compile(r"([A-Za-z_][\w.]*): ")
+
+
+@dataclass
+class Outcome:
+    """What became of one batch's rows."""
+
+    imported: int = 0
+    refused: int = 0
+    unknown: int = 0
+    failed: list[Item] = field(default_factory=list)
+    failure: str = ""
+
+
+class Stop(Exception):
+    """Stops the whole run (an authentication failure, too many failed batches)."""
+
+    def __init__(self, state: str, message: str) -> None:
+        super().__init__(message)
+        self.state = state
+        self.message = message
+
+
+class Sending:
+    """The sending half of :class:`~cxconsole.importing.runner.ImportRun` (a mixin: it uses
+    the run's account, client, journal, rejects file and event hub)."""
+
+    async def _settle(
+        self, batch: Batch, items: list[Item], part: str, outcome: Outcome, *, whole: bool
+    ) -> None:
+        """Send ``items``; on a refusal naming rows, reject them and resend the rest; on one
+        naming none, split in halves until the bad rows stand alone."""
+        number = batch.number
+        lines = [line for item in items for line in item.lines]
+        records = [item.record for item in items]
+        if whole and batch.body is not None:
+            url, params, body = batch.url, batch.params, batch.body
+        else:
+            url, params, body = self._build(records)
+        intent: dict[str, Any] = {
+            "t": "send",
+            "batch": number,
+            "part": part,
+            "lines": ranges(lines),
+            "records": len(items),
+            "at": now_iso(),
+        }
+        if whole and not part:
+            intent["payload_sha256"] = batch.payload_sha256
+        await self._write(intent)  # durable before the request leaves: a crash = "unknown"
+        self.hub.emit(BatchSending(number, part, len(items)))
+        spec = self.vendor.call(
+            "POST",
+            url,
+            self.account.secret,
+            self.account.settings,
+            what=f"import batch {number}" + (f" part {part}" if part else ""),
+            params=params,
+        )
+        spec.content = body
+        spec.headers = {"content-type": "application/json"}
+
+        def on_retry(info: Any) -> None:
+            self.hub.emit(
+                BatchRetrying(number, part, info.attempt, info.reason, info.wait, info.entry)
+            )
+
+        started = time.monotonic()
+        client = self.client or get_client()
+        try:
+            reply = await client.send(spec, self.vendor.policy, on_retry=on_retry)
+        except UnknownOutcome as exc:
+            await self._unknown(batch, items, part, exc, outcome)
+            return
+        except VendorError as exc:
+            await self._refused(batch, items, part, exc, outcome)
+            return
+        except Exception as exc:  # a bug or an unexpected transport problem: fail the batch
+            log.exception("import batch %s: unexpected error", number)
+            await self._failed_part(
+                batch, items, part, str(exc) or repr(exc), None, None, False, outcome
+            )
+            return
+        latency = time.monotonic() - started
+        result = self.vendor.read_batch_reply(reply, len(items))
+        if not result.ok and result.bad_rows:
+            await self._reject_named(batch, items, part, result.bad_rows, "refused", outcome)
+            return
+        receipt = {k: v for k, v in result.receipt.items() if v is not None}
+        await self._write(
+            {
+                "t": "ack",
+                "batch": number,
+                "part": part,
+                "lines": ranges(lines),
+                "receipt": receipt,
+                "latency": round(latency, 4),
+                "attempts": reply.attempts,
+                "at": now_iso(),
+            }
+        )
+        rows = len(lines)
+        outcome.imported += rows
+        self._rows_imported += rows
+        self._session_rows_done += rows
+        assert self._rejects is not None
+        if self._rejects.has_failed():
+            await asyncio.to_thread(self._rejects.forget, lines)
+        self.hub.emit(
+            BatchAcknowledged(number, part, len(items), rows, receipt, latency, reply.attempts)
+        )
+
+    async def _refused(
+        self, batch: Batch, items: list[Item], part: str, exc: VendorError, outcome: Outcome
+    ) -> None:
+        if exc.is_auth:
+            await self._failed_part(
+                batch, items, part, exc.message, exc, exc.code, True, outcome, auth=True
+            )
+            raise Stop("auth_failed", exc.message)
+        if str(exc.code) in self.vendor.row_refusal_codes():
+            named = {
+                i: reason
+                for i, reason in self.vendor.bad_rows_of(exc, len(items)).items()
+                if 0 <= i < len(items)
+            }
+            if named:
+                self._record(exc, batch.number)
+                await self._reject_named(batch, items, part, named, exc.message, outcome)
+                return
+            if len(items) == 1:
+                self._record(exc, batch.number)
+                reason = f"{exc.code} {exc.decoded.message if exc.decoded else ''}".strip()
+                await self._reject_named(
+                    batch, items, part, {0: reason or exc.message}, exc.message, outcome
+                )
+                return
+            half = len(items) // 2
+            for index, chunk in enumerate((items[:half], items[half:]), 1):
+                sub = f"{part}.{index}" if part else str(index)
+                await self._settle(batch, chunk, sub, outcome, whole=False)
+            return
+        # A failure of the whole call: worth a later retry unless the catalog says never.
+        entry = exc.entry
+        later = isinstance(exc, Unreachable) or entry is None or entry.retryable != "never"
+        if entry is None and exc.status is not None and 400 <= exc.status < 500:
+            later = exc.status in (408, 429)
+        await self._failed_part(batch, items, part, exc.message, exc, exc.code, later, outcome)
+
+    async def _reject_named(
+        self,
+        batch: Batch,
+        items: list[Item],
+        part: str,
+        named: dict[int, str],
+        message: str,
+        outcome: Outcome,
+    ) -> None:
+        """The vendor named the bad rows: reject them, and send the rest again."""
+        rejects = []
+        for index, reason in named.items():
+            item = items[index]
+            # "transactionDate: expected dd/MM/yyyy" names the field; keep the whole reason.
+            prefix = _FIELD_PREFIX.match(reason)
+            field_name = prefix.group(1) if prefix else ""
+            for line, row in zip(item.lines, item.rows, strict=True):
+                rejects.append(Reject(line, "refused", field_name, reason, row))
+        assert self._rejects is not None
+        written = await asyncio.to_thread(self._rejects.add, rejects)
+        await asyncio.to_thread(self._rejects.sync)
+        await self._write(
+            {
+                "t": "refused",
+                "batch": batch.number,
+                "part": part,
+                "lines": ranges(r.line for r in rejects),
+                "reasons": {str(r.line): r.reason for r in rejects},
+                "message": message,
+                "at": now_iso(),
+            }
+        )
+        outcome.refused += len(rejects)
+        self._count_rejected(batch.number, "refused", written)
+        rest = [item for i, item in enumerate(items) if i not in named]
+        if rest:
+            sub = f"{part}r" if part else "r"
+            await self._settle(batch, rest, sub, outcome, whole=False)
+
+    async def _unknown(
+        self, batch: Batch, items: list[Item], part: str, exc: VendorError, outcome: Outcome
+    ) -> None:
+        """The reply was lost after sending: listed, never resent automatically."""
+        lines = [line for item in items for line in item.lines]
+        reason = (
+            "unknown outcome: the request was sent but the reply was lost; check the vendor "
+            "before sending these rows again"
+        )
+        rejects = [
+            Reject(line, "unknown", "", reason, row)
+            for item in items
+            for line, row in zip(item.lines, item.rows, strict=True)
+        ]
+        assert self._rejects is not None
+        written = await asyncio.to_thread(self._rejects.add, rejects)
+        await asyncio.to_thread(self._rejects.sync)
+        await self._write(
+            {
+                "t": "unknown",
+                "batch": batch.number,
+                "part": part,
+                "lines": ranges(lines),
+                "message": exc.message,
+                "at": now_iso(),
+            }
+        )
+        outcome.unknown += len(lines)
+        self._record(exc, batch.number)
+        self.hub.emit(
+            BatchFailed(
+                batch.number,
+                part,
+                len(lines),
+                exc.message,
+                exc.code,
+                exc.entry,
+                retry_later=False,
+                unknown=True,
+            )
+        )
+        self._count_rejected(batch.number, "unknown", written)
+
+    async def _failed_part(
+        self,
+        batch: Batch,
+        items: list[Item],
+        part: str,
+        message: str,
+        exc: VendorError | None,
+        code: str | None,
+        later: bool,
+        outcome: Outcome,
+        *,
+        auth: bool = False,
+    ) -> None:
+        lines = [line for item in items for line in item.lines]
+        await self._write(
+            {
+                "t": "failed",
+                "batch": batch.number,
+                "part": part,
+                "lines": ranges(lines),
+                "code": code,
+                "message": message,
+                "retry_later": later,
+                "at": now_iso(),
+            }
+        )
+        if exc is not None:
+            self._record(exc, batch.number)
+        outcome.failed.extend(items)
+        outcome.failure = message
+        self.hub.emit(
+            BatchFailed(
+                batch.number,
+                part,
+                len(lines),
+                message,
+                code,
+                exc.entry if exc else None,
+                retry_later=later,
+                auth=auth,
+            )
+        )
+
+    def _record(self, exc: VendorError, batch: int) -> None:
+        if self.errors is not None:
+            self.errors.record_error(
+                exc, "import", profile=self.account.profile.name, run_id=self.run_id, batch=batch
+            )

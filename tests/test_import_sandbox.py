@@ -1,0 +1,487 @@
+"""Imports into each vendor of the sandbox over HTTP: every valid row exactly once, every
+invalid row in the rejects file with its reason, with and without injected faults."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import stat
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from import_support import faults, isolate, main, read_rejects, record, stats, write_csv
+from import_support import write_profiles as write_test_profiles
+
+from cxconsole.client import CXClient
+from cxconsole.context import Context
+from cxconsole.importing import (
+    BatchAcknowledged,
+    BatchFailed,
+    BatchRetrying,
+    ImportOptions,
+    RunSummary,
+    list_runs,
+    prepare_import,
+)
+from cxconsole.sandbox.server import SandboxServer
+
+FAULTS = {"rate": 0.2, "faults": ["429", "500", "503", "drop"], "seed": 3, "latency_ms": 0}
+OVERRIDES = {"questionpro": ["Ref=custom1"]}  # QuestionPro has no "Ref": a custom field
+PROFILE = {
+    "questionpro": "sandbox-questionpro",
+    "expoints": "sandbox-expoints",
+    "webex": "sandbox-webex",
+    "noojee": "sandbox-noojee",
+}
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    return isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def quick_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Noojee waits 10 s before retrying a 103/109: a tenth of a second here."""
+    from cxconsole.vendors import get_vendor
+
+    for name in ("noojee", "questionpro", "expoints", "webex"):
+        vendor = get_vendor(name)
+        policy = dataclasses.replace(vendor.policy, pause_seconds=0.1, backoff_base=0.05)
+        monkeypatch.setattr(vendor, "policy", policy)
+
+
+def do_import(
+    url: str, vendor: str, path: Path, *, events: list[Any] | None = None, **options: Any
+) -> tuple[RunSummary, Any]:
+    async def go() -> tuple[RunSummary, Any]:
+        ctx = Context.for_sandbox(url)
+        account = ctx.account(PROFILE[vendor])
+        async with CXClient() as client:
+            run = await prepare_import(
+                account,
+                path,
+                options=ImportOptions(**options),
+                overrides=OVERRIDES.get(vendor, ()),
+                client=client,
+                errors=ctx.errors,
+            )
+            if events is not None:
+                run.subscribe(events.append)
+            return await run.run(), run
+
+    return asyncio.run(go())
+
+
+# -- the files: good rows carry a unique Ref; bad ones say why they are bad ----------------------
+def qp_file(path: Path) -> tuple[Path, set[str], dict[int, str], dict[int, str]]:
+    header = ["First Name", "Last Name", "E-mail", "Mobile", "Transaction Date", "Ref"]
+    rows, good, invalid, refused = [], set(), {}, {}
+    for i in range(1, 46):
+        ref = f"qp{i}"
+        row = [f"F{i}", f"L{i}", f"user{i}@example.com", f"+614123456{i:02d}", "14/01/2020", ref]
+        line = i + 1
+        if i == 5:
+            row[2], invalid[line] = "user5@nowhere", "E-mail"
+        elif i == 9:
+            row[4], invalid[line] = "31/02/2020", "Transaction date"
+        elif i == 12:
+            row[3], invalid[line] = "12", "Mobile"
+        elif i in (21, 24):  # the vendor requires the date; we do not know that
+            row[4], refused[line] = "", "transactionDate"
+        elif i == 30:
+            row[3] = "(979) 660-8737"  # national: becomes +19796608737
+            good.add(ref)
+        else:
+            good.add(ref)
+        rows.append(row)
+    return write_csv(path, header, rows), good, invalid, refused
+
+
+def xp_file(path: Path) -> tuple[Path, set[str], dict[int, str], dict[int, str]]:
+    header = ["Email", "First name customer", "Family_name_customer", "BU", "Product",
+              "EmployeeId", "Transaction date"]  # fmt: skip
+    rows, good, invalid, refused = [], set(), {}, {}
+    for i in range(1, 41):
+        ref = f"xp{i}"
+        row = [f"c{i}@example.com", f"F{i}", f"L{i}", "Sales", "P1", ref, "2024-03-01"]
+        line = i + 1
+        if i == 3:
+            row[0], invalid[line] = "not-an-email", "E-mail"
+        elif i == 7:
+            row[6], invalid[line] = "2024-13-45", "Transaction date"
+        elif i == 11:
+            row[3], invalid[line] = "", "BU"  # a required data column left empty
+        elif i == 15:
+            row[0], invalid[line] = "c14@example.com", "E-mail"  # same batch as line 15
+        elif i == 18:
+            row[0], refused[line] = "", "Email"  # Expoints requires it; our mapping does not
+        else:
+            good.add(ref)
+        rows.append(row)
+    return write_csv(path, header, rows), good, invalid, refused
+
+
+def wx_file(path: Path) -> tuple[Path, set[str], dict[int, str], dict[int, str]]:
+    header = ["Mobile", "First Name", "Email Address", "Ref"]
+    rows, good, invalid = [], set(), {}
+    for i in range(1, 61):
+        ref = f"wx{i}"
+        row = [f"+4423322234{i:02d}", f"F{i}", f"w{i}@example.com", ref]
+        line = i + 1
+        if i == 4:
+            row[2], invalid[line] = "w4@@example.com", "E-mail"
+        elif i == 8:
+            row[0], invalid[line] = "abc", "MSISDN"
+        else:
+            good.add(ref)
+        rows.append(row)
+    return write_csv(path, header, rows, delimiter=";"), good, invalid, {}
+
+
+def nj_file(path: Path) -> tuple[Path, set[str], dict[int, str], dict[int, str]]:
+    header = ["Phone", "First Name", "Email", "Ref"]
+    rows, good, invalid, refused = [], set(), {}, {}
+    for i in range(1, 41):
+        ref = f"nj{i}"
+        row = [f"+614123457{i:02d}", f"F{i}", f"n{i}@example.com", ref]
+        line = i + 1
+        if i == 2:
+            row[0], invalid[line] = "", "Phone 1"  # required
+        elif i == 6:
+            row[2], invalid[line] = "n6@", "E-mail"
+        elif i == 10:
+            row[0], refused[line] = "+61412345709", "105"  # line 10's phone, same batch
+        elif i == 33:
+            row[0], refused[line] = "+61412345703", "105"  # line 4's phone, an earlier batch
+        else:
+            good.add(ref)
+        rows.append(row)
+    return write_csv(path, header, rows), good, invalid, refused
+
+
+FILES: dict[str, Callable[[Path], tuple[Path, set[str], dict[int, str], dict[int, str]]]] = {
+    "questionpro": qp_file,
+    "expoints": xp_file,
+    "webex": wx_file,
+    "noojee": nj_file,
+}
+
+
+def refs_in_record(url: str, vendor: str) -> Counter[str]:
+    rows = record(url)[vendor]
+    if vendor == "questionpro":
+        return Counter(r["custom1"] for r in rows)
+    if vendor == "expoints":
+        return Counter(
+            d["Value"] for r in rows for d in r["Data"] if d["CustomerDataColumnId"] == 20
+        )
+    return Counter(r["Ref"] for r in rows)
+
+
+def check_exactly_once(
+    url: str, vendor: str, summary: RunSummary, files: tuple[Any, ...], rejects_kinds: set[str]
+) -> None:
+    _path, good, invalid, refused = files
+    sent = refs_in_record(url, vendor)
+    assert set(sent) == good, "every valid row arrived"
+    assert max(sent.values()) == 1, f"no row arrived twice: {sent.most_common(3)}"
+    rejects = read_rejects(summary.rejects_path)
+    for line, field in invalid.items():
+        assert rejects[line]["kind"] == "invalid"
+        assert rejects[line]["field"] == field, rejects[line]
+        assert rejects[line]["reason"]
+    for line, why in refused.items():
+        assert rejects[line]["kind"] == "refused"
+        assert why in rejects[line]["reason"], rejects[line]
+    assert set(rejects) == set(invalid) | set(refused)
+    assert {r["kind"] for r in rejects.values()} <= rejects_kinds
+    assert summary.rows_imported == len(good)
+    assert summary.rows_rejected == len(invalid) + len(refused)
+    assert summary.state == "finished"
+
+
+@pytest.mark.parametrize("vendor", sorted(FILES))
+def test_each_vendor_gets_every_valid_row_once(
+    vendor: str, sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    files = FILES[vendor](tmp_path / f"{vendor}.csv")
+    events: list[Any] = []
+    summary, _run = do_import(sandbox_reset.url, vendor, files[0], batch_size=10, events=events)
+    check_exactly_once(sandbox_reset.url, vendor, summary, files, {"invalid", "refused"})
+    assert summary.batches_ok == summary.batches_total
+    assert not [e for e in events if isinstance(e, BatchFailed)]
+    # journal and rejects hold customer data: owner-only
+    for path in (summary.journal_path, summary.rejects_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("vendor", sorted(FILES))
+def test_exactly_once_under_injected_faults(
+    vendor: str, sandbox_reset: SandboxServer, tmp_path: Path, quick_pauses: None
+) -> None:
+    files = FILES[vendor](tmp_path / f"{vendor}.csv")
+    faults(sandbox_reset.url, **FAULTS)
+    events: list[Any] = []
+    summary, _run = do_import(sandbox_reset.url, vendor, files[0], batch_size=5, events=events)
+    injected = sum(stats(sandbox_reset.url)["faults"].values())
+    assert injected >= 2, "the faults did happen"
+    assert any(isinstance(e, BatchRetrying) for e in events)
+    check_exactly_once(sandbox_reset.url, vendor, summary, files, {"invalid", "refused"})
+
+
+def test_unnamed_bad_rows_are_isolated_by_halving(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxconsole.vendors import get_vendor
+
+    # A vendor that refuses a batch without saying which row: halve until isolated.
+    monkeypatch.setattr(get_vendor("questionpro"), "bad_rows_of", lambda error, count: {})
+    files = qp_file(tmp_path / "qp.csv")
+    events: list[Any] = []
+    summary, _run = do_import(sandbox_reset.url, "questionpro", files[0], batch_size=20,
+                              events=events)  # fmt: skip
+    check_exactly_once(sandbox_reset.url, "questionpro", summary, files, {"invalid", "refused"})
+    parts = {e.part for e in events if isinstance(e, BatchAcknowledged)}
+    assert any("." in p for p in parts), parts  # halves of halves were sent
+    # the batch holding lines 22 and 25 took more calls than one, but far fewer than 20
+    assert stats(sandbox_reset.url)["requests"]["questionpro"] < 20
+
+
+def test_expoints_required_columns_missing_refuses_before_sending(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    path = write_csv(tmp_path / "xp.csv", ["Email", "BU"], [["a@example.com", "Sales"]])
+    write_test_profiles(monkeypatch, sandbox_reset.url)
+    code, _out, err = main(capsys, "import", str(path), "--profile", "xp")
+    assert code == 2
+    assert "required field(s) not mapped" in err
+    assert "First name customer (data:15)" in err and "Product (data:19)" in err
+    assert "nothing was sent" in err
+    assert record(sandbox_reset.url)["expoints"] == []
+    assert stats(sandbox_reset.url)["requests"]["expoints"] == 1  # the data columns only
+
+
+def test_exit_codes_0_1_2_3(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    url = sandbox_reset.url
+    write_test_profiles(monkeypatch, url, wrong=("qp",))
+    rows = [[f"+4423322235{i:02d}", f"x{i}@example.com"] for i in range(12)]
+    clean = write_csv(tmp_path / "clean.csv", ["Mobile", "Email"], rows)
+    code, out, _err = main(capsys, "import", str(clean), "--profile", "wx", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert (result["rows_total"], result["rows_imported"], result["rows_rejected"]) == (12, 12, 0)
+    assert set(result) >= {"run_id", "batches_total", "batches_ok", "batches_failed",
+                           "rejects_path", "journal_path"}  # fmt: skip
+
+    rows = [["+442332223601", "ok@example.com"], ["+442332223602", "bad@"]]
+    some_bad = write_csv(tmp_path / "bad.csv", ["Mobile", "Email"], rows)
+    code, out, _err = main(capsys, "import", str(some_bad), "--profile", "wx")
+    assert code == 1
+    assert "1 invalid" in out
+
+    code, _out, err = main(capsys, "import", str(clean), "--profile", "wx", "--map", "Nope=msisdn")
+    assert (code, "unknown column 'Nope'" in err) == (2, True)
+    code, _out, err = main(capsys, "import", str(clean), "--profile", "nobody")
+    assert (code, "no profile named 'nobody'" in err) == (2, True)
+    code, _out, err = main(capsys, "import", str(tmp_path / "missing.csv"), "--profile", "wx")
+    assert (code, "no such file" in err) == (2, True)
+
+    qp = qp_file(tmp_path / "qp.csv")[0]
+    code, out, err = main(capsys, "import", str(qp), "--profile", "qp", "--map", "Ref=custom1")
+    assert code == 3
+    assert "1010" in err and "what to do" in err
+    assert "Traceback" not in err
+    assert record(url)["questionpro"] == []
+
+
+def test_global_sandbox_flag_runs_against_an_in_process_emulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, good, _invalid, _refused = wx_file(tmp_path / "wx.csv")
+    code, out, _err = main(capsys, "--sandbox", "import", str(path), "--profile",
+                           "sandbox-webex", "--json", "--batch-size", "7")  # fmt: skip
+    assert code == 1
+    result = json.loads(out)
+    assert result["rows_imported"] == len(good)
+    assert result["batches_total"] == 9  # 58 valid rows in batches of 7
+
+
+def test_dry_run_sends_nothing_and_mapping_can_be_saved(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    write_test_profiles(monkeypatch, sandbox_reset.url)
+    path, good, invalid, _refused = qp_file(tmp_path / "qp.csv")
+    saved = tmp_path / "qp-mapping.toml"
+    code, out, _err = main(capsys, "import", str(path), "--profile", "qp", "--dry-run", "--json",
+                           "--map", "Ref=custom1", "--save-mapping", str(saved))  # fmt: skip
+    assert code == 1
+    result = json.loads(out)
+    assert result["rows_rejected"] == len(invalid)
+    assert stats(sandbox_reset.url)["requests"]["questionpro"] == 0
+    assert 'Ref = "custom1"' in saved.read_text()
+    code, out, _err = main(capsys, "import", str(path), "--profile", "qp", "--dry-run", "--json",
+                           "--mapping", str(saved))  # fmt: skip
+    assert json.loads(out)["rows_imported"] == len(good) + 2  # the vendor-only refusals pass
+    assert [r.state for r in list_runs()] == ["dry-run", "dry-run"]
+
+
+def test_questionpro_products_fold_from_csv_rows_and_json_envelopes(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    header = ["Email", "Transaction Date", "Product", "Brand", "Price", "Ref"]
+    rows = [
+        ["a@example.com", "14/01/2020", "60 inch TV", "LG", "$699.99", "p1"],
+        ["a@example.com", "14/01/2020", "Surface Pro", "Microsoft", "$599.99", "p1"],
+        ["", "", "Mouse", "Logi", "$20", ""],  # a continuation row
+        ["b@bad", "14/01/2020", "Phone", "X", "$1", "p2"],  # rejected, and so is
+        ["", "", "Case", "X", "$2", ""],  # its continuation
+        ["c@example.com", "2020-01-15", "Laptop", "Dell", "$900", "p3"],
+    ]
+    path = write_csv(tmp_path / "products.csv", header, rows)
+    summary, _run = asyncio.run(_import_with(url, path, ["Price=pCustom2", "Ref=custom1"]))
+    contacts = {c["custom1"]: c for c in record(url)["questionpro"]}
+    assert set(contacts) == {"p1", "p3"}
+    assert [p["productName"] for p in contacts["p1"]["products"]] == [
+        "60 inch TV",
+        "Surface Pro",
+        "Mouse",
+    ]
+    assert contacts["p1"]["products"][0] == {
+        "productName": "60 inch TV",
+        "productGroup": "LG",
+        "pCustom2": "$699.99",
+    }
+    assert contacts["p3"]["transactionDate"] == "15/01/2020"
+    assert (summary.rows_imported, summary.rows_rejected) == (4, 2)
+    rejects = read_rejects(summary.rejects_path)
+    assert "continues the contact on line 5" in rejects[6]["reason"]
+
+    # The vendor's own envelope, products already nested, streamed from JSON.
+    httpx_reset(url)
+    envelope = {
+        "contacts": [
+            {"email": "d@example.com", "transactionDate": "14/01/2020", "custom1": "j1",
+             "products": [{"productName": "TV", "pCustom1": "MS-18KNYA1"}]},
+            {"email": "e@example.com", "transactionDate": "14/01/2020", "custom1": "j2"},
+        ],
+    }  # fmt: skip
+    json_path = tmp_path / "contacts.json"
+    json_path.write_text(json.dumps(envelope, indent=2))
+    summary, _run = asyncio.run(_import_with(url, json_path, []))
+    contacts = {c["custom1"]: c for c in record(url)["questionpro"]}
+    assert contacts["j1"]["products"] == [{"productName": "TV", "pCustom1": "MS-18KNYA1"}]
+    assert contacts["j2"]["products"] == []
+    assert summary.rows_imported == 2
+
+
+async def _import_with(url: str, path: Path, overrides: list[str]) -> tuple[RunSummary, Any]:
+    ctx = Context.for_sandbox(url)
+    async with CXClient() as client:
+        run = await prepare_import(
+            ctx.account("sandbox-questionpro"),
+            path,
+            options=ImportOptions(batch_size=10),
+            overrides=overrides,
+            client=client,
+        )
+        return await run.run(), run
+
+
+def httpx_reset(url: str) -> None:
+    import httpx
+
+    httpx.post(f"{url}/_sandbox/reset").raise_for_status()
+
+
+def test_xlsx_and_json_lines_into_passthrough_vendors(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    url = sandbox_reset.url
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    sheet.append(["Mobile", "Email", "Joined", "Ref"])
+    sheet.append([447700900123, "x1@example.com", dt.date(2024, 3, 1), "x1"])
+    sheet.append(["+442332223499", "x2@example.com", dt.datetime(2024, 3, 2, 9), "x2"])
+    sheet.append(["12", "x3@example.com", None, "x3"])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    summary, _run = do_import(url, "webex", path, batch_size=10)
+    records = {r["Ref"]: r for r in record(url)["webex"]}
+    assert set(records) == {"x1", "x2"}
+    assert records["x1"]["msisdn"] == "+447700900123"  # a number cell, to E.164
+    assert records["x1"]["Joined"] == "2024-03-01"  # a date cell as text, passed through
+    rejects = read_rejects(summary.rejects_path)
+    assert rejects[4]["field"] == "MSISDN"
+
+    lines = tmp_path / "leads.jsonl"
+    lines.write_text(
+        '{"phone": "+61412345901", "firstName": "A", "Ref": "l1"}\n'
+        "\n"
+        '{"phone": "+61412345902", "Ref": "l2", "extra": {"a": 1}}\n'
+        "{not json\n"
+    )
+    summary, _run = do_import(url, "noojee", lines, batch_size=10)
+    leads = {r["Ref"]: r for r in record(url)["noojee"]}
+    assert set(leads) == {"l1"}
+    assert leads["l1"]["phone1"] == "+61412345901"
+    rejects = read_rejects(summary.rejects_path)
+    assert sorted(rejects) == [3, 4]
+    assert "nested" in rejects[3]["reason"] and rejects[3]["record"]["extra"] == {"a": 1}
+    assert rejects[4]["record"] == "{not json"
+
+
+def test_events_as_an_async_iterator(sandbox_reset: SandboxServer, tmp_path: Path) -> None:
+    from cxconsole.importing import (
+        BatchQueued,
+        BatchSending,
+        Progress,
+        RowsRejected,
+        RunFinished,
+        RunStarted,
+    )
+
+    path, good, invalid, _refused = wx_file(tmp_path / "wx.csv")
+
+    async def go() -> list[Any]:
+        ctx = Context.for_sandbox(sandbox_reset.url)
+        async with CXClient() as client:
+            run = await prepare_import(
+                ctx.account("sandbox-webex"),
+                path,
+                options=ImportOptions(batch_size=10, progress_interval=0.01),
+                client=client,
+            )
+            stream = run.events()  # subscribed before the run starts: sees everything
+            task = asyncio.create_task(run.run())
+            seen = [event async for event in stream]
+            await task
+            return seen
+
+    seen = asyncio.run(go())
+    assert isinstance(seen[1], RunStarted) and isinstance(seen[-1], RunFinished)
+    kinds = Counter(type(e).__name__ for e in seen)
+    assert kinds["BatchQueued"] == kinds["BatchSending"] == kinds["BatchAcknowledged"] == 6
+    rejected = [e for e in seen if isinstance(e, RowsRejected)]
+    assert sorted(line for e in rejected for line in e.lines) == sorted(invalid)
+    last = [e for e in seen if isinstance(e, Progress)][-1]
+    assert (last.rows_imported, last.rows_rejected, last.rows_total) == (len(good), 2, 60)
+    first_queued = next(i for i, e in enumerate(seen) if isinstance(e, BatchQueued))
+    first_sending = next(i for i, e in enumerate(seen) if isinstance(e, BatchSending))
+    assert first_queued < first_sending
+    assert seen[-1].summary.rows_imported == len(good)

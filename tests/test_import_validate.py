@@ -1,0 +1,95 @@
+"""Field checks: e-mail, phone to E.164, dates in and out of each vendor's form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cxconsole.importing.validate import DateCheck, EmailCheck, PhoneCheck, RowError
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("anna@example.com", "anna@example.com"),
+        (" Anna@Example.COM ", "Anna@example.com"),
+        ("o'brien+tag@sub.example.co.uk", "o'brien+tag@sub.example.co.uk"),
+        ("ü@example.de", "ü@example.de"),
+    ],
+)
+def test_valid_emails(value: str, expected: str) -> None:
+    check = EmailCheck("E-mail")
+    assert check(value) == expected
+    assert check.fast()(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["no-at", "a@localhost", "a..b@example.com", "@example.com", "a@-x.com"]
+)
+def test_invalid_emails(value: str) -> None:
+    with pytest.raises(RowError) as caught:
+        EmailCheck("E-mail").fast()(value)
+    assert caught.value.field == "E-mail"
+
+
+def test_email_domains_are_checked_once() -> None:
+    check = EmailCheck("E-mail")
+    fast = check.fast()
+    for i in range(100):
+        fast(f"user{i}@example.com")
+    assert list(check._domains) == ["example.com"]
+
+
+@pytest.mark.parametrize(
+    ("value", "region", "expected"),
+    [
+        ("+61412345678", "US", "+61412345678"),
+        ("+44 20 7946 0958", "US", "+442079460958"),
+        ("0044 20 7946 0958", "US", "+442079460958"),
+        ("(979) 660-8737", "US", "+19796608737"),
+        ("0412 345 678", "AU", "+61412345678"),
+        ("447700900123", "US", "+447700900123"),
+    ],
+)
+def test_phones_to_e164(value: str, region: str, expected: str) -> None:
+    assert PhoneCheck("Mobile", region).fast()(value) == expected
+
+
+def test_impossible_phone_names_the_region() -> None:
+    with pytest.raises(RowError, match="region US"):
+        PhoneCheck("Mobile", "US")("12")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020-01-14", "14/01/2020"),
+        ("14/01/2020", "14/01/2020"),
+        ("14.01.2020", "14/01/2020"),
+        ("2020-01-14T10:30:00Z", "14/01/2020"),
+        ("43844", "14/01/2020"),  # an Excel serial number
+        ("14 Jan 2020", "14/01/2020"),
+        (dt.datetime(2020, 1, 14, 9, 0), "14/01/2020"),
+    ],
+)
+def test_dates_in_questionpro_form(value: object, expected: str) -> None:
+    assert DateCheck("Date", "%d/%m/%Y").fast()(value) == expected
+
+
+def test_iso_8601_with_offset_for_expoints() -> None:
+    check = DateCheck("SendDate", "iso8601", kind="datetime")
+    assert check("2020-01-14T10:30:00+02:00") == "2020-01-14T10:30:00+02:00"
+    out = check("14/01/2020")
+    assert out.startswith("2020-01-14T00:00:00") and out[-6] in "+-"
+
+
+def test_ambiguous_dates_need_a_hint_or_a_deciding_row() -> None:
+    check = DateCheck("Date", "%Y-%m-%d")
+    with pytest.raises(RowError, match="ambiguous"):
+        check("03/04/2020")
+    assert check("13/04/2020") == "2020-04-13"  # settles day-first for the column
+    assert check("03/04/2020") == "2020-04-03"
+    assert DateCheck("Date", "%Y-%m-%d", day_first=False)("03/04/2020") == "2020-03-04"
+    with pytest.raises(RowError, match="not a real date"):
+        DateCheck("Date", "%Y-%m-%d", day_first=True)("01/13/2020")
