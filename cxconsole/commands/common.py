@@ -34,3 +34,26 @@ def command_context(args: argparse.Namespace) -> Iterator[Any]:
 def fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"cxconsole: {message}", file=sys.stderr)
     return code
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
+def print_vendor_error(command: str, exc: Any) -> None:
+    """A vendor error decoded on stderr: what happened, what it means, what to do."""
+    decoded = getattr(exc, "decoded", None)
+    entry = getattr(exc, "entry", None)
+    print(f"cxconsole {command}: {exc}", file=sys.stderr)
+    if decoded is not None and decoded.message and decoded.message not in str(exc):
+        print(f"  vendor says: {decoded.message}", file=sys.stderr)
+    if entry is not None:
+        print(f"  {entry.vendor} {entry.code} {entry.name}: {entry.meaning}", file=sys.stderr)
+        print(f"  what to do: {entry.action}", file=sys.stderr)

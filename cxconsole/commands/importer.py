@@ -22,6 +22,8 @@ from cxconsole.commands.common import (
     EXIT_USAGE,
     command_context,
     fail,
+    positive_int,
+    print_vendor_error,
 )
 
 if TYPE_CHECKING:
@@ -45,16 +47,6 @@ FIXED_ON_RESUME = (
 )
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
-    return value
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "import",
@@ -72,8 +64,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", nargs="?", metavar="FILE", help="the file to import")
     parser.add_argument("--profile", metavar="NAME", help="the vendor profile to import into")
     parser.add_argument("--dry-run", action="store_true", help="do everything but send")
-    parser.add_argument("--batch-size", type=_positive, metavar="N", help="records per call")
-    parser.add_argument("--concurrency", type=_positive, metavar="N", help="calls at once")
+    parser.add_argument("--batch-size", type=positive_int, metavar="N", help="records per call")
+    parser.add_argument("--concurrency", type=positive_int, metavar="N", help="calls at once")
     parser.add_argument(
         "--map",
         action="append",
@@ -136,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         with command_context(args) as ctx:
             return _run(args, ctx)
     except VendorError as exc:
-        _print_vendor_error(exc)
+        print_vendor_error("import", exc)
         return EXIT_AUTH if exc.is_auth else EXIT_FAILED
     except CXError as exc:  # profile, keyring, file, mapping, resume problems
         return fail(f"import: {exc}", EXIT_USAGE)
@@ -401,11 +393,3 @@ def _duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def _print_vendor_error(exc: Any) -> None:
-    entry = getattr(exc, "entry", None)
-    print(f"cxconsole import: {exc}", file=sys.stderr)
-    if entry is not None:
-        print(f"  {entry.vendor} {entry.code} {entry.name}: {entry.meaning}", file=sys.stderr)
-        print(f"  what to do: {entry.action}", file=sys.stderr)

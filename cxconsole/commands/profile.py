@@ -11,7 +11,14 @@ import json
 import sys
 from typing import Any
 
-from cxconsole.commands.common import EXIT_AUTH, EXIT_FAILED, EXIT_OK, EXIT_USAGE, command_context
+from cxconsole.commands.common import (
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    command_context,
+    print_vendor_error,
+)
 from cxconsole.commands.common import fail as _fail
 
 #: CLI option -> settings key, for the vendor settings the contract names.
@@ -303,9 +310,7 @@ def _run_test_body(args: argparse.Namespace, ctx: Any) -> int:
                 json.dumps({"ok": False, "message": str(exc), **(entry.as_dict() if entry else {})})
             )
         else:
-            print(f"FAILED: {exc}", file=sys.stderr)
-            if entry is not None:
-                print(f"  meaning: {entry.meaning}\n  what to do: {entry.action}", file=sys.stderr)
+            print_vendor_error("profile test", exc)
         return EXIT_AUTH if exc.is_auth else EXIT_FAILED
     except CXError as exc:
         return _fail(str(exc))
