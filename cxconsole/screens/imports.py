@@ -1,0 +1,1544 @@
+"""The import screen: set a file up against a profile, watch it go batch by batch, resume runs.
+
+Three tabs, keyboard first (F2 set up, F3 run, F4 history; ``[`` and ``]`` cycle):
+
+* **Set up**: a path box with completion and a directory tree; the profile; what the file is
+  (format, encoding with a cp1252/cp1250 override, delimiter, XLSX sheet); the mapping (enter
+  on a column picks its field); the first rows *as the vendor would get them*; a dry pass
+  (ctrl+t); batch size and concurrency; F5 starts, after a confirmation.
+* **Run**: progress, rows/s and ETA; one line per batch (state, attempts, HTTP status, vendor
+  code and meaning, latency, receipt); ``f`` shows failures only, enter opens one in the error
+  inspector; ``p`` pauses and resumes, ``x`` cancels (the run stays resumable), ``r`` retries
+  the failed batches.
+* **History**: the runs in the journals; enter resumes a resumable one (the core refuses a
+  changed file, and the screen says why).
+
+Speed: the run's events go to :class:`BatchBook` (plain objects, O(1) per event) from the
+run's callback; a timer flushes the book to the widgets a few times a second inside
+``app.batch_update()``, and the batch table draws only the lines in view. Reading, mapping and
+validating happen in the core's reading thread, previews and sniffing in threads: the event
+loop only sends, so a key is answered while thousands of batch events stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.markup import escape
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    DataTable,
+    DirectoryTree,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from cxconsole.app import CXApp
+from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
+from cxconsole.widgets.import_files import ImportFileTree, PathInput
+from cxconsole.widgets.import_history import HistoryTable, describe
+from cxconsole.widgets.import_mapping import (
+    AS_IS,
+    SKIP,
+    FieldPicker,
+    MappingFilePrompt,
+    MappingTable,
+    mappings_dir,
+)
+from cxconsole.widgets.import_preview import Preview, PreviewTable, mapped_preview
+
+if TYPE_CHECKING:
+    from cxconsole.context import Context
+    from cxconsole.history import ErrorEvent
+    from cxconsole.importing import ImportOptions, ImportRun, RunSummary, Sniff
+    from cxconsole.importing.mapping import ColumnMapping
+    from cxconsole.profiles import Account, Profile
+    from cxconsole.vendors.base import TargetField
+
+TABS = ("setup", "run", "history")
+FLUSH_S = 0.15  # how often pending batch updates reach the widgets while a run streams
+NARROW = 100  # below this width the directory tree gives its room to the form
+SHORT = 30  # below this height the form loses its spacing and the summary shrinks
+PREVIEW_ROWS = 12
+AUTO = "__auto__"
+ENCODINGS: list[tuple[str, str]] = [
+    ("detect", AUTO),
+    ("UTF-8", "utf-8"),
+    ("UTF-8 + BOM", "utf-8-sig"),
+    ("cp1252 Western", "cp1252"),
+    ("cp1250 Central Eur.", "cp1250"),
+    ("Latin-1", "latin-1"),
+    ("UTF-16", "utf-16"),
+]
+ACTIVE_STATES = ("running", "paused", "cancelling")
+
+
+class ImportsScreen(Screen[None]):
+    """Any customer file into any vendor, batch by batch, every row accounted for."""
+
+    # Not the path box: it would swallow the digits that switch screens (and every other
+    # key); the tree (or, when narrow hides it, the mapping table) leaves them to the app.
+    AUTO_FOCUS = "#file-tree, #mapping"
+    DEFAULT_CSS = """
+    ImportsScreen #imports-banner { display: none; }
+    ImportsScreen #imports-banner.-shown { display: block; }
+    ImportsScreen #imports-tabs { height: 1fr; }
+    ImportsScreen #imports-tabs > ContentSwitcher { height: 1fr; }
+    ImportsScreen #imports-tabs TabPane { height: 1fr; padding: 0; }
+    ImportsScreen Input, ImportsScreen Select SelectCurrent { background: $panel; }
+
+    ImportsScreen #setup-body { height: 1fr; }
+    ImportsScreen #files-pane { width: 34; height: 1fr; border-right: tall $panel; }
+    ImportsScreen.-narrow #files-pane { display: none; }
+    ImportsScreen.-narrow #encoding { width: 18; }
+    ImportsScreen.-short .row { margin-bottom: 0; }
+    ImportsScreen.-short #run-summary { max-height: 5; }
+    ImportsScreen #file-tree { height: 1fr; }
+    ImportsScreen #setup-form { width: 1fr; height: 1fr; padding: 0 1; }
+    ImportsScreen .row { height: 1; margin-bottom: 1; }
+    ImportsScreen .row > Label {
+        width: 9; padding: 0 1 0 0; text-align: right; color: $text-muted;
+    }
+    ImportsScreen #file-path { width: 1fr; }
+    ImportsScreen #profile { width: 1fr; max-width: 36; }
+    ImportsScreen #batch-size, ImportsScreen #concurrency { width: 7; }
+    ImportsScreen .hint { width: auto; padding: 0 1; color: $text-muted; }
+    ImportsScreen #detected { width: 1fr; height: 1; }
+    ImportsScreen #encoding { width: 24; }
+    ImportsScreen #sheet { width: 22; }
+    ImportsScreen #detected-notes { height: auto; color: $text-warning; display: none; }
+    ImportsScreen #detected-notes.-shown { display: block; }
+    ImportsScreen .section-title { margin-top: 0; }
+    ImportsScreen #mapping { height: auto; max-height: 12; }
+    ImportsScreen #mapping-status { height: auto; padding: 0 1; }
+    ImportsScreen #mapping-status.-bad { color: $text-error; }
+    ImportsScreen #mapping-status.-good { color: $text-success; }
+    ImportsScreen #preview { height: auto; max-height: 14; }
+    ImportsScreen #preview-problems { height: auto; padding: 0 1; color: $text-error; }
+    ImportsScreen #check { height: auto; padding: 0 1; color: $text-muted; }
+    ImportsScreen #check.-done { color: $text; }
+    ImportsScreen DataTable { height: auto; }
+
+    ImportsScreen #run-title { height: auto; padding: 0 1; }
+    ImportsScreen #run-progress { height: 1; padding: 0 1; }
+    ImportsScreen #run-bar { width: 40%; max-width: 48; }
+    ImportsScreen #run-bar Bar { width: 1fr; }
+    ImportsScreen #run-rate { width: 1fr; padding: 0 0 0 1; }
+    ImportsScreen #run-counts { height: 1; padding: 0 1; }
+    ImportsScreen #batches { height: 1fr; }
+    ImportsScreen #run-summary { height: auto; max-height: 8; padding: 0 1; display: none; }
+    ImportsScreen #run-summary.-shown { display: block; border-top: tall $panel; }
+    ImportsScreen #run-summary.-ok { border-top: tall $success; }
+    ImportsScreen #run-summary.-bad { border-top: tall $error; }
+    ImportsScreen #run-summary.-resumable, ImportsScreen #run-summary.-warn {
+        border-top: tall $warning;
+    }
+
+    ImportsScreen #history-error { display: none; }
+    ImportsScreen #history-error.-shown { display: block; }
+    ImportsScreen #history { height: 1fr; }
+    ImportsScreen #history-detail {
+        height: auto; max-height: 9; padding: 0 1; border-top: tall $panel;
+    }
+    ImportsScreen #history-empty { padding: 1 2; color: $text-muted; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Tabs from anywhere, typing included (F-keys never type a character).
+        Binding("f2", "tab('setup')", "Set up", id="imports.tab_setup", priority=True),
+        Binding("f3", "tab('run')", "Run", id="imports.tab_run", priority=True),
+        Binding("f4", "tab('history')", "History", id="imports.tab_history", priority=True),
+        Binding("right_square_bracket", "next_tab", "Next tab", id="imports.next_tab", show=False),
+        Binding(
+            "left_square_bracket",
+            "previous_tab",
+            "Previous tab",
+            id="imports.previous_tab",
+            show=False,
+        ),
+        # Set up: from inside the inputs too, so priority with keys no input uses.
+        Binding("f5,ctrl+g", "start", "Start", id="imports.start", priority=True, key_display="F5"),
+        Binding("ctrl+t", "check", "Dry pass", id="imports.check", priority=True),
+        Binding("ctrl+o", "open_file", "File", id="imports.file", priority=True),
+        Binding("ctrl+s", "save_mapping", "Save map", id="imports.save_mapping", priority=True),
+        Binding("ctrl+l", "load_mapping", "Load map", id="imports.load_mapping", priority=True),
+        # Run
+        Binding("p,space", "pause", "Pause", id="imports.pause"),
+        Binding("p,space", "resume", "Resume", id="imports.resume"),
+        Binding("x", "cancel", "Cancel", id="imports.cancel"),
+        Binding("r", "retry", "Retry failed", id="imports.retry"),
+        Binding("f", "failures", "Failures only", id="imports.failures"),
+        Binding("i", "inspect", "Inspect batch", id="imports.inspect"),
+        # History
+        Binding("r", "resume_run", "Resume run", id="imports.resume_run"),
+        Binding("d", "dry_runs", "Show dry runs", id="imports.dry_runs"),
+        Binding("ctrl+r", "refresh_history", "Reload", id="imports.reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ctx: Context | None = None
+        self.profiles: dict[str, Profile] = {}
+        self.account: Account | None = None
+        self.fields: list[TargetField] = []
+        self.fields_problem: str | None = None
+        self.sniffed: Sniff | None = None
+        self.path: Path | None = None
+        self.mapping: ColumnMapping | None = None
+        self.mapping_problem: str | None = None
+        self.chosen: dict[str, str] = {}  # header -> field name, SKIP or AS_IS (user's choices)
+        self.preview: Preview | None = None
+        self.check_text = ""
+        self._check_key: tuple[Any, ...] | None = None
+        self.run: ImportRun | None = None
+        self.book = BatchBook()
+        self.summary: RunSummary | None = None
+        self.show_dry_runs = False
+        self._batch_errors: dict[int, ErrorEvent] = {}
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._flush_timer: Timer | None = None
+        self._shown_state = ""
+        self._summary_shown: object = None
+        self._demo_restore: tuple[str, dict[str, Any]] | None = None
+        self._approx_rows: int | None = None
+        self._history_kept: str | None = None  # the run the history cursor was last put on
+        self._starting = False  # a run is being prepared: a second F5 must not start another
+        self._setup_version = 0  # bumped on every change that could alter a sniff / preview
+
+    @property
+    def cx(self) -> CXApp:
+        app = self.app
+        assert isinstance(app, CXApp)
+        return app
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="imports-banner", classes="banner -error", markup=False)
+        with TabbedContent(id="imports-tabs", initial="setup"):
+            with TabPane("Set up (F2)", id="setup"), Horizontal(id="setup-body"):
+                with Vertical(id="files-pane"):
+                    yield Static("Files", classes="section-title")
+                    yield ImportFileTree(Path.cwd(), id="file-tree")
+                with VerticalScroll(id="setup-form"):
+                    with Horizontal(classes="row"):
+                        yield Label("File")
+                        yield PathInput(
+                            placeholder="path to a CSV, JSON, JSON Lines or XLSX file; "
+                            "tab completes, enter reads it",
+                            id="file-path",
+                            compact=True,
+                        )
+                    with Horizontal(classes="row"):
+                        yield Label("Profile")
+                        yield Select[str]([], prompt="choose a profile", id="profile", compact=True)
+                        yield Label("Batch")
+                        yield Input("", id="batch-size", type="integer", compact=True)
+                        yield Static("", id="batch-hint", classes="hint")
+                        yield Label("At once")
+                        yield Input("", id="concurrency", type="integer", compact=True)
+                        yield Static("", id="concurrency-hint", classes="hint")
+                    with Horizontal(classes="row"):
+                        yield Label("Read as")
+                        yield Static("choose a file", id="detected", markup=False)
+                        yield Select[str](
+                            ENCODINGS, value=AUTO, allow_blank=False, id="encoding", compact=True
+                        )
+                        yield Select[str]([], prompt="sheet", id="sheet", compact=True)
+                    yield Static("", id="detected-notes", markup=False)
+                    yield Static(
+                        "Mapping  [dim]enter: choose the field · ctrl+s save · ctrl+l load[/dim]",
+                        classes="section-title",
+                    )
+                    yield MappingTable(id="mapping")
+                    yield Static("", id="mapping-status", markup=False)
+                    yield Static("First rows, as the vendor gets them", classes="section-title")
+                    yield PreviewTable(id="preview")
+                    yield Static("", id="preview-problems", markup=False)
+                    yield Static("Dry pass", classes="section-title")
+                    yield Static(
+                        "ctrl+t reads the whole file as the import would, sending nothing.",
+                        id="check",
+                        markup=False,
+                    )
+            with TabPane("Run (F3)", id="run"):
+                yield Static("No run yet: set one up (F2), then F5.", id="run-title")
+                with Horizontal(id="run-progress"):
+                    # Never indeterminate: its pulse would repaint many times a second.
+                    yield ProgressBar(id="run-bar", show_eta=False, total=100)
+                    yield Static("", id="run-rate", markup=False)
+                yield Static("", id="run-counts")
+                yield BatchTable(id="batches")
+                yield Static("", id="run-summary")
+            with TabPane("History (F4)", id="history"):
+                yield Static("", id="history-error", classes="banner -error", markup=False)
+                yield Static("", id="history-empty")
+                yield HistoryTable(id="history")
+                yield Static("", id="history-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Imports"
+        self._layout(self.app.size)
+        self.query_one("#sheet").display = False
+        self._show_mapping()
+        self.query_one(BatchTable).show_book(self.book)
+        self._flush_timer = self.set_interval(FLUSH_S, self._flush, pause=True)
+        self._load_profiles()
+        self._load_history()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout(event.size)
+
+    def _layout(self, size: Any) -> None:
+        self.set_class(size.width < NARROW, "-narrow")
+        self.set_class(size.height < SHORT, "-short")
+
+    def on_screen_resume(self) -> None:
+        self.book.dirty = True
+        self._flush()
+        self._load_history()
+        if self.ctx is not None:
+            self._load_profiles()  # one may have been added on the credentials screen
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._demo_restore is not None:
+            # The screenshot demo slowed the shared sandbox down: put it back for what follows.
+            url, settings = self._demo_restore
+            with contextlib.suppress(Exception):
+                import httpx
+
+                httpx.post(f"{url}/_sandbox/faults", json=settings, timeout=5)
+
+    # -- tabs ----------------------------------------------------------------------------------
+    @property
+    def active_tab(self) -> str:
+        return str(self.query_one("#imports-tabs", TabbedContent).active or "setup")
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#imports-tabs", TabbedContent).active = tab
+        target = {
+            "setup": self._setup_focus,
+            "run": lambda: self.query_one(BatchTable),
+            "history": lambda: self.query_one(HistoryTable),
+        }[tab]()
+        # set_focus, not focus(): keys typed right after the switch must reach the new tab.
+        self.set_focus(target)
+        if tab == "history":
+            self._load_history()
+        self.refresh_bindings()
+
+    def _setup_focus(self) -> Any:
+        if self.sniffed is None:
+            return self.query_one("#file-path")
+        if self.account is None:
+            return self.query_one("#profile")
+        return self.query_one(MappingTable)
+
+    def action_next_tab(self) -> None:
+        self.action_tab(TABS[(TABS.index(self.active_tab) + 1) % len(TABS)])
+
+    def action_previous_tab(self) -> None:
+        self.action_tab(TABS[(TABS.index(self.active_tab) - 1) % len(TABS)])
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.refresh_bindings()
+
+    @property
+    def run_state(self) -> str:
+        return self.run.state if self.run is not None else "none"
+
+    @property
+    def running(self) -> bool:
+        return self._starting or self.run_state in ACTIVE_STATES
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = self.active_tab
+        if action == "start":
+            if tab != "setup":
+                return False
+            return None if self.running else True
+        if action in ("check", "save_mapping", "load_mapping", "open_file"):
+            return tab == "setup"
+        if action in ("failures", "inspect"):
+            return tab == "run"
+        if action == "pause":
+            return tab == "run" and self.run_state == "running"
+        if action == "resume":
+            return tab == "run" and self.run_state == "paused"
+        if action == "cancel":
+            return tab == "run" and self.run_state in ("running", "paused")
+        if action == "retry":
+            if tab != "run":
+                return False
+            has_failed = self.run is not None and bool(self.run.failed_batches)
+            return has_failed and self.run_state != "cancelling"
+        if action in ("resume_run", "dry_runs", "refresh_history"):
+            return tab == "history"
+        return True
+
+    # -- the context and profiles ------------------------------------------------------------
+    @work(group="imports-profiles", exit_on_error=False)
+    async def _load_profiles(self) -> None:
+        ctx = await self.cx.context()
+        self.ctx = ctx
+        from cxconsole.client import CXError
+
+        try:
+            profiles = await asyncio.to_thread(ctx.profiles.load)
+        except CXError as exc:
+            self.cx.report_error(exc, "profiles")
+            profiles = {}
+        self.profiles = profiles
+        select = self.query_one("#profile", Select)
+        options = [(f"{name} ({p.vendor})", name) for name, p in sorted(profiles.items())]
+        chosen = select.value
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if isinstance(chosen, str) and chosen in profiles:
+                select.value = chosen
+        if not profiles:
+            self._banner("No profiles yet: add one on the credentials screen (key 2).")
+        elif self.query_one("#imports-banner").has_class("-shown") and self.run is None:
+            self._hide_banner()
+
+    @on(Select.Changed, "#profile")
+    def _profile_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._open_profile(event.value)
+
+    def choose_profile(self, name: str) -> None:
+        """Select a profile as if picked from the list (the demo and tests use it too)."""
+        self.query_one("#profile", Select).value = name
+
+    @work(exclusive=True, group="imports-profile", exit_on_error=False)
+    async def _open_profile(self, name: str) -> None:
+        ctx = await self.cx.context()
+        from cxconsole.client import CXError, VendorError
+        from cxconsole.importing import target_fields
+
+        self.account = None
+        self.fields = []
+        self.fields_problem = None
+        self._show_mapping()
+        try:
+            account = await asyncio.to_thread(ctx.account, name)
+            vendor = account.vendor
+            if getattr(vendor, "data_columns", None) is not None:
+                self._mapping_status(f"Fetching {vendor.title}'s data columns…", None)
+            fields, _columns = await target_fields(account, ctx.client)
+        except VendorError as exc:
+            self.cx.report_error(exc, "import set-up", profile=name)
+            self.fields_problem = f"Cannot read {name}'s fields: {exc}"
+            self._show_mapping()
+            return
+        except CXError as exc:
+            self.fields_problem = f"Cannot open profile {name}: {exc}"
+            self._show_mapping()
+            return
+        except Exception as exc:  # a keyring or adapter bug: said, never a traceback
+            self.fields_problem = f"Cannot open profile {name}: {type(exc).__name__}: {exc}"
+            self._show_mapping()
+            return
+        self.account = account
+        self.fields = fields
+        vendor = account.vendor
+        self.query_one("#batch-size", Input).value = str(vendor.default_batch_size)
+        self.query_one("#concurrency", Input).value = str(vendor.default_concurrency)
+        self.query_one("#batch-hint", Static).update(f"max {vendor.max_batch_size:,}")
+        self.query_one("#concurrency-hint", Static).update(f"max {vendor.policy.concurrency}")
+        self._rebuild_mapping()
+        if self.focused is self.query_one("#profile") and self.mapping is not None:
+            self.set_focus(self.query_one(MappingTable))  # the next thing to look at
+        self.refresh_bindings()
+
+    # -- the file --------------------------------------------------------------------------------
+    def action_open_file(self) -> None:
+        self.action_tab("setup")
+        self.set_focus(self.query_one("#file-path"))
+
+    @on(Input.Submitted, "#file-path")
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        path = Path(os.path.expanduser(text))
+        if path.is_dir():
+            tree = self.query_one(ImportFileTree)
+            tree.path = path
+            self.notify(f"Listing {path}", timeout=2)
+            return
+        self.choose_file(path)
+
+    @on(DirectoryTree.FileSelected, "#file-tree")
+    def _tree_file(self, event: DirectoryTree.FileSelected) -> None:
+        self.query_one("#file-path", Input).value = str(event.path)
+        self.choose_file(Path(event.path))
+
+    def choose_file(self, path: Path) -> None:
+        """Read ``path`` (as if chosen in the tree or typed and entered)."""
+        if path != self.path:
+            self.chosen.clear()  # another file, other columns
+            with self.prevent(Select.Changed):
+                self.query_one("#encoding", Select).value = AUTO
+        self.path = path
+        self._sniff(path, None, None)
+
+    @on(Select.Changed, "#encoding")
+    def _encoding_changed(self, event: Select.Changed) -> None:
+        if self.path is not None:
+            self._sniff(self.path, self._encoding(), self._sheet())
+
+    @on(Select.Changed, "#sheet")
+    def _sheet_changed(self, event: Select.Changed) -> None:
+        if (
+            self.path is not None
+            and isinstance(event.value, str)
+            and (self.sniffed is None or event.value != self.sniffed.source.sheet)
+        ):
+            self._sniff(self.path, None, event.value)
+
+    def _encoding(self) -> str | None:
+        value = self.query_one("#encoding", Select).value
+        return value if isinstance(value, str) and value != AUTO else None
+
+    def _sheet(self) -> str | None:
+        select = self.query_one("#sheet", Select)
+        value = select.value
+        return value if select.display and isinstance(value, str) else None
+
+    @work(exclusive=True, group="imports-sniff", exit_on_error=False)
+    async def _sniff(self, path: Path, encoding: str | None, sheet: str | None) -> None:
+        from cxconsole.client import CXError
+        from cxconsole.importing import sniff
+
+        detected = self.query_one("#detected", Static)
+        detected.update(f"reading {path.name}…")
+        try:
+            sniffed = await asyncio.to_thread(
+                sniff, path, rows=PREVIEW_ROWS, encoding=encoding, sheet=sheet
+            )
+        except CXError as exc:  # InputError: not a file, empty, binary, broken...
+            self.sniffed = None
+            detected.update(f"✗ {exc}")
+            self._notes([])
+            self._show_mapping()
+            return
+        except Exception as exc:  # OSError, or a reader's bug: said, never a traceback
+            self.sniffed = None
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            detected.update(f"✗ {path.name}: {type(exc).__name__}: {why}")
+            self._show_mapping()
+            return
+        self.sniffed = sniffed
+        source = sniffed.source
+        detected.update(f"{source.summary()} · {_size(source.size)}")
+        encoding_select = self.query_one("#encoding", Select)
+        encoding_select.display = source.format != "xlsx"
+        sheets = self.query_one("#sheet", Select)
+        sheets.display = source.format == "xlsx" and bool(source.sheets)
+        if sheets.display:
+            with self.prevent(Select.Changed):
+                sheets.set_options([(name, name) for name in source.sheets])
+                sheets.value = source.sheet or source.sheets[0]
+        self._notes(sniffed.warnings)
+        self._rebuild_mapping()
+        chosen = self.query_one("#profile", Select).value
+        if self.account is None and not isinstance(chosen, str):
+            self.set_focus(self.query_one("#profile"))  # the next thing to choose
+        elif self.mapping is not None:
+            self.set_focus(self.query_one(MappingTable))
+
+    def _notes(self, warnings: list[str]) -> None:
+        notes = self.query_one("#detected-notes", Static)
+        notes.update("\n".join(f"! {w}" for w in warnings))
+        notes.set_class(bool(warnings), "-shown")
+
+    # -- the mapping ---------------------------------------------------------------------------
+    def _rebuild_mapping(self) -> None:
+        """Automatic mapping, then the user's choices in the order made; checked, not raised."""
+        from cxconsole.importing.mapping import MappingError, auto_map, check_mapping
+
+        self._setup_version += 1
+        if self.sniffed is None or self.account is None or not self.fields:
+            self.mapping = None
+            self._show_mapping()
+            return
+        vendor = self.account.vendor
+        headers = self.sniffed.headers
+        mapping = auto_map(headers, self.fields, passthrough=vendor.passthrough)
+        mapping.vendor = vendor.name
+        for header, choice in self.chosen.items():
+            if header in headers:
+                _assign(mapping, header, choice)
+        self.mapping = mapping
+        try:
+            check_mapping(mapping, headers, self.fields)
+            self.mapping_problem = None
+        except MappingError as exc:
+            self.mapping_problem = _screen_words(str(exc))
+        self._show_mapping()
+        self._refresh_preview()
+
+    def _show_mapping(self) -> None:
+        table = self.query_one(MappingTable)
+        if self.sniffed is None or self.mapping is None:
+            table.clear(columns=True)
+            why = self.fields_problem or (
+                "choose a file" if self.sniffed is None else "choose a profile"
+            )
+            self._mapping_status(why, False if self.fields_problem else None)
+            if self.sniffed is None or self.account is None:
+                self.preview = None
+                self.query_one(PreviewTable).show(None, "choose a file and a profile")
+                self._show_preview_problems(None)
+            return
+        samples = _samples(self.sniffed)
+        table.show(self.sniffed.headers, samples, self.mapping, self.fields, set(self.chosen))
+        if self.mapping_problem:
+            self._mapping_status(f"✗ {self.mapping_problem}", False)
+        else:
+            sent = len(self.mapping.included(self.sniffed.headers))
+            required = [f.label for f in self.fields if f.required]
+            need = f"; required fields all mapped ({', '.join(required)})" if required else ""
+            self._mapping_status(
+                f"✓ {sent} of {len(self.sniffed.headers)} columns sent{need}", True
+            )
+
+    def _mapping_status(self, text: str, good: bool | None) -> None:
+        status = self.query_one("#mapping-status", Static)
+        status.update(text)
+        status.set_class(good is False, "-bad")
+        status.set_class(good is True, "-good")
+
+    @on(DataTable.RowSelected, "#mapping")
+    def _mapping_row(self, event: DataTable.RowSelected) -> None:
+        header = event.row_key.value
+        if header is None or self.mapping is None or self.sniffed is None:
+            return
+        assert self.account is not None
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                self.choose_field(str(header), choice)
+
+        self.app.push_screen(
+            FieldPicker(
+                str(header),
+                self.fields,
+                self.mapping,
+                self.sniffed.headers,
+                passthrough=self.account.vendor.passthrough,
+            ),
+            chosen,
+        )
+
+    def choose_field(self, header: str, choice: str) -> None:
+        """Map ``header`` onto a field name, SKIP or AS_IS (what the picker returns)."""
+        self.chosen.pop(header, None)  # re-chosen: it applies last
+        self.chosen[header] = choice
+        self._rebuild_mapping()
+
+    @work(exclusive=True, group="imports-preview", exit_on_error=False)
+    async def _refresh_preview(self) -> None:
+        if self.sniffed is None or self.account is None or self.mapping is None:
+            return
+        version = self._setup_version
+        try:
+            preview = await asyncio.to_thread(
+                mapped_preview, self.sniffed, self.mapping, self.fields, self.account.vendor
+            )
+        except Exception as exc:  # a mapping the plan cannot compile: say so, keep going
+            self.query_one(PreviewTable).show(None, f"no preview: {type(exc).__name__}: {exc}")
+            return
+        if version != self._setup_version:
+            return  # a newer change is on its way
+        self.preview = preview
+        self.query_one(PreviewTable).show(preview)
+        self._show_preview_problems(preview)
+        self._show_check()
+
+    def _show_preview_problems(self, preview: Preview | None) -> None:
+        problems = preview.problems() if preview is not None else []
+        widget = self.query_one("#preview-problems", Static)
+        widget.update("\n".join(f"✗ {p}" for p in problems))
+        widget.display = bool(problems)
+
+    def action_save_mapping(self) -> None:
+        if self.mapping is None or self.account is None:
+            self.notify("Choose a file and a profile first.", severity="warning")
+            return
+        mapping = self.mapping
+        stem = self.path.stem if self.path else "mapping"
+        suggestion = f"{self.account.vendor.name}-{stem}"
+
+        def answered(path: Path | None) -> None:
+            if path is not None:
+                self._save_mapping(mapping, path)
+
+        self.app.push_screen(MappingFilePrompt("save", suggestion, _saved_mappings()), answered)
+
+    @work(group="imports-mapping-file", exit_on_error=False)
+    async def _save_mapping(self, mapping: ColumnMapping, path: Path) -> None:
+        try:
+            written = await asyncio.to_thread(mapping.save, path)
+        except OSError as exc:
+            self.notify(
+                f"{path}: {exc.strerror or exc}", title="Mapping not saved", severity="error"
+            )
+            return
+        self.notify(f"Saved {written}", title="Mapping")
+
+    def action_load_mapping(self) -> None:
+        if self.sniffed is None or self.account is None:
+            self.notify("Choose a file and a profile first.", severity="warning")
+            return
+
+        def answered(path: Path | None) -> None:
+            if path is not None:
+                self._load_mapping(path)
+
+        self.app.push_screen(MappingFilePrompt("load", "", _saved_mappings()), answered)
+
+    @work(group="imports-mapping-file", exit_on_error=False)
+    async def _load_mapping(self, path: Path) -> None:
+        from cxconsole.client import CXError
+        from cxconsole.importing.mapping import IGNORE, ColumnMapping, FieldIndex, normalise
+
+        try:
+            saved = await asyncio.to_thread(ColumnMapping.load, path)
+        except CXError as exc:
+            self.notify(str(exc), title="Mapping not loaded", severity="error", markup=False)
+            return
+        if self.sniffed is None or self.account is None:
+            return
+        vendor = self.account.vendor
+        if saved.vendor and saved.vendor != vendor.name:
+            self.notify(
+                f"{path.name} is a mapping for {saved.vendor}, not {vendor.name}.",
+                title="Mapping not loaded",
+                severity="error",
+            )
+            return
+        headers = self.sniffed.headers
+        index = FieldIndex(self.fields)
+        chosen: dict[str, str] = {}
+        missing, unknown = [], []
+        for column, target in saved.columns.items():
+            header = next(
+                (h for h in headers if h == column or normalise(h) == normalise(column)), None
+            )
+            if header is None:
+                missing.append(column)
+                continue
+            if target == IGNORE:
+                chosen[header] = SKIP
+                continue
+            found = index.resolve(target)
+            if found is None and not vendor.passthrough:
+                unknown.append(target)
+                continue
+            chosen[header] = found.name if found else target
+        self.chosen = chosen
+        self._rebuild_mapping()
+        notes = [f"Loaded {path.name}"]
+        if missing:
+            notes.append(f"not in this file: {', '.join(missing)}")
+        if unknown:
+            notes.append(f"unknown fields: {', '.join(unknown)}")
+        self.notify(
+            "; ".join(notes), title="Mapping", severity="warning" if missing else "information"
+        )
+
+    # -- options, check, start -----------------------------------------------------------------
+    def _numbers(self) -> tuple[int, int] | str:
+        """(batch size, concurrency), or what is wrong with them."""
+        assert self.account is not None
+        vendor = self.account.vendor
+        values = []
+        for selector, label, most in (
+            ("#batch-size", "batch size", vendor.max_batch_size),
+            ("#concurrency", "concurrency", vendor.policy.concurrency),
+        ):
+            text = self.query_one(selector, Input).value.strip()
+            try:
+                value = int(text)
+            except ValueError:
+                return f"The {label} must be a whole number (got {text!r})."
+            if not 1 <= value <= most:
+                return f"The {label} must be between 1 and {most} for {vendor.title}."
+            values.append(value)
+        return values[0], values[1]
+
+    def _setup_problem(self) -> str | None:
+        if self.running:
+            return "A run is going: wait for it, or cancel it (F3, then x)."
+        if self.sniffed is None or self.path is None:
+            return "Choose a file first (ctrl+o)."
+        if self.account is None:
+            return self.fields_problem or "Choose a profile first."
+        if self.mapping is None or self.mapping_problem:
+            return self.mapping_problem or "The mapping is not ready."
+        numbers = self._numbers()
+        return numbers if isinstance(numbers, str) else None
+
+    def _options(self, *, dry_run: bool) -> ImportOptions:
+        from cxconsole.importing import ImportOptions
+
+        numbers = self._numbers()
+        assert not isinstance(numbers, str)
+        return ImportOptions(
+            dry_run=dry_run,
+            batch_size=numbers[0],
+            concurrency=numbers[1],
+            encoding=self._encoding() or (self.sniffed.encoding if self.sniffed else None),
+            sheet=self._sheet(),
+        )
+
+    def _setup_key(self) -> tuple[Any, ...]:
+        mapping = self.mapping.to_dict() if self.mapping is not None else None
+        return (
+            str(self.path),
+            self.account.profile.name if self.account else None,
+            repr(mapping),
+            self._encoding(),
+            self._sheet(),
+            self.query_one("#batch-size", Input).value,
+        )
+
+    def action_check(self) -> None:
+        problem = self._setup_problem()
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+            return
+        self._check()
+
+    @work(exclusive=True, group="imports-check", exit_on_error=False)
+    async def _check(self) -> None:
+        from cxconsole.client import CXError
+        from cxconsole.importing import prepare_import
+
+        ctx = await self.cx.context()
+        assert self.account is not None and self.mapping is not None and self.path
+        key = self._setup_key()
+        check = self.query_one("#check", Static)
+        check.update("Dry pass: reading the whole file…")
+        reasons: list[str] = []
+
+        def seen(event: Any) -> None:
+            if type(event).__name__ == "RowsRejected" and len(reasons) < 5:
+                for line, why in zip(event.lines, event.reasons, strict=False):
+                    if len(reasons) < 5:
+                        reasons.append(f"line {line}: {why}")
+
+        try:
+            run = await prepare_import(
+                self.account,
+                self.path,
+                options=self._options(dry_run=True),
+                mapping=self.mapping,
+                fields=self.fields,
+                client=ctx.client,
+            )
+            run.mapping = self.mapping  # exactly what the table shows (prepare re-derives it)
+            run.subscribe(seen)
+            summary = await run.run()
+        except CXError as exc:
+            check.update(f"✗ {exc}")
+            return
+        except Exception as exc:  # a bug: said, never a traceback
+            check.update(f"✗ the dry pass failed: {type(exc).__name__}: {exc}")
+            return
+        lines = [
+            f"Dry pass: {summary.rows_total:,} rows: {summary.rows_imported:,} valid, "
+            f"{summary.rows_rejected:,} rejected · {summary.batches_total:,} batches of "
+            f"{run.batch_size}"
+        ]
+        if summary.state != "finished" and summary.message:
+            lines.append(f"✗ {summary.message}")
+        lines += [f"  {r}" for r in reasons]
+        if summary.rows_rejected > len(reasons):
+            lines.append(f"  … all {summary.rows_rejected:,} in {summary.rejects_path}")
+        self.check_text = "\n".join(lines)
+        self._check_key = key
+        self._show_check()
+
+    def _show_check(self) -> None:
+        check = self.query_one("#check", Static)
+        if not self.check_text:
+            return
+        stale = self._check_key != self._setup_key()
+        check.update(self.check_text + ("\n(set-up changed since: ctrl+t again)" if stale else ""))
+        check.set_class(not stale, "-done")
+
+    def action_start(self) -> None:
+        self.start_import()
+
+    def start_import(self, *, confirm: bool = True) -> None:
+        """Start the set-up run; with ``confirm``, after a yes (F5 asks, tests may not)."""
+        problem = self._setup_problem()
+        if problem:
+            self.notify(problem, title="Cannot start", severity="warning", markup=False)
+            return
+        assert self.account is not None and self.path is not None and self.mapping is not None
+        account, path, mapping = self.account, self.path, self.mapping
+        options = self._options(dry_run=False)
+        fields = list(self.fields)
+
+        async def prepare() -> ImportRun:
+            from cxconsole.importing import prepare_import
+
+            ctx = await self.cx.context()
+            run = await prepare_import(
+                account,
+                path,
+                options=options,
+                mapping=mapping,
+                fields=fields,
+                client=ctx.client,
+                errors=ctx.errors,
+            )
+            run.mapping = mapping
+            return run
+
+        if not confirm:
+            self._launch(prepare)
+            return
+        from cxconsole.widgets.confirm import Confirm
+
+        checked = (
+            self.check_text.splitlines()[0]
+            if self.check_text and self._check_key == self._setup_key()
+            else "Not checked yet (ctrl+t runs a dry pass)."
+        )
+        question = (
+            f"Import {escape(path.name)} into [b]{escape(account.profile.name)}[/b] "
+            f"({escape(account.vendor.title)})?\n"
+            f"Batches of {options.batch_size}, {options.concurrency} at once.\n"
+            f"{escape(checked)}"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._launch(prepare)
+
+        self.app.push_screen(Confirm(question, yes="Start import"), answered)
+
+    def _launch(self, prepare: Callable[[], Awaitable[ImportRun]]) -> None:
+        if self.running:
+            self.notify("A run is going already.", severity="warning")
+            return
+        self._hide_banner()
+        self._starting = True
+        self._run_worker(prepare)
+
+    # -- the run -------------------------------------------------------------------------------
+    @work(group="imports-run", exit_on_error=False)
+    async def _run_worker(self, prepare: Callable[[], Awaitable[ImportRun]]) -> None:
+        from cxconsole.client import CXError, VendorError
+        from cxconsole.importing import ResumeError
+
+        try:
+            run = await prepare()
+        except ResumeError as exc:
+            self._history_error(f"Cannot resume: {exc}")
+            return
+        except VendorError as exc:
+            self.cx.report_error(exc, "import set-up")
+            self._banner(f"Not started: {exc}")
+            return
+        except CXError as exc:
+            self._banner(f"Not started: {exc}")
+            return
+        except Exception as exc:  # a bug: said on screen, never a traceback
+            self._banner(f"Not started: {type(exc).__name__}: {exc}")
+            return
+        finally:
+            self._starting = False
+        self._follow_run(run)
+        await self._drive(run)
+
+    async def _drive(self, run: ImportRun) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.resume()
+        try:
+            await run.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in the run: shown, never a traceback on screen
+            self._banner(f"The run stopped: {type(exc).__name__}: {exc}")
+        finally:
+            if self._flush_timer is not None:
+                self._flush_timer.pause()
+            if self.is_attached:  # not while the app shuts down
+                self.book.dirty = True
+                self._flush()
+                self.refresh_bindings()
+                self._load_history()
+
+    def _follow_run(self, run: ImportRun) -> None:
+        """Show ``run`` in the Run tab and follow its events."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        self.run = run
+        self.summary = None
+        self.book = BatchBook()
+        self._batch_errors = {}
+        self._shown_state = ""
+        self._summary_shown = None
+        self.query_one(BatchTable).show_book(self.book)
+        self._unsubscribe.append(run.subscribe(self._on_event))
+        ctx = self.cx.ctx  # set: prepare() awaited the core
+        if ctx is not None:
+            self._unsubscribe.append(ctx.errors.subscribe(self._error_seen))
+        summary = self.query_one("#run-summary", Static)
+        summary.update("")
+        summary.remove_class("-shown", "-ok", "-bad", "-resumable", "-warn")
+        self._show_title()
+        self.query_one("#run-bar", ProgressBar).update(total=100, progress=0)
+        self._approx_rows = None
+        self._count_rows(run)
+        self.action_tab("run")
+
+    @work(group="imports-count", exit_on_error=False)
+    async def _count_rows(self, run: ImportRun) -> None:
+        source = run.source
+        if source.format not in ("csv", "jsonl"):
+            return  # XLSX reports progress by sheet row; a JSON array may be one line
+        try:
+            lines = await asyncio.to_thread(_count_lines, source.path, source.newline)
+        except OSError:
+            return
+        if self.run is run:
+            self._approx_rows = max(0, lines - (1 if source.format == "csv" else 0))
+
+    def _on_event(self, event: Any) -> None:
+        # The hot path: runs inside the runner for every event. Plain objects only.
+        self.book.apply(event)
+        name = type(event).__name__
+        if name == "BatchFailed" or (name == "RowsRejected" and event.batch is not None):
+            error = self._batch_errors.get(event.batch)
+            row = self.book.get(event.batch)
+            if error is not None and row is not None and error.status is not None:
+                row.status = error.status
+
+    def _error_seen(self, event: ErrorEvent) -> None:
+        # May run on any thread: a dict store only.
+        run = self.run
+        if run is not None and event.run_id == run.run_id and event.batch is not None:
+            self._batch_errors[event.batch] = event
+
+    def _flush(self) -> None:
+        """Apply what the events changed since the last flush: one repaint for all of it."""
+        book = self.book
+        if not book.dirty:
+            return
+        book.dirty = False
+        with self.app.batch_update():
+            self.query_one(BatchTable).sync()
+            self._show_progress()
+            if book.state != self._shown_state:
+                self._shown_state = book.state
+                self._show_title()
+                self.refresh_bindings()
+            if book.summary is not None and book.summary is not self._summary_shown:
+                self._summary_shown = book.summary
+                self.summary = book.summary
+                self._show_summary(book.summary)
+            elif book.summary is None and book.notices:
+                self._show_notices()
+
+    def _show_title(self) -> None:
+        run = self.run
+        title = self.query_one("#run-title", Static)
+        if run is None:
+            title.update("No run yet: set one up (F2), then F5.")
+            return
+        state = self.book.state if self.book.state != "ready" else run.state
+        if self.book.summary is not None:
+            state = self.book.summary.state
+        badge = {
+            "running": "[b reverse] RUNNING [/]",
+            "paused": "[b reverse] PAUSED [/] (p resumes)",
+            "cancelling": "[b reverse] CANCELLING [/] (finishing the batches in flight)",
+            "finished": "[b reverse] FINISHED [/]",
+            "cancelled": "[b reverse] CANCELLED [/] (resumable)",
+        }.get(state, f"[b reverse] {escape(state.upper())} [/]")
+        verb = "resumed: " if run.resumed else ""
+        title.update(
+            f"{badge} {verb}[b]{escape(run.source.path.name)}[/b] → "
+            f"{escape(run.account.profile.name)} ({escape(run.vendor.title)}) · "
+            f"{run.batch_size}/batch, {run.concurrency} at once · run {escape(run.run_id)}"
+        )
+
+    def _show_progress(self) -> None:
+        p = self.book.progress
+        rate = self.query_one("#run-rate", Static)
+        bar = self.query_one("#run-bar", ProgressBar)
+        counts = self.book.counts()
+        parts = [f"[b]{counts['ok']:,}[/b] ok"]
+        ended = self.book.summary is not None
+        for state, label in (
+            ("queued", "not sent (resume sends them)" if ended else "queued"),
+            ("partial", "partly refused"),
+            ("failed", "failed"),
+            ("unknown", "unknown outcome"),
+            ("retrying", "retrying"),
+            ("sending", "sending"),
+        ):
+            if counts[state]:
+                parts.append(f"{counts[state]:,} {label}")
+        total = p.batches_total if p is not None else None
+        shown = f"{len(self.book.rows):,}" + (f" of {total:,}" if total else "")
+        line = f"Batches: {shown} · " + " · ".join(parts)
+        if self.query_one(BatchTable).failures_only:
+            line += "  [b]showing problems only[/b] [dim](f: all)[/dim]"
+        elif counts["failed"]:
+            line += "  [dim](f: failures only · enter: inspect · r: retry)[/dim]"
+        self.query_one("#run-counts", Static).update(line)
+        if p is None:
+            return
+        imported, rejected_rows = p.rows_imported, p.rows_rejected
+        summary = self.book.summary
+        if summary is not None:
+            # The summary counts from the rejects file: rows of failed batches that a retry
+            # imported are no longer rejects there (the live counter keeps them).
+            imported, rejected_rows = summary.rows_imported, summary.rows_rejected
+        done = imported + rejected_rows
+        total, approx = p.rows_total, False
+        if not total and self._approx_rows:
+            # The reader is only a few batches ahead, so the exact count comes at the end;
+            # until then the file's line count is a far better guess than its bytes read.
+            total, approx = max(self._approx_rows, p.rows_read, done), True
+        if total:
+            bar.update(total=total, progress=min(done, total))
+        elif p.fraction and p.rows_read:
+            share = p.fraction * min(1.0, done / p.rows_read)
+            bar.update(total=1000, progress=int(share * 1000))
+        eta_s = p.eta_seconds
+        if approx and p.rows_per_second > 0:
+            eta_s = max(0.0, (total or 0) - done) / p.rows_per_second
+        going = self.book.state in ("running", "paused")
+        eta = f" · ETA {_duration(eta_s)}" if going and eta_s is not None else ""
+        of = f"/{'~' if approx else ''}{total:,}" if total else ""
+        rejected = f" · {rejected_rows:,} rejected" if rejected_rows else ""
+        rate.update(
+            f"{done:,}{of} rows · {imported:,} in{rejected} · {p.rows_per_second:,.0f} rows/s{eta}"
+        )
+
+    def _show_notices(self) -> None:
+        panel = self.query_one("#run-summary", Static)
+        panel.update("\n".join(f"! {escape(n)}" for n in self.book.notices[-3:]))
+        panel.add_class("-shown")
+
+    def _show_summary(self, s: RunSummary) -> None:
+        panel = self.query_one("#run-summary", Static)
+        details = [
+            f"{count:,} {what}"
+            for count, what in (
+                (s.rows_invalid, "invalid"),
+                (s.rows_refused, "refused by the vendor"),
+                (s.rows_unknown, "outcome unknown: check the vendor before resending"),
+                (s.rows_failed, "in failed batches"),
+            )
+            if count
+        ]
+        verb = "would go in" if s.dry_run else "imported"
+        of = "read so far" if s.state != "finished" else "in the file"
+        lines = [
+            f"{s.rows_imported:,} of the {s.rows_total:,} rows {of} {verb}, {s.rows_rejected:,} not"
+            + (f" ({'; '.join(details)})" if details else "")
+            + f" · batches: {s.batches_ok:,} ok, {s.batches_failed:,} failed"
+            + (f", {s.batches_unknown:,} unknown" if s.batches_unknown else "")
+            + f" · {_duration(s.elapsed)}"
+        ]
+        failed = self.run.failed_batches if self.run is not None else []
+        if s.state == "cancelled":
+            head = f"[b]Cancelled.[/b] Run {escape(s.run_id)} is resumable"
+            how = f"History (F4), enter on it, or: cxconsole import --resume {escape(s.run_id)}"
+            lines.insert(0, f"{head}: {how}")
+            kind = "-resumable"
+        elif s.state == "finished" and failed:
+            lines.insert(
+                0,
+                f"[b]Finished with {len(failed)} failed batch(es)[/b]: r retries them now; "
+                f"run {escape(s.run_id)} stays resumable until they go in",
+            )
+            kind = "-bad"
+        elif s.state == "finished":
+            mark = "✓ Finished" if not s.rows_rejected else "Finished"
+            lines.insert(0, f"[b]{mark}[/b]: run {escape(s.run_id)}")
+            kind = "-ok" if not s.rows_rejected else "-warn"
+        else:
+            lines.insert(0, f"[b]Stopped ({escape(s.state)})[/b]: {escape(s.message)}")
+            if s.resumable:
+                lines.insert(1, f"Run {escape(s.run_id)} is resumable from History (F4).")
+            kind = "-bad"
+        if s.rows_rejected:
+            lines.append(f"Rejects: {escape(str(s.rejects_path))}")
+        lines.append(f"Journal: {escape(str(s.journal_path))}")
+        panel.update("\n".join(lines))
+        panel.remove_class("-ok", "-bad", "-resumable", "-warn")
+        panel.add_class("-shown", kind)
+        self.notify(
+            f"Run {s.run_id}: {s.state}, {s.rows_imported:,} rows {verb}, {s.rows_rejected:,} not",
+            title="Import",
+            severity="information" if kind == "-ok" else "warning",
+            markup=False,
+        )
+
+    # -- run actions ---------------------------------------------------------------------------
+    def action_pause(self) -> None:
+        if self.run is not None:
+            self.run.pause()
+            self.book.dirty = True
+            self._flush()
+
+    def action_resume(self) -> None:
+        if self.run is not None:
+            self.run.resume()
+            self.book.dirty = True
+            self._flush()
+
+    def action_cancel(self) -> None:
+        if self.run is not None and self.run_state in ("running", "paused"):
+            self.run.cancel()
+            self.notify(
+                f"Finishing the batches in flight; run {self.run.run_id} stays resumable.",
+                title="Cancelling",
+            )
+            self.book.dirty = True
+            self._flush()
+
+    def action_retry(self) -> None:
+        run = self.run
+        if run is None or not run.failed_batches:
+            self.notify("No failed batch to retry.", timeout=3)
+            return
+        state = run.state
+        count = run.retry_failed()
+        self.notify(f"Sending {count} failed batch(es) again.", title="Retry", timeout=4)
+        if state == "finished":
+            # The runner sends them on its next run(): the same run, the same journal.
+            self.summary = None
+            self._summary_shown = None
+            self.book.summary = None
+            panel = self.query_one("#run-summary", Static)
+            panel.remove_class("-shown", "-ok", "-bad", "-resumable", "-warn")
+            self._retry_worker(run)
+        self.refresh_bindings()
+
+    @work(group="imports-run", exit_on_error=False)
+    async def _retry_worker(self, run: ImportRun) -> None:
+        await self._drive(run)
+
+    def action_failures(self) -> None:
+        table = self.query_one(BatchTable)
+        table.set_failures_only(not table.failures_only)
+        self._show_progress()  # the counts line says which batches are shown
+
+    def action_inspect(self) -> None:
+        row = self.query_one(BatchTable).current
+        if row is not None:
+            self.inspect_batch(row)
+
+    @on(BatchTable.Selected)
+    def _batch_selected(self, event: BatchTable.Selected) -> None:
+        self.inspect_batch(event.row)
+
+    def inspect_batch(self, row: BatchRow) -> None:
+        """Open the error inspector on a batch's error (or its catalog entry)."""
+        state = row.state
+        if state in ("failed", "unknown", "partial"):
+            error = self._batch_errors.get(row.number)
+            if error is not None:
+                self.cx.inspect(error)
+            elif row.entry is not None:
+                self.cx.inspect(row.entry)
+            else:
+                self.cx.inspect(self._made_error(row))
+        elif state == "retrying" and row.entry is not None:
+            self.cx.inspect(row.entry)
+        else:
+            receipt = f": {row.receipt}" if row.receipt else ""
+            self.notify(f"Batch {row.number} is {state}{receipt}", timeout=4, markup=False)
+
+    def _made_error(self, row: BatchRow) -> ErrorEvent:
+        """An error event for a failure the history never saw (an unexpected exception)."""
+        from cxconsole.history import ErrorEvent
+
+        run = self.run
+        return ErrorEvent(
+            vendor=run.vendor.name if run else "cxconsole",
+            code=row.code,
+            entry=row.entry,
+            message=row.message or f"batch {row.number} failed",
+            source="import",
+            profile=run.account.profile.name if run else None,
+            run_id=run.run_id if run else None,
+            batch=row.number,
+            status=row.status,
+        )
+
+    # -- history -------------------------------------------------------------------------------
+    @work(exclusive=True, group="imports-history", exit_on_error=False)
+    async def _load_history(self) -> None:
+        from cxconsole.importing import list_runs
+        from cxconsole.widgets.catalog_detail import theme_colours
+
+        try:
+            runs = await asyncio.to_thread(list_runs)
+        except OSError as exc:
+            self._history_error(f"Cannot read the run journals: {exc}")
+            return
+        if not self.show_dry_runs:
+            runs = [r for r in runs if r.state != "dry-run"]
+        table = self.query_one(HistoryTable)
+        current = table.current
+        # After a run the cursor goes to it; otherwise it stays where the user put it.
+        keep = self.run.run_id if self.run is not None and not self.running else None
+        if keep is None or keep == self._history_kept:
+            keep = current.run_id if current else None
+        else:
+            self._history_kept = keep
+        table.show(runs, theme_colours(self.app), keep)
+        empty = self.query_one("#history-empty", Static)
+        hidden = "" if self.show_dry_runs else " (dry runs hidden: d shows them)"
+        empty.update("" if runs else f"No import runs yet{hidden}.")
+        empty.display = not runs
+        table.display = bool(runs)
+        self._show_history_detail()
+
+    @on(DataTable.RowHighlighted, "#history")
+    def _history_highlighted(self) -> None:
+        self._show_history_detail()
+
+    def _show_history_detail(self) -> None:
+        run = self.query_one(HistoryTable).current
+        self.query_one("#history-detail", Static).update(describe(run) if run else "")
+
+    @on(DataTable.RowSelected, "#history")
+    def _history_selected(self) -> None:
+        self.action_resume_run()
+
+    def action_refresh_history(self) -> None:
+        self._load_history()
+
+    def action_dry_runs(self) -> None:
+        self.show_dry_runs = not self.show_dry_runs
+        self._load_history()
+
+    def action_resume_run(self) -> None:
+        info = self.query_one(HistoryTable).current
+        if info is None:
+            return
+        if info.state != "resumable":
+            self.notify(f"Run {info.run_id} is {info.state}: nothing to resume.", timeout=4)
+            return
+        if self.running:
+            self.notify("A run is going: wait for it, or cancel it first.", severity="warning")
+            return
+        self.resume_run(info.run_id)
+
+    def resume_run(self, run_id: str) -> None:
+        """Continue ``run_id`` from its journal (the core checks the file is unchanged)."""
+        self._hide_history_error()
+
+        async def prepare() -> ImportRun:
+            from cxconsole.importing import prepare_resume
+
+            ctx = await self.cx.context()
+            return await prepare_resume(run_id, ctx.account, client=ctx.client, errors=ctx.errors)
+
+        self._launch(prepare)
+
+    def _history_error(self, text: str) -> None:
+        banner = self.query_one("#history-error", Static)
+        banner.update(text)
+        banner.add_class("-shown")
+        self.notify(text, title="Import history", severity="error", timeout=10, markup=False)
+
+    def _hide_history_error(self) -> None:
+        self.query_one("#history-error", Static).remove_class("-shown")
+
+    # -- banner ----------------------------------------------------------------------------------
+    def _banner(self, text: str) -> None:
+        banner = self.query_one("#imports-banner", Static)
+        banner.update(text)
+        banner.add_class("-shown")
+
+    def _hide_banner(self) -> None:
+        self.query_one("#imports-banner", Static).remove_class("-shown")
+
+    # -- the screenshot --------------------------------------------------------------------------
+    async def screenshot_demo(self, pilot: Any) -> None:
+        """A run against sandbox-webex caught mid-way: batches in, one failed, more going."""
+        import tempfile
+
+        import httpx
+
+        ctx = await self.cx.context()
+        if ctx.sandbox_url is None:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="cx-import-demo-"))
+        path = _demo_file(folder / "customers-2025-01.csv", 400)
+        rate, batch_size = 0.06, 10
+        async with httpx.AsyncClient(base_url=ctx.sandbox_url, timeout=10) as client:
+            before = (await client.get("/_sandbox/faults")).json()
+            self._demo_restore = (
+                ctx.sandbox_url,
+                {k: before[k] for k in ("rate", "faults", "latency_ms") if k in before},
+            )
+            # Slow enough to be caught mid-way; one seeded "HTTP 200 but failed" reply early on.
+            await client.post(
+                "/_sandbox/faults",
+                json={
+                    "latency_ms": 400,
+                    "rate": rate,
+                    "faults": ["http200"],
+                    "seed": _demo_seed(rate, 400 // batch_size),
+                },
+            )
+        self.query_one("#file-path", Input).value = str(path)
+        self.choose_file(path)
+        self.choose_profile("sandbox-webex")
+        await _until(pilot, lambda: self.mapping is not None and self.preview is not None)
+        self.query_one("#batch-size", Input).value = str(batch_size)
+        self.start_import(confirm=False)
+        table = self.query_one(BatchTable)
+
+        def caught() -> bool:
+            counts = self.book.counts()
+            return counts["ok"] >= 12 and counts["failed"] >= 1
+
+        await _until(pilot, caught, seconds=20)
+        failed = next((r for r in self.book.rows if r.state == "failed"), None)
+        self._flush()
+        if failed is not None:
+            table.select_batch(failed.number)
+        self.set_focus(table)
+
+
+# -- helpers (no widgets) -------------------------------------------------------------------------
+def _assign(mapping: ColumnMapping, header: str, choice: str) -> None:
+    """One user choice applied: a field moves here from any column that had it."""
+    if choice == SKIP:
+        mapping.columns[header] = ""
+        return
+    if choice == AS_IS:
+        mapping.columns.pop(header, None)
+        return
+    for other, key in list(mapping.columns.items()):
+        if key == choice and other != header:
+            del mapping.columns[other]  # a passthrough vendor then gets it as it is
+    mapping.columns[header] = choice
+
+
+def _screen_words(message: str) -> str:
+    """The core's mapping messages speak to the command line: say it the screen's way."""
+    message = message.split(". Map them with --map", 1)[0]
+    message = message.split("; leave one out with --map", 1)[0]
+    return message + " (enter on a column to choose its field)"
+
+
+def _samples(sniffed: Sniff) -> dict[str, str]:
+    samples: dict[str, str] = {}
+    for _line, values in sniffed.rows:
+        for header, value in zip(sniffed.headers, values, strict=False):
+            if header not in samples and value.strip():
+                samples[header] = value.strip()
+    return samples
+
+
+def _saved_mappings() -> list[Path]:
+    folder = mappings_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".toml", ".json"))
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def _count_lines(path: Path, newline: str = "\n") -> int:
+    """Lines in a text file, at disk speed (blocking): the row count's first guess."""
+    mark = (newline or "\n").encode()[-1:]
+    count, last = 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            count += chunk.count(mark)
+            last = chunk[-1:]
+    return count + (1 if last and last != mark else 0)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+async def _until(pilot: Any, predicate: Callable[[], bool], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+
+
+def _demo_file(path: Path, count: int) -> Path:
+    import csv
+
+    first = ["Ada", "Bram", "Chloé", "Dev", "Elif", "Femi", "Grace", "Hugo", "Iris", "Jonas"]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["Mobile", "First Name", "Email Address", "Customer Ref"])
+        for i in range(1, count + 1):
+            email = f"{first[i % 10].lower()}.{i}@example.com" if i != 57 else "not-an-address"
+            writer.writerow([f"+44733222{i:04d}", first[i % 10], email, f"C{10000 + i}"])
+    return path
+
+
+def _demo_seed(rate: float, batches: int) -> int:
+    """A sandbox fault seed giving exactly one fault, early (the sandbox draws one per call)."""
+    import random
+
+    for seed in range(1, 5000):
+        rng = random.Random(seed)
+        hits = []
+        for i in range(batches):
+            if rng.random() < rate:
+                rng.choice(["http200"])
+                hits.append(i)
+        if len(hits) == 1 and 4 <= hits[0] <= 9:
+            return seed
+    return 1

@@ -1,0 +1,426 @@
+"""The import screen, driven through Textual's Pilot against the sandbox over real HTTP.
+
+Every test proves its outcome from the emulator's own record (``/_sandbox/record``): each valid
+row arrived exactly once, the invalid ones are in the rejects file, nothing was sent while
+paused, a cancelled run resumed from the history finishes once, failed batches retried go in.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from textual.widgets import Input, OptionList, Static
+
+from cxconsole.app import CXApp
+from cxconsole.context import Context
+from cxconsole.sandbox.server import SandboxServer
+from cxconsole.screens.imports import ImportsScreen
+from cxconsole.widgets.batch_table import BatchTable
+from cxconsole.widgets.import_history import HistoryTable
+from cxconsole.widgets.import_mapping import FieldPicker, MappingFilePrompt, MappingTable
+from cxconsole.widgets.import_preview import PreviewTable
+
+SIZE = (120, 40)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+async def wait_for(pilot: Any, predicate: Callable[[], object], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def wx_file(path: Path, count: int, bad: tuple[int, ...] = ()) -> tuple[Path, set[str], set[int]]:
+    """Webex records with a unique Ref; rows numbered in ``bad`` carry a broken e-mail."""
+    good, invalid = set(), set()
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["Mobile", "First Name", "Email Address", "Ref"])
+        for i in range(1, count + 1):
+            email = f"w{i}@example.com"
+            if i in bad:
+                email = f"w{i}@@example.com"
+                invalid.add(i + 1)  # the header is line 1
+            else:
+                good.add(f"wx{i}")
+            writer.writerow([f"+44733{i:06d}", f"F{i}", email, f"wx{i}"])
+    return path, good, invalid
+
+
+def webex_rows(url: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{url}/_sandbox/record", timeout=10).json()["webex"]
+
+
+def webex_requests(url: str) -> int:
+    return httpx.get(f"{url}/_sandbox/stats", timeout=10).json()["requests"]["webex"]
+
+
+def faults(url: str, **body: Any) -> None:
+    httpx.post(f"{url}/_sandbox/faults", json=body, timeout=10).raise_for_status()
+
+
+def text(widget: Static) -> str:
+    return " ".join(str(widget.render()).split())
+
+
+async def open_imports(pilot: Any) -> ImportsScreen:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImportsScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, ImportsScreen)
+    await wait_for(pilot, lambda: bool(screen.profiles))
+    return screen
+
+
+async def set_up(
+    pilot: Any, screen: ImportsScreen, path: Path, profile: str, batch: int, at_once: int = 4
+) -> None:
+    """Type the path and enter, pick the profile, set the batch size and concurrency."""
+    box = screen.query_one("#file-path", Input)
+    screen.set_focus(box)
+    await pilot.pause()
+    box.value = str(path.parent) + "/"
+    await pilot.press(*path.name, "enter")
+    await wait_for(pilot, lambda: screen.sniffed is not None)
+    screen.choose_profile(profile)
+    await wait_for(pilot, lambda: screen.mapping is not None and screen.preview is not None)
+    for selector, value in (("#batch-size", batch), ("#concurrency", at_once)):
+        field = screen.query_one(selector, Input)
+        screen.set_focus(field)
+        await pilot.pause()
+        field.value = ""
+        await pilot.press(*str(value))
+        assert field.value == str(value)
+
+
+async def start(pilot: Any, screen: ImportsScreen) -> None:
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "Confirm")
+    await pilot.press("y")
+    await wait_for(pilot, lambda: screen.run is not None)
+
+
+def counts(screen: ImportsScreen) -> dict[str, int]:
+    return screen.book.counts()
+
+
+def refs(url: str) -> Counter[str]:
+    return Counter(r["Ref"] for r in webex_rows(url))
+
+
+def read_rejects(path: Path) -> dict[int, dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {int(row["line"]): row for row in csv.DictReader(fh)}
+
+
+# -- the whole flow -----------------------------------------------------------------------------
+async def test_setup_preview_mapping_check_and_every_row_exactly_once(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, good, invalid = wx_file(tmp_path / "customers.csv", 60, bad=(4, 30))
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10)
+
+        detected = text(screen.query_one("#detected", Static))
+        assert "CSV" in detected and "delimiter ';'" in detected and "4 columns" in detected
+        mapping = screen.query_one(MappingTable)
+        assert [str(mapping.get_row_at(i)[2]) for i in range(mapping.row_count)] == [
+            "MSISDN (msisdn)",
+            "First name (firstname)",
+            "E-mail (emailid)",
+            "as is: Ref",
+        ]
+        # The first rows as the vendor gets them: line 5 is rejected, and says why.
+        preview = screen.preview
+        assert preview is not None
+        bad = [r for r in preview.rows if r.problem]
+        assert [r.line for r in bad] == [5]
+        assert bad[0].problem and bad[0].problem.startswith("E-mail")
+        assert preview.rows[0].values["msisdn"] == "+44733000001"
+        assert "line 5: E-mail" in text(screen.query_one("#preview-problems", Static))
+
+        # Leave "First Name" out, through the picker (enter on its row, type, enter).
+        screen.set_focus(mapping)
+        mapping.move_cursor(row=1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FieldPicker))
+        await pilot.press(*"skip", "enter")
+        await wait_for(pilot, lambda: screen.mapping and "First Name" in screen.mapping.columns)
+        assert screen.mapping.target("First Name") is None
+        await wait_for(pilot, lambda: "firstname" not in dict(screen.preview.columns))
+        assert "✓ 3 of 4 columns sent" in text(screen.query_one("#mapping-status", Static))
+
+        # The dry pass reads the whole file and sends nothing.
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.check_text)
+        assert "60 rows: 58 valid, 2 rejected" in screen.check_text
+        assert "line 5: E-mail" in screen.check_text and "line 31: E-mail" in screen.check_text
+        assert webex_requests(url) == 0
+
+        await start(pilot, screen)
+        assert app.screen is screen and screen.active_tab == "run"
+        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        summary = screen.summary
+        assert summary is not None and summary.state == "finished"
+        assert (summary.rows_imported, summary.rows_rejected) == (58, 2)
+
+        sent = refs(url)
+        assert set(sent) == good and max(sent.values()) == 1, "every valid row, exactly once"
+        assert all("firstname" not in r for r in webex_rows(url)), "the skipped column stayed out"
+        rejects = read_rejects(summary.rejects_path)
+        assert set(rejects) == invalid
+        assert {r["kind"] for r in rejects.values()} == {"invalid"}
+        # Every batch on screen, acknowledged; the summary names the rejects file and journal.
+        await wait_for(pilot, lambda: counts(screen)["ok"] == 6)
+        table = screen.query_one(BatchTable)
+        assert table.view_length() == 6
+        assert all(row.receipt.startswith("trans_id=") for row in table.book.rows)
+        panel = text(screen.query_one("#run-summary", Static))
+        assert "58 of the 60 rows in the file imported" in panel
+        assert str(summary.rejects_path) in panel and str(summary.journal_path) in panel
+
+
+async def test_pause_sends_nothing_cancel_leaves_a_run_that_history_resumes_once(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, good, _invalid = wx_file(tmp_path / "big.csv", 300, bad=(10,))
+    faults(url, latency_ms=40)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=5, at_once=2)
+        await start(pilot, screen)
+        assert isinstance(app.focused, BatchTable)
+        await wait_for(pilot, lambda: counts(screen)["ok"] >= 4)
+
+        await pilot.press("p")
+        assert screen.run_state == "paused"
+        await wait_for(pilot, lambda: "PAUSED" in text(screen.query_one("#run-title", Static)))
+        # Batches already taken finish; then nothing more goes out while paused.
+        settled = -1
+        for _ in range(40):
+            now = webex_requests(url)
+            if now == settled:
+                break
+            settled = now
+            await pilot.pause(0.25)
+        await pilot.pause(0.8)
+        assert webex_requests(url) == settled, "a batch was sent while paused"
+        rows_paused = len(webex_rows(url))
+        assert rows_paused < 299
+
+        await pilot.press("p")
+        assert screen.run_state == "running"
+        await wait_for(pilot, lambda: webex_requests(url) > settled + 3)
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.summary is not None, 15)
+        summary = screen.summary
+        assert summary is not None and summary.state == "cancelled" and summary.resumable
+        panel = text(screen.query_one("#run-summary", Static))
+        assert f"Run {summary.run_id} is resumable" in panel
+        assert summary.rows_imported < len(good)
+
+        # The history lists it as resumable; enter resumes it through the core's resume.
+        await pilot.press("f4")
+        history = screen.query_one(HistoryTable)
+        await wait_for(pilot, lambda: any(r.run_id == summary.run_id for r in history.runs))
+        assert history.current is not None and history.current.run_id == summary.run_id
+        assert history.current.state == "resumable"
+        assert "resumable" in str(history.get_row_at(history.cursor_row)[1])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.run is not None and screen.run.resumed, 10)
+        assert screen.active_tab == "run"
+        await wait_for(pilot, lambda: screen.summary is not None, 30)
+        assert screen.summary is not None and screen.summary.state == "finished"
+        assert screen.summary.run_id == summary.run_id
+
+    sent = refs(url)
+    assert set(sent) == good, "every valid row arrived"
+    assert max(sent.values()) == 1, f"sent twice: {sent.most_common(3)}"
+
+
+async def test_failed_batches_open_the_inspector_and_retry_after_the_faults_stop(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, good, _invalid = wx_file(tmp_path / "failing.csv", 30)
+    # Webex's failure that arrives with HTTP 200 (statuscode 1010), on every call.
+    faults(url, rate=1.0, faults=["http200"], seed=1)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=5)
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        assert screen.summary is not None and screen.summary.rows_failed == 30
+        await wait_for(pilot, lambda: counts(screen)["failed"] == 6)
+        assert refs(url) == Counter()
+        table = screen.query_one(BatchTable)
+        row = table.book.rows[2]
+        assert (row.state, row.code, row.status) == ("failed", "1010", 200)
+        active = screen.active_bindings
+        assert active["r"].binding.id == "imports.retry" and active["r"].enabled
+
+        # The failures filter keeps them in view; enter on one opens the inspector on it.
+        await pilot.press("f")
+        assert table.failures_only and table.view_length() == 6
+        screen.set_focus(table)
+        await pilot.press("home", "down", "down")
+        assert table.current is row
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_mode == "errors")
+        from cxconsole.widgets.decode_result import DecodeResult
+
+        inspector = app.screen
+        result = inspector.query_one(DecodeResult)
+        await wait_for(pilot, lambda: result.decoded is not None)
+        assert result.decoded is not None and result.decoded.entry is not None
+        assert (result.decoded.vendor, result.decoded.entry.code) == ("webex", "1010")
+        origin = " ".join(str(part.render()) for part in result.query(Static))
+        assert f"run {screen.run.run_id}, batch {row.number}" in origin
+
+        # Back, faults off, r: the same run sends the failed batches again.
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.screen is screen)
+        faults(url, rate=0.0)
+        screen.set_focus(table)
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: screen.summary is not None and not screen.run.failed_batches,
+            20,
+        )
+        assert screen.summary is not None
+        assert (screen.summary.rows_imported, screen.summary.rows_rejected) == (30, 0)
+        await wait_for(pilot, lambda: counts(screen)["ok"] == 6)
+        assert table.view_length() == 0  # the filter: no failure left
+        await pilot.press("f")
+        assert table.view_length() == 6
+
+    sent = refs(url)
+    assert set(sent) == good and max(sent.values()) == 1
+
+
+async def test_resume_of_a_changed_file_is_refused_and_says_why(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, _good, _invalid = wx_file(tmp_path / "changing.csv", 200)
+    faults(url, latency_ms=60)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=5, at_once=1)
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: counts(screen)["ok"] >= 2)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.summary is not None, 10)
+        run_id = screen.summary.run_id
+        before = webex_requests(url)
+
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write("+44733999999;Late;late@example.com;late\n")
+        await pilot.press("f4")
+        history = screen.query_one(HistoryTable)
+        await wait_for(pilot, lambda: history.current is not None)
+        assert history.current.run_id == run_id
+        await pilot.press("enter")
+        banner = screen.query_one("#history-error", Static)
+        await wait_for(pilot, lambda: banner.has_class("-shown"))
+        said = text(banner)
+        assert "Cannot resume" in said and "changed since run" in said and run_id in said
+        assert screen.run is not None and screen.run.run_id == run_id and not screen.running
+        assert webex_requests(url) == before, "nothing was sent"
+
+
+async def test_expoints_fields_come_from_its_data_columns_and_mappings_save_and_load(
+    sandbox_reset: SandboxServer, tmp_path: Path, isolated_home: Path
+) -> None:
+    path = tmp_path / "xp.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Email", "First name customer", "Family_name_customer", "BU",
+                         "Product", "EmployeeId", "Transaction date"])  # fmt: skip
+        for i in range(1, 6):
+            writer.writerow([f"c{i}@example.com", f"F{i}", f"L{i}", "Sales", "P1", f"e{i}",
+                             "2024-03-01"])  # fmt: skip
+    app = CXApp(ctx=Context.for_sandbox(sandbox_reset.url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-expoints", batch=5, at_once=1)
+        names = {f.name for f in screen.fields}
+        assert {"data:15", "data:19", "data:20"} <= names, "fetched from customerdatacolumn"
+        status = screen.query_one("#mapping-status", Static)
+        assert text(status).startswith("✓")
+
+        # The picker offers the vendor's data columns.
+        table = screen.query_one(MappingTable)
+        screen.set_focus(table)
+        table.move_cursor(row=3)  # BU
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FieldPicker))
+        options = app.screen.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("(data:19)" in p for p in prompts)
+        await pilot.press("escape")
+
+        # Save the mapping under a name, break it, load it back.
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MappingFilePrompt))
+        name_box = app.screen.query_one(Input)
+        name_box.value = ""
+        await pilot.press(*"xp-test", "enter")
+        saved = isolated_home / "config" / "cxconsole" / "mappings" / "xp-test.toml"
+        await wait_for(pilot, lambda: saved.exists())
+        assert 'BU = "data:' in saved.read_text("utf-8")
+
+        screen.choose_field("BU", "__skip__")
+        await pilot.pause()
+        assert text(status).startswith("✗") and "required" in text(status)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, MappingFilePrompt))
+        app.screen.query_one(OptionList).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: text(status).startswith("✓"))
+        assert screen.mapping is not None and screen.mapping.target("BU") is not None
+
+
+async def test_usable_at_80x24_and_keys_answer_while_batches_stream(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, good, _invalid = wx_file(tmp_path / "small.csv", 400)
+    faults(url, latency_ms=5)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_imports(pilot)
+        assert not screen.query_one("#files-pane").display or screen.has_class("-narrow")
+        await set_up(pilot, screen, path, "sandbox-webex", batch=1)
+        assert screen.query_one(PreviewTable).row_count > 0
+        await start(pilot, screen)
+        table = screen.query_one(BatchTable)
+        await wait_for(pilot, lambda: counts(screen)["ok"] >= 20)
+        # Keys act while hundreds of one-row batches stream in (how fast: bench/import_keys.py).
+        await pilot.press("up", "up")
+        assert not table.follow, "the cursor moved: the user took over from follow mode"
+        at = table.cursor
+        await pilot.press("f")
+        assert table.failures_only and table.view_length() == 0
+        await pilot.press("f", "up")
+        assert not table.failures_only and table.cursor < at + 5
+        await wait_for(pilot, lambda: screen.summary is not None, 30)
+        assert screen.summary is not None and screen.summary.rows_imported == 400
+        assert screen.query_one("#run-summary", Static).region.height > 0
+    sent = refs(url)
+    assert set(sent) == good and max(sent.values()) == 1
