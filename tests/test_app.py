@@ -300,3 +300,25 @@ async def test_typed_secret_never_reaches_a_screenshot(sandbox: SandboxServer, i
         await pilot.press("ctrl+r")
         await pilot.pause(0.1)
         assert secret not in app.export_screenshot()
+
+
+async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: Path):
+    import subprocess
+    import sys
+
+    people = tmp_path / "people.csv"
+    people.write_text("name,email,phone\nAna,ana@example.com,+14155550100\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "cxconsole", "--sandbox", "import", str(people)]
+        + ["--profile", "sandbox-webex"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.screen.query_one("#runs", DataTable)
+        await wait_for(pilot, lambda: runs.row_count == 1)
+        row = runs.get_row_at(0)
+        assert row[1] == "people.csv" and row[2] == "sandbox-webex" and row[6] == "finished"

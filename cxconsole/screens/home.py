@@ -143,21 +143,28 @@ class HomeScreen(Screen[None]):
 
 
 def recent_runs(limit: int = 8) -> list[tuple[str, ...]]:
-    try:
-        from cxconsole.importing.history import list_runs
-    except ImportError:  # the import pipeline is optional for this view
-        return []
+    """The latest real runs (dry runs left out), newest first, from their journals."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from cxconsole.importing.runs import list_runs
+
     rows = []
-    for run in list_runs()[:limit]:
+    for run in [r for r in list_runs() if not r.dry_run][:limit]:
+        try:
+            when = datetime.fromisoformat(run.started).astimezone().strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            when = run.started[:16]
+        state = "resumable (3 to resume)" if run.state == "resumable" else run.state
         rows.append(
             (
-                str(getattr(run, "started", ""))[:16],
-                str(getattr(run, "file", "")),
-                str(getattr(run, "profile", "")),
-                str(getattr(run, "rows_total", "")),
-                str(getattr(run, "rows_imported", "")),
-                str(getattr(run, "rows_rejected", "")),
-                str(getattr(run, "state", "")),
+                when,
+                Path(run.file).name,
+                run.profile,
+                "?" if run.rows_total is None else f"{run.rows_total:,}",
+                f"{run.rows_imported:,}",
+                "?" if run.rows_rejected is None else f"{run.rows_rejected:,}",
+                state,
             )
         )
     return rows
