@@ -308,12 +308,9 @@ async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: P
 
     people = tmp_path / "people.csv"
     people.write_text("name,email,phone\nAna,ana@example.com,+14155550100\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "cxconsole", "--sandbox", "import", str(people)]
-        + ["--profile", "sandbox-webex"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    command = [sys.executable, "-m", "cxconsole", "--sandbox", "import", str(people)]
+    done = subprocess.run(  # noqa: ASYNC221 - the import must finish before the app starts
+        [*command, "--profile", "sandbox-webex"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))

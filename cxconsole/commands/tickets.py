@@ -13,6 +13,8 @@ from cxconsole.commands.common import (
     EXIT_USAGE,
     command_context,
     fail,
+    positive_int,
+    print_vendor_error,
 )
 
 if TYPE_CHECKING:
@@ -35,16 +37,6 @@ def _status(text: str) -> int:
     )
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
-    return value
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "tickets",
@@ -57,15 +49,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--status", type=_status, metavar="N", help="0 New, 1 Open, 2 Escalated, 3 Resolved"
     )
     parser.add_argument(
-        "--per-page", type=_positive, default=50, metavar="N", help="tickets per page (50)"
+        "--per-page", type=positive_int, default=50, metavar="N", help="tickets per page (50)"
     )
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--page", type=_positive, default=1, metavar="N", help="page (1)")
+    which.add_argument("--page", type=positive_int, default=1, metavar="N", help="page (1)")
     which.add_argument("--all", action="store_true", help="every page of the query")
     parser.add_argument("--format", choices=FORMATS, help="table (default), csv or json")
     parser.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     parser.add_argument(
-        "--concurrency", type=_positive, default=4, metavar="N", help="pages at once for --all"
+        "--concurrency", type=positive_int, default=4, metavar="N", help="pages at once for --all"
     )
     parser.set_defaults(handler=run)
 
@@ -102,7 +94,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     try:
         return asyncio.run(_fetch_and_print(args, query, account, fmt, output))
     except VendorError as exc:
-        _print_vendor_error(exc)
+        print_vendor_error("tickets", exc)
         return EXIT_AUTH if exc.is_auth else EXIT_FAILED
 
 
@@ -249,14 +241,3 @@ def _progress_printer() -> Any:
         sys.stderr.flush()
 
     return show
-
-
-def _print_vendor_error(exc: Any) -> None:
-    decoded = getattr(exc, "decoded", None)
-    entry = getattr(exc, "entry", None)
-    print(f"cxconsole tickets: {exc}", file=sys.stderr)
-    if decoded is not None and decoded.message and decoded.message not in str(exc):
-        print(f"  vendor says: {decoded.message}", file=sys.stderr)
-    if entry is not None:
-        print(f"  {entry.vendor} {entry.code} {entry.name}: {entry.meaning}", file=sys.stderr)
-        print(f"  what to do: {entry.action}", file=sys.stderr)

@@ -71,6 +71,7 @@ class BatchAcknowledged:
     receipt: dict[str, Any]
     latency: float  # seconds, from the first attempt to the reply
     attempts: int = 1
+    status: int | None = None  # the HTTP status of the reply
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,7 +140,9 @@ class Sending:
         if self._rejects.has_failed():
             await asyncio.to_thread(self._rejects.forget, lines)
         self.hub.emit(
-            BatchAcknowledged(number, part, len(items), rows, receipt, latency, reply.attempts)
+            BatchAcknowledged(
+                number, part, len(items), rows, receipt, latency, reply.attempts, reply.status
+            )
         )
 
     async def _refused(

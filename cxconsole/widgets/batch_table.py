@@ -56,6 +56,7 @@ class BatchRow:
     failed_parts: int = 0
     unknown_rows: int = 0
     status: int | None = None  # HTTP status of the latest failure, when known
+    ok_status: int | None = None  # HTTP status of the reply that accepted it
     code: str | None = None
     entry: CatalogEntry | None = None
     latency: float | None = None
@@ -195,6 +196,7 @@ class BatchBook:
             row.receipt = " ".join(f"{k}={v}" for k, v in event.receipt.items())
         if not row.failed_parts and not row.refused and not row.unknown_rows:
             row.entry, row.code, row.status, row.message = None, None, None, ""
+            row.ok_status = getattr(event, "status", None)
         row.version += 1
 
     def _failed(self, event: Any) -> None:
@@ -296,8 +298,7 @@ def _cells(row: BatchRow) -> dict[str, str]:
     if state in ("failed", "unknown", "partial", "retrying"):
         status = "" if row.status is None else str(row.status)
     else:
-        # The events carry no HTTP status for a batch that went in: only that it was a 2xx.
-        status = "2xx" if row.imported else ""
+        status = str(row.ok_status or "2xx") if row.imported else ""
     return {
         "number": str(row.number),
         "lines": row.lines_text,

@@ -82,5 +82,6 @@ class PagerBar(Widget):
         if s.loading:
             text.append(f"  {SPINNER[self._frame]} loading {s.loading}…", style="bold")
         if s.error:
-            text.append(f"  ✗ {s.error}", style="bold reverse")
+            error = self.app.theme_variables.get("error", "red")
+            text.append(f"  ✗ {s.error}", style=f"bold {error}")
         return text

@@ -24,7 +24,6 @@ class TicketDetail(VerticalScroll):
     DEFAULT_CSS = """
     TicketDetail {
         display: none;
-        dock: right;
         width: 52;
         max-width: 50%;
         height: 1fr;
@@ -34,12 +33,6 @@ class TicketDetail(VerticalScroll):
         padding: 0 1;
     }
     TicketDetail.-open { display: block; }
-    TicketDetail.-narrow {
-        dock: bottom;
-        width: 100%;
-        max-width: 100%;
-        height: 60%;
-    }
     TicketDetail > Static { width: 100%; }
     """
 
@@ -71,10 +64,10 @@ class TicketDetail(VerticalScroll):
             return
         self.border_title = f"Ticket {ticket.ticketID}"
         self.border_subtitle = HINT
-        body.update(self._render(ticket, query))
+        body.update(self._fields(ticket, query))
         self.scroll_home(animate=False)
 
-    def _render(self, ticket: Ticket, query: TicketQuery | None) -> Group:
+    def _fields(self, ticket: Ticket, query: TicketQuery | None) -> Group:
         from cxconsole.tickets import (
             due_at,
             format_time_left,

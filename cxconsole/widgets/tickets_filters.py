@@ -11,6 +11,8 @@ from textual.widgets import Select
 
 ALL = -1  # "no filter" for segment and status (Select values must not be None)
 OTHER = -2  # "type a segment id"
+# Copies of the core's TICKET_STATUSES and PER_PAGE_CHOICES: importing the core here would load
+# pydantic and httpx before the first frame.
 STATUSES: dict[int, str] = {0: "New", 1: "Open", 2: "Escalated", 3: "Resolved"}
 PER_PAGE: tuple[int, ...] = (25, 50, 100, 200)
 
@@ -31,9 +33,11 @@ class TicketFilters(Horizontal):
     DEFAULT_CSS = """
     TicketFilters { height: 1; padding: 0 1; margin-bottom: 1; }
     TicketFilters Select { margin-right: 1; }
-    TicketFilters #filter-profile { width: 2fr; }
+    /* One line each: a long profile name is cut with an ellipsis, never wrapped away. */
+    TicketFilters SelectCurrent Static#label { text-wrap: nowrap; text-overflow: ellipsis; }
+    TicketFilters #filter-profile { width: 3fr; }
     TicketFilters #filter-segment { width: 2fr; }
-    TicketFilters #filter-status { width: 1fr; min-width: 18; }
+    TicketFilters #filter-status { width: 20; }
     TicketFilters #filter-per-page { width: 15; margin-right: 0; }
     """
 

@@ -1,0 +1,431 @@
+"""The tickets screen driven through Textual's Pilot, in the real app, against the sandbox."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+from textual.widgets import Input, Static
+
+from cxconsole.app import CXApp
+from cxconsole.context import Context
+from cxconsole.profiles import Profile
+from cxconsole.sandbox.config import SANDBOX_SECRETS
+from cxconsole.sandbox.server import SandboxServer
+from cxconsole.screens.tickets import TicketsScreen
+from cxconsole.widgets.pager import PagerBar
+from cxconsole.widgets.tickets_filters import ALL, OTHER
+from cxconsole.widgets.tickets_prompt import PromptScreen
+from cxconsole.widgets.tickets_table import TicketsTable, layout
+
+SIZE = (120, 40)
+
+
+async def wait_for(pilot, predicate: Callable[[], object], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if predicate():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def plain(static: Static) -> str:
+    """The text a Static shows (its content may be any Rich renderable)."""
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(static.content)
+    return console.export_text()
+
+
+def qp_requests(server: SandboxServer) -> int:
+    return httpx.get(f"{server.url}/_sandbox/stats").json()["requests"]["questionpro"]
+
+
+def set_faults(server: SandboxServer, **body: object) -> None:
+    httpx.post(f"{server.url}/_sandbox/faults", json=body).raise_for_status()
+
+
+def screen_of(app: CXApp) -> TicketsScreen:
+    screen = app.screen
+    assert isinstance(screen, TicketsScreen)
+    return screen
+
+
+def ids_on_screen(screen: TicketsScreen) -> list[int]:
+    return [t.ticketID for t in screen.query_one(TicketsTable).tickets]
+
+
+async def open_tickets(pilot, app: CXApp) -> TicketsScreen:
+    await wait_for(pilot, lambda: isinstance(app.screen, TicketsScreen) and app.screen.page)
+    screen = screen_of(app)
+    await wait_for(pilot, lambda: not screen._loading)
+    return screen
+
+
+async def shown_page(pilot, screen: TicketsScreen, number: int) -> None:
+    await wait_for(pilot, lambda: screen.page is not None and screen.page.number == number)
+    await wait_for(pilot, lambda: not screen._loading)
+
+
+def sandbox_app(server: SandboxServer, ctx: Context | None = None) -> CXApp:
+    return CXApp(ctx=ctx or Context.for_sandbox(server.url), initial_mode="tickets")
+
+
+async def test_paging_keys_and_cache(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        assert screen.page.number == 1 and len(ids_on_screen(screen)) == 50
+        pager = screen.query_one(PagerBar).state
+        assert (pager.page, pager.pages, pager.total) == (1, 52, 2600)
+        first = ids_on_screen(screen)
+
+        await pilot.press("n")
+        await shown_page(pilot, screen, 2)
+        order = [t.ticket_id for t in sandbox_reset.state.tickets]
+        assert first == order[:50] and ids_on_screen(screen) == order[50:100]
+        await pilot.press("G")
+        await shown_page(pilot, screen, 52)
+        await pilot.press("p")
+        await shown_page(pilot, screen, 51)
+        await pilot.press("g")
+        await shown_page(pilot, screen, 1)
+        assert ids_on_screen(screen) == first and screen.page.from_cache
+
+        # Go to page 17 through the prompt.
+        await pilot.press("colon")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("1", "7", "enter")
+        await shown_page(pilot, screen, 17)
+        assert screen.page.first_index == 801
+
+        # Back and forth over loaded pages: served from the cache, no request made.
+        await wait_for(pilot, lambda: not screen.pager._inflight)
+        before = qp_requests(sandbox_reset)
+        await pilot.press("g")
+        await shown_page(pilot, screen, 1)
+        assert screen.page.from_cache
+        await pilot.press("n")
+        await shown_page(pilot, screen, 2)
+        assert screen.page.from_cache
+        assert "from cache" in screen.query_one(PagerBar).state.source
+        assert qp_requests(sandbox_reset) - before <= 1  # at most the prefetch of page 3
+
+
+async def test_every_ticket_once_paging_forward_in_the_app(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        await pilot.press("plus", "plus")  # 50 -> 100 -> 200 per page (server serves 100)
+        await wait_for(pilot, lambda: screen.pager.query.per_page == 200)
+        await shown_page(pilot, screen, 1)
+        assert screen.query_one(PagerBar).state.per_page == 100
+        seen: list[int] = ids_on_screen(screen)
+        while screen.page.number < screen.page.shape.total_pages:
+            number = screen.page.number
+            await pilot.press("n")
+            await shown_page(pilot, screen, number + 1)
+            seen += ids_on_screen(screen)
+        assert len(seen) == len(set(seen)) == 2600
+        assert screen.page.number == 26
+
+
+async def test_filters_segment_status_and_profile(sandbox_reset):
+    ctx = Context.for_sandbox(sandbox_reset.url)
+    # A second QuestionPro profile, to choose between.
+    ctx.profiles.put(
+        Profile(name="qp-two", vendor="questionpro", base_url=f"{sandbox_reset.url}/qp")
+    )
+    ctx.secrets.set("qp-two", SANDBOX_SECRETS["questionpro"])
+    app = sandbox_app(sandbox_reset, ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        filters = screen.filters
+        assert screen.pager.query.profile == "qp-two"  # the first, by name
+        # qp-two has no workspace id, so no segment list: the ID is typed.
+        assert [v for _, v in filters.segment._options] == [ALL, OTHER]
+        filters.segment.value = OTHER
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("1", "0", "5", "enter")
+        await wait_for(pilot, lambda: screen.pager.query.segment == 105)
+        await shown_page(pilot, screen, 1)
+        field = {t.ticket_id for t in sandbox_reset.state.tickets if t.segment_id == 105}
+        assert screen.page.shape.total_items == len(field)
+
+        filters.profile.value = "sandbox-questionpro"
+        await wait_for(pilot, lambda: screen.pager.query.profile == "sandbox-questionpro")
+        await shown_page(pilot, screen, 1)
+        assert screen.pager.query.segment is None  # segment ids belong to a profile
+        # This one has a workspace id: segments come from the segments call.
+        await wait_for(pilot, lambda: len(filters.segment._options) == 8)
+        filters.segment.value = 103
+        await wait_for(pilot, lambda: screen.pager.query.segment == 103)
+        await shown_page(pilot, screen, 1)
+        web = {t.ticket_id for t in sandbox_reset.state.tickets if t.segment_id == 103}
+        assert set(ids_on_screen(screen)) <= web
+        assert screen.page.shape.total_items == len(web)
+
+        await pilot.press("t")  # the status picker opens
+        await wait_for(pilot, lambda: filters.status.expanded)
+        await pilot.press("escape")
+        filters.status.value = 2
+        await wait_for(pilot, lambda: screen.pager.query.status == 2)
+        await shown_page(pilot, screen, 1)
+        both = {
+            t.ticket_id
+            for t in sandbox_reset.state.tickets
+            if t.segment_id == 103 and t.status == 2
+        }
+        assert set(ids_on_screen(screen)) <= both
+        assert screen.page.shape.total_items == len(both)
+        row = screen.query_one(TicketsTable).get_row_at(0)
+        assert "Escalated" in [str(c) for c in row]  # the status column appears once known
+
+        filters.status.value = ALL
+        filters.segment.value = ALL
+        await wait_for(pilot, lambda: screen.pager.query.segment is None)
+        await wait_for(pilot, lambda: screen.pager.query.status is None)
+        await shown_page(pilot, screen, 1)
+        assert screen.page.shape.total_items == 2600
+
+
+async def test_detail_copy_search_and_sort(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        table = screen.query_one(TicketsTable)
+        table.move_cursor(row=3)
+        ticket = table.ticket
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.detail.is_open)
+        body = plain(screen.detail.query_one("#detail-body", Static))
+        assert ticket.comment.split()[0] in body and ticket.emailAddress in body
+        assert screen.detail.border_title == f"Ticket {ticket.ticketID}"
+
+        await pilot.press("c")
+        assert app.clipboard == ticket.emailAddress
+        with_phone = next(i for i, t in enumerate(table.tickets) if t.phoneNumber)
+        table.move_cursor(row=with_phone)
+        await pilot.pause()
+        assert screen.detail.ticket is table.tickets[with_phone]  # the pane follows the cursor
+        await pilot.press("C")
+        assert app.clipboard == table.tickets[with_phone].phoneNumber
+        await pilot.press("escape")
+        assert not screen.detail.is_open
+
+        # Search the loaded pages (1 and the prefetched 2) for a word.
+        await wait_for(pilot, lambda: not screen.pager._inflight)
+        loaded = screen.pager.loaded_tickets()
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"rude")
+        await pilot.pause()
+        found = table.tickets
+        assert found and all("rude" in t.comment.lower() for t in found)
+        assert len(found) == sum("rude" in t.comment.lower() for t in loaded)
+        assert "search" in screen.query_one(PagerBar).state.note
+        await pilot.press("escape")
+        await pilot.pause()
+        assert ids_on_screen(screen) == [t.ticketID for t in screen.page.tickets]
+
+        # Sort: by time left (soonest first), then reversed.
+        table.focus()
+        await pilot.press("o")
+        await pilot.pause()
+        from cxconsole.tickets import due_at
+
+        due = [due_at(t) for t in table.tickets]  # time left orders as the due time does
+        assert due == sorted(due)
+        await pilot.press("O")
+        await pilot.pause()
+        assert [due_at(t) for t in table.tickets] == sorted(due, reverse=True)
+
+
+async def test_overdue_is_coloured_and_flagged(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        await pilot.press("G")
+        await shown_page(pilot, screen, 52)
+        table = screen.query_one(TicketsTable)
+        cell = table.get_row_at(0)[1]
+        assert str(cell).strip().startswith("-")
+        assert app.theme_variables["error"].lower() in str(cell.style).lower()
+        await pilot.press("enter")
+        body = plain(screen.detail.query_one("#detail-body", Static))
+        assert "OVERDUE" in body
+
+
+async def test_export_writes_the_whole_query(sandbox_reset, tmp_path: Path):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        screen.filters.segment.value = 101
+        await wait_for(pilot, lambda: screen.pager.query.segment == 101)
+        await shown_page(pilot, screen, 1)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        field = app.screen.query_one(Input)
+        assert "exports" in field.value and field.value.endswith(".csv")  # the state dir
+        target = tmp_path / "segment-101.json"
+        field.value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: target.exists() and screen.last_export == target)
+        data = json.loads(target.read_text("utf-8"))
+        expected = [t.ticket_id for t in sandbox_reset.state.tickets if t.segment_id == 101]
+        assert [d["ticketID"] for d in data] == expected
+        assert screen.last_export == target
+
+
+async def test_vendor_error_mid_paging_shown_decoded_then_retried(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        set_faults(sandbox_reset, rate=1.0, faults=["500"], seed=1)
+        await pilot.press("colon")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("3", "0", "enter")
+        # The client retries a 500 a few times (with backoff) before it gives up.
+        await wait_for(pilot, lambda: screen.last_error is not None, seconds=30)
+        banner = plain(screen.query_one("#tickets-error", Static))
+        assert "1026 INTERNAL_SERVER_ERROR" in banner
+        assert screen.last_error.entry.action in banner
+        assert "retry" in screen.query_one(PagerBar).state.error
+        event = app.ctx.errors.events()[-1]
+        assert (event.code, event.source, event.page) == ("1026", "tickets", 30)
+        assert screen.page.number == 1  # the last good page stays on screen
+
+        set_faults(sandbox_reset, rate=0.0)
+        await pilot.press("r")
+        await shown_page(pilot, screen, 30)
+        assert screen.last_error is None
+        assert not screen.query_one("#tickets-error").has_class("-shown")
+
+
+async def test_inspect_opens_the_error_inspector(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        screen.filters.segment.value = 103
+        await wait_for(pilot, lambda: screen.pager.query.segment == 103)
+        await shown_page(pilot, screen, 1)
+        set_faults(sandbox_reset, rate=0.0)
+        # A segment the vendor does not know: 404 1040, never retried.
+        from cxconsole.tickets import TicketQuery
+
+        screen._set_query(TicketQuery("sandbox-questionpro", 999, None, 50))
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        assert screen.last_error.code == "1040"
+        await pilot.press("i")
+        await wait_for(pilot, lambda: app.current_mode == "errors")
+
+
+async def test_small_terminal_fits(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_tickets(pilot, app)
+        table = screen.query_one(TicketsTable)
+        widths = sum(c.width + 2 for c in table.columns)
+        assert widths <= 80
+        assert [c.label for c in table.columns][:4] == [
+            "Ticket",
+            "Left",
+            "Rating",
+            "Comment",
+        ]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.detail.is_open)
+        await pilot.pause(0.1)
+        assert screen.detail.size.width >= 70  # at the bottom, full width, on 80 columns
+
+
+def test_layout_drops_the_least_useful_columns_first():
+    keys = [c.key for c in layout(120, show_status=True)]
+    assert keys == [
+        "ticket",
+        "left",
+        "rating",
+        "status",
+        "comment",
+        "email",
+        "phone",
+        "received",
+    ]
+    narrow = layout(80, show_status=True)
+    assert "received" not in [c.key for c in narrow] and "comment" in [c.key for c in narrow]
+    assert sum(c.width + 2 for c in narrow) + 2 <= 80
+
+
+def test_every_binding_has_an_id_and_a_description():
+    bindings = [*TicketsScreen.BINDINGS, *TicketsTable.BINDINGS, *PromptScreen.BINDINGS]
+    ids = [b.id for b in bindings]  # type: ignore[union-attr]
+    assert all(ids) and all(b.description for b in bindings)  # type: ignore[union-attr]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith(("tickets.", "prompt.")) for i in ids)
+    assert {"tickets.next_page", "tickets.previous_page", "tickets.goto_page"} <= set(ids)
+
+
+@pytest.mark.parametrize("theme", ["cxconsole-256", "cxconsole-light"])
+async def test_renders_in_other_themes(sandbox_reset, theme: str):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        app.theme = theme
+        await pilot.pause(0.1)
+        cell = screen.query_one(TicketsTable).get_row_at(0)[1]
+        assert str(cell.style)  # still coloured by urgency
+        assert app.theme == theme
+
+
+async def test_without_a_questionpro_profile_the_screen_says_what_to_do(sandbox_reset):
+    ctx = Context.for_sandbox(sandbox_reset.url)
+    ctx.profiles.remove("sandbox-questionpro")
+    app = sandbox_app(sandbox_reset, ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketsScreen))
+        screen = screen_of(app)
+        empty = screen.query_one("#tickets-empty", Static)
+        await wait_for(pilot, lambda: empty.has_class("-shown"))
+        assert "No QuestionPro profile" in plain(empty)
+        await pilot.press("n", "x", "c")  # nothing to page, export or copy: no crash
+        assert screen.pager is None
+
+
+async def test_help_lists_the_tickets_keys_with_their_ids(sandbox_reset):
+    from textual.widgets import DataTable
+
+    from cxconsole.screens.help import HelpScreen
+
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tickets(pilot, app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table = app.screen.query_one(DataTable)
+        ids = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert {"tickets.next_page", "tickets.goto_page", "tickets.detail"} <= ids
+        assert {"tickets.export", "tickets.copy_email", "tickets.search"} <= ids
+
+
+async def test_mouse_picks_a_row_and_sorts_by_a_header(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        table = screen.query_one(TicketsTable)
+        await pilot.click(TicketsTable, offset=(3, 4))  # the fourth ticket (line 0 is the header)
+        assert table.cursor_row == 3
+        await pilot.click(TicketsTable, offset=(3, 4))  # again: opens it
+        await wait_for(pilot, lambda: screen.detail.is_open)
+        assert screen.detail.ticket is table.tickets[3]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [c.key for c in table.columns][:3] == ["ticket", "left", "rating"]
+        x = sum(c.width + 2 for c in table.columns[:2]) + 1  # the rating header
+        await pilot.click(TicketsTable, offset=(x, 0))
+        await pilot.pause()
+        ratings = [int(t.rating) for t in table.tickets if t.rating]
+        assert ratings == sorted(ratings) and table.sort_marker == ("rating", False)
