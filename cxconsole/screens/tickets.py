@@ -109,7 +109,7 @@ class TicketsScreen(Screen[None]):
         self.accounts: dict[str, Account] = {}
         self.profile: str | None = None  # the profile open (or being opened)
         self.segments: dict[str, list[tuple[int, str]]] = {}
-        self.sort_index = 0
+        self.sort_index = 1  # most urgent first within the page: the operator's question
         self.sort_reverse = False
         self.search_text = ""
         self.last_error: BaseException | None = None
