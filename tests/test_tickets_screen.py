@@ -87,7 +87,8 @@ async def test_paging_keys_and_cache(sandbox_reset):
         await pilot.press("n")
         await shown_page(pilot, screen, 2)
         order = [t.ticket_id for t in sandbox_reset.state.tickets]
-        assert first == order[:50] and ids_on_screen(screen) == order[50:100]
+        # Pages hold the server's slices; the screen shows each most urgent first.
+        assert set(first) == set(order[:50]) and set(ids_on_screen(screen)) == set(order[50:100])
         await pilot.press("G")
         await shown_page(pilot, screen, 52)
         await pilot.press("p")
@@ -230,14 +231,12 @@ async def test_detail_copy_search_and_sort(sandbox_reset):
         assert "search" in screen.query_one(PagerBar).state.note
         await pilot.press("escape")
         await pilot.pause()
-        assert ids_on_screen(screen) == [t.ticketID for t in screen.page.tickets]
+        assert set(ids_on_screen(screen)) == {t.ticketID for t in screen.page.tickets}
 
-        # Sort: by time left (soonest first), then reversed.
-        table.focus()
-        await pilot.press("o")
-        await pilot.pause()
+        # Sort: by time left (soonest first) from the start, then reversed.
         from cxconsole.tickets import due_at
 
+        table.focus()
         due = [due_at(t) for t in table.tickets]  # time left orders as the due time does
         assert due == sorted(due)
         await pilot.press("O")
