@@ -57,7 +57,7 @@ class CXApp(App[int]):
             for mode, (_, title, key) in SCREENS.items()
         ),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?"),
-        Binding("ctrl+s", "screenshot", "Screenshot", id="app.screenshot", show=False),
+        Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
