@@ -39,7 +39,7 @@ async def test_home_lists_sandbox_profiles_and_banner(sandbox: SandboxServer):
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#profiles", DataTable)
         await wait_for(pilot, lambda: table.row_count == 4)
-        names = [table.get_row_at(i)[0] for i in range(4)]
+        names = [str(table.get_row_at(i)[0]) for i in range(4)]
         assert names == [
             "sandbox-questionpro",
             "sandbox-expoints",
@@ -185,7 +185,7 @@ async def test_credentials_expoints_test_shows_data_columns(
         await pilot.press("ctrl+t")
         details = screen.query_one("#details", DataTable)
         await wait_for(pilot, lambda: details.row_count > 0)
-        names = {details.get_row_at(i)[1] for i in range(details.row_count)}
+        names = {str(details.get_row_at(i)[1]) for i in range(details.row_count)}
         assert "First_name_customer" in names
 
 
@@ -317,5 +317,5 @@ async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         runs = app.screen.query_one("#runs", DataTable)
         await wait_for(pilot, lambda: runs.row_count == 1)
-        row = runs.get_row_at(0)
+        row = [str(cell) for cell in runs.get_row_at(0)]
         assert row[1] == "people.csv" and row[2] == "sandbox-webex" and row[6] == "finished"

@@ -11,11 +11,11 @@ import asyncio
 from types import UnionType
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Button,
@@ -31,7 +31,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from cxconsole.app import CXApp
+from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.secret_input import SecretInput
 
 NEW = "__new__"
@@ -41,7 +41,7 @@ def _field_widget_id(name: str) -> str:
     return f"setting-{name}"
 
 
-class CredentialsScreen(Screen[None]):
+class CredentialsScreen(CXScreen):
     DEFAULT_CSS = """
     CredentialsScreen #store-status { height: auto; padding: 0 1; }
     CredentialsScreen #store-status.-insecure { background: $error 30%; text-style: bold; }
@@ -101,12 +101,6 @@ class CredentialsScreen(Screen[None]):
         self._build_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()  # saves and removals run one at a time, in order
         self.last_details: dict[str, Any] = {}
-
-    @property
-    def cx(self) -> CXApp:
-        app = self.app
-        assert isinstance(app, CXApp)
-        return app
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -509,16 +503,16 @@ class CredentialsScreen(Screen[None]):
             table.add_columns("Id", "Column", "Required")
             for c in details["columns"]:
                 state = "archived" if c["Archived"] else ("required" if c["Required"] else "")
-                table.add_row(str(c["Id"]), c["Name"], state)
+                table.add_row(str(c["Id"]), Text(c["Name"]), state)
         elif "segments" in details:
             table.add_columns("Segment id", "Name", "Code")
             for s in details["segments"]:
-                table.add_row(str(s["segmentID"]), s["segmentName"], s["segmentCode"])
+                table.add_row(str(s["segmentID"]), Text(s["segmentName"]), Text(s["segmentCode"]))
         elif any(k in details for k in ("templates", "campaigns", "allocations")):
             table.add_columns("List", "Id", "Name")
             for key in ("templates", "campaigns", "allocations"):
                 for item in details.get(key, []):
-                    table.add_row(key[:-1], str(item["id"]), item["name"])
+                    table.add_row(key[:-1], str(item["id"]), Text(item["name"]))
         table.display = table.row_count > 0
 
     # -- removing ----------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import (
@@ -41,7 +40,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from cxconsole.app import CXApp
+from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.catalog_detail import (
     CatalogDetail,
     EntryFields,
@@ -82,7 +81,7 @@ class HistoryChanged(Message):
         return isinstance(message, HistoryChanged)
 
 
-class ErrorsScreen(Screen[None]):
+class ErrorsScreen(CXScreen):
     """Every vendor code decoded, any raw reply explained, every error of the session."""
 
     # Textual focuses the first focusable widget on resume (the search box, which would
@@ -181,12 +180,6 @@ class ErrorsScreen(Screen[None]):
         self._dirty = False
         self._last_refresh = 0.0
         self._refresh_timer: Timer | None = None
-
-    @property
-    def cx(self) -> CXApp:
-        app = self.app
-        assert isinstance(app, CXApp)
-        return app
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

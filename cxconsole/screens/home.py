@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from cxconsole.app import CXApp
+from cxconsole.screens.base import CXScreen
 
 WELCOME = (
     "cxconsole: set up a vendor account once, push customer files batch by batch, "
@@ -20,7 +20,12 @@ WELCOME = (
 )
 
 
-class HomeScreen(Screen[None]):
+# The base URL last: it is the longest and the least needed at a glance.
+PROFILE_COLUMNS = ("Profile", "Vendor", "Last test", "Secret", "Base URL")
+RUN_COLUMNS = ("When", "File", "Profile", "Rows", "Imported", "Rejected", "State")
+
+
+class HomeScreen(CXScreen):
     DEFAULT_CSS = """
     HomeScreen #profiles { height: auto; max-height: 45%; }
     HomeScreen #runs { height: auto; max-height: 45%; }
@@ -31,12 +36,6 @@ class HomeScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="home.refresh"),
         Binding("enter", "open", "Open", id="home.open", show=False),
     ]
-
-    @property
-    def cx(self) -> CXApp:
-        app = self.app
-        assert isinstance(app, CXApp)
-        return app
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,11 +56,6 @@ class HomeScreen(Screen[None]):
             banner.update("SANDBOX  ·  starting the built-in emulator of the four APIs…")
         else:
             banner.display = False
-        profiles = self.query_one("#profiles", DataTable)
-        # The base URL last: it is the longest and the least needed at a glance.
-        profiles.add_columns("Profile", "Vendor", "Last test", "Secret", "Base URL")
-        runs = self.query_one("#runs", DataTable)
-        runs.add_columns("When", "File", "Profile", "Rows", "Imported", "Rejected", "State")
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -83,16 +77,19 @@ class HomeScreen(Screen[None]):
         ctx = await self.cx.context()
         rows, runs, banner = await self._gather(ctx)
         profiles = self.query_one("#profiles", DataTable)
-        profiles.clear()
+        # Columns are rebuilt with the rows: a kept header can keep its old widths.
+        profiles.clear(columns=True)
+        profiles.add_columns(*PROFILE_COLUMNS)
         for row in rows:
-            profiles.add_row(*row)
+            profiles.add_row(*map(Text, row))  # Text: a "[" in a name is not markup
         empty = self.query_one("#profiles-empty", Static)
         empty.update("" if rows else f"{WELCOME}\n\nNo profiles yet: press 2 to add one.")
         empty.display = not rows
         table = self.query_one("#runs", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        table.add_columns(*RUN_COLUMNS)
         for run in runs:
-            table.add_row(*run)
+            table.add_row(*map(Text, run))
         runs_empty = self.query_one("#runs-empty", Static)
         runs_empty.update("" if runs else "No import runs yet: press 3 to start one.")
         runs_empty.display = not runs

@@ -34,7 +34,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     DataTable,
@@ -50,7 +49,7 @@ from textual.widgets import (
     TabPane,
 )
 
-from cxconsole.app import CXApp
+from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
 from cxconsole.widgets.import_files import ImportFileTree, PathInput
 from cxconsole.widgets.import_history import HistoryTable, describe
@@ -90,7 +89,7 @@ ENCODINGS: list[tuple[str, str]] = [
 ACTIVE_STATES = ("running", "paused", "cancelling")
 
 
-class ImportsScreen(Screen[None]):
+class ImportsScreen(CXScreen):
     """Any customer file into any vendor, batch by batch, every row accounted for."""
 
     # Not the path box: it would swallow the digits that switch screens (and every other
@@ -220,12 +219,6 @@ class ImportsScreen(Screen[None]):
         self._history_kept: str | None = None  # the run the history cursor was last put on
         self._starting = False  # a run is being prepared: a second F5 must not start another
         self._setup_version = 0  # bumped on every change that could alter a sniff / preview
-
-    @property
-    def cx(self) -> CXApp:
-        app = self.app
-        assert isinstance(app, CXApp)
-        return app
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
