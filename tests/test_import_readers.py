@@ -203,3 +203,30 @@ def test_undecodable_bytes_late_in_a_utf8_file_name_the_line(tmp_path: Path) -> 
     # sampled from the middle and the end too: cp1252 is noticed before reading
     found = sniff(path)
     assert found.encoding == "cp1252"
+
+
+def test_plain_files_are_read_without_loading_clevercsv(tmp_path):
+    """clevercsv costs ~0.6 s at import; a file with one obvious delimiter does not need it
+    (decimal commas in the values included), and a quoted file still does."""
+    import subprocess
+    import sys
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text("name;email;amount\nAna;ana@example.com;12\nBob;bob@example.com;7\n")
+    decimal = tmp_path / "decimal.csv"
+    decimal.write_text("name;amount\nAna;1,5\nBob;2,0\n")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('"name","note"\n"Ana","a, b; c"\n"Bob","d"\n')
+    code = (
+        "import sys\n"
+        "from cxconsole.importing import sniff\n"
+        "found = sniff(sys.argv[1])\n"
+        "print(found.source.delimiter, 'clevercsv' in sys.modules)\n"
+    )
+    out = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for path in (plain, decimal, quoted)
+    ]
+    assert out == [[";", "False"], [";", "False"], [",", "True"]]
