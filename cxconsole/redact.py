@@ -2,8 +2,8 @@
 
 Every secret the process loads is registered here; a logging filter and the text helpers replace
 it wherever it appears. URLs also lose the values of known secret query parameters (Noojee's
-``apiKey``), and header maps lose the values of auth headers, whether or not the secret was
-registered first.
+``apiKey``) whether or not the secret was registered first; auth headers are added only at send
+time (see ``vendors.base``), so no header map of ours holds one.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
 
 MASK = "•••"
 
-SECRET_HEADERS = frozenset({"api-key", "authorization", "proxy-authorization", "x-api-key"})
 SECRET_PARAMS = frozenset({"apikey", "api_key", "api-key", "token", "access_token", "key"})
 
 _lock = threading.Lock()
@@ -52,13 +50,6 @@ def redact_text(text: str) -> str:
 
 def redact_url(url: object) -> str:
     return redact_text(str(url))
-
-
-def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    return {
-        key: (MASK if key.lower() in SECRET_HEADERS else redact_text(value)) for key, value in items
-    }
 
 
 class RedactingFilter(logging.Filter):

@@ -27,7 +27,3 @@ def get_vendor(name: str) -> Vendor:
         raise ValueError(f"unknown vendor {name!r}; known vendors: {known}") from None
     module_name, class_name = target.split(":")
     return getattr(importlib.import_module(module_name), class_name)()
-
-
-def all_vendors() -> list[Vendor]:
-    return [get_vendor(name) for name in REGISTRY]
