@@ -188,6 +188,12 @@ def check_exactly_once(
 ) -> None:
     _path, good, invalid, refused = files
     sent = refs_in_record(url, vendor)
+    if vendor == "noojee" and "nj33" in sent:
+        # Lines 4 and 34 share a phone in different batches. Batches go out concurrently, and
+        # a refused batch is split and resent, so either may arrive first: exactly one must,
+        # and the other must be refused as a duplicate.
+        good = (good - {"nj3"}) | {"nj33"}
+        refused = {(4 if line == 34 else line): why for line, why in refused.items()}
     assert set(sent) == good, "every valid row arrived"
     assert max(sent.values()) == 1, f"no row arrived twice: {sent.most_common(3)}"
     rejects = read_rejects(summary.rejects_path)
