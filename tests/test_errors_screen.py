@@ -248,9 +248,15 @@ async def test_session_errors_are_live_counted_and_open_decoded(sandbox_reset: S
         assert screen.query_one(TabbedContent).get_tab("session").label_text == (
             "Session errors (2)"
         )
-        occurrences = shown_text(screen.query_one("#session-occurrences"))
-        assert "connection test, profile sandbox-questionpro" in occurrences
-        assert "batch 3" in occurrences
+        # The occurrences pane follows the table on the next coalesced redraw.
+        await wait_for(
+            pilot,
+            lambda: (
+                "connection test, profile sandbox-questionpro"
+                in shown_text(screen.query_one("#session-occurrences"))
+            ),
+        )
+        assert "batch 3" in shown_text(screen.query_one("#session-occurrences"))
 
         table.focus()
         await pilot.press("enter")
