@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -29,6 +30,19 @@ def command_context(args: argparse.Namespace) -> Iterator[Any]:
         return
     settings, _ = load_settings()
     yield Context(ProfileStore(), Secrets(default_store(settings.secret_store)))
+
+
+def with_context(
+    run: Callable[[argparse.Namespace, Any], int],
+) -> Callable[[argparse.Namespace], int]:
+    """A command handler that gets the command's context (see :func:`command_context`)."""
+
+    @functools.wraps(run)
+    def handler(args: argparse.Namespace) -> int:
+        with command_context(args) as ctx:
+            return run(args, ctx)
+
+    return handler
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:

@@ -16,8 +16,8 @@ from cxconsole.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    command_context,
     print_vendor_error,
+    with_context,
 )
 from cxconsole.commands.common import fail as _fail
 
@@ -120,12 +120,7 @@ def _read_secret(args: argparse.Namespace, label: str) -> str | None:
     return None
 
 
-def _save(args: argparse.Namespace, *, editing: bool) -> int:
-    with command_context(args) as ctx:
-        return _save_body(args, ctx, editing)
-
-
-def _save_body(args: argparse.Namespace, ctx: Any, editing: bool) -> int:
+def _save(args: argparse.Namespace, ctx: Any, *, editing: bool) -> int:
     from cxconsole.client import CXError
     from cxconsole.profiles import Profile, ProfileError
 
@@ -172,12 +167,14 @@ def _one_line(exc: Exception) -> str:
     return str(exc)
 
 
-def run_add(args: argparse.Namespace) -> int:
-    return _save(args, editing=False)
+@with_context
+def run_add(args: argparse.Namespace, ctx: Any) -> int:
+    return _save(args, ctx, editing=False)
 
 
-def run_edit(args: argparse.Namespace) -> int:
-    return _save(args, editing=True)
+@with_context
+def run_edit(args: argparse.Namespace, ctx: Any) -> int:
+    return _save(args, ctx, editing=True)
 
 
 def _describe(ctx: Any, profile: Any) -> dict[str, Any]:
@@ -199,12 +196,8 @@ def _describe(ctx: Any, profile: Any) -> dict[str, Any]:
     }
 
 
-def run_list(args: argparse.Namespace) -> int:
-    with command_context(args) as ctx:
-        return _run_list_body(args, ctx)
-
-
-def _run_list_body(args: argparse.Namespace, ctx: Any) -> int:
+@with_context
+def run_list(args: argparse.Namespace, ctx: Any) -> int:
     from cxconsole.client import CXError
 
     try:
@@ -226,12 +219,8 @@ def _run_list_body(args: argparse.Namespace, ctx: Any) -> int:
     return EXIT_OK
 
 
-def run_show(args: argparse.Namespace) -> int:
-    with command_context(args) as ctx:
-        return _run_show_body(args, ctx)
-
-
-def _run_show_body(args: argparse.Namespace, ctx: Any) -> int:
+@with_context
+def run_show(args: argparse.Namespace, ctx: Any) -> int:
     from cxconsole.client import CXError
 
     try:
@@ -250,12 +239,8 @@ def _run_show_body(args: argparse.Namespace, ctx: Any) -> int:
     return EXIT_OK
 
 
-def run_rename(args: argparse.Namespace) -> int:
-    with command_context(args) as ctx:
-        return _run_rename_body(args, ctx)
-
-
-def _run_rename_body(args: argparse.Namespace, ctx: Any) -> int:
+@with_context
+def run_rename(args: argparse.Namespace, ctx: Any) -> int:
     from cxconsole.client import CXError
 
     try:
@@ -267,12 +252,8 @@ def _run_rename_body(args: argparse.Namespace, ctx: Any) -> int:
     return EXIT_OK
 
 
-def run_remove(args: argparse.Namespace) -> int:
-    with command_context(args) as ctx:
-        return _run_remove_body(args, ctx)
-
-
-def _run_remove_body(args: argparse.Namespace, ctx: Any) -> int:
+@with_context
+def run_remove(args: argparse.Namespace, ctx: Any) -> int:
     from cxconsole.client import CXError
 
     try:
@@ -284,12 +265,8 @@ def _run_remove_body(args: argparse.Namespace, ctx: Any) -> int:
     return EXIT_OK
 
 
-def run_test(args: argparse.Namespace) -> int:
-    with command_context(args) as ctx:
-        return _run_test_body(args, ctx)
-
-
-def _run_test_body(args: argparse.Namespace, ctx: Any) -> int:
+@with_context
+def run_test(args: argparse.Namespace, ctx: Any) -> int:
     import asyncio
 
     from cxconsole.client import CXError, VendorError, close_client
