@@ -154,10 +154,9 @@ class CredentialsScreen(CXScreen):
         self.query_one("#result").display = False
         self.query_one("#details").display = False
         await self.build_vendor_fields("questionpro", {})
-        self.refresh_list()
 
     def on_screen_resume(self) -> None:
-        self.refresh_list()
+        self.refresh_list()  # on the first show too
 
     def on_resize(self, event: Any) -> None:
         self.set_class(event.size.width < 100, "-narrow")

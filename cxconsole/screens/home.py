@@ -56,11 +56,10 @@ class HomeScreen(CXScreen):
             banner.update("SANDBOX  ·  starting the built-in emulator of the four APIs…")
         else:
             banner.display = False
-        self.load()
 
     def on_screen_resume(self) -> None:
-        if self.cx.ctx is not None:
-            self.load()
+        # Also on the first show: the worker waits for the core when it is still loading.
+        self.load()
 
     def action_refresh(self) -> None:
         self.load()
