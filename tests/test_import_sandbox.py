@@ -23,6 +23,7 @@ from cxconsole.importing import (
     BatchFailed,
     BatchRetrying,
     ImportOptions,
+    RowsRejected,
     RunSummary,
     list_runs,
     prepare_import,
@@ -219,7 +220,12 @@ def test_each_vendor_gets_every_valid_row_once(
     events: list[Any] = []
     summary, _run = do_import(sandbox_reset.url, vendor, files[0], batch_size=10, events=events)
     check_exactly_once(sandbox_reset.url, vendor, summary, files, {"invalid", "refused"})
-    assert summary.batches_ok == summary.batches_total
+    # A batch is "ok" only when every row of it was imported: one with a refused row is not.
+    refused_in = {e.batch for e in events if isinstance(e, RowsRejected) and e.kind == "refused"}
+    assert summary.batches_ok == summary.batches_total - len(refused_in)
+    assert summary.rows_imported + summary.rows_rejected + summary.rows_not_sent == (
+        summary.rows_total
+    )
     assert not [e for e in events if isinstance(e, BatchFailed)]
     # journal and rejects hold customer data: owner-only
     for path in (summary.journal_path, summary.rejects_path):
@@ -456,6 +462,7 @@ def test_events_as_an_async_iterator(sandbox_reset: SandboxServer, tmp_path: Pat
     from cxconsole.importing import (
         BatchQueued,
         BatchSending,
+        PreflightDone,
         Progress,
         RowsRejected,
         RunFinished,
@@ -480,7 +487,13 @@ def test_events_as_an_async_iterator(sandbox_reset: SandboxServer, tmp_path: Pat
             return seen
 
     seen = asyncio.run(go())
-    assert isinstance(seen[1], RunStarted) and isinstance(seen[-1], RunFinished)
+    assert isinstance(seen[-1], RunFinished)
+    # The whole file is checked before the run starts sending, and says what it found.
+    done = next(i for i, e in enumerate(seen) if isinstance(e, PreflightDone))
+    started = next(i for i, e in enumerate(seen) if isinstance(e, RunStarted))
+    assert done < started
+    assert (seen[done].rows, seen[done].rows_invalid) == (60, len(invalid))
+    assert not any(isinstance(e, BatchSending) for e in seen[:started])
     kinds = Counter(type(e).__name__ for e in seen)
     assert kinds["BatchQueued"] == kinds["BatchSending"] == kinds["BatchAcknowledged"] == 6
     rejected = [e for e in seen if isinstance(e, RowsRejected)]

@@ -26,4 +26,23 @@ class MappingError(ImportProblem):
 
 
 class ResumeError(ImportProblem):
-    """A run cannot be resumed: unknown run, finished run, changed file, or changed options."""
+    """A run cannot be resumed: unknown run, finished run, changed file, or changed options.
+
+    ``option`` names the option that differs from the run's (with both values), so each face
+    can word its own hint.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: str | None = None,
+        option: str | None = None,
+        run_value: object = None,
+        given_value: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.option = option
+        self.run_value = run_value
+        self.given_value = given_value

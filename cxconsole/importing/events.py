@@ -12,12 +12,62 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from cxconsole.catalog.entry import CatalogEntry
 
 log = logging.getLogger("cxconsole.importing")
+
+
+class RunState(StrEnum):
+    """Where a run is. Strings, so a journal or a test can hold them as they are."""
+
+    READY = "ready"
+    CHECKING = "checking"  # the whole-file pre-flight
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLING = "cancelling"
+    FINISHED = "finished"  # the file went through (rows may still be rejected: see outcome)
+    CANCELLED = "cancelled"
+    STOPPED = "stopped"  # too many failed batches
+    AUTH_FAILED = "auth_failed"
+    INPUT_ERROR = "input_error"  # the file or the options; nothing more is sent
+    DISK_ERROR = "disk_error"  # the journal, the rejects file or the log could not be written
+    ERROR = "error"  # a bug: details in the log
+
+    @property
+    def resumable(self) -> bool:
+        return self in RESUMABLE
+
+
+RESUMABLE = frozenset(
+    {RunState.CANCELLED, RunState.STOPPED, RunState.AUTH_FAILED, RunState.DISK_ERROR}
+)
+
+
+class RunOutcome(StrEnum):
+    """What a finished run achieved, row-wise: the one word every face shows."""
+
+    COMPLETE = "complete"  # every row imported
+    PARTIAL = "partial"  # some rows imported, some not
+    NOTHING = "nothing"  # no row imported
+    EMPTY = "empty"  # the file held no row
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightProgress:
+    rows_read: int
+    fraction: float | None  # of the file's bytes, when known
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightDone:
+    rows: int
+    rows_invalid: int
+    batches: int
+    date_orders: dict[str, bool]  # field -> day first, as settled from the whole column
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +175,7 @@ class Notice:
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     run_id: str
-    state: str  # finished | cancelled | auth_failed | input_error | stopped
+    state: str  # a RunState
     dry_run: bool
     rows_total: int
     rows_imported: int
@@ -142,18 +192,36 @@ class RunSummary:
     journal_path: Path
     elapsed: float
     message: str = ""  # why the run stopped early, when it did
+    rows_not_sent: int = 0  # read (or counted by the pre-flight) but never sent: resumable
 
     @property
     def resumable(self) -> bool:
-        return self.state in ("cancelled", "stopped", "auth_failed") or (
-            self.state == "finished" and self.rows_failed > 0
+        return RunState(self.state).resumable or (
+            self.state == RunState.FINISHED and self.rows_failed > 0
         )
+
+    @property
+    def outcome(self) -> RunOutcome:
+        if self.rows_total == 0:
+            return RunOutcome.EMPTY
+        if self.rows_imported == 0:
+            return RunOutcome.NOTHING
+        if self.rows_imported < self.rows_total:
+            return RunOutcome.PARTIAL
+        return RunOutcome.COMPLETE
+
+    @property
+    def complete(self) -> bool:
+        """Every row read was imported and the run ended normally."""
+        return self.state == RunState.FINISHED and self.outcome is RunOutcome.COMPLETE
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["rejects_path"] = str(self.rejects_path)
         data["journal_path"] = str(self.journal_path)
         data["elapsed"] = round(self.elapsed, 3)
+        data["state"] = str(self.state)
+        data["outcome"] = str(self.outcome)
         return data
 
 
@@ -163,7 +231,9 @@ class RunFinished:
 
 
 Event = (
-    RunStarted
+    PreflightProgress
+    | PreflightDone
+    | RunStarted
     | BatchQueued
     | BatchSending
     | BatchRetrying

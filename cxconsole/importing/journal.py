@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import secrets
 import threading
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from cxconsole.paths import ensure_private_dir, runs_dir
+from cxconsole.storage import DiskError, write_whole
+from cxconsole.storage import fsync as fsync_or_raise
 
 try:
     import fcntl
@@ -101,9 +104,29 @@ class Journal:
         self._lock_fd: int | None = None
 
     def open(self) -> Journal:
+        """Take the run's lock (before anything reads the journal), then open it to append.
+
+        A journal that ends in a torn line (a crash or a full disk mid-write) gets the line
+        ended first, so the next entry cannot merge with the fragment into one unreadable line.
+        """
         self._lock()
-        self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            self._fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
+            size = os.fstat(self._fd).st_size
+            if size and os.pread(self._fd, 1, size - 1) != b"\n":
+                write_whole(self._fd, b"\n", self.path)
+                fsync_or_raise(self._fd, self.path)
+        except OSError as exc:
+            self.close()
+            raise DiskError(self.path, exc) from None
+        except DiskError:
+            self.close()
+            raise
         return self
+
+    @property
+    def locked(self) -> bool:
+        return self._lock_fd is not None or fcntl is None
 
     def _lock(self) -> None:
         if fcntl is None:
@@ -123,9 +146,9 @@ class Journal:
     def write(self, entry: dict[str, Any], *, sync: bool = True) -> None:
         """Append one entry; ``sync`` makes it durable before returning (an acknowledgement)."""
         assert self._fd is not None, "journal not open"
-        os.write(self._fd, _encode(entry))
+        write_whole(self._fd, _encode(entry), self.path)
         if sync:
-            os.fsync(self._fd)
+            fsync_or_raise(self._fd, self.path)
 
     # -- from an event loop: group commit ----------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -134,14 +157,23 @@ class Journal:
         self._queue: queue.SimpleQueue[tuple[bytes, asyncio.Future[None] | None] | None] = (
             queue.SimpleQueue()
         )
-        self._failure: BaseException | None = None
+        self._failure: DiskError | None = None
         self._thread = threading.Thread(target=self._writer, name="cxconsole-journal", daemon=True)
         self._thread.start()
 
+    @property
+    def failure(self) -> DiskError | None:
+        """Why the journal stopped taking entries, once a write failed (it never resumes)."""
+        return self._failure
+
     async def append(self, entry: dict[str, Any], *, sync: bool = True) -> None:
-        """Queue one entry; with ``sync``, return once it is on disk (fsync'd)."""
+        """Queue one entry; with ``sync``, return once it is on disk (fsync'd).
+
+        Raises :class:`DiskError` once any write failed: after a failure nothing more is
+        written, so the journal never holds an entry that came after one it lost.
+        """
         if self._failure is not None:
-            raise OSError(f"cannot write the journal {self.path}: {self._failure}")
+            raise self._failure
         if not sync:
             self._queue.put((_encode(entry), None))
             return
@@ -168,14 +200,14 @@ class Journal:
             if None in items:
                 stop = True
             work = [item for item in items if item is not None]
-            error: BaseException | None = None
-            try:
-                if work:
-                    os.write(self._fd, b"".join(data for data, _ in work))
+            error = self._failure
+            if error is None and work:
+                try:
+                    write_whole(self._fd, b"".join(data for data, _ in work), self.path)
                     if any(future is not None for _, future in work):
-                        os.fsync(self._fd)
-            except OSError as exc:
-                error = self._failure = exc
+                        fsync_or_raise(self._fd, self.path)
+                except DiskError as exc:
+                    error = self._failure = exc
             for _, future in work:
                 if future is not None:
                     self._loop.call_soon_threadsafe(_settle, future, error)
@@ -187,9 +219,11 @@ class Journal:
             self._queue.put(None)
             await asyncio.to_thread(thread.join)
             self._thread = None
-        if self._fd is not None:
-            await asyncio.to_thread(os.fsync, self._fd)
-        self.close()
+        try:
+            if self._fd is not None and self._failure is None:
+                await asyncio.to_thread(fsync_or_raise, self._fd, self.path)
+        finally:
+            self.close()
 
     def close(self) -> None:
         if self._fd is not None:
@@ -205,23 +239,31 @@ def _encode(entry: dict[str, Any]) -> bytes:
     return data.encode("utf-8") + b"\n"
 
 
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+def _settle(future: asyncio.Future[None], error: DiskError | None) -> None:
     if future.done():
         return
     if error is None:
         future.set_result(None)
     else:
-        future.set_exception(OSError(f"cannot write the journal: {error}"))
+        future.set_exception(error)
+
+
+_TORN_BATCH = re.compile(rb'"batch":(\d+)')
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Every entry; a torn last line (a crash mid-write) is skipped."""
+    """Every entry. A torn line (a crash or a full disk mid-write) becomes a ``torn`` entry
+    naming its batch when the fragment shows one: that batch "may have been sent"."""
     entries: list[dict[str, Any]] = []
     with path.open("rb") as fh:
         for raw in fh:
             try:
                 entry = json.loads(raw)
             except ValueError:
+                if not raw.strip():
+                    continue
+                found = _TORN_BATCH.search(raw)
+                entries.append({"t": "torn", "batch": int(found.group(1)) if found else None})
                 continue
             if isinstance(entry, dict):
                 entries.append(entry)
@@ -262,6 +304,8 @@ class Replay:
     unknown: dict[int, dict[int, str]] = field(default_factory=dict)  # batch -> line -> reason
     failed: dict[int, str] = field(default_factory=dict)  # batch -> last failure message
     in_flight: dict[tuple[int, str], list[list[int]]] = field(default_factory=dict)
+    # Batches named by a torn entry: they may have been sent, whatever the journal says next.
+    suspect: set[int] = field(default_factory=set)
     rows_imported: int = 0
     batches_ok: int = 0
     read: dict[str, Any] | None = None  # the "read" entry: the file read to its end
@@ -291,6 +335,9 @@ class Replay:
         if kind == "session":
             self.sessions += 1
             self.end = None
+        elif kind == "torn":
+            if isinstance(batch, int) and self.done.get(batch) is None:
+                self.suspect.add(batch)
         elif kind == "send":
             part = entry.get("part", "")
             self.in_flight[(batch, part)] = entry.get("lines", [])
@@ -317,12 +364,13 @@ class Replay:
             state = entry.get("state")
             if state in ("done", "unknown"):
                 self.done[batch] = state
+                self.suspect.discard(batch)
                 self.failed.pop(batch, None)
                 # Settled: a resume skips the whole batch, its details are not needed.
                 self.acked.pop(batch, None)
                 self.refused.pop(batch, None)
                 self.unknown.pop(batch, None)
-                if state == "done" and entry.get("imported"):
+                if state == "done" and entry.get("imported") == entry.get("rows"):
                     self.batches_ok += 1
         elif kind == "read":
             self.read = entry

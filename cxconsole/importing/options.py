@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxconsole.importing.errors import ImportProblem
@@ -30,6 +30,8 @@ class ImportOptions:
     queue_batches: int | None = None  # batches read ahead of the senders
     max_failed_batches: int = 20  # more than this many failing batches stops the run
     progress_interval: float = 0.25
+    # Day-or-month order per field, settled by the pre-flight from the whole column.
+    date_orders: dict[str, bool] = field(default_factory=dict)
 
 
 def default_region() -> str:

@@ -4,6 +4,7 @@ the same from a journal when a run is resumed (the file must be byte for byte th
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,9 +14,9 @@ from cxconsole.client import CXClient, get_client
 from cxconsole.history import ErrorHistory
 from cxconsole.importing.errors import MappingError, ResumeError
 from cxconsole.importing.journal import (
+    Journal,
     Replay,
     file_identity,
-    is_running,
     journal_path,
     read_journal,
 )
@@ -101,17 +102,57 @@ async def prepare_resume(
     path: str | os.PathLike[str] | None = None,
     client: CXClient | None = None,
     errors: ErrorHistory | None = None,
+    options: ImportOptions | None = None,
+    mapping: ColumnMapping | None = None,
+    overrides: Sequence[str] = (),
+    resend_unknown: bool = False,
 ) -> ImportRun:
     """A run continued from its journal: same file (checked), mapping and options.
 
-    ``account_for(profile_name)`` opens the run's profile (it may block on the keyring).
-    Raises :class:`ResumeError` when the run cannot be continued, saying why.
+    The run's lock is taken before its journal is read and held until the run ends, so two
+    resumes of one run can never both send. ``options``, ``mapping`` and ``overrides`` are
+    what the operator gave again (the same command line plus ``--resume``): each must equal
+    the run's own; one that differs is refused, naming both values. ``account_for`` opens
+    the run's profile (it may block on the keyring). Raises :class:`ResumeError`.
     """
     jpath = journal_path(run_id)
     if not jpath.exists():
         raise ResumeError(f"no run {run_id!r} (no journal at {jpath})")
-    if is_running(run_id):
-        raise ResumeError(f"run {run_id} is running in another process")
+    journal = await asyncio.to_thread(Journal(run_id).open)
+    try:
+        return await _resume(
+            run_id,
+            journal,
+            account_for,
+            concurrency=concurrency,
+            path=path,
+            client=client,
+            errors=errors,
+            options=options,
+            mapping=mapping,
+            overrides=overrides,
+            resend_unknown=resend_unknown,
+        )
+    except BaseException:
+        journal.close()
+        raise
+
+
+async def _resume(
+    run_id: str,
+    journal: Journal,
+    account_for: Callable[[str], Account],
+    *,
+    concurrency: int | None,
+    path: str | os.PathLike[str] | None,
+    client: CXClient | None,
+    errors: ErrorHistory | None,
+    options: ImportOptions | None,
+    mapping: ColumnMapping | None,
+    overrides: Sequence[str],
+    resend_unknown: bool,
+) -> ImportRun:
+    jpath = journal.path
     try:
         replay = Replay.of(await asyncio.to_thread(read_journal, jpath))
     except (OSError, ValueError) as exc:
@@ -120,8 +161,10 @@ async def prepare_resume(
     if header.get("dry_run"):
         raise ResumeError(f"run {run_id} was a dry run: nothing to resume; start a new run")
     end = replay.end or {}
-    if end.get("state") == "finished" and not replay.failed:
-        raise ResumeError(f"run {run_id} finished: nothing to resume")
+    unknown_left = bool(replay.unknown) or any(s == "unknown" for s in replay.done.values())
+    finished = end.get("state") == "finished" and not replay.failed
+    if finished and not (resend_unknown and unknown_left):
+        raise ResumeError(f"run {run_id} finished: nothing to resume", run_id=run_id)
     recorded = header["file"]
     file = Path(path) if path else Path(recorded["path"])
     await asyncio.to_thread(_check_same_file, run_id, file, recorded, replay.read)
@@ -132,6 +175,8 @@ async def prepare_resume(
             f"is now a {account.vendor.name} profile"
         )
     settings = header["source"]
+    given = options or ImportOptions()
+    _same_options(run_id, header, given)
     source = await asyncio.to_thread(
         inspect,
         file,
@@ -143,31 +188,106 @@ async def prepare_resume(
     if source.headers != header["headers"]:
         raise ResumeError(f"{file}: the columns differ from run {run_id}'s")
     fields, _ = await target_fields(account, client)
-    mapping = ColumnMapping.from_dict(header["mapping"])
+    run_mapping = ColumnMapping.from_dict(header["mapping"])
     try:
-        check_mapping(mapping, source.headers, fields)
+        check_mapping(run_mapping, source.headers, fields)
     except MappingError as exc:
         raise ResumeError(f"run {run_id}: the mapping no longer fits the vendor: {exc}") from None
+    if mapping is not None or overrides:
+        again, _ = build_mapping(
+            source.headers,
+            fields,
+            vendor=account.vendor.name,
+            passthrough=account.vendor.passthrough,
+            saved=mapping,
+            overrides=overrides,
+        )
+        ours = run_mapping.included(source.headers)
+        theirs = again.included(source.headers)
+        if ours != theirs:
+            changed = sorted(h for h in set(ours) | set(theirs) if ours.get(h) != theirs.get(h))
+            detail = "; ".join(
+                f"{h!r}: run {ours.get(h) or '(not sent)'}, now {theirs.get(h) or '(not sent)'}"
+                for h in changed[:5]
+            )
+            raise ResumeError(
+                f"run {run_id}: the mapping differs from the run's ({detail})",
+                run_id=run_id,
+                option="mapping",
+            )
     saved = header["options"]
-    options = ImportOptions(
+    resumed = ImportOptions(
         batch_size=saved["batch_size"],
-        concurrency=concurrency or saved.get("concurrency"),
+        concurrency=concurrency or given.concurrency or saved.get("concurrency"),
         region=saved.get("region"),
         day_first=saved.get("day_first"),
         rejects_path=Path(header["rejects_path"]),
         max_failed_batches=saved.get("max_failed_batches", 20),
+        date_orders=saved.get("date_orders") or {},
     )
     return ImportRun(
         account=account,
         source=source,
         fields=fields,
-        mapping=mapping,
-        options=options,
+        mapping=run_mapping,
+        options=resumed,
         client=client,
         errors=errors,
         run_id=run_id,
         replay=replay,
+        journal=journal,
+        resend_unknown=resend_unknown,
     )
+
+
+def _same_options(run_id: str, header: dict[str, Any], given: ImportOptions) -> None:
+    """Refuse an option given again on resume that differs from the run's, naming both."""
+    saved = header["options"]
+    source = header.get("source", {})
+    if given.dry_run:
+        raise ResumeError(
+            f"run {run_id} is a real run: a dry run cannot continue it", option="dry_run"
+        )
+    pairs: list[tuple[str, Any, Any]] = [
+        ("batch_size", saved.get("batch_size"), given.batch_size),
+        ("encoding", source.get("encoding"), given.encoding),
+        ("sheet", source.get("sheet"), given.sheet),
+        ("json_key", source.get("json_key"), given.json_key),
+        ("format", source.get("format"), given.format),
+        ("region", saved.get("region"), given.region.upper() if given.region else None),
+        ("day_first", saved.get("day_first"), given.day_first),
+    ]
+    for option, theirs, ours in pairs:
+        if ours is None or theirs is None:
+            continue
+        same = codecs_name(theirs) == codecs_name(ours) if option == "encoding" else theirs == ours
+        if not same:
+            raise ResumeError(
+                f"run {run_id} ran with {option} {theirs!r}; {ours!r} was given now. "
+                "Resume with the run's value, or start a new run",
+                run_id=run_id,
+                option=option,
+                run_value=theirs,
+                given_value=ours,
+            )
+    if given.rejects_path is not None:
+        theirs_path = Path(header["rejects_path"]).absolute()
+        ours_path = Path(given.rejects_path).expanduser().absolute()
+        if theirs_path != ours_path:
+            raise ResumeError(
+                f"run {run_id} writes its rejects to {theirs_path}; {ours_path} was given now",
+                run_id=run_id,
+                option="rejects_path",
+                run_value=str(theirs_path),
+                given_value=str(ours_path),
+            )
+
+
+def codecs_name(name: Any) -> str:
+    try:
+        return codecs.lookup(str(name)).name
+    except LookupError:
+        return str(name).lower()
 
 
 def _check_same_file(

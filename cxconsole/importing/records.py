@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from cxconsole.importing.mapping import ColumnMapping
-from cxconsole.importing.validate import DEFAULT_REGION, Check, RowError, make_check
+from cxconsole.importing.validate import DEFAULT_REGION, Check, DateCheck, RowError, make_check
 from cxconsole.vendors.base import TargetField
 
 
@@ -30,6 +30,7 @@ class RowPlan:
         date_format: str,
         region: str = DEFAULT_REGION,
         day_first: bool | None = None,
+        date_orders: dict[str, bool] | None = None,
         text_only: bool = False,
     ) -> None:
         self.headers = list(headers)
@@ -42,6 +43,7 @@ class RowPlan:
         self.nested: int | None = None  # column holding a nested products list
         self.passthrough = mapping.passthrough
         self.sent_headers = set()
+        self.date_checks: dict[str, DateCheck] = {}  # key -> its check, which learns the order
         for index, header in enumerate(headers):
             key = mapping.target(header)
             if not key:
@@ -51,9 +53,10 @@ class RowPlan:
             kind = target.kind if target else "text"
             label = target.label if target else key
             self.labels[key] = label
-            check = make_check(
-                kind, label, date_format=date_format, region=region, day_first=day_first
-            )
+            order = day_first if day_first is not None else (date_orders or {}).get(key)
+            check = make_check(kind, label, date_format=date_format, region=region, day_first=order)
+            if isinstance(check, DateCheck):
+                self.date_checks[key] = check
             if target is not None and target.group == "products":
                 self.nested = index
             elif target is not None and target.group == "product":
@@ -65,6 +68,14 @@ class RowPlan:
         ]
         self.product_fields = {f.name for f in fields if f.group == "product"}
         self.build = self._compile()
+
+    def date_orders(self) -> dict[str, bool]:
+        """The day-or-month order each date column settled on (columns that settled)."""
+        return {
+            key: check.day_first
+            for key, check in self.date_checks.items()
+            if check.day_first is not None
+        }
 
     @property
     def folds(self) -> bool:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from cxconsole.importing.journal import open_private
+from cxconsole.storage import DiskError, neutral_cell, write_whole
+from cxconsole.storage import fsync as fsync_or_raise
 
 KINDS = ("invalid", "refused", "unknown", "failed")
 PREFIX = ["line", "kind", "field", "reason"]
@@ -51,12 +53,15 @@ class RejectsFile:
         self._lock = threading.Lock()
         self._kinds: dict[int, str] = {}
         self._failed_hint = False  # set once a "failed" row is listed: forget() may matter
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() and path.stat().st_size:
-            self._kinds = dict(self._scan())
-            self._failed_hint = "failed" in self._kinds.values()
-        fresh = not self._kinds and not (path.exists() and path.stat().st_size)
-        self._fd = open_private(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and path.stat().st_size:
+                self._kinds = dict(self._scan())
+                self._failed_hint = "failed" in self._kinds.values()
+            fresh = not self._kinds and not (path.exists() and path.stat().st_size)
+            self._fd = open_private(path, os.O_WRONLY | os.O_APPEND)
+        except OSError as exc:
+            raise DiskError(path, exc) from None
         if fresh:
             os.ftruncate(self._fd, 0)
             if fmt == "csv":
@@ -82,11 +87,11 @@ class RejectsFile:
     # -- writing ---------------------------------------------------------------------------
     def _csv_line(self, cells: Sequence[Any]) -> bytes:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        csv.writer(buffer, lineterminator="\n").writerow([neutral_cell(c) for c in cells])
         return buffer.getvalue().encode("utf-8")
 
     def _write_raw(self, data: bytes) -> None:
-        os.write(self._fd, data)
+        write_whole(self._fd, data, self.path)  # whole rows or none: never a torn row
 
     def _encode(self, reject: Reject) -> bytes:
         values = reject.values
@@ -123,19 +128,22 @@ class RejectsFile:
 
     def add(self, rejects: Iterable[Reject]) -> list[Reject]:
         """Write the rows not listed yet; returns those written."""
-        written = []
+        written: list[Reject] = []
         with self._lock:
             chunks = []
+            taken: set[int] = set()
             for reject in rejects:
-                if reject.line in self._kinds:
+                if reject.line in self._kinds or reject.line in taken:
                     continue
-                self._kinds[reject.line] = reject.kind
-                if reject.kind == "failed":
-                    self._failed_hint = True
+                taken.add(reject.line)
                 chunks.append(self._encode(reject))
                 written.append(reject)
             if chunks:
-                self._write_raw(b"".join(chunks))
+                self._write_raw(b"".join(chunks))  # raises DiskError: then nothing is listed
+            for reject in written:
+                self._kinds[reject.line] = reject.kind
+                if reject.kind == "failed":
+                    self._failed_hint = True
         return written
 
     def has_failed(self) -> bool:
@@ -176,13 +184,20 @@ class RejectsFile:
                         pass
                     kept.append(item)
             tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-            fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC)
             try:
-                os.write(fd, "".join(kept).encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
+                fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC | os.O_APPEND)
+                try:
+                    write_whole(fd, "".join(kept).encode("utf-8"), tmp)
+                    fsync_or_raise(fd, tmp)
+                finally:
+                    os.close(fd)
+                os.replace(tmp, self.path)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise DiskError(self.path, exc) from None
+            except DiskError:
+                tmp.unlink(missing_ok=True)
+                raise
             os.close(self._fd)
             self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND)
             for line in drop:
@@ -191,7 +206,7 @@ class RejectsFile:
 
     def sync(self) -> None:
         with self._lock:
-            os.fsync(self._fd)
+            fsync_or_raise(self._fd, self.path)
 
     def close(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ rate limits and the per-vendor concurrency cap are the client's (:mod:`cxconsole
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import logging
@@ -41,10 +42,13 @@ from cxconsole.importing.events import (
     EventHub,
     EventStream,
     Notice,
+    PreflightDone,
+    PreflightProgress,
     Progress,
     RowsRejected,
     RunFinished,
     RunStarted,
+    RunState,
     RunSummary,
     StateChanged,
 )
@@ -55,17 +59,18 @@ from cxconsole.importing.journal import (
     journal_path,
     new_run_id,
     now_iso,
-    read_journal,
     run_dir,
 )
 from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, default_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
+from cxconsole.importing.preflight import PreflightReport, run_preflight
 from cxconsole.importing.readers import Source, open_rows
 from cxconsole.importing.records import RowPlan
 from cxconsole.importing.rejects import Reject, RejectsFile
 from cxconsole.importing.sending import Outcome, Sending, Stop
 from cxconsole.profiles import Account
+from cxconsole.storage import DiskError
 from cxconsole.vendors.base import TargetField
 
 log = logging.getLogger("cxconsole.importing")
@@ -92,6 +97,8 @@ class ImportRun(Sending):
         run_id: str | None = None,
         replay: Replay | None = None,
         warnings: Sequence[str] = (),
+        journal: Journal | None = None,
+        resend_unknown: bool = False,
     ) -> None:
         self.account = account
         self.vendor = account.vendor
@@ -120,9 +127,15 @@ class ImportRun(Sending):
         ).absolute()
         self.rejects_format = "csv" if source.format in ("csv", "xlsx") else "jsonl"
         self.hub = EventHub()
-        self.state = "ready"
+        self.state = RunState.READY
         self.summary: RunSummary | None = None
+        self.resend_unknown = resend_unknown
+        self.preflight_report: PreflightReport | None = None
+        # The total from the pre-flight (or the journal, on resume): progress and "not sent".
+        self.rows_expected: int | None = replay.header.get("rows_total") if replay else None
+        self.batches_expected: int | None = replay.header.get("batches_total") if replay else None
         # run state
+        self._held_journal = journal  # locked by prepare_resume before it read the journal
         self._journal: Journal | None = None
         self._rejects: RejectsFile | None = None
         self._producer: Producer | None = None
@@ -145,6 +158,8 @@ class ImportRun(Sending):
         self._rows_imported = replay.rows_imported if replay else 0
         self._rows_rejected = 0
         self._batches_done = 0
+        self._batches_ok = 0  # batches whose every row was imported, this process
+        self._batches_unknown = 0
         self._batches_seen = 0
         self._build = RequestBuilder(self.vendor, account.base, account.settings)
 
@@ -159,19 +174,19 @@ class ImportRun(Sending):
 
     def pause(self) -> None:
         """Send no new batch (those in flight finish); reading stops once the queue is full."""
-        if self.state == "running":
+        if self.state == RunState.RUNNING:
             self._unpaused.clear()
-            self._set_state("paused")
+            self._set_state(RunState.PAUSED)
 
     def resume(self) -> None:
-        if self.state == "paused":
+        if self.state == RunState.PAUSED:
             self._unpaused.set()
-            self._set_state("running")
+            self._set_state(RunState.RUNNING)
 
     def cancel(self) -> None:
         """Stop after the batches in flight: the run stays resumable (``--resume``)."""
-        if self.state in ("running", "paused"):
-            self._stop("cancelled", "cancelled; resume with --resume " + self.run_id)
+        if self.state in (RunState.RUNNING, RunState.PAUSED):
+            self._stop(RunState.CANCELLED, "cancelled")
             self._unpaused.set()
 
     def retry_failed(self) -> int:
@@ -195,17 +210,24 @@ class ImportRun(Sending):
     async def run(self) -> RunSummary:
         """Run to the end (or to cancel / a stop) and return the summary."""
         self._loop = asyncio.get_running_loop()
-        if self.state in ("running", "paused"):
+        if self.state in (RunState.RUNNING, RunState.PAUSED, RunState.CHECKING):
             raise RuntimeError("this run is already running")
-        first = self.state == "ready"
+        first = self.state == RunState.READY
         self._stopping = False
         self._stop_state = None
         self._started = self._started or time.monotonic()
-        self._set_state("running")
-        if first:
-            await self._open()
-        elif self._journal is None:
-            await self._reopen()
+        try:
+            if first and not self.resumed and not self.options.dry_run:
+                await self.preflight()
+            self._set_state(RunState.RUNNING)
+            if first:
+                await self._open()
+            elif self._journal is None:
+                await self._reopen()
+        except ImportProblem as exc:
+            return await self._end_before_start(RunState.INPUT_ERROR, str(exc))
+        except DiskError as exc:
+            return await self._end_before_start(RunState.DISK_ERROR, str(exc))
         ticker = asyncio.create_task(self._tick())
         workers: list[asyncio.Task[None]] = []
         # The reading thread allocates a few containers per row, none of them in a cycle:
@@ -226,7 +248,7 @@ class ImportRun(Sending):
         except asyncio.CancelledError:
             # The task running us was cancelled (Ctrl-C twice, the app quits): batches in
             # flight are abandoned, their journal intents make them "unknown" on resume.
-            self._stop("cancelled", "interrupted; resume with --resume " + self.run_id)
+            self._stop(RunState.CANCELLED, "interrupted")
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
@@ -240,9 +262,83 @@ class ImportRun(Sending):
         return await self._finish()
 
     # -- opening -------------------------------------------------------------------------------
+    async def preflight(self) -> PreflightReport:
+        """Read and check the whole file once, sending nothing (see :mod:`.preflight`).
+
+        Raises the reader's :class:`InputError` at the true line of a structural fault.
+        ``run()`` calls it first; a face may call it before, to show what it found.
+        """
+        if self.preflight_report is not None:
+            return self.preflight_report
+        before = self.state
+        self._set_state(RunState.CHECKING)
+        try:
+            plan = self._make_plan()
+            stream = await asyncio.to_thread(
+                open_rows, dataclasses.replace(self.source, hashing=False)
+            )
+            report = await run_preflight(
+                stream,
+                plan,
+                self._make_batcher(plan, lambda batch: None),
+                progress=lambda rows, fraction: self.hub.emit(PreflightProgress(rows, fraction)),
+            )
+        finally:
+            self._set_state(before)
+        # The whole column decides; an order the operator chose is kept as chosen.
+        self.options.date_orders = {**report.date_orders, **self.options.date_orders}
+        self.rows_expected = report.rows
+        self.batches_expected = report.batches
+        self.preflight_report = report
+        self.hub.emit(
+            PreflightDone(
+                report.rows, report.rows_invalid, report.batches, dict(self.options.date_orders)
+            )
+        )
+        return report
+
+    async def _end_before_start(self, state: RunState, message: str) -> RunSummary:
+        """Nothing was sent: the file, an option or the disk stopped the run at its start."""
+        if self._held_journal is not None:
+            self._held_journal.close()
+            self._held_journal = None
+        if self._journal is not None:
+            with contextlib.suppress(DiskError):
+                await self._journal.aclose()
+            self._journal = None
+        self._stop_state = (state, message)
+        rows = self.rows_expected or 0
+        summary = RunSummary(
+            run_id=self.run_id,
+            state=state,
+            dry_run=self.options.dry_run,
+            rows_total=rows,
+            rows_imported=self._rows_imported,
+            rows_rejected=0,
+            rows_invalid=0,
+            rows_refused=0,
+            rows_unknown=0,
+            rows_failed=0,
+            batches_total=self.batches_expected or 0,
+            batches_ok=0,
+            batches_failed=0,
+            batches_unknown=0,
+            rejects_path=self.rejects_path,
+            journal_path=self.journal_path,
+            elapsed=time.monotonic() - self._started,
+            message=message,
+            rows_not_sent=max(0, rows - self._rows_imported),
+        )
+        self.summary = summary
+        self._set_state(RunState.FINISHED if state is RunState.FINISHED else state)
+        self.hub.emit(RunFinished(summary))
+        return summary
+
     async def _open(self) -> None:
-        self._journal = Journal(self.run_id)
-        await asyncio.to_thread(self._journal.open)
+        self._journal, self._held_journal = self._held_journal, None
+        if self._journal is None:
+            self._journal = Journal(self.run_id)
+            await asyncio.to_thread(self._journal.open)
         self._journal.start(asyncio.get_running_loop())
         if not self.resumed:
             identity = await asyncio.to_thread(file_identity, self.source.path)
@@ -312,25 +408,41 @@ class ImportRun(Sending):
                 "concurrency": self.concurrency,
                 "region": self.region,
                 "day_first": self.options.day_first,
+                "date_orders": self.options.date_orders,
                 "max_failed_batches": self.options.max_failed_batches,
             },
+            "rows_total": self.rows_expected,
+            "batches_total": self.batches_expected,
             "rejects_path": str(self.rejects_path),
             "rejects_format": self.rejects_format,
         }
 
-    def _start_reader(self) -> None:
-        assert self._rejects is not None
-        loop = self._loop
-        assert loop is not None
-        plan = RowPlan(
+    def _make_plan(self) -> RowPlan:
+        return RowPlan(
             self.source.headers,
             self.mapping,
             self.fields,
             date_format=self.vendor.date_format,
             region=self.region,
             day_first=self.options.day_first,
+            date_orders=self.options.date_orders,
             text_only=self.source.format == "csv",
         )
+
+    def _make_batcher(self, plan: RowPlan, emit: Callable[[Batch], None]) -> Batcher:
+        return Batcher(
+            self.batch_size,
+            emit=emit,
+            build=self._build,
+            unique=unique_email_field(self.vendor, self.account.settings, self.fields),
+            single_rows=not plan.folds,
+        )
+
+    def _start_reader(self) -> None:
+        assert self._rejects is not None
+        loop = self._loop
+        assert loop is not None
+        plan = self._make_plan()
         size = self.options.queue_batches or max(4, 2 * self.concurrency)
         self._chunks = queue.Queue(size)
         self._wake = asyncio.Event()
@@ -346,13 +458,7 @@ class ImportRun(Sending):
             if self._waiting and (chunks.qsize() >= enough or isinstance(item, ReadEnd)):
                 loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
 
-        batcher = Batcher(
-            self.batch_size,
-            emit=lambda batch: None,
-            build=self._build,
-            unique=unique_email_field(self.vendor, self.account.settings, self.fields),
-            single_rows=not plan.folds,
-        )
+        batcher = self._make_batcher(plan, lambda batch: None)
         stream = open_rows(dataclasses.replace(self.source, hashing=not self.options.dry_run))
         self._producer = Producer(
             stream,
@@ -412,9 +518,11 @@ class ImportRun(Sending):
                         await self._batches.put(batch)
         except asyncio.CancelledError:
             pass  # stopping: what was queued is dropped below, and sent on resume
+        except DiskError as exc:
+            self._stop(RunState.DISK_ERROR, str(exc))
         except Exception as exc:  # a bug: stop rather than leave the senders waiting
             log.exception("import feeder failed")
-            self._stop("error", f"internal error: {exc!r}")
+            self._stop(RunState.ERROR, f"internal error: {exc!r} (details in the log)")
         finally:
             if self._stopping:
                 while not self._batches.empty():
@@ -441,13 +549,14 @@ class ImportRun(Sending):
         self._read_end = end
         if end.error is not None:
             error = end.error
-            state = "input_error" if isinstance(error, ImportProblem) else "error"
-            message = (
-                str(error) if isinstance(error, ImportProblem) else f"internal error: {error!r}"
-            )
-            self._stop(state, message)
+            if isinstance(error, ImportProblem):
+                self._stop(RunState.INPUT_ERROR, str(error))
+            elif isinstance(error, DiskError):
+                self._stop(RunState.DISK_ERROR, str(error))
+            else:
+                self._stop(RunState.ERROR, f"internal error: {error!r} (details in the log)")
         elif end.digest and not self.options.dry_run:
-            await self._write(
+            await self._write_or_stop(
                 {
                     "t": "read",
                     "at": now_iso(),
@@ -525,6 +634,9 @@ class ImportRun(Sending):
                 await self._process(batch)
             except Stop as stop:
                 self._stop(stop.state, stop.message)
+            except DiskError as exc:
+                # Within a second of the failure: no further batch is taken.
+                self._stop(RunState.DISK_ERROR, str(exc))
 
     async def _process(self, batch: Batch) -> None:
         outcome = Outcome()
@@ -572,6 +684,10 @@ class ImportRun(Sending):
             self._failed_why.pop(batch.number, None)
         if self.options.dry_run:
             return
+        if outcome.unknown:
+            self._batches_unknown += 1
+        elif not outcome.failed and outcome.imported == batch.rows:
+            self._batches_ok += 1
         state = "failed" if outcome.failed else "unknown" if outcome.unknown else "done"
         await self._write(
             {
@@ -618,12 +734,12 @@ class ImportRun(Sending):
             )
         )
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: RunState) -> None:
         self.state = state
         self.hub.emit(StateChanged(state))
 
-    def _stop(self, state: str, message: str) -> None:
-        if self._stop_state is None or self._stop_state[0] == "cancelled":
+    def _stop(self, state: RunState, message: str) -> None:
+        if self._stop_state is None or self._stop_state[0] == RunState.CANCELLED:
             self._stop_state = (state, message)
         self._stopping = True
         if self._producer is not None:
@@ -634,14 +750,24 @@ class ImportRun(Sending):
             self._feeder.cancel()
         if self._batches is not None and self._batches.empty():
             self._batches.put_nowait(_END)  # senders waiting for a batch: none is coming
-        if self.state in ("running", "paused"):
-            self._set_state("cancelling")
+        if self.state in (RunState.RUNNING, RunState.PAUSED):
+            self._set_state(RunState.CANCELLING)
 
     async def _write(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+        """Journal one entry; raises :class:`DiskError` once the journal cannot be written."""
         if self.options.dry_run and entry.get("t") not in ("run", "session", "end"):
             return
         assert self._journal is not None
         await self._journal.append(entry, sync=sync)
+
+    async def _write_or_stop(self, entry: dict[str, Any], *, sync: bool = True) -> bool:
+        """Journal one entry outside a batch; a disk failure stops the run instead of raising."""
+        try:
+            await self._write(entry, sync=sync)
+        except DiskError as exc:
+            self._stop(RunState.DISK_ERROR, str(exc))
+            return False
+        return True
 
     async def _end_feeder(self) -> None:
         if self._feeder is not None:
@@ -688,7 +814,12 @@ class ImportRun(Sending):
         elapsed = max(1e-9, time.monotonic() - self._started)
         rows_read = producer.rows_read if producer else 0
         end = self._read_end
-        total = end.rows if end is not None and end.error is None and not self._stopping else None
+        total = self.rows_expected
+        if total is None and end is not None and end.error is None and not self._stopping:
+            total = end.rows
+        batches_total = self.batches_expected
+        if batches_total is None and end is not None and end.error is None:
+            batches_total = end.batches
         fraction = None
         if producer is not None:
             try:
@@ -709,7 +840,7 @@ class ImportRun(Sending):
             rows_imported=self._rows_imported,
             rows_rejected=self._rows_rejected,
             batches_done=self._batches_done,
-            batches_total=end.batches if end is not None and end.error is None else None,
+            batches_total=batches_total,
             batches_failed=len(self._failed),
             rows_per_second=rate,
             eta_seconds=eta,
@@ -730,65 +861,79 @@ class ImportRun(Sending):
             rejects = []
             for number, batch in self._failed.items():
                 why = self._failed_why.get(number, "")
-                reason = (
-                    f"not imported: batch {number} failed ({why}); resume with --resume "
-                    + self.run_id
-                )
+                reason = f"not imported: batch {number} failed ({why}); the run can be resumed"
                 for item in batch.items:
                     for line, row in zip(item.lines, item.rows, strict=True):
                         rejects.append(Reject(line, "failed", "", reason, row))
-            written = await asyncio.to_thread(self._rejects.add, rejects)
-            self._count_rejected(None, "failed", written)
-        state, message = self._stop_state or ("finished", "")
+            try:
+                written = await asyncio.to_thread(self._rejects.add, rejects)
+                self._count_rejected(None, "failed", written)
+            except DiskError as exc:
+                self._stop(RunState.DISK_ERROR, str(exc))
+        state, message = self._stop_state or (RunState.FINISHED, "")
         self.hub.emit(self.progress())
-        summary = await self._summarise(state, message)
-        await self._write(
-            {
-                "t": "end",
-                "at": now_iso(),
-                "state": state,
-                "message": message,
-                "summary": summary.as_json(),
-            }
-        )
+        summary = self._summarise(state, message)
+        if self._journal is not None and self._journal.failure is None:
+            await self._write_or_stop(
+                {
+                    "t": "end",
+                    "at": now_iso(),
+                    "state": str(summary.state),
+                    "message": message,
+                    "summary": summary.as_json(),
+                }
+            )
+            if self._stop_state is not None and self._stop_state[0] != state:
+                # The end entry itself hit a full disk: say so rather than "finished".
+                state, message = self._stop_state
+                summary = self._summarise(state, message)
         self.summary = summary
-        self._set_state("finished")
-        self.hub.emit(RunFinished(summary))
-        await asyncio.to_thread(self._rejects.sync)
+        self._set_state(RunState.FINISHED)
+        try:
+            await asyncio.to_thread(self._rejects.sync)
+        except DiskError as exc:
+            if summary.state != RunState.DISK_ERROR:
+                summary = self.summary = self._summarise(RunState.DISK_ERROR, str(exc))
         if self._journal is not None:
             # Released at once, so history shows the run as not running; a later run()
             # (after retry_failed) opens a new session.
-            await self._journal.aclose()
+            with contextlib.suppress(DiskError):
+                await self._journal.aclose()
             self._journal = None
+        self.hub.emit(RunFinished(summary))
         return summary
 
-    async def _summarise(self, state: str, message: str) -> RunSummary:
+    def _summarise(self, state: RunState, message: str) -> RunSummary:
+        """The counts, from what this process saw and the journal's earlier sessions.
+
+        They add up: imported + invalid + refused + unknown + failed + not sent = total.
+        """
         assert self._rejects is not None
         counts = self._rejects.counts()
         end = self._read_end
-        rows_total = (
+        rows_read = (
             end.rows if end is not None else (self._producer.rows_read if self._producer else 0)
         )
-        batches_total = end.batches if end is not None else self._batches_seen
+        rows_total = self.rows_expected if self.rows_expected is not None else rows_read
+        batches_total = self.batches_expected
+        if batches_total is None:
+            batches_total = end.batches if end is not None else self._batches_seen
+        imported = self._rows_imported
+        listed = sum(counts.values())
+        not_sent = max(0, rows_total - imported - listed)
         if self.options.dry_run:
-            imported = self._rows_imported
             ok, failed_batches, unknown_batches = self._batches_done, 0, 0
         else:
-            assert self._journal is not None
-            await self._journal.flush()  # entries written without waiting are in it too
-            replay = Replay.of(await asyncio.to_thread(read_journal, self.journal_path))
-            imported = replay.rows_imported
-            ok = sum(1 for s in replay.done.values() if s == "done")
-            unknown_batches = sum(1 for s in replay.done.values() if s == "unknown")
+            ok = self._batches_ok + (self.replay.batches_ok if self.replay else 0)
+            unknown_batches = self._batches_unknown
             failed_batches = len(self._failed)
-        rejected = sum(counts.values())
         return RunSummary(
             run_id=self.run_id,
             state=state,
             dry_run=self.options.dry_run,
             rows_total=rows_total,
             rows_imported=imported,
-            rows_rejected=rejected,
+            rows_rejected=listed,
             rows_invalid=counts.get("invalid", 0),
             rows_refused=counts.get("refused", 0),
             rows_unknown=counts.get("unknown", 0),
@@ -801,4 +946,5 @@ class ImportRun(Sending):
             journal_path=self.journal_path,
             elapsed=time.monotonic() - self._started,
             message=message,
+            rows_not_sent=not_sent,
         )
