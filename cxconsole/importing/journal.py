@@ -343,6 +343,10 @@ class Replay:
             self.in_flight[(batch, part)] = entry.get("lines", [])
             if part == "" and entry.get("payload_sha256"):
                 self.payload.setdefault(batch, entry["payload_sha256"])
+        elif kind == "lost":
+            # A lost reply, sent again at once (reconciling vendors): settled by what follows,
+            # and safe to send again on resume if nothing does.
+            self.in_flight.pop((batch, entry.get("part", "")), None)
         elif kind in ("ack", "refused", "unknown", "failed"):
             self.in_flight.pop((batch, entry.get("part", "")), None)
             spans = entry.get("lines", [])
@@ -366,10 +370,12 @@ class Replay:
                 self.done[batch] = state
                 self.suspect.discard(batch)
                 self.failed.pop(batch, None)
-                # Settled: a resume skips the whole batch, its details are not needed.
-                self.acked.pop(batch, None)
-                self.refused.pop(batch, None)
-                self.unknown.pop(batch, None)
+                if state == "done":
+                    # Settled: a resume skips the whole batch, its details are not needed.
+                    # (An "unknown" batch keeps them: its unknown rows may be sent again.)
+                    self.acked.pop(batch, None)
+                    self.refused.pop(batch, None)
+                    self.unknown.pop(batch, None)
                 if state == "done" and entry.get("imported") == entry.get("rows"):
                     self.batches_ok += 1
         elif kind == "read":
@@ -377,9 +383,19 @@ class Replay:
         elif kind == "end":
             self.end = entry
 
-    def settled(self, batch: int) -> dict[int, str]:
-        """Lines of a batch already dealt with: imported ("") or not, with the reason."""
-        lines: dict[int, str] = dict.fromkeys(expand(self.acked.get(batch, [])), "")
+    def settled(self, batch: int, *, unknown: bool = True) -> dict[int, str]:
+        """Lines of a batch already dealt with: imported ("") or not, with the reason.
+
+        ``unknown=False`` leaves out the rows of unknown outcome (they are to be sent again).
+        An imported row stays imported whatever was said of it before.
+        """
+        lines: dict[int, str] = {}
+        if unknown:
+            lines.update(self.unknown.get(batch, {}))
         lines.update(self.refused.get(batch, {}))
-        lines.update(self.unknown.get(batch, {}))
+        lines.update(dict.fromkeys(expand(self.acked.get(batch, [])), ""))
         return lines
+
+    @property
+    def unknown_rows(self) -> int:
+        return sum(len(lines) for lines in self.unknown.values())

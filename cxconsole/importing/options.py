@@ -30,6 +30,8 @@ class ImportOptions:
     queue_batches: int | None = None  # batches read ahead of the senders
     max_failed_batches: int = 20  # more than this many failing batches stops the run
     progress_interval: float = 0.25
+    # Seconds before a batch whose reply was lost is sent again (reconciling vendors only).
+    reconcile_pause: float = 2.0
     # Day-or-month order per field, settled by the pre-flight from the whole column.
     date_orders: dict[str, bool] = field(default_factory=dict)
 

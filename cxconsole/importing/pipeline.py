@@ -57,6 +57,7 @@ class Producer(threading.Thread):
         fold: bool,
         group: int = 1,
         dry_run: bool = False,
+        stamp: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(name="cxconsole-import-reader", daemon=True)
         self.stream = stream
@@ -73,6 +74,9 @@ class Producer(threading.Thread):
         # in a dry run, where each hand-over costs the event loop more than the batch itself.
         self.group = group
         self.dry_run = dry_run
+        # (field, prefix): a record without that field gets prefix + its line, an id stable
+        # across resumes that lets a vendor recognise the record when it is sent again.
+        self.stamp = stamp
         self._group: list[Batch | BatchInfo] = []
         batcher.emit = self._emit
 
@@ -133,6 +137,7 @@ class Producer(threading.Thread):
         items, size = batcher.items, batcher.size
         make = make_item
         passthrough = plan.passthrough
+        stamp_field, stamp_prefix = self.stamp or ("", "")
         count = 0
         for line, values in self.stream:
             count += 1
@@ -164,6 +169,8 @@ class Producer(threading.Thread):
                     if done is not None:
                         add(done)
                 continue
+            if stamp_field and not record.get(stamp_field):
+                record[stamp_field] = f"{stamp_prefix}{line}"
             if inline:
                 items.append(make((record, (line,), (row,))))
                 if len(items) >= size:

@@ -67,6 +67,7 @@ async def run_preflight(
     batcher: Batcher,
     *,
     progress: Callable[[int, float | None], None] | None = None,
+    stamp: tuple[str, str] | None = None,
 ) -> PreflightReport:
     """Read the whole of ``stream`` through ``plan`` and ``batcher`` without sending.
 
@@ -97,6 +98,7 @@ async def run_preflight(
         fold=plan.folds,
         group=64,
         dry_run=True,
+        stamp=stamp,
     )
     producer.start()
     try:

@@ -157,9 +157,11 @@ class RejectsFile:
         with self._lock:
             return Counter(self._kinds.values())
 
-    def forget(self, lines: Iterable[int]) -> None:
-        """Take rows out again (a failed batch imported after all); rewrites the file."""
-        drop = {line for line in lines if self._kinds.get(line) == "failed"}
+    def forget(self, lines: Iterable[int], kinds: Iterable[str] = ("failed",)) -> None:
+        """Take rows out again (a failed batch, or unknown rows sent again, imported after
+        all); rewrites the file."""
+        wanted = set(kinds)
+        drop = {line for line in lines if self._kinds.get(line) in wanted}
         if not drop:
             return
         with self._lock:

@@ -71,7 +71,7 @@ from cxconsole.importing.rejects import Reject, RejectsFile
 from cxconsole.importing.sending import Outcome, Sending, Stop
 from cxconsole.profiles import Account
 from cxconsole.storage import DiskError
-from cxconsole.vendors.base import TargetField
+from cxconsole.vendors.base import Reconciling, TargetField
 
 log = logging.getLogger("cxconsole.importing")
 
@@ -162,6 +162,14 @@ class ImportRun(Sending):
         self._batches_unknown = 0
         self._batches_seen = 0
         self._build = RequestBuilder(self.vendor, account.base, account.settings)
+        # A vendor that recognises a record sent twice (Noojee's njExternalLeadId) lets a
+        # batch whose reply was lost be sent again: each record carries an id of this run.
+        self.reconciling = self.vendor if isinstance(self.vendor, Reconciling) else None
+        self._stamp = (
+            (self.reconciling.reconcile_field, f"cx-{self.run_id}-")
+            if self.reconciling is not None
+            else None
+        )
 
     # -- public steering -----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
@@ -282,6 +290,7 @@ class ImportRun(Sending):
                 plan,
                 self._make_batcher(plan, lambda batch: None),
                 progress=lambda rows, fraction: self.hub.emit(PreflightProgress(rows, fraction)),
+                stamp=self._stamp,
             )
         finally:
             self._set_state(before)
@@ -469,6 +478,7 @@ class ImportRun(Sending):
             fold=plan.folds,
             group=DRY_RUN_GROUP if self.options.dry_run else 1,
             dry_run=self.options.dry_run,
+            stamp=self._stamp,
         )
         self._producer.start()
 
@@ -580,27 +590,40 @@ class ImportRun(Sending):
         return batch
 
     async def _resume_filter(self, batch: Batch) -> Batch | None:
-        """On resume: skip what the journal says is settled, resend only the rest."""
+        """On resume: skip what the journal says is settled, resend only the rest.
+
+        Rows of unknown outcome are listed, not sent, unless the operator asked to send
+        them again; so are the unsettled rows of a batch a torn journal line names.
+        """
         replay = self.replay
         assert replay is not None and self._rejects is not None
         number = batch.number
         sent = replay.payload.get(number)
         if sent is not None and sent != batch.payload_sha256:
             self._stop(
-                "input_error",
+                RunState.INPUT_ERROR,
                 f"batch {number} is not the batch run {self.run_id} sent (same file, but other "
                 "mapping, options or cxconsole version): resume refused; start a new run",
             )
             return None
-        if number in replay.done:
+        resend = self.resend_unknown
+        if number in replay.done and not (resend and replay.done[number] == "unknown"):
             self._batches_done += 1
             return None
-        settled = replay.settled(number)
+        settled = replay.settled(number, unknown=not resend)
+        if number in replay.suspect and not resend:
+            reason = (
+                "unknown outcome: the journal entry for this batch was torn; it may have been sent"
+            )
+            for item in batch.items:
+                for line in item.lines:
+                    settled.setdefault(line, reason)
         if not settled:
             return batch
+        known_unknown = replay.unknown.get(number, {})
         kinds = {
+            **{line: "unknown" for line, why in settled.items() if why.startswith("unknown")},
             **dict.fromkeys(replay.refused.get(number, {}), "refused"),
-            **dict.fromkeys(replay.unknown.get(number, {}), "unknown"),
         }
         rejects, keep = [], []
         for item in batch.items:
@@ -614,7 +637,10 @@ class ImportRun(Sending):
         if rejects:
             self._rejected(number, "resume", rejects)
         if not keep:
-            state = "unknown" if replay.unknown.get(number) else "done"
+            unknown = bool(known_unknown and not resend) or any(
+                k == "unknown" for k in kinds.values()
+            )
+            state = "unknown" if unknown else "done"
             await self._write({"t": "batch", "batch": number, "state": state, "at": now_iso()})
             self._batches_done += 1
             return None

@@ -32,6 +32,7 @@ from cxconsole.importing.rejects import Reject
 log = logging.getLogger("cxconsole.importing")
 
 _FIELD_PREFIX = re.compile(r"([A-Za-z_][\w.]*): ")
+RECONCILE_ATTEMPTS = 3  # sends of one part after lost replies, for a reconciling vendor
 
 
 @dataclass
@@ -103,7 +104,10 @@ class Sending:
         try:
             reply = await client.send(spec, self.vendor.policy, on_retry=on_retry)
         except UnknownOutcome as exc:
-            await self._unknown(batch, items, part, exc, outcome)
+            if self.reconciling is not None and part.count("u") < RECONCILE_ATTEMPTS:
+                await self._send_again(batch, items, part, exc, outcome)
+                return
+            await self._unknown(batch, items, part, exc.message, outcome, exc)
             return
         except VendorError as exc:
             await self._refused(batch, items, part, exc, outcome)
@@ -120,6 +124,33 @@ class Sending:
             await self._reject_named(batch, items, part, result.bad_rows, "refused", outcome)
             return
         receipt = {k: v for k, v in result.receipt.items() if v is not None}
+        if result.taken is not None and result.taken < len(items):
+            # The reply counts fewer records than were sent and does not say which: no row
+            # of the part can be called imported, nor safely sent again.
+            message = (
+                f"{self.vendor.title} reported taking {result.taken} of the {len(items)} "
+                "records sent, without saying which"
+            )
+            await self._unknown(batch, items, part, message, outcome, None, receipt=receipt)
+            return
+        await self._acknowledged(
+            batch, items, part, receipt, latency, reply.attempts, reply.status, outcome
+        )
+
+    async def _acknowledged(
+        self,
+        batch: Batch,
+        items: list[Item],
+        part: str,
+        receipt: dict[str, Any],
+        latency: float,
+        attempts: int,
+        status: int | None,
+        outcome: Outcome,
+    ) -> None:
+        """The vendor has these rows: journalled, counted, and out of the rejects file."""
+        number = batch.number
+        lines = [line for item in items for line in item.lines]
         await self._write(
             {
                 "t": "ack",
@@ -128,7 +159,7 @@ class Sending:
                 "lines": ranges(lines),
                 "receipt": receipt,
                 "latency": round(latency, 4),
-                "attempts": reply.attempts,
+                "attempts": attempts,
                 "at": now_iso(),
             }
         )
@@ -137,13 +168,49 @@ class Sending:
         self._rows_imported += rows
         self._session_rows_done += rows
         assert self._rejects is not None
-        if self._rejects.has_failed():
-            await asyncio.to_thread(self._rejects.forget, lines)
+        if self._rejects.has_failed() or self.resend_unknown:
+            # Rows listed before as failed (or unknown, when resent on purpose) are taken out.
+            kinds = ("failed", "unknown") if self.resend_unknown else ("failed",)
+            await asyncio.to_thread(self._rejects.forget, lines, kinds)
         self.hub.emit(
-            BatchAcknowledged(
-                number, part, len(items), rows, receipt, latency, reply.attempts, reply.status
+            BatchAcknowledged(number, part, len(items), rows, receipt, latency, attempts, status)
+        )
+
+    async def _send_again(
+        self, batch: Batch, items: list[Item], part: str, exc: UnknownOutcome, outcome: Outcome
+    ) -> None:
+        """A lost reply, for a vendor that recognises what it already holds: send it again.
+
+        Journalled as "lost" (not "unknown"): should the process die before the new attempt
+        is journalled, a resume sends these rows again too, which is as safe.
+        """
+        lines = [line for item in items for line in item.lines]
+        await self._write(
+            {
+                "t": "lost",
+                "batch": batch.number,
+                "part": part,
+                "lines": ranges(lines),
+                "message": exc.message,
+                "at": now_iso(),
+            }
+        )
+        self._record(exc, batch.number)
+        attempt = part.count("u") + 1
+        pause = self.options.reconcile_pause
+        self.hub.emit(
+            BatchRetrying(
+                batch.number,
+                part,
+                attempt,
+                f"reply lost; sending again: {self.vendor.title} recognises what it has by "
+                f"{self.reconciling.reconcile_field if self.reconciling else 'id'}",
+                pause,
+                exc.entry,
             )
         )
+        await asyncio.sleep(pause)
+        await self._settle(batch, items, f"{part}u", outcome, whole=False)
 
     async def _refused(
         self, batch: Batch, items: list[Item], part: str, exc: VendorError, outcome: Outcome
@@ -159,6 +226,31 @@ class Sending:
                 for i, reason in self.vendor.bad_rows_of(exc, len(items)).items()
                 if 0 <= i < len(items)
             }
+            present = (
+                {i for i in self.reconciling.already_present(exc, len(items)) if i in named}
+                if self.reconciling is not None
+                else set()
+            )
+            if present:
+                # Already at the vendor under this run's id (a batch sent again after a lost
+                # reply): imported. The others named are refused; the rest go again.
+                await self._acknowledged(
+                    batch,
+                    [items[i] for i in sorted(present)],
+                    f"{part}p",
+                    {"already_present": True, "code": exc.code},
+                    0.0,
+                    1,
+                    exc.status,
+                    outcome,
+                )
+                keep = [i for i in range(len(items)) if i not in present]
+                items = [items[i] for i in keep]
+                named = {keep.index(i): r for i, r in named.items() if i not in present}
+                if not named:
+                    if items:
+                        await self._settle(batch, items, f"{part}r", outcome, whole=False)
+                    return
             if named:
                 self._record(exc, batch.number)
                 await self._reject_named(batch, items, part, named, exc.message, outcome)
@@ -222,14 +314,20 @@ class Sending:
             await self._settle(batch, rest, sub, outcome, whole=False)
 
     async def _unknown(
-        self, batch: Batch, items: list[Item], part: str, exc: VendorError, outcome: Outcome
+        self,
+        batch: Batch,
+        items: list[Item],
+        part: str,
+        message: str,
+        outcome: Outcome,
+        exc: VendorError | None,
+        *,
+        receipt: dict[str, Any] | None = None,
     ) -> None:
-        """The reply was lost after sending: listed, never resent automatically."""
+        """The vendor may or may not have these rows: listed as unknown, never resent by
+        themselves (only on an explicit resend of the unknown rows)."""
         lines = [line for item in items for line in item.lines]
-        reason = (
-            "unknown outcome: the request was sent but the reply was lost; check the vendor "
-            "before sending these rows again"
-        )
+        reason = f"unknown outcome: {message}; check the vendor before sending these rows again"
         rejects = [
             Reject(line, "unknown", "", reason, row)
             for item in items
@@ -244,20 +342,22 @@ class Sending:
                 "batch": batch.number,
                 "part": part,
                 "lines": ranges(lines),
-                "message": exc.message,
+                "message": message,
+                "receipt": receipt or {},
                 "at": now_iso(),
             }
         )
         outcome.unknown += len(lines)
-        self._record(exc, batch.number)
+        if exc is not None:
+            self._record(exc, batch.number)
         self.hub.emit(
             BatchFailed(
                 batch.number,
                 part,
                 len(lines),
-                exc.message,
-                exc.code,
-                exc.entry,
+                message,
+                exc.code if exc else None,
+                exc.entry if exc else None,
                 retry_later=False,
                 unknown=True,
             )

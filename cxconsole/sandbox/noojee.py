@@ -161,7 +161,15 @@ def insert_leads(call: Call) -> Response:
     seen = set() if allow_duplicates else call.state.noojee_known_phones(campaign)
     problems: list[dict[str, Any]] = []
     all_phones: list[str] = []
+    external = call.state.noojee_known_external_ids(campaign)
     for index, lead in enumerate(leads):
+        # njExternalLeadId is unique within a campaign (112), checked before the phones.
+        lead_id = lead.get("njExternalLeadId")
+        if lead_id not in (None, ""):
+            if str(lead_id) in external:
+                problems.append({"index": index, "code": 112})
+                continue
+            external.add(str(lead_id))
         phones = _phones(lead)
         if not phones:
             problems.append({"index": index, "code": 102})

@@ -56,6 +56,7 @@ class SandboxState:
         self._lock = threading.Lock()
         self._rows: dict[str, list[dict[str, Any]]] = {vendor: [] for vendor in VENDORS}
         self._noojee_phones: dict[int, set[str]] = {}
+        self._noojee_external: dict[int, set[str]] = {}  # njExternalLeadId per campaign
         self._request_number = 0
         self._requests: dict[str, int] = dict.fromkeys(VENDORS, 0)
         self._fault_counts: dict[str, int] = dict.fromkeys(ALL_FAULTS, 0)
@@ -80,6 +81,7 @@ class SandboxState:
             for rows in self._rows.values():
                 rows.clear()
             self._noojee_phones.clear()
+            self._noojee_external.clear()
             self._request_number = 0
             self._requests = dict.fromkeys(VENDORS, 0)
             self._fault_counts = dict.fromkeys(ALL_FAULTS, 0)
@@ -172,6 +174,10 @@ class SandboxState:
         with self._lock:
             return set(self._noojee_phones.get(campaign_id, ()))
 
+    def noojee_known_external_ids(self, campaign_id: int) -> set[str]:
+        with self._lock:
+            return set(self._noojee_external.get(campaign_id, ()))
+
     def noojee_accept(
         self,
         campaign_id: int,
@@ -184,5 +190,8 @@ class SandboxState:
             first = self._next_lead_id
             self._next_lead_id += len(leads)
             self._noojee_phones.setdefault(campaign_id, set()).update(phones)
+            self._noojee_external.setdefault(campaign_id, set()).update(
+                str(lead["njExternalLeadId"]) for lead in leads if lead.get("njExternalLeadId")
+            )
             self._rows["noojee"].extend({**lead, "_request": request_number} for lead in leads)
             return list(range(first, first + len(leads)))

@@ -12,7 +12,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -43,6 +43,9 @@ class BatchOutcome:
     receipt: dict[str, Any] = field(default_factory=dict)
     # index within the batch -> reason; empty when the vendor did not say which row
     bad_rows: dict[int, str] = field(default_factory=dict)
+    # How many records the vendor says it took, when its reply says (QuestionPro's
+    # importCount); None when the reply does not count them.
+    taken: int | None = None
 
 
 @dataclass(slots=True)
@@ -139,6 +142,20 @@ class Vendor(ABC):
             idempotent=idempotent,
             what=what,
         )
+
+
+@runtime_checkable
+class Reconciling(Protocol):
+    """A vendor that recognises a record sent twice by an id we give it, so a batch whose
+    reply was lost can be sent again safely: what it already holds is answered as a
+    duplicate of that id, and counts as imported."""
+
+    #: The record field that carries the id (unique within the vendor's target).
+    reconcile_field: ClassVar[str]
+
+    def already_present(self, error: Any, count: int) -> set[int]:
+        """Indexes of a refused batch that the vendor refused because it has them already."""
+        ...
 
 
 class HeaderAuth(httpx.Auth):

@@ -9,7 +9,7 @@ over 60 s with 109: low concurrency, a read timeout above 60 s, and 109 retried 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -68,6 +68,9 @@ class Noojee(Vendor):
     default_concurrency = 2
     date_format = "%Y-%m-%d %H:%M:%S"
     passthrough = True  # lead fields are the campaign template's own
+    # Unique within a campaign: a lead sent again is refused with 112, so a lost reply can
+    # be resolved by sending the batch again (Reconciling).
+    reconcile_field: ClassVar[str] = "njExternalLeadId"
 
     def default_base_url(self, settings: VendorSettings) -> str:
         raise ValueError("Noojee Contact needs the base URL of your server")
@@ -107,17 +110,18 @@ class Noojee(Vendor):
         return BatchOutcome(ok=True, receipt={"code": parsed.code, "leads": len(ids) or count})
 
     def bad_rows_of(self, error: Any, count: int) -> dict[int, str]:
-        decoded = getattr(error, "decoded", None)
-        body = getattr(decoded, "body", None)
         found: dict[int, str] = {}
-        if isinstance(body, dict):
-            for entity in body.get("entities") or []:
-                if isinstance(entity, dict) and isinstance(entity.get("index"), int):
-                    reason = f"{body.get('code')} {body.get('message', '')}".strip()
-                    if entity.get("phone"):
-                        reason += f" ({entity['phone']})"
-                    found[entity["index"]] = reason
+        for index, code, entity, body in _named_leads(error):
+            message = body.get("message", "") if code == body.get("code") else ""
+            reason = f"{code} {message or _CODE_NAMES.get(str(code), '')}".strip()
+            if entity.get("phone"):
+                reason += f" ({entity['phone']})"
+            found[index] = reason
         return found
+
+    def already_present(self, error: Any, count: int) -> set[int]:
+        """Leads refused with 112: the campaign holds a lead with this njExternalLeadId."""
+        return {index for index, code, _e, _b in _named_leads(error) if str(code) == "112"}
 
     def row_refusal_codes(self) -> frozenset[str]:
         return frozenset({"102", "105", "108", "111", "112", "114"})
@@ -175,3 +179,18 @@ class Noojee(Vendor):
                 details["allocations"] = [a.model_dump() for a in allocations]
         summary = f"Key accepted; {len(templates)} campaign templates"
         return ConnectionReport(True, summary, details)
+
+
+_CODE_NAMES = {"112": "njExternalLeadId already in the campaign", "105": "duplicate phone"}
+
+
+def _named_leads(error: Any) -> list[tuple[int, Any, dict[str, Any], dict[str, Any]]]:
+    """(index, code, entity, body) for each lead a refusal names; a lead's own code wins."""
+    decoded = getattr(error, "decoded", None)
+    body = getattr(decoded, "body", None)
+    found = []
+    if isinstance(body, dict):
+        for entity in body.get("entities") or []:
+            if isinstance(entity, dict) and isinstance(entity.get("index"), int):
+                found.append((entity["index"], entity.get("code", body.get("code")), entity, body))
+    return found

@@ -185,7 +185,8 @@ class QuestionPro(Vendor):
         body = reply.json() if isinstance(reply.json(), dict) else {}
         parsed = ImportReply.model_validate(body)
         receipt = {k: v for k, v in parsed.model_dump().items() if v is not None}
-        return BatchOutcome(ok=True, receipt=receipt)
+        # importCount is the only record of what was taken: fewer than sent is not "all".
+        return BatchOutcome(ok=True, receipt=receipt, taken=parsed.importCount)
 
     def bad_rows_of(self, error: Any, count: int) -> dict[int, str]:
         return _indexed_reasons(getattr(error, "decoded", None), "contacts")
