@@ -50,11 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cxconsole.commands.tui import run_tui
 
         return run_tui(sandbox=args.sandbox, theme=args.theme)
-    try:
-        return int(args.handler(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    from cxconsole.commands.common import guarded
+
+    return guarded(args.handler, args)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,38 @@ def with_context(
     return handler
 
 
+def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command so that no traceback reaches the operator: every failure is a message
+    naming what failed, with the details in the (redacted) log."""
+    import logging
+
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        print("cxconsole: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        # Only loaded when something raised one: a headless command stays light.
+        client = sys.modules.get("cxconsole.client")
+        if client is not None and isinstance(exc, client.CXError):
+            return fail(str(exc), EXIT_USAGE)
+        if isinstance(exc, OSError):
+            where = f" {exc.filename}" if exc.filename else ""
+            _log_exception(logging.getLogger("cxconsole"), "command failed")
+            return fail(f"cannot use{where}: {exc.strerror or exc}", EXIT_FAILED)
+        _log_exception(logging.getLogger("cxconsole"), "command failed")
+        return fail(
+            f"internal error ({type(exc).__name__}); the details are in the log", EXIT_FAILED
+        )
+
+
+def _log_exception(log: Any, message: str) -> None:
+    # With no handler set up, logging would print the traceback on stderr (its last resort).
+    if log.hasHandlers():
+        with contextlib.suppress(Exception):
+            log.exception(message)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"cxconsole: {message}", file=sys.stderr)
     return code

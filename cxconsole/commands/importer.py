@@ -31,20 +31,6 @@ if TYPE_CHECKING:
     from cxconsole.importing import Event, ImportRun, RunSummary
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
-# Options fixed by the run being resumed (its journal holds them).
-FIXED_ON_RESUME = (
-    "dry_run",
-    "batch_size",
-    "map",
-    "mapping",
-    "encoding",
-    "sheet",
-    "json_key",
-    "format",
-    "region",
-    "day_first",
-    "rejects",
-)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -77,7 +63,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-mapping", metavar="FILE", help="save the mapping used")
     parser.add_argument("--rejects", metavar="PATH", help="where to write rejected rows")
     parser.add_argument(
-        "--resume", metavar="RUN_ID", help="continue a run (or 'last', the newest resumable)"
+        "--resume",
+        metavar="RUN_ID",
+        help="continue a run (or 'last', the newest resumable); the other options may be "
+        "given again as they were, and one that differs from the run's is refused",
+    )
+    parser.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="with --resume: send again the rows whose outcome is unknown (a lost reply), "
+        "after a confirmation that names the risk of duplicates",
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="answer yes to the --resend-unknown confirmation (for scripts)",
     )
     parser.add_argument("--encoding", metavar="E", help="the file's encoding (default: detect)")
     parser.add_argument("--sheet", metavar="NAME", help="the XLSX sheet (default: the first)")
@@ -110,16 +110,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cxconsole.client import CXError, VendorError
 
-    if args.resume:
-        given = [
-            f"--{name.replace('_', '-')}" for name in FIXED_ON_RESUME if getattr(args, name, None)
-        ]
-        if given:
-            return fail(
-                f"import: {', '.join(given)} cannot change on --resume: the run keeps its own "
-                "(the journal holds them)"
-            )
-    else:
+    if args.resend_unknown and not args.resume:
+        return fail("import: --resend-unknown goes with --resume RUN_ID")
+    if not args.resume:
         if not args.file:
             return fail("import: give the FILE to import (or --resume RUN_ID)")
         if not args.profile:
@@ -131,7 +124,23 @@ def run(args: argparse.Namespace) -> int:
         print_vendor_error("import", exc)
         return EXIT_AUTH if exc.is_auth else EXIT_FAILED
     except CXError as exc:  # profile, keyring, file, mapping, resume problems
-        return fail(f"import: {exc}", EXIT_USAGE)
+        return fail(f"import: {_worded(exc)}", EXIT_USAGE)
+
+
+def _worded(exc: Exception) -> str:
+    """The core's error, with the hint this face gives (the core names no flag)."""
+    from cxconsole.importing import ResumeError
+    from cxconsole.storage import OutputPathError
+
+    text = str(exc)
+    if isinstance(exc, ResumeError) and exc.option:
+        flag = {"rejects_path": "--rejects", "mapping": "--map/--mapping"}.get(
+            exc.option, "--" + exc.option.replace("_", "-")
+        )
+        text += f" (leave out {flag} to keep the run's)"
+    elif isinstance(exc, OutputPathError) and exc.option == "rejects_path":
+        text = f"--rejects {text}; nothing was sent"
+    return text
 
 
 def _run(args: argparse.Namespace, ctx: Context) -> int:
@@ -169,21 +178,31 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
     from cxconsole.importing import ResumeError, prepare_import, prepare_resume
     from cxconsole.importing.runs import find_run
 
+    options, saved = _options(args)
     if args.resume:
-        info = await asyncio.to_thread(find_run, args.resume, profile=args.profile)
+        info = await asyncio.to_thread(
+            find_run, args.resume, profile=args.profile, unknown=args.resend_unknown
+        )
         if args.profile and info.profile != args.profile:
             raise ResumeError(
                 f"run {info.run_id} imported into {info.profile!r}, not {args.profile!r}"
             )
-        return await prepare_resume(
+        run = await prepare_resume(
             info.run_id,
             ctx.account,
             concurrency=args.concurrency,
             path=args.file,
             client=get_client(),
             errors=ctx.errors,
+            options=options,
+            mapping=saved,
+            overrides=args.map,
+            resend_unknown=args.resend_unknown,
         )
-    options, saved = _options(args)
+        if args.resend_unknown and not await asyncio.to_thread(_confirm_resend, run, args.yes):
+            run.release()
+            raise ResumeError("nothing was sent: the unknown rows stay listed in the rejects file")
+        return run
     account = await asyncio.to_thread(ctx.account, args.profile)
     run = await prepare_import(
         account,
@@ -242,6 +261,27 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
     return _report(args, summary)
 
 
+def _confirm_resend(run: ImportRun, yes: bool) -> bool:
+    """Ask once, naming the vendor's risk of duplicates; only a terminal (or --yes) agrees."""
+    rows = run.unknown_rows
+    risk = run.vendor.resend_risk
+    print(
+        f"run {run.run_id}: {rows:,} row(s) of unknown outcome will be sent again to "
+        f"{run.vendor.title}.\n  Risk: {risk}",
+        file=sys.stderr,
+    )
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print("  not a terminal: give --yes to confirm", file=sys.stderr)
+        return False
+    try:
+        answer = input("  send them again? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 def _exit_code(summary: RunSummary) -> int:
     if summary.state == "auth_failed":
         return EXIT_AUTH
@@ -249,7 +289,7 @@ def _exit_code(summary: RunSummary) -> int:
         return EXIT_INTERRUPTED
     if summary.state == "input_error":
         return EXIT_USAGE
-    if summary.state != "finished" or summary.rows_rejected:
+    if not summary.complete:
         return EXIT_FAILED
     return EXIT_OK
 
@@ -259,6 +299,8 @@ def _report(args: argparse.Namespace, summary: RunSummary) -> int:
     if summary.state not in ("finished", "cancelled") and summary.message:
         # Why the run stopped early (a broken line, a refused key): on stderr, like any error.
         print(f"cxconsole import: {summary.message}", file=sys.stderr)
+        if summary.state == "input_error" and summary.rows_imported == 0:
+            print("cxconsole import: nothing was sent", file=sys.stderr)
     if args.json:
         keys = (
             "run_id",
@@ -287,6 +329,7 @@ def _report(args: argparse.Namespace, summary: RunSummary) -> int:
         (summary.rows_refused, "refused by the vendor"),
         (summary.rows_unknown, "outcome unknown (check the vendor before resending)"),
         (summary.rows_failed, "in failed batches (resumable)"),
+        (summary.rows_not_sent, "not sent yet (resumable)"),
     ]
     for count, what in details:
         if count:
@@ -303,6 +346,11 @@ def _report(args: argparse.Namespace, summary: RunSummary) -> int:
         print(f"  {summary.message}")
     if summary.resumable and not summary.dry_run:
         print(f"  resume with: cxconsole import --resume {summary.run_id}")
+    if summary.rows_unknown and not summary.dry_run:
+        print(
+            f"  after checking the vendor, send the unknown rows again with: "
+            f"cxconsole import --resume {summary.run_id} --resend-unknown"
+        )
     return code
 
 

@@ -98,7 +98,10 @@ class Journal:
 
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
-        self.dir = ensure_private_dir(run_dir(run_id))
+        try:
+            self.dir = ensure_private_dir(run_dir(run_id))
+        except OSError as exc:
+            raise DiskError(run_dir(run_id), exc) from None
         self.path = self.dir / JOURNAL_NAME
         self._fd: int | None = None
         self._lock_fd: int | None = None

@@ -10,9 +10,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from cxconsole.client import CXClient, get_client
 from cxconsole.history import ErrorHistory
-from cxconsole.importing.errors import MappingError, ResumeError
+from cxconsole.importing.errors import ImportProblem, MappingError, ResumeError
 from cxconsole.importing.journal import (
     Journal,
     Replay,
@@ -25,6 +27,7 @@ from cxconsole.importing.options import ImportOptions, batch_size_for
 from cxconsole.importing.readers import file_sha256, inspect
 from cxconsole.importing.runner import ImportRun
 from cxconsole.profiles import Account
+from cxconsole.storage import check_output_path
 from cxconsole.vendors.base import TargetField
 
 
@@ -63,6 +66,12 @@ async def prepare_import(
     fetching Expoints' data columns).
     """
     options = options or ImportOptions()
+    check_base_url(account.base)
+    if options.rejects_path is not None:
+        # Before anything is read or sent: never the input, a directory, or unwritable.
+        options.rejects_path = check_output_path(
+            options.rejects_path, inputs=(path,), option="rejects_path"
+        )
     source = await asyncio.to_thread(
         inspect,
         path,
@@ -288,6 +297,16 @@ def codecs_name(name: Any) -> str:
         return codecs.lookup(str(name)).name
     except LookupError:
         return str(name).lower()
+
+
+def check_base_url(base: str) -> None:
+    """A base URL httpx would refuse mid-run (a bad port) is refused before the run."""
+    try:
+        port = httpx.URL(base).port
+    except httpx.InvalidURL as exc:
+        raise ImportProblem(f"the profile's base URL is not valid: {exc}") from None
+    if port is not None and not 0 < port < 65536:
+        raise ImportProblem(f"the profile's base URL has port {port}, outside 1-65535")
 
 
 def _check_same_file(

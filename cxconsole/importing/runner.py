@@ -214,6 +214,17 @@ class ImportRun(Sending):
     def failed_batches(self) -> list[int]:
         return sorted(self._failed)
 
+    @property
+    def unknown_rows(self) -> int:
+        """Rows of unknown outcome the journal lists (what a resend would send again)."""
+        return self.replay.unknown_rows if self.replay is not None else 0
+
+    def release(self) -> None:
+        """Give up a prepared run without running it: its lock is released."""
+        if self._held_journal is not None:
+            self._held_journal.close()
+            self._held_journal = None
+
     # -- the run -------------------------------------------------------------------------------
     async def run(self) -> RunSummary:
         """Run to the end (or to cancel / a stop) and return the summary."""

@@ -31,6 +31,8 @@ class RunInfo:
     rows_rejected: int | None
     batches_ok: int
     batches_failed: int
+    rows_unknown: int  # rows whose outcome is unknown (a lost reply): may be sent again
+    outcome: str | None  # complete | partial | nothing | empty, once the run ended
     message: str
     journal_path: Path
     rejects_path: Path
@@ -72,6 +74,8 @@ def run_info(path: Path) -> RunInfo:
         rows_rejected=summary.get("rows_rejected"),
         batches_ok=summary.get("batches_ok", sum(1 for s in replay.done.values() if s == "done")),
         batches_failed=summary.get("batches_failed", len(replay.failed)),
+        rows_unknown=summary.get("rows_unknown", replay.unknown_rows),
+        outcome=summary.get("outcome"),
         message=end.get("message", ""),
         journal_path=path,
         rejects_path=Path(header.get("rejects_path", "")),
@@ -95,8 +99,9 @@ def list_runs(limit: int | None = None) -> list[RunInfo]:
     return found
 
 
-def find_run(ref: str, *, profile: str | None = None) -> RunInfo:
-    """A run by id, or ``last``: the newest resumable run (of ``profile``, when given)."""
+def find_run(ref: str, *, profile: str | None = None, unknown: bool = False) -> RunInfo:
+    """A run by id, or ``last``: the newest resumable run (of ``profile``, when given); with
+    ``unknown``, the newest run that has rows of unknown outcome left."""
     if ref != "last":
         path = runs_dir() / ref / JOURNAL_NAME
         if not path.exists():
@@ -106,7 +111,8 @@ def find_run(ref: str, *, profile: str | None = None) -> RunInfo:
         except (ValueError, KeyError, TypeError) as exc:
             raise ResumeError(f"run {ref}: unreadable journal ({exc})") from None
     for run in list_runs():
-        if run.state == "resumable" and (profile is None or run.profile == profile):
+        wanted = run.rows_unknown > 0 if unknown else run.state == "resumable"
+        if wanted and run.state != "running" and (profile is None or run.profile == profile):
             return run
     which = f" of profile {profile!r}" if profile else ""
     raise ResumeError(f"no resumable run{which} in {runs_dir()}")

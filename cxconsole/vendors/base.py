@@ -77,6 +77,11 @@ class Vendor(ABC):
     date_format: ClassVar[str] = "%Y-%m-%d"  # how this vendor wants dates written
     #: Column names in the file that need no mapping because they are passed through as-is.
     passthrough: ClassVar[bool] = False
+    #: What sending a record twice does at this vendor: said before unknown rows are resent.
+    resend_risk: ClassVar[str] = (
+        "the vendor does not recognise a record sent twice: a row it already took is "
+        "imported a second time"
+    )
 
     # -- profile -----------------------------------------------------------------------------
     @abstractmethod

@@ -86,6 +86,9 @@ class Expoints(Vendor):
     title = "Expoints"
     secret_label = "API token (Authorization: Bearer)"
     policy = VendorPolicy(vendor="expoints", read_timeout=60.0, concurrency=3)
+    resend_risk = (
+        "Expoints adds a customer sent twice again, and may send a second invitation e-mail"
+    )
     settings_model = ExpointsSettings
     max_batch_size = MAX_CUSTOMERS
     default_batch_size = 100

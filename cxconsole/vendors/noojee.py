@@ -62,6 +62,10 @@ class Noojee(Vendor):
         max_retry_seconds=300.0,
         pause_seconds=10.0,
     )
+    resend_risk = (
+        "none: each lead carries this run's njExternalLeadId, and Noojee refuses a lead it "
+        "already holds (112), which counts as imported"
+    )
     settings_model = NoojeeSettings
     max_batch_size = 500
     default_batch_size = 50

@@ -137,6 +137,10 @@ class QuestionPro(Vendor):
         rate_calls=300,  # per key per 60 s; 2,400 per organisation
         rate_period=60.0,
     )
+    resend_risk = (
+        "QuestionPro imports a transaction sent twice as two transactions: a contact it "
+        "already took may be surveyed twice"
+    )
     settings_model = QuestionProSettings
     # The documents name no batch limit; 100 contacts keeps a request small and a retry cheap.
     max_batch_size = 1000

@@ -61,6 +61,9 @@ class Webex(Vendor):
     title = "Webex Campaign"
     secret_label = "API secret key (authorization: Bearer)"
     policy = VendorPolicy(vendor="webex", read_timeout=30.0, concurrency=4)
+    resend_risk = (
+        "Webex Campaign adds a record sent twice to the datastore again: it may be messaged twice"
+    )
     settings_model = WebexSettings
     # Not documented; records are small and the API acknowledges asynchronously.
     max_batch_size = 1000
