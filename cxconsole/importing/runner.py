@@ -170,6 +170,10 @@ class ImportRun(Sending):
             if self.reconciling is not None
             else None
         )
+        if self.reconciling is not None:
+            # What a kill or a lost reply left unknown is safe to send again: the vendor
+            # answers 112 for what it holds.
+            self.resend_unknown = True
 
     # -- public steering -----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:

@@ -115,6 +115,9 @@ def _contact_errors(index: int, contact: Any) -> list[str]:
     return problems
 
 
+UNSUBSCRIBED_DOMAIN = "@unsubscribed.example"
+
+
 def import_contacts(call: Call) -> Response:
     try:
         body = call.json()
@@ -127,12 +130,15 @@ def import_contacts(call: Call) -> Response:
     problems = [p for i, contact in enumerate(contacts) for p in _contact_errors(i, contact)]
     if problems:
         return bad_request(call, "1002", "; ".join(problems))
-    call.state.add_rows("questionpro", call.number, contacts)
+    # A vendor may take fewer contacts than it was sent and only say so by the count (the
+    # sandbox's stand-in: addresses at UNSUBSCRIBED_DOMAIN are skipped, as an opted-out list).
+    taken = [c for c in contacts if not str(c.get("email") or "").endswith(UNSUBSCRIBED_DOMAIN)]
+    call.state.add_rows("questionpro", call.number, taken)
     return JSONResponse(
         {
             "emailStatus": "Successful: Initiated email send process.",
             "importStatus": "Successful: Contact imported.",
-            "importCount": str(len(contacts)),  # a string, as documented
+            "importCount": str(len(taken)),  # a string, as documented
         }
     )
 
