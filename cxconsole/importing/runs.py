@@ -111,8 +111,12 @@ def find_run(ref: str, *, profile: str | None = None, unknown: bool = False) -> 
         except (ValueError, KeyError, TypeError) as exc:
             raise ResumeError(f"run {ref}: unreadable journal ({exc})") from None
     for run in list_runs():
-        wanted = run.rows_unknown > 0 if unknown else run.state == "resumable"
-        if wanted and run.state != "running" and (profile is None or run.profile == profile):
+        if profile is not None and run.profile != profile:
+            continue
+        if run.state == "running":
+            # The newest run is being sent by another process: never a second sender.
+            raise ResumeError(f"run {run.run_id} is running in another process")
+        if run.rows_unknown > 0 if unknown else run.state == "resumable":
             return run
     which = f" of profile {profile!r}" if profile else ""
     raise ResumeError(f"no resumable run{which} in {runs_dir()}")
