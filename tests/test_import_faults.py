@@ -298,7 +298,9 @@ def test_two_resumes_of_one_run_never_both_send(
     assert summary["rows_rejected"] == summary["rows_unknown"] > 0
     arrived = refs(url)
     assert max(arrived.values()) == 1
-    assert set(arrived) == {f"r{i}" for i in range(1, 301)} - unknown_refs(out)
+    every = {f"r{i}" for i in range(1, 301)}
+    # Each row arrived once; the rows the kill left unknown arrived at most once.
+    assert set(arrived) <= every and every - set(arrived) <= unknown_refs(out)
     assert sum(arrived.values()) >= sent_before
 
 
