@@ -241,7 +241,7 @@ def test_exactly_once_under_injected_faults(
     events: list[Any] = []
     summary, _run = do_import(sandbox_reset.url, vendor, files[0], batch_size=5, events=events)
     injected = sum(stats(sandbox_reset.url)["faults"].values())
-    assert injected >= 2, "the faults did happen"
+    assert injected >= 2, ("the faults did happen", summary)
     assert any(isinstance(e, BatchRetrying) for e in events)
     check_exactly_once(sandbox_reset.url, vendor, summary, files, {"invalid", "refused"})
 

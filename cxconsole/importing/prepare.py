@@ -23,7 +23,7 @@ from cxconsole.importing.journal import (
     read_journal,
 )
 from cxconsole.importing.mapping import ColumnMapping, build_mapping, check_mapping, fields_for
-from cxconsole.importing.options import ImportOptions, batch_size_for
+from cxconsole.importing.options import ImportOptions
 from cxconsole.importing.readers import file_sha256, inspect
 from cxconsole.importing.runner import ImportRun
 from cxconsole.profiles import Account
@@ -59,47 +59,52 @@ async def prepare_import(
     errors: ErrorHistory | None = None,
     fields: Sequence[TargetField] | None = None,
 ) -> ImportRun:
-    """Everything checked before a single row is sent: the file, the fields, the mapping.
+    """A run from a file, through the one set-up model both faces use (:mod:`.setup`).
 
-    Raises :class:`InputError` (the file), :class:`MappingError` (the mapping, a required
-    field unmapped), :class:`ImportProblem` (options) or the client's ``VendorError`` (while
-    fetching Expoints' data columns).
+    ``mapping`` is a saved mapping, ``overrides`` are ``COLUMN=FIELD`` texts, applied after
+    it. Raises :class:`InputError` (the file), :class:`MappingError` (the mapping, a required
+    field unmapped), :class:`SetupError` (an option outside the vendor's limits),
+    :class:`~cxconsole.storage.OutputPathError` (the rejects path) or the client's
+    ``VendorError`` (while fetching Expoints' data columns).
     """
+    from cxconsole.importing.setup import ImportSetup
+
     options = options or ImportOptions()
     check_base_url(account.base)
     if options.rejects_path is not None:
         # Before anything is read or sent: never the input, a directory, or unwritable.
-        options.rejects_path = check_output_path(
-            options.rejects_path, inputs=(path,), option="rejects_path"
-        )
-    source = await asyncio.to_thread(
-        inspect,
+        check_output_path(options.rejects_path, inputs=(path,), option="rejects_path")
+    setup = ImportSetup(
+        batch_size=options.batch_size,
+        concurrency=options.concurrency,
+        region=options.region,
+        day_first=options.day_first,
+    )
+    if fields is None:
+        await setup.open_profile(account, client)
+    else:
+        setup.account, setup.fields = account, list(fields)
+    await setup.open_file(
         path,
         encoding=options.encoding,
         sheet=options.sheet,
         json_key=options.json_key,
         format=options.format,
     )
-    if fields is None:
-        fields, _ = await target_fields(account, client)
-    built, warnings = build_mapping(
-        source.headers,
-        fields,
-        vendor=account.vendor.name,
-        passthrough=account.vendor.passthrough,
-        saved=mapping,
-        overrides=overrides,
-    )
-    batch_size_for(account, options)
-    return ImportRun(
-        account=account,
-        source=source,
-        fields=list(fields),
-        mapping=built,
-        options=options,
+    if mapping is not None:
+        setup.warnings += setup.apply_saved(mapping, strict=True)
+    for text in overrides:
+        setup.override(text)
+    problems = setup.problems()
+    mapping_problem = next((p for p in problems if p.subject == "mapping"), None)
+    if mapping_problem is not None:
+        raise MappingError(mapping_problem.message)
+    return await setup.prepare(
         client=client,
         errors=errors,
-        warnings=[*source.warnings, *warnings],
+        dry_run=options.dry_run,
+        rejects_path=options.rejects_path,
+        base=options,
     )
 
 

@@ -1,0 +1,410 @@
+"""One import being set up, the same for both faces: the file, the profile, the mapping and
+every option, checked as they change, with typed problems; and the preview (the first rows and
+the first batch's body), made by the code the run uses.
+
+The CLI builds one from its arguments and prepares the run; the import screen keeps one and
+renders it after each change. Neither holds a rule of its own: a batch size above the vendor's
+limit, a required field left unmapped, a column chosen twice are all said here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cxconsole.importing.errors import ImportProblem, MappingError
+from cxconsole.importing.mapping import (
+    IGNORE,
+    ColumnMapping,
+    FieldIndex,
+    auto_map,
+    check_mapping,
+    normalise,
+    parse_override,
+)
+from cxconsole.importing.options import ImportOptions, default_region
+from cxconsole.importing.sniff import Sniff, sniff
+
+if TYPE_CHECKING:
+    from cxconsole.client import CXClient
+    from cxconsole.history import ErrorHistory
+    from cxconsole.importing.runner import ImportRun
+    from cxconsole.profiles import Account
+    from cxconsole.vendors.base import TargetField
+
+SKIP = "__skip__"  # a choice: the column is left out
+AS_IS = "__as_is__"  # a choice: a passthrough vendor gets the column under its own header
+PREVIEW_ROWS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class SetupProblem:
+    """What keeps a set-up from starting: its subject names the part at fault."""
+
+    subject: str  # file | profile | fields | mapping | batch_size | concurrency
+    message: str
+    value: object = None
+    limit: int | None = None
+
+
+class SetupError(ImportProblem):
+    """A set-up that cannot start, with its problems (the first is the message)."""
+
+    def __init__(self, problems: Sequence[SetupProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRow:
+    line: int
+    values: dict[str, str]  # key sent -> value sent, as text
+    problem: str | None  # why the row would be rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The first rows as the vendor would get them, and the first batch's request body."""
+
+    columns: list[tuple[str, str]]  # (key sent, label)
+    rows: list[PreviewRow]
+    body: str = ""  # the JSON body of the first batch of these rows, as it would be sent
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for r in self.rows if r.problem)
+
+    def problems(self) -> list[str]:
+        return [f"line {r.line}: {r.problem}" for r in self.rows if r.problem]
+
+
+@dataclass
+class ImportSetup:
+    """File, profile, mapping choices and options; every getter is derived, never stale."""
+
+    account: Account | None = None
+    fields: list[TargetField] = field(default_factory=list)
+    sniffed: Sniff | None = None
+    path: Path | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    json_key: str | None = None
+    format: str | None = None
+    # header -> field name, SKIP or AS_IS, in the order chosen (a later choice wins)
+    choices: dict[str, str] = field(default_factory=dict)
+    batch_size: int | None = None  # None: the vendor's default
+    concurrency: int | None = None
+    region: str | None = None
+    day_first: bool | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    # -- the file --------------------------------------------------------------------------
+    async def open_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        encoding: str | None = None,
+        sheet: str | None = None,
+        json_key: str | None = None,
+        format: str | None = None,
+        rows: int = PREVIEW_ROWS,
+    ) -> Sniff:
+        """Read what ``path`` is and its first rows; raises the reader's InputError."""
+        path = Path(path)  # the faces expand "~": the core takes paths as given
+        found = await asyncio.to_thread(
+            sniff, path, rows=rows, encoding=encoding, sheet=sheet, json_key=json_key, format=format
+        )
+        if path != self.path:
+            self.choices.clear()  # another file, other columns
+        self.path, self.sniffed = path, found
+        self.encoding, self.sheet, self.json_key, self.format = encoding, sheet, json_key, format
+        return found
+
+    # -- the profile -------------------------------------------------------------------------
+    async def open_profile(self, account: Account, client: CXClient | None = None) -> None:
+        """Take ``account`` and the fields its vendor offers (Expoints' are fetched)."""
+        from cxconsole.importing.prepare import target_fields
+
+        fields, _columns = await target_fields(account, client)
+        if self.account is not None and self.account.vendor.name != account.vendor.name:
+            # A mapping belongs to a vendor's fields, numbers to its limits: never carried
+            # to another vendor.
+            self.choices.clear()
+            self.batch_size = self.concurrency = None
+        self.account, self.fields = account, list(fields)
+
+    # -- the mapping -------------------------------------------------------------------------
+    def choose(self, header: str, choice: str) -> None:
+        """Map ``header`` onto a field name, SKIP or AS_IS; the latest choice applies last."""
+        self.choices.pop(header, None)
+        self.choices[header] = choice
+
+    def reset_mapping(self) -> None:
+        self.choices.clear()
+
+    def override(self, text: str) -> None:
+        """A ``COLUMN=FIELD`` override (``COLUMN=`` leaves it out), checked strictly."""
+        headers = self._headers()
+        column, target = parse_override(text)
+        header = _find_header(headers, column)
+        if header is None:
+            raise MappingError(
+                f"unknown column {column!r} in {text!r}; the file's columns: {', '.join(headers)}"
+            )
+        if target == IGNORE:
+            self.choose(header, SKIP)
+            return
+        index = FieldIndex(self.fields)
+        found = index.resolve(target)
+        if found is None and not self._passthrough:
+            raise MappingError(f"unknown field {target!r} in {text!r}; fields: {index.describe()}")
+        self.choose(header, found.name if found else target)
+
+    def apply_saved(self, saved: ColumnMapping, *, strict: bool = False) -> list[str]:
+        """A saved mapping's choices; returns notes (columns this file lacks, unknown fields).
+
+        Refuses a mapping made for another vendor. With ``strict``, an unknown field is an
+        error rather than a note.
+        """
+        assert self.account is not None, "open a profile first"
+        vendor = self.account.vendor
+        if saved.vendor and saved.vendor != vendor.name:
+            raise MappingError(f"the mapping is for {saved.vendor}, not {vendor.name}")
+        headers = self._headers()
+        index = FieldIndex(self.fields)
+        notes: list[str] = []
+        for column, target in saved.columns.items():
+            header = _find_header(headers, column)
+            if header is None:
+                notes.append(f"the saved mapping's column {column!r} is not in this file")
+                continue
+            if target == IGNORE:
+                self.choose(header, SKIP)
+                continue
+            found = index.resolve(target)
+            if found is None and not vendor.passthrough:
+                if strict:
+                    raise MappingError(f"the saved mapping names an unknown field {target!r}")
+                notes.append(f"unknown field {target!r} (column {header!r}) left out")
+                continue
+            self.choose(header, found.name if found else target)
+        return notes
+
+    @property
+    def mapping(self) -> ColumnMapping | None:
+        """Automatic mapping, then the choices in the order made (None until file + profile)."""
+        if self.sniffed is None or self.account is None:
+            return None
+        headers = self.sniffed.headers
+        mapping = auto_map(headers, self.fields, passthrough=self._passthrough)
+        mapping.vendor = self.account.vendor.name
+        for header, choice in self.choices.items():
+            if header in headers:
+                _assign(mapping, header, choice)
+        return mapping
+
+    @property
+    def _passthrough(self) -> bool:
+        return self.account.vendor.passthrough if self.account is not None else False
+
+    def _headers(self) -> list[str]:
+        assert self.sniffed is not None, "open a file first"
+        return self.sniffed.headers
+
+    # -- options -----------------------------------------------------------------------------
+    @property
+    def limits(self) -> tuple[int, int]:
+        """(largest batch, most calls at once) the vendor allows."""
+        assert self.account is not None
+        vendor = self.account.vendor
+        return vendor.max_batch_size, vendor.policy.concurrency
+
+    @property
+    def defaults(self) -> tuple[int, int]:
+        assert self.account is not None
+        vendor = self.account.vendor
+        return vendor.default_batch_size, min(vendor.default_concurrency, vendor.policy.concurrency)
+
+    def problems(self) -> list[SetupProblem]:
+        """Everything that keeps this set-up from starting, in the order to fix it."""
+        found: list[SetupProblem] = []
+        if self.sniffed is None:
+            found.append(SetupProblem("file", "choose a file"))
+        if self.account is None:
+            found.append(SetupProblem("profile", "choose a profile"))
+        if found:
+            return found
+        mapping = self.mapping
+        assert mapping is not None and self.sniffed is not None
+        try:
+            check_mapping(mapping, self.sniffed.headers, self.fields)
+        except MappingError as exc:
+            found.append(SetupProblem("mapping", str(exc)))
+        most_batch, most_at_once = self.limits
+        title = self.account.vendor.title if self.account else ""
+        for subject, value, most in (
+            ("batch_size", self.batch_size, most_batch),
+            ("concurrency", self.concurrency, most_at_once),
+        ):
+            if value is not None and not 1 <= value <= most:
+                words = subject.replace("_", " ")
+                found.append(
+                    SetupProblem(
+                        subject,
+                        f"{words} {value} is outside 1-{most}, what {title} allows",
+                        value,
+                        most,
+                    )
+                )
+        return found
+
+    def options(self, *, dry_run: bool = False, base: ImportOptions | None = None) -> ImportOptions:
+        """The run's options (``base`` gives the ones a set-up does not hold); raises
+        :class:`SetupError` while a problem stands."""
+        problems = self.problems()
+        if problems:
+            raise SetupError(problems)
+        batch, at_once = self.defaults
+        return dataclasses.replace(
+            base or ImportOptions(),
+            dry_run=dry_run,
+            batch_size=self.batch_size or batch,
+            concurrency=self.concurrency or at_once,
+            encoding=self.encoding or (self.sniffed.encoding if self.sniffed else None),
+            sheet=self.sheet,
+            json_key=self.json_key,
+            format=self.format,
+            region=self.region,
+            day_first=self.day_first,
+        )
+
+    # -- preview and run ----------------------------------------------------------------------
+    def preview(self) -> Preview | None:
+        """The first rows through the run's own row plan, and the first batch's body.
+
+        Blocking (the plan loads phonenumbers on first use): call it from a thread.
+        """
+        from cxconsole.importing.batching import RequestBuilder
+        from cxconsole.importing.records import RowPlan
+        from cxconsole.importing.validate import RowError
+
+        mapping = self.mapping
+        if mapping is None or self.sniffed is None or self.account is None:
+            return None
+        vendor = self.account.vendor
+        headers = self.sniffed.headers
+        plan = RowPlan(
+            headers,
+            mapping,
+            self.fields,
+            date_format=vendor.date_format,
+            region=(self.region or default_region()).upper(),
+            day_first=self.day_first,
+        )
+        labels = {f.name: f.label for f in self.fields}
+        columns = [(key, labels.get(key, key)) for key in mapping.included(headers).values()]
+        rows: list[PreviewRow] = []
+        records: list[dict[str, Any]] = []
+        for line, values in self.sniffed.rows:
+            if len(values) == 1 and values[0].startswith("<") and len(headers) > 1:
+                rows.append(PreviewRow(line, {}, values[0].strip("<>")))
+                continue
+            try:
+                full, _extra = plan.normalise_row(list(values))
+                record, product = plan.build(full)
+            except RowError as exc:
+                rows.append(PreviewRow(line, {}, f"{exc.field}: {exc.reason}"))
+                continue
+            sent = {k: _text(v) for k, v in record.items()}
+            if product:
+                record = {**record, "products": [product]}
+                sent.update({k: _text(v) for k, v in product.items()})
+            records.append(record)
+            rows.append(PreviewRow(line, sent, None))
+        body = ""
+        if records:
+            build = RequestBuilder(vendor, self.account.base, self.account.settings)
+            size = self.batch_size or vendor.default_batch_size
+            _url, _params, payload = build(records[:size])
+            body = json.dumps(json.loads(payload), indent=2, ensure_ascii=False)
+        return Preview(columns, rows, body)
+
+    async def prepare(
+        self,
+        *,
+        client: CXClient | None = None,
+        errors: ErrorHistory | None = None,
+        dry_run: bool = False,
+        rejects_path: str | os.PathLike[str] | None = None,
+        base: ImportOptions | None = None,
+    ) -> ImportRun:
+        """The run of this set-up, every check done; nothing is read or sent yet."""
+        from cxconsole.importing.prepare import check_base_url
+        from cxconsole.importing.readers import inspect
+        from cxconsole.importing.runner import ImportRun
+        from cxconsole.storage import check_output_path
+
+        options = self.options(dry_run=dry_run, base=base)
+        assert self.account is not None and self.path is not None and self.sniffed is not None
+        check_base_url(self.account.base)
+        if rejects_path is not None:
+            options.rejects_path = check_output_path(
+                rejects_path, inputs=(self.path,), option="rejects_path"
+            )
+        source = await asyncio.to_thread(
+            inspect,
+            self.path,
+            encoding=options.encoding,
+            sheet=self.sheet,
+            json_key=self.json_key,
+            format=self.format,
+        )
+        if source.headers != self.sniffed.headers:
+            raise ImportProblem(f"{self.path} changed since it was read: its columns differ")
+        mapping = self.mapping
+        assert mapping is not None
+        return ImportRun(
+            account=self.account,
+            source=source,
+            fields=list(self.fields),
+            mapping=mapping,
+            options=options,
+            client=client,
+            errors=errors,
+            warnings=[*source.warnings, *self.warnings],
+        )
+
+
+def _assign(mapping: ColumnMapping, header: str, choice: str) -> None:
+    """One choice applied: a field moves here from any column that had it."""
+    if choice == SKIP:
+        mapping.columns[header] = IGNORE
+        return
+    if choice == AS_IS:
+        mapping.columns.pop(header, None)
+        return
+    for other, key in list(mapping.columns.items()):
+        if key == choice and other != header:
+            del mapping.columns[other]  # a passthrough vendor then gets it as it is
+    mapping.columns[header] = choice
+
+
+def _find_header(headers: Sequence[str], name: str) -> str | None:
+    if name in headers:
+        return name
+    wanted = normalise(name)
+    return next((h for h in headers if normalise(h) == wanted), None)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+    return str(value)
