@@ -45,9 +45,75 @@ async def credentials(app: Any, pilot: Any) -> None:
 
 
 async def imports(app: Any, pilot: Any) -> None:
-    prepare = getattr(app.screen, "screenshot_demo", None)
-    if prepare is not None:
-        await prepare(pilot)
+    """A run against sandbox-webex caught mid-way: batches in, one failed, more going."""
+    import httpx
+    from textual.widgets import Input
+
+    from cxconsole.widgets.batch_table import BatchTable
+
+    screen = app.screen
+    ctx = await screen.cx.context()
+    folder = Path(tempfile.mkdtemp(prefix="cx-import-demo-"))
+    path = _demo_file(folder / "customers-2025-01.csv", 400)
+    rate, batch_size = 0.06, 10
+    async with httpx.AsyncClient(base_url=ctx.sandbox_url, timeout=10) as client:
+        # Slow enough to be caught mid-way; one seeded "HTTP 200 but failed" reply early on.
+        await client.post(
+            "/_sandbox/faults",
+            json={
+                "latency_ms": 400,
+                "rate": rate,
+                "faults": ["http200"],
+                "seed": _demo_seed(rate, 400 // batch_size),
+            },
+        )
+    screen.query_one("#file-path", Input).value = str(path)
+    screen.choose_file(path)
+    screen.choose_profile("sandbox-webex")
+    await settle(pilot, lambda: screen.mapping is not None and screen.preview is not None)
+    screen.query_one("#batch-size", Input).value = str(batch_size)
+    screen.start_import(confirm=False)
+
+    def caught() -> bool:
+        counts = screen.book.counts()
+        return counts["ok"] >= 12 and counts["failed"] >= 1
+
+    await settle(pilot, caught, seconds=30)
+    table = screen.query_one(BatchTable)
+    failed = next((r for r in screen.book.rows if r.state == "failed"), None)
+    screen._flush()
+    if failed is not None:
+        table.select_batch(failed.number)
+    screen.set_focus(table)
+
+
+def _demo_file(path: Path, count: int) -> Path:
+    import csv
+
+    first = ["Ada", "Bram", "Chloé", "Dev", "Elif", "Femi", "Grace", "Hugo", "Iris", "Jonas"]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["Mobile", "First Name", "Email Address", "Customer Ref"])
+        for i in range(1, count + 1):
+            email = f"{first[i % 10].lower()}.{i}@example.com" if i != 57 else "not-an-address"
+            writer.writerow([f"+44733222{i:04d}", first[i % 10], email, f"C{10000 + i}"])
+    return path
+
+
+def _demo_seed(rate: float, batches: int) -> int:
+    """A sandbox fault seed giving exactly one fault, early (the sandbox draws one per call)."""
+    import random
+
+    for seed in range(1, 5000):
+        rng = random.Random(seed)
+        hits = []
+        for i in range(batches):
+            if rng.random() < rate:
+                rng.choice(["http200"])
+                hits.append(i)
+        if len(hits) == 1 and 4 <= hits[0] <= 9:
+            return seed
+    return 1
 
 
 async def tickets(app: Any, pilot: Any) -> None:

@@ -23,7 +23,6 @@ loop only sends, so a key is answered while thousands of batch events stream.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -54,20 +53,19 @@ from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
 from cxconsole.widgets.import_files import ImportFileTree, PathInput
 from cxconsole.widgets.import_history import HistoryTable, describe
 from cxconsole.widgets.import_mapping import (
-    AS_IS,
-    SKIP,
     FieldPicker,
     MappingFilePrompt,
     MappingTable,
     mappings_dir,
 )
-from cxconsole.widgets.import_preview import Preview, PreviewTable, mapped_preview
+from cxconsole.widgets.import_preview import PreviewTable
 
 if TYPE_CHECKING:
     from cxconsole.context import Context
     from cxconsole.history import ErrorEvent
-    from cxconsole.importing import ImportOptions, ImportRun, RunSummary, Sniff
+    from cxconsole.importing import ImportRun, RunSummary, Sniff
     from cxconsole.importing.mapping import ColumnMapping
+    from cxconsole.importing.setup import ImportSetup, Preview
     from cxconsole.profiles import Account, Profile
     from cxconsole.vendors.base import TargetField
 
@@ -75,7 +73,6 @@ TABS = ("setup", "run", "history")
 FLUSH_S = 0.15  # how often pending batch updates reach the widgets while a run streams
 NARROW = 100  # below this width the directory tree gives its room to the form
 SHORT = 30  # below this height the form loses its spacing and the summary shrinks
-PREVIEW_ROWS = 12
 AUTO = "__auto__"
 ENCODINGS: list[tuple[str, str]] = [
     ("detect", AUTO),
@@ -86,7 +83,7 @@ ENCODINGS: list[tuple[str, str]] = [
     ("Latin-1", "latin-1"),
     ("UTF-16", "utf-16"),
 ]
-ACTIVE_STATES = ("running", "paused", "cancelling")
+ACTIVE_STATES = ("checking", "running", "paused", "cancelling")
 
 
 class ImportsScreen(CXScreen):
@@ -177,6 +174,7 @@ class ImportsScreen(CXScreen):
         Binding("ctrl+o", "open_file", "File", id="imports.file", priority=True),
         Binding("ctrl+s", "save_mapping", "Save map", id="imports.save_mapping", priority=True),
         Binding("ctrl+l", "load_mapping", "Load map", id="imports.load_mapping", priority=True),
+        Binding("f6", "reset_mapping", "Reset map", id="imports.reset_mapping", priority=True),
         # Run
         Binding("p,space", "pause", "Pause", id="imports.pause"),
         Binding("p,space", "resume", "Resume", id="imports.resume"),
@@ -186,6 +184,7 @@ class ImportsScreen(CXScreen):
         Binding("i", "inspect", "Inspect batch", id="imports.inspect"),
         # History
         Binding("r", "resume_run", "Resume run", id="imports.resume_run"),
+        Binding("u", "resend_unknown", "Resend unknown", id="imports.resend_unknown"),
         Binding("d", "dry_runs", "Show dry runs", id="imports.dry_runs"),
         Binding("ctrl+r", "refresh_history", "Reload", id="imports.reload", show=False),
     ]
@@ -194,14 +193,11 @@ class ImportsScreen(CXScreen):
         super().__init__()
         self.ctx: Context | None = None
         self.profiles: dict[str, Profile] = {}
-        self.account: Account | None = None
-        self.fields: list[TargetField] = []
+        # The import being set up: the core's model; this screen only renders it.
+        self.setup: ImportSetup | None = None
         self.fields_problem: str | None = None
-        self.sniffed: Sniff | None = None
-        self.path: Path | None = None
-        self.mapping: ColumnMapping | None = None
+        self.mapping: ColumnMapping | None = None  # the set-up's, as last shown
         self.mapping_problem: str | None = None
-        self.chosen: dict[str, str] = {}  # header -> field name, SKIP or AS_IS (user's choices)
         self.preview: Preview | None = None
         self.check_text = ""
         self._check_key: tuple[Any, ...] | None = None
@@ -214,11 +210,36 @@ class ImportsScreen(CXScreen):
         self._flush_timer: Timer | None = None
         self._shown_state = ""
         self._summary_shown: object = None
-        self._demo_restore: tuple[str, dict[str, Any]] | None = None
-        self._approx_rows: int | None = None
         self._history_kept: str | None = None  # the run the history cursor was last put on
         self._starting = False  # a run is being prepared: a second F5 must not start another
         self._setup_version = 0  # bumped on every change that could alter a sniff / preview
+
+    def _setup(self) -> ImportSetup:
+        if self.setup is None:
+            from cxconsole.importing.setup import ImportSetup
+
+            self.setup = ImportSetup()
+        return self.setup
+
+    @property
+    def account(self) -> Account | None:
+        return self.setup.account if self.setup else None
+
+    @property
+    def fields(self) -> list[TargetField]:
+        return self.setup.fields if self.setup else []
+
+    @property
+    def sniffed(self) -> Sniff | None:
+        return self.setup.sniffed if self.setup else None
+
+    @property
+    def path(self) -> Path | None:
+        return self.setup.path if self.setup else None
+
+    @property
+    def chosen(self) -> dict[str, str]:
+        return self.setup.choices if self.setup else {}
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -314,13 +335,6 @@ class ImportsScreen(CXScreen):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        if self._demo_restore is not None:
-            # The screenshot demo slowed the shared sandbox down: put it back for what follows.
-            url, settings = self._demo_restore
-            with contextlib.suppress(Exception):
-                import httpx
-
-                httpx.post(f"{url}/_sandbox/faults", json=settings, timeout=5)
 
     # -- tabs ----------------------------------------------------------------------------------
     @property
@@ -371,7 +385,7 @@ class ImportsScreen(CXScreen):
             if tab != "setup":
                 return False
             return None if self.running else True
-        if action in ("check", "save_mapping", "load_mapping", "open_file"):
+        if action in ("check", "save_mapping", "load_mapping", "open_file", "reset_mapping"):
             return tab == "setup"
         if action in ("failures", "inspect"):
             return tab == "run"
@@ -386,7 +400,7 @@ class ImportsScreen(CXScreen):
                 return False
             has_failed = self.run is not None and bool(self.run.failed_batches)
             return has_failed and self.run_state != "cancelling"
-        if action in ("resume_run", "dry_runs", "refresh_history"):
+        if action in ("resume_run", "dry_runs", "refresh_history", "resend_unknown"):
             return tab == "history"
         return True
 
@@ -428,18 +442,14 @@ class ImportsScreen(CXScreen):
     async def _open_profile(self, name: str) -> None:
         ctx = await self.cx.context()
         from cxconsole.client import CXError, VendorError
-        from cxconsole.importing import target_fields
 
-        self.account = None
-        self.fields = []
+        setup = self._setup()
         self.fields_problem = None
         self._show_mapping()
         try:
             account = await asyncio.to_thread(ctx.account, name)
-            vendor = account.vendor
-            if getattr(vendor, "data_columns", None) is not None:
-                self._mapping_status(f"Fetching {vendor.title}'s data columns…", None)
-            fields, _columns = await target_fields(account, ctx.client)
+            self._mapping_status(f"Reading {account.vendor.title}'s fields…", None)
+            await setup.open_profile(account, ctx.client)
         except VendorError as exc:
             self.cx.report_error(exc, "import set-up", profile=name)
             self.fields_problem = f"Cannot read {name}'s fields: {exc}"
@@ -453,13 +463,11 @@ class ImportsScreen(CXScreen):
             self.fields_problem = f"Cannot open profile {name}: {type(exc).__name__}: {exc}"
             self._show_mapping()
             return
-        self.account = account
-        self.fields = fields
-        vendor = account.vendor
-        self.query_one("#batch-size", Input).value = str(vendor.default_batch_size)
-        self.query_one("#concurrency", Input).value = str(vendor.default_concurrency)
-        self.query_one("#batch-hint", Static).update(f"max {vendor.max_batch_size:,}")
-        self.query_one("#concurrency-hint", Static).update(f"max {vendor.policy.concurrency}")
+        (batch, at_once), (most_batch, most_at_once) = setup.defaults, setup.limits
+        self.query_one("#batch-size", Input).value = str(setup.batch_size or batch)
+        self.query_one("#concurrency", Input).value = str(setup.concurrency or at_once)
+        self.query_one("#batch-hint", Static).update(f"max {most_batch:,}")
+        self.query_one("#concurrency-hint", Static).update(f"max {most_at_once}")
         self._rebuild_mapping()
         if self.focused is self.query_one("#profile") and self.mapping is not None:
             self.set_focus(self.query_one(MappingTable))  # the next thing to look at
@@ -491,16 +499,16 @@ class ImportsScreen(CXScreen):
     def choose_file(self, path: Path) -> None:
         """Read ``path`` (as if chosen in the tree or typed and entered)."""
         if path != self.path:
-            self.chosen.clear()  # another file, other columns
             with self.prevent(Select.Changed):
                 self.query_one("#encoding", Select).value = AUTO
-        self.path = path
+        self._chosen_path = path
         self._sniff(path, None, None)
 
     @on(Select.Changed, "#encoding")
     def _encoding_changed(self, event: Select.Changed) -> None:
-        if self.path is not None:
-            self._sniff(self.path, self._encoding(), self._sheet())
+        path = self.path or getattr(self, "_chosen_path", None)
+        if path is not None:
+            self._sniff(path, self._encoding(), self._sheet())
 
     @on(Select.Changed, "#sheet")
     def _sheet_changed(self, event: Select.Changed) -> None:
@@ -523,27 +531,24 @@ class ImportsScreen(CXScreen):
     @work(exclusive=True, group="imports-sniff", exit_on_error=False)
     async def _sniff(self, path: Path, encoding: str | None, sheet: str | None) -> None:
         from cxconsole.client import CXError
-        from cxconsole.importing import sniff
 
+        setup = self._setup()
         detected = self.query_one("#detected", Static)
         detected.update(f"reading {path.name}…")
         try:
-            sniffed = await asyncio.to_thread(
-                sniff, path, rows=PREVIEW_ROWS, encoding=encoding, sheet=sheet
-            )
+            sniffed = await setup.open_file(path, encoding=encoding, sheet=sheet)
         except CXError as exc:  # InputError: not a file, empty, binary, broken...
-            self.sniffed = None
+            setup.sniffed = None
             detected.update(f"✗ {exc}")
             self._notes([])
-            self._show_mapping()
+            self._rebuild_mapping()
             return
         except Exception as exc:  # OSError, or a reader's bug: said, never a traceback
-            self.sniffed = None
+            setup.sniffed = None
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             detected.update(f"✗ {path.name}: {type(exc).__name__}: {why}")
-            self._show_mapping()
+            self._rebuild_mapping()
             return
-        self.sniffed = sniffed
         source = sniffed.source
         detected.update(f"{source.summary()} · {_size(source.size)}")
         encoding_select = self.query_one("#encoding", Select)
@@ -569,27 +574,17 @@ class ImportsScreen(CXScreen):
 
     # -- the mapping ---------------------------------------------------------------------------
     def _rebuild_mapping(self) -> None:
-        """Automatic mapping, then the user's choices in the order made; checked, not raised."""
-        from cxconsole.importing.mapping import MappingError, auto_map, check_mapping
-
+        """The set-up's mapping (automatic, then the choices in the order made), shown."""
         self._setup_version += 1
-        if self.sniffed is None or self.account is None or not self.fields:
-            self.mapping = None
+        setup = self._setup()
+        self.mapping = setup.mapping if self.fields else None
+        if self.mapping is None:
             self._show_mapping()
             return
-        vendor = self.account.vendor
-        headers = self.sniffed.headers
-        mapping = auto_map(headers, self.fields, passthrough=vendor.passthrough)
-        mapping.vendor = vendor.name
-        for header, choice in self.chosen.items():
-            if header in headers:
-                _assign(mapping, header, choice)
-        self.mapping = mapping
-        try:
-            check_mapping(mapping, headers, self.fields)
-            self.mapping_problem = None
-        except MappingError as exc:
-            self.mapping_problem = _screen_words(str(exc))
+        problem = next((p for p in setup.problems() if p.subject == "mapping"), None)
+        self.mapping_problem = (
+            f"{problem.message} (enter on a column to choose its field)" if problem else None
+        )
         self._show_mapping()
         self._refresh_preview()
 
@@ -648,19 +643,23 @@ class ImportsScreen(CXScreen):
 
     def choose_field(self, header: str, choice: str) -> None:
         """Map ``header`` onto a field name, SKIP or AS_IS (what the picker returns)."""
-        self.chosen.pop(header, None)  # re-chosen: it applies last
-        self.chosen[header] = choice
+        self._setup().choose(header, choice)
         self._rebuild_mapping()
+
+    def action_reset_mapping(self) -> None:
+        """Back to the automatic mapping: every choice made for this file is forgotten."""
+        if self.setup is not None and self.setup.choices:
+            self.setup.reset_mapping()
+            self._rebuild_mapping()
+            self.notify("Mapping reset to the automatic one.", title="Mapping", timeout=3)
 
     @work(exclusive=True, group="imports-preview", exit_on_error=False)
     async def _refresh_preview(self) -> None:
-        if self.sniffed is None or self.account is None or self.mapping is None:
+        if self.setup is None or self.mapping is None:
             return
         version = self._setup_version
         try:
-            preview = await asyncio.to_thread(
-                mapped_preview, self.sniffed, self.mapping, self.fields, self.account.vendor
-            )
+            preview = await asyncio.to_thread(self.setup.preview)
         except Exception as exc:  # a mapping the plan cannot compile: say so, keep going
             self.query_one(PreviewTable).show(None, f"no preview: {type(exc).__name__}: {exc}")
             return
@@ -716,97 +715,64 @@ class ImportsScreen(CXScreen):
     @work(group="imports-mapping-file", exit_on_error=False)
     async def _load_mapping(self, path: Path) -> None:
         from cxconsole.client import CXError
-        from cxconsole.importing.mapping import IGNORE, ColumnMapping, FieldIndex, normalise
+        from cxconsole.importing.mapping import ColumnMapping
 
         try:
             saved = await asyncio.to_thread(ColumnMapping.load, path)
         except CXError as exc:
             self.notify(str(exc), title="Mapping not loaded", severity="error", markup=False)
             return
-        if self.sniffed is None or self.account is None:
+        if self.setup is None or self.sniffed is None or self.account is None:
             return
-        vendor = self.account.vendor
-        if saved.vendor and saved.vendor != vendor.name:
-            self.notify(
-                f"{path.name} is a mapping for {saved.vendor}, not {vendor.name}.",
-                title="Mapping not loaded",
-                severity="error",
-            )
+        try:
+            self.setup.reset_mapping()
+            notes = self.setup.apply_saved(saved)
+        except CXError as exc:
+            self.notify(str(exc), title="Mapping not loaded", severity="error", markup=False)
             return
-        headers = self.sniffed.headers
-        index = FieldIndex(self.fields)
-        chosen: dict[str, str] = {}
-        missing, unknown = [], []
-        for column, target in saved.columns.items():
-            header = next(
-                (h for h in headers if h == column or normalise(h) == normalise(column)), None
-            )
-            if header is None:
-                missing.append(column)
-                continue
-            if target == IGNORE:
-                chosen[header] = SKIP
-                continue
-            found = index.resolve(target)
-            if found is None and not vendor.passthrough:
-                unknown.append(target)
-                continue
-            chosen[header] = found.name if found else target
-        self.chosen = chosen
         self._rebuild_mapping()
-        notes = [f"Loaded {path.name}"]
-        if missing:
-            notes.append(f"not in this file: {', '.join(missing)}")
-        if unknown:
-            notes.append(f"unknown fields: {', '.join(unknown)}")
         self.notify(
-            "; ".join(notes), title="Mapping", severity="warning" if missing else "information"
+            "; ".join([f"Loaded {path.name}", *notes]),
+            title="Mapping",
+            severity="warning" if notes else "information",
+            markup=False,
         )
 
     # -- options, check, start -----------------------------------------------------------------
-    def _numbers(self) -> tuple[int, int] | str:
-        """(batch size, concurrency), or what is wrong with them."""
-        assert self.account is not None
-        vendor = self.account.vendor
-        values = []
-        for selector, label, most in (
-            ("#batch-size", "batch size", vendor.max_batch_size),
-            ("#concurrency", "concurrency", vendor.policy.concurrency),
-        ):
+    def _read_numbers(self) -> str | None:
+        """The batch size and concurrency boxes into the set-up; a box that is no number is
+        the one thing said here (the limits are the core's)."""
+        setup = self._setup()
+        values: list[int | None] = []
+        for selector, label in (("#batch-size", "batch size"), ("#concurrency", "concurrency")):
             text = self.query_one(selector, Input).value.strip()
+            if not text:
+                values.append(None)
+                continue
             try:
-                value = int(text)
+                values.append(int(text))
             except ValueError:
                 return f"The {label} must be a whole number (got {text!r})."
-            if not 1 <= value <= most:
-                return f"The {label} must be between 1 and {most} for {vendor.title}."
-            values.append(value)
-        return values[0], values[1]
+        setup.batch_size, setup.concurrency = values
+        return None
 
     def _setup_problem(self) -> str | None:
         if self.running:
             return "A run is going: wait for it, or cancel it (F3, then x)."
-        if self.sniffed is None or self.path is None:
+        if self.sniffed is None and self.path is None:
             return "Choose a file first (ctrl+o)."
-        if self.account is None:
-            return self.fields_problem or "Choose a profile first."
-        if self.mapping is None or self.mapping_problem:
-            return self.mapping_problem or "The mapping is not ready."
-        numbers = self._numbers()
-        return numbers if isinstance(numbers, str) else None
-
-    def _options(self, *, dry_run: bool) -> ImportOptions:
-        from cxconsole.importing import ImportOptions
-
-        numbers = self._numbers()
-        assert not isinstance(numbers, str)
-        return ImportOptions(
-            dry_run=dry_run,
-            batch_size=numbers[0],
-            concurrency=numbers[1],
-            encoding=self._encoding() or (self.sniffed.encoding if self.sniffed else None),
-            sheet=self._sheet(),
-        )
+        if self.account is None and self.fields_problem:
+            return self.fields_problem
+        problem = self._read_numbers()
+        if problem:
+            return problem
+        problems = self._setup().problems()
+        if not problems:
+            return None
+        first = problems[0]
+        if first.subject == "mapping":
+            return f"{first.message} (enter on a column to choose its field)"
+        return first.message[:1].upper() + first.message[1:] + "."
 
     def _setup_key(self) -> tuple[Any, ...]:
         mapping = self.mapping.to_dict() if self.mapping is not None else None
@@ -829,10 +795,9 @@ class ImportsScreen(CXScreen):
     @work(exclusive=True, group="imports-check", exit_on_error=False)
     async def _check(self) -> None:
         from cxconsole.client import CXError
-        from cxconsole.importing import prepare_import
 
         ctx = await self.cx.context()
-        assert self.account is not None and self.mapping is not None and self.path
+        assert self.setup is not None
         key = self._setup_key()
         check = self.query_one("#check", Static)
         check.update("Dry pass: reading the whole file…")
@@ -845,15 +810,7 @@ class ImportsScreen(CXScreen):
                         reasons.append(f"line {line}: {why}")
 
         try:
-            run = await prepare_import(
-                self.account,
-                self.path,
-                options=self._options(dry_run=True),
-                mapping=self.mapping,
-                fields=self.fields,
-                client=ctx.client,
-            )
-            run.mapping = self.mapping  # exactly what the table shows (prepare re-derives it)
+            run = await self.setup.prepare(client=ctx.client, dry_run=True)
             run.subscribe(seen)
             summary = await run.run()
         except CXError as exc:
@@ -893,26 +850,14 @@ class ImportsScreen(CXScreen):
         if problem:
             self.notify(problem, title="Cannot start", severity="warning", markup=False)
             return
-        assert self.account is not None and self.path is not None and self.mapping is not None
-        account, path, mapping = self.account, self.path, self.mapping
-        options = self._options(dry_run=False)
-        fields = list(self.fields)
+        setup = self._setup()
+        assert self.account is not None and self.path is not None
+        account, path = self.account, self.path
+        options = setup.options()
 
         async def prepare() -> ImportRun:
-            from cxconsole.importing import prepare_import
-
             ctx = await self.cx.context()
-            run = await prepare_import(
-                account,
-                path,
-                options=options,
-                mapping=mapping,
-                fields=fields,
-                client=ctx.client,
-                errors=ctx.errors,
-            )
-            run.mapping = mapping
-            return run
+            return await setup.prepare(client=ctx.client, errors=ctx.errors)
 
         if not confirm:
             self._launch(prepare)
@@ -1010,26 +955,16 @@ class ImportsScreen(CXScreen):
         summary.remove_class("-shown", "-ok", "-bad", "-resumable", "-warn")
         self._show_title()
         self.query_one("#run-bar", ProgressBar).update(total=100, progress=0)
-        self._approx_rows = None
-        self._count_rows(run)
         self.action_tab("run")
-
-    @work(group="imports-count", exit_on_error=False)
-    async def _count_rows(self, run: ImportRun) -> None:
-        source = run.source
-        if source.format not in ("csv", "jsonl"):
-            return  # XLSX reports progress by sheet row; a JSON array may be one line
-        try:
-            lines = await asyncio.to_thread(_count_lines, source.path, source.newline)
-        except OSError:
-            return
-        if self.run is run:
-            self._approx_rows = max(0, lines - (1 if source.format == "csv" else 0))
 
     def _on_event(self, event: Any) -> None:
         # The hot path: runs inside the runner for every event. Plain objects only.
         self.book.apply(event)
         name = type(event).__name__
+        if name == "PreflightProgress":
+            self._checked_rows = event.rows_read
+            self.book.dirty = True
+            return
         if name == "BatchFailed" or (name == "RowsRejected" and event.batch is not None):
             error = self._batch_errors.get(event.batch)
             row = self.book.get(event.batch)
@@ -1071,6 +1006,13 @@ class ImportsScreen(CXScreen):
         state = self.book.state if self.book.state != "ready" else run.state
         if self.book.summary is not None:
             state = self.book.summary.state
+        if state == "checking":
+            rows = getattr(self, "_checked_rows", 0)
+            title.update(
+                f"[b reverse] CHECKING [/] every row of [b]{escape(run.source.path.name)}[/b] "
+                f"before anything is sent: {rows:,} rows read"
+            )
+            return
         badge = {
             "running": "[b reverse] RUNNING [/]",
             "paused": "[b reverse] PAUSED [/] (p resumes)",
@@ -1119,22 +1061,16 @@ class ImportsScreen(CXScreen):
             # imported are no longer rejects there (the live counter keeps them).
             imported, rejected_rows = summary.rows_imported, summary.rows_rejected
         done = imported + rejected_rows
-        total, approx = p.rows_total, False
-        if not total and self._approx_rows:
-            # The reader is only a few batches ahead, so the exact count comes at the end;
-            # until then the file's line count is a far better guess than its bytes read.
-            total, approx = max(self._approx_rows, p.rows_read, done), True
+        total = p.rows_total  # the pre-flight counted every row before the first was sent
         if total:
             bar.update(total=total, progress=min(done, total))
         elif p.fraction and p.rows_read:
             share = p.fraction * min(1.0, done / p.rows_read)
             bar.update(total=1000, progress=int(share * 1000))
         eta_s = p.eta_seconds
-        if approx and p.rows_per_second > 0:
-            eta_s = max(0.0, (total or 0) - done) / p.rows_per_second
         going = self.book.state in ("running", "paused")
         eta = f" · ETA {_duration(eta_s)}" if going and eta_s is not None else ""
-        of = f"/{'~' if approx else ''}{total:,}" if total else ""
+        of = f"/{total:,}" if total else ""
         rejected = f" · {rejected_rows:,} rejected" if rejected_rows else ""
         rate.update(
             f"{done:,}{of} rows · {imported:,} in{rejected} · {p.rows_per_second:,.0f} rows/s{eta}"
@@ -1154,6 +1090,7 @@ class ImportsScreen(CXScreen):
                 (s.rows_refused, "refused by the vendor"),
                 (s.rows_unknown, "outcome unknown: check the vendor before resending"),
                 (s.rows_failed, "in failed batches"),
+                (s.rows_not_sent, "not sent yet"),
             )
             if count
         ]
@@ -1180,9 +1117,16 @@ class ImportsScreen(CXScreen):
             )
             kind = "-bad"
         elif s.state == "finished":
-            mark = "✓ Finished" if not s.rows_rejected else "Finished"
-            lines.insert(0, f"[b]{mark}[/b]: run {escape(s.run_id)}")
-            kind = "-ok" if not s.rows_rejected else "-warn"
+            outcome = {
+                "complete": "✓ Finished: every row imported",
+                "partial": "Finished: some rows not imported",
+                "nothing": "Finished: no row imported",
+                "empty": "Finished: the file held no row",
+            }[str(s.outcome)]
+            if s.rows_unknown:
+                outcome += f"; {s.rows_unknown:,} of unknown outcome (u on it in History resends)"
+            lines.insert(0, f"[b]{outcome}[/b]: run {escape(s.run_id)}")
+            kind = "-ok" if s.complete else "-warn" if s.rows_imported else "-bad"
         else:
             lines.insert(0, f"[b]Stopped ({escape(s.state)})[/b]: {escape(s.message)}")
             if s.resumable:
@@ -1366,6 +1310,43 @@ class ImportsScreen(CXScreen):
 
         self._launch(prepare)
 
+    def action_resend_unknown(self) -> None:
+        """Send a run's rows of unknown outcome again, after a yes that names the risk."""
+        info = self.query_one(HistoryTable).current
+        if info is None:
+            return
+        if not info.rows_unknown:
+            self.notify(f"Run {info.run_id} has no row of unknown outcome.", timeout=4)
+            return
+        if self.running:
+            self.notify("A run is going: wait for it, or cancel it first.", severity="warning")
+            return
+        from cxconsole.vendors import get_vendor
+        from cxconsole.widgets.confirm import Confirm
+
+        vendor = get_vendor(info.vendor)
+        question = (
+            f"Send the {info.rows_unknown:,} row(s) of unknown outcome of run "
+            f"{escape(info.run_id)} to {escape(vendor.title)} again?\n"
+            f"Check the vendor first. Risk: {escape(vendor.resend_risk)}."
+        )
+        run_id = info.run_id
+
+        async def prepare() -> ImportRun:
+            from cxconsole.importing import prepare_resume
+
+            ctx = await self.cx.context()
+            return await prepare_resume(
+                run_id, ctx.account, client=ctx.client, errors=ctx.errors, resend_unknown=True
+            )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._hide_history_error()
+                self._launch(prepare)
+
+        self.app.push_screen(Confirm(question, yes="Send them again"), answered)
+
     def _history_error(self, text: str) -> None:
         banner = self.query_one("#history-error", Static)
         banner.update(text)
@@ -1384,77 +1365,8 @@ class ImportsScreen(CXScreen):
     def _hide_banner(self) -> None:
         self.query_one("#imports-banner", Static).remove_class("-shown")
 
-    # -- the screenshot --------------------------------------------------------------------------
-    async def screenshot_demo(self, pilot: Any) -> None:
-        """A run against sandbox-webex caught mid-way: batches in, one failed, more going."""
-        import tempfile
-
-        import httpx
-
-        ctx = await self.cx.context()
-        if ctx.sandbox_url is None:
-            return
-        folder = Path(tempfile.mkdtemp(prefix="cx-import-demo-"))
-        path = _demo_file(folder / "customers-2025-01.csv", 400)
-        rate, batch_size = 0.06, 10
-        async with httpx.AsyncClient(base_url=ctx.sandbox_url, timeout=10) as client:
-            before = (await client.get("/_sandbox/faults")).json()
-            self._demo_restore = (
-                ctx.sandbox_url,
-                {k: before[k] for k in ("rate", "faults", "latency_ms") if k in before},
-            )
-            # Slow enough to be caught mid-way; one seeded "HTTP 200 but failed" reply early on.
-            await client.post(
-                "/_sandbox/faults",
-                json={
-                    "latency_ms": 400,
-                    "rate": rate,
-                    "faults": ["http200"],
-                    "seed": _demo_seed(rate, 400 // batch_size),
-                },
-            )
-        self.query_one("#file-path", Input).value = str(path)
-        self.choose_file(path)
-        self.choose_profile("sandbox-webex")
-        await _until(pilot, lambda: self.mapping is not None and self.preview is not None)
-        self.query_one("#batch-size", Input).value = str(batch_size)
-        self.start_import(confirm=False)
-        table = self.query_one(BatchTable)
-
-        def caught() -> bool:
-            counts = self.book.counts()
-            return counts["ok"] >= 12 and counts["failed"] >= 1
-
-        await _until(pilot, caught, seconds=20)
-        failed = next((r for r in self.book.rows if r.state == "failed"), None)
-        self._flush()
-        if failed is not None:
-            table.select_batch(failed.number)
-        self.set_focus(table)
-
 
 # -- helpers (no widgets) -------------------------------------------------------------------------
-def _assign(mapping: ColumnMapping, header: str, choice: str) -> None:
-    """One user choice applied: a field moves here from any column that had it."""
-    if choice == SKIP:
-        mapping.columns[header] = ""
-        return
-    if choice == AS_IS:
-        mapping.columns.pop(header, None)
-        return
-    for other, key in list(mapping.columns.items()):
-        if key == choice and other != header:
-            del mapping.columns[other]  # a passthrough vendor then gets it as it is
-    mapping.columns[header] = choice
-
-
-def _screen_words(message: str) -> str:
-    """The core's mapping messages speak to the command line: say it the screen's way."""
-    message = message.split(". Map them with --map", 1)[0]
-    message = message.split("; leave one out with --map", 1)[0]
-    return message + " (enter on a column to choose its field)"
-
-
 def _samples(sniffed: Sniff) -> dict[str, str]:
     samples: dict[str, str] = {}
     for _line, values in sniffed.rows:
@@ -1479,17 +1391,6 @@ def _size(size: int) -> str:
     return str(size)
 
 
-def _count_lines(path: Path, newline: str = "\n") -> int:
-    """Lines in a text file, at disk speed (blocking): the row count's first guess."""
-    mark = (newline or "\n").encode()[-1:]
-    count, last = 0, b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            count += chunk.count(mark)
-            last = chunk[-1:]
-    return count + (1 if last and last != mark else 0)
-
-
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -1499,39 +1400,3 @@ def _duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-async def _until(pilot: Any, predicate: Callable[[], bool], seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-
-
-def _demo_file(path: Path, count: int) -> Path:
-    import csv
-
-    first = ["Ada", "Bram", "Chloé", "Dev", "Elif", "Femi", "Grace", "Hugo", "Iris", "Jonas"]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        writer.writerow(["Mobile", "First Name", "Email Address", "Customer Ref"])
-        for i in range(1, count + 1):
-            email = f"{first[i % 10].lower()}.{i}@example.com" if i != 57 else "not-an-address"
-            writer.writerow([f"+44733222{i:04d}", first[i % 10], email, f"C{10000 + i}"])
-    return path
-
-
-def _demo_seed(rate: float, batches: int) -> int:
-    """A sandbox fault seed giving exactly one fault, early (the sandbox draws one per call)."""
-    import random
-
-    for seed in range(1, 5000):
-        rng = random.Random(seed)
-        hits = []
-        for i in range(batches):
-            if rng.random() < rate:
-                rng.choice(["http200"])
-                hits.append(i)
-        if len(hits) == 1 and 4 <= hits[0] <= 9:
-            return seed
-    return 1
