@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _worded(exc: Exception) -> str:
     """The core's error, with the hint this face gives (the core names no flag)."""
-    from cxconsole.importing import ResumeError
+    from cxconsole.importing import MappingError, ResumeError
     from cxconsole.storage import OutputPathError
 
     text = str(exc)
@@ -140,6 +140,11 @@ def _worded(exc: Exception) -> str:
         text += f" (leave out {flag} to keep the run's)"
     elif isinstance(exc, OutputPathError) and exc.option == "rejects_path":
         text = f"--rejects {text}; nothing was sent"
+    elif isinstance(exc, MappingError) and exc.missing:
+        text += ". Map them with --map COLUMN=FIELD, or add the columns to the file"
+        text += "; nothing was sent"
+    elif isinstance(exc, MappingError) and exc.columns:
+        text += f"; leave one out with --map {exc.columns[-1]!r}="
     return text
 
 

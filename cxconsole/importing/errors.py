@@ -22,7 +22,17 @@ class InputError(ImportProblem):
 
 
 class MappingError(ImportProblem):
-    """The mapping cannot work: an unknown column or field, or required fields left unmapped."""
+    """The mapping cannot work: an unknown column or field, or required fields left unmapped.
+
+    ``missing`` names the required fields no column feeds; ``columns`` the columns in conflict.
+    """
+
+    def __init__(
+        self, message: str, *, missing: tuple[str, ...] = (), columns: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.columns = columns
 
 
 class ResumeError(ImportProblem):

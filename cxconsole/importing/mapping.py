@@ -271,16 +271,16 @@ def check_mapping(
     for header, key in mapping.included(headers).items():
         if key in owners:
             raise MappingError(
-                f"columns {owners[key]!r} and {header!r} are both mapped onto {key!r}; "
-                f"leave one out with --map {header!r}="
+                f"columns {owners[key]!r} and {header!r} are both mapped onto {key!r}",
+                columns=(owners[key], header),
             )
         owners[key] = header
     missing = [f for f in fields if f.required and f.name not in owners]
     if missing:
         names = ", ".join(f"{f.label} ({f.name})" for f in missing)
         raise MappingError(
-            f"required field(s) not mapped from any column: {names}. "
-            "Map them with --map COLUMN=FIELD or add the columns to the file; nothing was sent"
+            f"required field(s) not mapped from any column: {names}",
+            missing=tuple(f.name for f in missing),
         )
 
 

@@ -95,10 +95,9 @@ async def prepare_import(
         setup.warnings += setup.apply_saved(mapping, strict=True)
     for text in overrides:
         setup.override(text)
-    problems = setup.problems()
-    mapping_problem = next((p for p in problems if p.subject == "mapping"), None)
-    if mapping_problem is not None:
-        raise MappingError(mapping_problem.message)
+    mapping = setup.mapping
+    assert mapping is not None and setup.sniffed is not None
+    check_mapping(mapping, setup.sniffed.headers, setup.fields)  # raises with what is missing
     return await setup.prepare(
         client=client,
         errors=errors,

@@ -695,7 +695,7 @@ class ImportRun(Sending):
             raise Stop(
                 "stopped",
                 f"{len(self._failed)} batches failed (last: {outcome.failure or 'see the log'}); "
-                f"stopped so as not to hammer the vendor. Resume later with --resume {self.run_id}",
+                "stopped so as not to hammer the vendor; the run can be resumed later",
             )
 
     def _dry(self, batch: BatchInfo) -> None:
