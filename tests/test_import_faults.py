@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from import_support import MAIN, cli, isolate, read_rejects, record, write_csv, write_profiles
 
+from cxconsole.importing.entries import Ack, Send
 from cxconsole.importing.journal import read_journal
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.server import SandboxServer
@@ -187,7 +188,7 @@ def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
 
 def _acks(state: Path) -> int:
     runs = list((state / "cxconsole" / "runs").glob("*/journal.jsonl"))
-    return sum(1 for e in read_journal(runs[0]) if e.get("t") == "ack") if runs else 0
+    return sum(1 for e in read_journal(runs[0]) if isinstance(e, Ack)) if runs else 0
 
 
 @contextlib.contextmanager
@@ -327,7 +328,7 @@ def test_a_torn_journal_line_leaves_its_batch_unknown_never_resent(
         pass
     journal = journal_of(home["state"])
     entries = read_journal(journal)
-    sent = {e["batch"] for e in entries if e.get("t") == "send"}
+    sent = {e.batch for e in entries if isinstance(e, Send)}
     # The next batch's send intent, torn half-way by the disk: it may have gone out.
     victim = max(sent) + 1
     journal.write_bytes(journal.read_bytes() + b'{"t":"send","batch":%d,"par' % victim)

@@ -31,6 +31,7 @@ from cxconsole.importing import (
     prepare_import,
     prepare_resume,
 )
+from cxconsole.importing.entries import Ack, End, Send
 from cxconsole.importing.journal import read_journal
 from cxconsole.sandbox.server import SandboxServer
 from cxconsole.vendors import get_vendor
@@ -66,8 +67,8 @@ def acked_lines(entries: list[dict[str, Any]]) -> set[int]:
     return {
         line
         for e in entries
-        if e.get("t") == "ack"
-        for first, last in e["lines"]
+        if isinstance(e, Ack)
+        for first, last in e.lines
         for line in range(first, last + 1)
     }
 
@@ -95,7 +96,7 @@ def test_sigkill_half_way_then_resume_last_sends_each_row_once(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             runs = list((home["state"] / "cxconsole" / "runs").glob("*/journal.jsonl"))
-            if runs and sum(1 for e in read_journal(runs[0]) if e.get("t") == "ack") >= 8:
+            if runs and sum(1 for e in read_journal(runs[0]) if isinstance(e, Ack)) >= 8:
                 break
             assert proc.poll() is None, "the import ended before it could be killed"
             time.sleep(0.01)
@@ -109,7 +110,7 @@ def test_sigkill_half_way_then_resume_last_sends_each_row_once(
     before = read_journal(journal_of(home["state"]))
     acked_before = acked_lines(before)
     assert 80 <= len(acked_before) < 398  # killed half-way
-    assert not any(e.get("t") == "end" for e in before)
+    assert not any(isinstance(e, End) for e in before)
     assert [r.state for r in list_runs()] == ["resumable"]
 
     code, out, err = main(capsys, "import", "--resume", "last", "--json")
@@ -119,8 +120,8 @@ def test_sigkill_half_way_then_resume_last_sends_each_row_once(
     resent = {
         line
         for e in after[len(before) :]
-        if e.get("t") == "send"
-        for first, last in e["lines"]
+        if isinstance(e, Send)
+        for first, last in e.lines
         for line in range(first, last + 1)
     }
     assert not resent & acked_before, "an acknowledged row was sent again"
@@ -245,7 +246,7 @@ def test_a_lost_reply_is_unknown_listed_and_not_resent(
     assert "unknown outcome" in rejects[2]["reason"]
     assert ctx.errors.groups()[0].code == "UNKNOWN_OUTCOME"
     time.sleep(1.2)  # the server's slow replies end
-    sends = [e for e in read_journal(summary.journal_path) if e.get("t") == "send"]
+    sends = [e for e in read_journal(summary.journal_path) if isinstance(e, Send)]
     assert len(sends) == 2, "each batch sent once, never again"
     assert refs(url) == Counter()
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import os
 import queue
-import re
 import secrets
 import threading
 from collections.abc import Iterable, Iterator
@@ -23,6 +21,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cxconsole.importing.entries import (
+    Ack,
+    BatchSettled,
+    End,
+    Entry,
+    Failed,
+    Lost,
+    ReadDone,
+    Refused,
+    RunHeader,
+    Send,
+    Session,
+    Torn,
+    Unknown,
+    decode,
+    encode,
+)
 from cxconsole.paths import ensure_private_dir, runs_dir
 from cxconsole.storage import DiskError, write_whole
 from cxconsole.storage import fsync as fsync_or_raise
@@ -36,10 +51,6 @@ VERSION = 1
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "lock"
 HEAD_BYTES = 1 << 20
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_run_id() -> str:
@@ -146,10 +157,10 @@ class Journal:
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
 
-    def write(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+    def write(self, entry: Entry, *, sync: bool = True) -> None:
         """Append one entry; ``sync`` makes it durable before returning (an acknowledgement)."""
         assert self._fd is not None, "journal not open"
-        write_whole(self._fd, _encode(entry), self.path)
+        write_whole(self._fd, encode(entry), self.path)
         if sync:
             fsync_or_raise(self._fd, self.path)
 
@@ -169,7 +180,7 @@ class Journal:
         """Why the journal stopped taking entries, once a write failed (it never resumes)."""
         return self._failure
 
-    async def append(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+    async def append(self, entry: Entry, *, sync: bool = True) -> None:
         """Queue one entry; with ``sync``, return once it is on disk (fsync'd).
 
         Raises :class:`DiskError` once any write failed: after a failure nothing more is
@@ -178,10 +189,10 @@ class Journal:
         if self._failure is not None:
             raise self._failure
         if not sync:
-            self._queue.put((_encode(entry), None))
+            self._queue.put((encode(entry), None))
             return
         future: asyncio.Future[None] = self._loop.create_future()
-        self._queue.put((_encode(entry), future))
+        self._queue.put((encode(entry), future))
         await future
 
     async def flush(self) -> None:
@@ -237,11 +248,6 @@ class Journal:
             self._lock_fd = None
 
 
-def _encode(entry: dict[str, Any]) -> bytes:
-    data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str)
-    return data.encode("utf-8") + b"\n"
-
-
 def _settle(future: asyncio.Future[None], error: DiskError | None) -> None:
     if future.done():
         return
@@ -251,24 +257,14 @@ def _settle(future: asyncio.Future[None], error: DiskError | None) -> None:
         future.set_exception(error)
 
 
-_TORN_BATCH = re.compile(rb'"batch":(\d+)')
-
-
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Every entry. A torn line (a crash or a full disk mid-write) becomes a ``torn`` entry
+def read_journal(path: Path) -> list[Entry]:
+    """Every entry. A torn line (a crash or a full disk mid-write) is a :class:`Torn` entry,
     naming its batch when the fragment shows one: that batch "may have been sent"."""
-    entries: list[dict[str, Any]] = []
+    entries: list[Entry] = []
     with path.open("rb") as fh:
         for raw in fh:
-            try:
-                entry = json.loads(raw)
-            except ValueError:
-                if not raw.strip():
-                    continue
-                found = _TORN_BATCH.search(raw)
-                entries.append({"t": "torn", "batch": int(found.group(1)) if found else None})
-                continue
-            if isinstance(entry, dict):
+            entry = decode(raw)
+            if entry is not None:
                 entries.append(entry)
     return entries
 
@@ -299,7 +295,7 @@ class Replay:
     settled yet, so folding the journal of a million-row run stays small and quick.
     """
 
-    header: dict[str, Any]
+    header: RunHeader
     done: dict[int, str] = field(default_factory=dict)  # batch -> "done" | "unknown"
     payload: dict[int, str] = field(default_factory=dict)  # batch -> sha of the whole batch
     acked: dict[int, list[list[int]]] = field(default_factory=dict)  # batch -> spans imported
@@ -311,14 +307,14 @@ class Replay:
     suspect: set[int] = field(default_factory=set)
     rows_imported: int = 0
     batches_ok: int = 0
-    read: dict[str, Any] | None = None  # the "read" entry: the file read to its end
-    end: dict[str, Any] | None = None  # the last "end" entry
+    read: ReadDone | None = None  # the file read to its end
+    end: End | None = None  # the last end of a session
     sessions: int = 0
     last_at: str | None = None
 
     @classmethod
-    def of(cls, entries: list[dict[str, Any]]) -> Replay:
-        if not entries or entries[0].get("t") != "run":
+    def of(cls, entries: list[Entry]) -> Replay:
+        if not entries or not isinstance(entries[0], RunHeader):
             raise ValueError("not a run journal (no header)")
         replay = cls(header=entries[0])
         for entry in entries[1:]:
@@ -331,45 +327,40 @@ class Replay:
         replay.in_flight.clear()
         return replay
 
-    def apply(self, entry: dict[str, Any]) -> None:
-        kind = entry.get("t")
-        batch = entry.get("batch")
-        self.last_at = entry.get("at", self.last_at)
-        if kind == "session":
-            self.sessions += 1
-            self.end = None
-        elif kind == "torn":
-            if isinstance(batch, int) and self.done.get(batch) is None:
+    def apply(self, entry: Entry) -> None:
+        self.last_at = entry.at or self.last_at
+        match entry:
+            case Session():
+                self.sessions += 1
+                self.end = None
+            case Torn(batch=int(batch)) if self.done.get(batch) is None:
                 self.suspect.add(batch)
-        elif kind == "send":
-            part = entry.get("part", "")
-            self.in_flight[(batch, part)] = entry.get("lines", [])
-            if part == "" and entry.get("payload_sha256"):
-                self.payload.setdefault(batch, entry["payload_sha256"])
-        elif kind == "lost":
-            # A lost reply, sent again at once (reconciling vendors): settled by what follows,
-            # and safe to send again on resume if nothing does.
-            self.in_flight.pop((batch, entry.get("part", "")), None)
-        elif kind in ("ack", "refused", "unknown", "failed"):
-            self.in_flight.pop((batch, entry.get("part", "")), None)
-            spans = entry.get("lines", [])
-            if kind == "ack":
+            case Send(batch=batch, part=part):
+                self.in_flight[(batch, part)] = entry.lines
+                if part == "" and entry.payload_sha256:
+                    self.payload.setdefault(batch, entry.payload_sha256)
+            case Lost(batch=batch, part=part):
+                # Sent again at once (a vendor that recognises duplicates): settled by what
+                # follows, and safe to send again on resume if nothing does.
+                self.in_flight.pop((batch, part), None)
+            case Ack(batch=batch, part=part, lines=spans):
+                self.in_flight.pop((batch, part), None)
                 self.acked.setdefault(batch, []).extend(spans)
                 self.rows_imported += sum(last - first + 1 for first, last in spans)
-            elif kind == "refused":
-                reasons = entry.get("reasons", {})
-                message = entry.get("message", "refused by the vendor")
+            case Refused(batch=batch, part=part, lines=spans):
+                self.in_flight.pop((batch, part), None)
+                message = entry.message or "refused by the vendor"
                 self.refused.setdefault(batch, {}).update(
-                    {line: reasons.get(str(line), message) for line in expand(spans)}
+                    {line: entry.reasons.get(str(line), message) for line in expand(spans)}
                 )
-            elif kind == "unknown":
-                reason = "unknown outcome: " + entry.get("message", "the reply was lost")
+            case Unknown(batch=batch, part=part, lines=spans):
+                self.in_flight.pop((batch, part), None)
+                reason = "unknown outcome: " + (entry.message or "the reply was lost")
                 self.unknown.setdefault(batch, {}).update(dict.fromkeys(expand(spans), reason))
-            else:
-                self.failed[batch] = entry.get("message", "")
-        elif kind == "batch":
-            state = entry.get("state")
-            if state in ("done", "unknown"):
+            case Failed(batch=batch, part=part):
+                self.in_flight.pop((batch, part), None)
+                self.failed[batch] = entry.message
+            case BatchSettled(batch=batch, state=("done" | "unknown") as state):
                 self.done[batch] = state
                 self.suspect.discard(batch)
                 self.failed.pop(batch, None)
@@ -379,12 +370,12 @@ class Replay:
                     self.acked.pop(batch, None)
                     self.refused.pop(batch, None)
                     self.unknown.pop(batch, None)
-                if state == "done" and entry.get("imported") == entry.get("rows"):
-                    self.batches_ok += 1
-        elif kind == "read":
-            self.read = entry
-        elif kind == "end":
-            self.end = entry
+                    if entry.imported == entry.rows:
+                        self.batches_ok += 1
+            case ReadDone():
+                self.read = entry
+            case End():
+                self.end = entry
 
     def settled(self, batch: int, *, unknown: bool = True) -> dict[int, str]:
         """Lines of a batch already dealt with: imported ("") or not, with the reason.

@@ -14,6 +14,7 @@ import httpx
 
 from cxconsole.client import CXClient, get_client
 from cxconsole.history import ErrorHistory
+from cxconsole.importing.entries import ReadDone, RunHeader
 from cxconsole.importing.errors import ImportProblem, MappingError, ResumeError
 from cxconsole.importing.journal import (
     Journal,
@@ -171,23 +172,23 @@ async def _resume(
     except (OSError, ValueError) as exc:
         raise ResumeError(f"run {run_id}: cannot read its journal ({exc})") from None
     header = replay.header
-    if header.get("dry_run"):
+    if header.dry_run:
         raise ResumeError(f"run {run_id} was a dry run: nothing to resume; start a new run")
-    end = replay.end or {}
+    end = replay.end
     unknown_left = bool(replay.unknown) or any(s == "unknown" for s in replay.done.values())
-    finished = end.get("state") == "finished" and not replay.failed
+    finished = end is not None and end.state == "finished" and not replay.failed
     if finished and not (resend_unknown and unknown_left):
         raise ResumeError(f"run {run_id} finished: nothing to resume", run_id=run_id)
-    recorded = header["file"]
+    recorded = header.file
     file = Path(path) if path else Path(recorded["path"])
     await asyncio.to_thread(_check_same_file, run_id, file, recorded, replay.read)
-    account = await asyncio.to_thread(account_for, header["profile"])
-    if account.vendor.name != header["vendor"]:
+    account = await asyncio.to_thread(account_for, header.profile)
+    if account.vendor.name != header.vendor:
         raise ResumeError(
-            f"run {run_id} sent to {header['vendor']}, but profile {header['profile']!r} "
+            f"run {run_id} sent to {header.vendor}, but profile {header.profile!r} "
             f"is now a {account.vendor.name} profile"
         )
-    settings = header["source"]
+    settings = header.source
     given = options or ImportOptions()
     _same_options(run_id, header, given)
     source = await asyncio.to_thread(
@@ -198,10 +199,10 @@ async def _resume(
         json_key=settings.get("json_key"),
         format=settings.get("format"),
     )
-    if source.headers != header["headers"]:
+    if source.headers != header.headers:
         raise ResumeError(f"{file}: the columns differ from run {run_id}'s")
     fields, _ = await target_fields(account, client)
-    run_mapping = ColumnMapping.from_dict(header["mapping"])
+    run_mapping = ColumnMapping.from_dict(header.mapping)
     try:
         check_mapping(run_mapping, source.headers, fields)
     except MappingError as exc:
@@ -228,13 +229,13 @@ async def _resume(
                 run_id=run_id,
                 option="mapping",
             )
-    saved = header["options"]
+    saved = header.options
     resumed = ImportOptions(
         batch_size=saved["batch_size"],
         concurrency=concurrency or given.concurrency or saved.get("concurrency"),
         region=saved.get("region"),
         day_first=saved.get("day_first"),
-        rejects_path=Path(header["rejects_path"]),
+        rejects_path=Path(header.rejects_path),
         max_failed_batches=saved.get("max_failed_batches", 20),
         date_orders=saved.get("date_orders") or {},
     )
@@ -253,10 +254,10 @@ async def _resume(
     )
 
 
-def _same_options(run_id: str, header: dict[str, Any], given: ImportOptions) -> None:
+def _same_options(run_id: str, header: RunHeader, given: ImportOptions) -> None:
     """Refuse an option given again on resume that differs from the run's, naming both."""
-    saved = header["options"]
-    source = header.get("source", {})
+    saved = header.options
+    source = header.source
     if given.dry_run:
         raise ResumeError(
             f"run {run_id} is a real run: a dry run cannot continue it", option="dry_run"
@@ -284,7 +285,7 @@ def _same_options(run_id: str, header: dict[str, Any], given: ImportOptions) -> 
                 given_value=ours,
             )
     if given.rejects_path is not None:
-        theirs_path = Path(header["rejects_path"]).absolute()
+        theirs_path = Path(header.rejects_path).absolute()
         ours_path = Path(given.rejects_path).expanduser().absolute()
         if theirs_path != ours_path:
             raise ResumeError(
@@ -314,7 +315,7 @@ def check_base_url(base: str) -> None:
 
 
 def _check_same_file(
-    run_id: str, file: Path, recorded: dict[str, Any], read: dict[str, Any] | None
+    run_id: str, file: Path, recorded: dict[str, Any], read: ReadDone | None
 ) -> None:
     """Refuse to resume on a file that is not byte for byte the one the run read."""
     if not file.exists():
@@ -330,7 +331,7 @@ def _check_same_file(
             f"{file} changed since run {run_id} read it (its first megabyte differs); "
             "start a new run"
         )
-    if read and read.get("sha256") and file_sha256(file) != read["sha256"]:
+    if read and read.sha256 and file_sha256(file) != read.sha256:
         raise ResumeError(
             f"{file} changed since run {run_id} read it (its content hash differs); start a new run"
         )

@@ -34,6 +34,14 @@ from cxconsole.importing.batching import (
     RequestBuilder,
     unique_email_field,
 )
+from cxconsole.importing.entries import (
+    BatchSettled,
+    End,
+    Entry,
+    ReadDone,
+    RunHeader,
+    Session,
+)
 from cxconsole.importing.errors import ImportProblem
 from cxconsole.importing.events import (
     BatchAcknowledged,
@@ -58,7 +66,6 @@ from cxconsole.importing.journal import (
     file_identity,
     journal_path,
     new_run_id,
-    now_iso,
     run_dir,
 )
 from cxconsole.importing.mapping import ColumnMapping
@@ -132,8 +139,8 @@ class ImportRun(Sending):
         self.resend_unknown = resend_unknown
         self.preflight_report: PreflightReport | None = None
         # The total from the pre-flight (or the journal, on resume): progress and "not sent".
-        self.rows_expected: int | None = replay.header.get("rows_total") if replay else None
-        self.batches_expected: int | None = replay.header.get("batches_total") if replay else None
+        self.rows_expected: int | None = replay.header.rows_total if replay else None
+        self.batches_expected: int | None = replay.header.batches_total if replay else None
         # run state
         self._held_journal = journal  # locked by prepare_resume before it read the journal
         self._journal: Journal | None = None
@@ -368,13 +375,7 @@ class ImportRun(Sending):
             identity = await asyncio.to_thread(file_identity, self.source.path)
             await self._write(self._header(identity))
         await self._write(
-            {
-                "t": "session",
-                "at": now_iso(),
-                "pid": os.getpid(),
-                "resumed": self.resumed,
-                "concurrency": self.concurrency,
-            }
+            Session(pid=os.getpid(), resumed=self.resumed, concurrency=self.concurrency)
         )
         self._rejects = await asyncio.to_thread(
             RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
@@ -404,30 +405,19 @@ class ImportRun(Sending):
         self._journal = Journal(self.run_id)
         await asyncio.to_thread(self._journal.open)
         self._journal.start(asyncio.get_running_loop())
-        await self._write(
-            {
-                "t": "session",
-                "at": now_iso(),
-                "pid": os.getpid(),
-                "resumed": True,
-                "concurrency": self.concurrency,
-            }
-        )
+        await self._write(Session(pid=os.getpid(), resumed=True, concurrency=self.concurrency))
 
-    def _header(self, identity: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "t": "run",
-            "v": 1,
-            "run_id": self.run_id,
-            "at": now_iso(),
-            "profile": self.account.profile.name,
-            "vendor": self.vendor.name,
-            "dry_run": self.options.dry_run,
-            "file": identity,
-            "source": self.source.settings(),
-            "headers": self.source.headers,
-            "mapping": self.mapping.to_dict(),
-            "options": {
+    def _header(self, identity: dict[str, Any]) -> RunHeader:
+        return RunHeader(
+            run_id=self.run_id,
+            profile=self.account.profile.name,
+            vendor=self.vendor.name,
+            dry_run=self.options.dry_run,
+            file=identity,
+            source=self.source.settings(),
+            headers=self.source.headers,
+            mapping=self.mapping.to_dict(),
+            options={
                 "batch_size": self.batch_size,
                 "concurrency": self.concurrency,
                 "region": self.region,
@@ -435,11 +425,11 @@ class ImportRun(Sending):
                 "date_orders": self.options.date_orders,
                 "max_failed_batches": self.options.max_failed_batches,
             },
-            "rows_total": self.rows_expected,
-            "batches_total": self.batches_expected,
-            "rejects_path": str(self.rejects_path),
-            "rejects_format": self.rejects_format,
-        }
+            rows_total=self.rows_expected,
+            batches_total=self.batches_expected,
+            rejects_path=str(self.rejects_path),
+            rejects_format=self.rejects_format,
+        )
 
     def _make_plan(self) -> RowPlan:
         return RowPlan(
@@ -582,13 +572,7 @@ class ImportRun(Sending):
                 self._stop(RunState.ERROR, f"internal error: {error!r} (details in the log)")
         elif end.digest and not self.options.dry_run:
             await self._write_or_stop(
-                {
-                    "t": "read",
-                    "at": now_iso(),
-                    "rows": end.rows,
-                    "batches": end.batches,
-                    "sha256": end.digest,
-                }
+                ReadDone(rows=end.rows, batches=end.batches, sha256=end.digest)
             )
 
     async def _accept(self, batch: Batch) -> Batch | None:
@@ -656,7 +640,7 @@ class ImportRun(Sending):
                 k == "unknown" for k in kinds.values()
             )
             state = "unknown" if unknown else "done"
-            await self._write({"t": "batch", "batch": number, "state": state, "at": now_iso()})
+            await self._write(BatchSettled(batch=number, state=state))
             self._batches_done += 1
             return None
         url, params, body = self._build([item.record for item in keep])
@@ -731,19 +715,17 @@ class ImportRun(Sending):
             self._batches_ok += 1
         state = "failed" if outcome.failed else "unknown" if outcome.unknown else "done"
         await self._write(
-            {
-                "t": "batch",
-                "batch": batch.number,
-                "state": state,
-                "first": batch.first_line,
-                "last": batch.last_line,
-                "rows": batch.rows,
-                "imported": outcome.imported,
-                "refused": outcome.refused,
-                "unknown": outcome.unknown,
-                "failed": sum(len(i.lines) for i in outcome.failed),
-                "at": now_iso(),
-            },
+            BatchSettled(
+                batch=batch.number,
+                state=state,
+                first=batch.first_line,
+                last=batch.last_line,
+                rows=batch.rows,
+                imported=outcome.imported,
+                refused=outcome.refused,
+                unknown=outcome.unknown,
+                failed=sum(len(i.lines) for i in outcome.failed),
+            ),
             # A summary of the entries before it (synced): a resume can rebuild it.
             sync=False,
         )
@@ -794,14 +776,14 @@ class ImportRun(Sending):
         if self.state in (RunState.RUNNING, RunState.PAUSED):
             self._set_state(RunState.CANCELLING)
 
-    async def _write(self, entry: dict[str, Any], *, sync: bool = True) -> None:
+    async def _write(self, entry: Entry, *, sync: bool = True) -> None:
         """Journal one entry; raises :class:`DiskError` once the journal cannot be written."""
-        if self.options.dry_run and entry.get("t") not in ("run", "session", "end"):
+        if self.options.dry_run and not isinstance(entry, RunHeader | Session | End):
             return
         assert self._journal is not None
         await self._journal.append(entry, sync=sync)
 
-    async def _write_or_stop(self, entry: dict[str, Any], *, sync: bool = True) -> bool:
+    async def _write_or_stop(self, entry: Entry, *, sync: bool = True) -> bool:
         """Journal one entry outside a batch; a disk failure stops the run instead of raising."""
         try:
             await self._write(entry, sync=sync)
@@ -916,13 +898,7 @@ class ImportRun(Sending):
         summary = self._summarise(state, message)
         if self._journal is not None and self._journal.failure is None:
             await self._write_or_stop(
-                {
-                    "t": "end",
-                    "at": now_iso(),
-                    "state": str(summary.state),
-                    "message": message,
-                    "summary": summary.as_json(),
-                }
+                End(state=str(summary.state), message=message, summary=summary.as_json())
             )
             if self._stop_state is not None and self._stop_state[0] != state:
                 # The end entry itself hit a full disk: say so rather than "finished".

@@ -48,27 +48,27 @@ def run_info(path: Path) -> RunInfo:
     """One run's record; raises ValueError for a file that is not a run journal."""
     replay = Replay.of(read_journal(path))
     header = replay.header
-    run_id = header.get("run_id", path.parent.name)
-    end = replay.end or {}
-    summary = end.get("summary") or {}
+    run_id = header.run_id or path.parent.name
+    end = replay.end
+    summary = end.summary if end is not None else {}
     if is_running(run_id):
         state = "running"
-    elif header.get("dry_run"):
+    elif header.dry_run:
         state = "dry-run"
-    elif end.get("state") == "finished" and not replay.failed:
+    elif end is not None and end.state == "finished" and not replay.failed:
         state = "finished"
     else:
         state = "resumable"
     return RunInfo(
         run_id=run_id,
-        started=header.get("at", ""),
+        started=header.at,
         last_activity=replay.last_at,
-        file=header.get("file", {}).get("path", ""),
-        profile=header.get("profile", ""),
-        vendor=header.get("vendor", ""),
-        dry_run=bool(header.get("dry_run")),
+        file=header.file.get("path", ""),
+        profile=header.profile,
+        vendor=header.vendor,
+        dry_run=header.dry_run,
         state=state,
-        end_state=end.get("state"),
+        end_state=end.state if end is not None else None,
         rows_total=summary.get("rows_total"),
         rows_imported=summary.get("rows_imported", replay.rows_imported),
         rows_rejected=summary.get("rows_rejected"),
@@ -76,9 +76,9 @@ def run_info(path: Path) -> RunInfo:
         batches_failed=summary.get("batches_failed", len(replay.failed)),
         rows_unknown=summary.get("rows_unknown", replay.unknown_rows),
         outcome=summary.get("outcome"),
-        message=end.get("message", ""),
+        message=end.message if end is not None else "",
         journal_path=path,
-        rejects_path=Path(header.get("rejects_path", "")),
+        rejects_path=Path(header.rejects_path),
     )
 
 

@@ -19,13 +19,14 @@ from typing import Any
 
 from cxconsole.client import UnknownOutcome, Unreachable, VendorError, get_client
 from cxconsole.importing.batching import Batch
+from cxconsole.importing.entries import Ack, Failed, Lost, Refused, Send, Unknown
 from cxconsole.importing.events import (
     BatchAcknowledged,
     BatchFailed,
     BatchRetrying,
     BatchSending,
 )
-from cxconsole.importing.journal import now_iso, ranges
+from cxconsole.importing.journal import ranges
 from cxconsole.importing.records import Item
 from cxconsole.importing.rejects import Reject
 
@@ -71,16 +72,13 @@ class Sending:
             url, params, body = batch.url, batch.params, batch.body
         else:
             url, params, body = self._build(records)
-        intent: dict[str, Any] = {
-            "t": "send",
-            "batch": number,
-            "part": part,
-            "lines": ranges(lines),
-            "records": len(items),
-            "at": now_iso(),
-        }
-        if whole and not part:
-            intent["payload_sha256"] = batch.payload_sha256
+        intent = Send(
+            batch=number,
+            part=part,
+            lines=ranges(lines),
+            records=len(items),
+            payload_sha256=batch.payload_sha256 if whole and not part else None,
+        )
         await self._write(intent)  # durable before the request leaves: a crash = "unknown"
         self.hub.emit(BatchSending(number, part, len(items)))
         spec = self.vendor.call(
@@ -152,16 +150,14 @@ class Sending:
         number = batch.number
         lines = [line for item in items for line in item.lines]
         await self._write(
-            {
-                "t": "ack",
-                "batch": number,
-                "part": part,
-                "lines": ranges(lines),
-                "receipt": receipt,
-                "latency": round(latency, 4),
-                "attempts": attempts,
-                "at": now_iso(),
-            }
+            Ack(
+                batch=number,
+                part=part,
+                lines=ranges(lines),
+                receipt=receipt,
+                latency=round(latency, 4),
+                attempts=attempts,
+            )
         )
         rows = len(lines)
         outcome.imported += rows
@@ -186,14 +182,12 @@ class Sending:
         """
         lines = [line for item in items for line in item.lines]
         await self._write(
-            {
-                "t": "lost",
-                "batch": batch.number,
-                "part": part,
-                "lines": ranges(lines),
-                "message": exc.message,
-                "at": now_iso(),
-            }
+            Lost(
+                batch=batch.number,
+                part=part,
+                lines=ranges(lines),
+                message=exc.message,
+            )
         )
         self._record(exc, batch.number)
         attempt = part.count("u") + 1
@@ -296,15 +290,13 @@ class Sending:
         written = await asyncio.to_thread(self._rejects.add, rejects)
         await asyncio.to_thread(self._rejects.sync)
         await self._write(
-            {
-                "t": "refused",
-                "batch": batch.number,
-                "part": part,
-                "lines": ranges(r.line for r in rejects),
-                "reasons": {str(r.line): r.reason for r in rejects},
-                "message": message,
-                "at": now_iso(),
-            }
+            Refused(
+                batch=batch.number,
+                part=part,
+                lines=ranges(r.line for r in rejects),
+                reasons={str(r.line): r.reason for r in rejects},
+                message=message,
+            )
         )
         outcome.refused += len(rejects)
         self._count_rejected(batch.number, "refused", written)
@@ -337,15 +329,13 @@ class Sending:
         written = await asyncio.to_thread(self._rejects.add, rejects)
         await asyncio.to_thread(self._rejects.sync)
         await self._write(
-            {
-                "t": "unknown",
-                "batch": batch.number,
-                "part": part,
-                "lines": ranges(lines),
-                "message": message,
-                "receipt": receipt or {},
-                "at": now_iso(),
-            }
+            Unknown(
+                batch=batch.number,
+                part=part,
+                lines=ranges(lines),
+                message=message,
+                receipt=receipt or {},
+            )
         )
         outcome.unknown += len(lines)
         if exc is not None:
@@ -379,16 +369,14 @@ class Sending:
     ) -> None:
         lines = [line for item in items for line in item.lines]
         await self._write(
-            {
-                "t": "failed",
-                "batch": batch.number,
-                "part": part,
-                "lines": ranges(lines),
-                "code": code,
-                "message": message,
-                "retry_later": later,
-                "at": now_iso(),
-            }
+            Failed(
+                batch=batch.number,
+                part=part,
+                lines=ranges(lines),
+                code=code,
+                message=message,
+                retry_later=later,
+            )
         )
         if exc is not None:
             self._record(exc, batch.number)
