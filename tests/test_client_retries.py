@@ -46,12 +46,12 @@ class FakeTime:
         self.now += seconds
 
 
-def client(handler: Handler, time: FakeTime, seed: int = 1) -> CXClient:
+def client(handler: Handler, fake: FakeTime, seed: int = 1) -> CXClient:
     return CXClient(
         http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-        sleep=time.sleep,
-        clock=time.clock,
-        wall_clock=time.wall_clock,
+        sleep=fake.sleep,
+        clock=fake.clock,
+        wall_clock=fake.wall_clock,
         rng=random.Random(seed),
     )
 
@@ -83,41 +83,41 @@ GET = CallSpec("GET", "https://tenant.example/fields", key="k", idempotent=True,
 # -- backoff and budgets ----------------------------------------------------------------------
 async def test_backoff_is_full_jitter_under_a_growing_cap():
     handler, seen = replies(*[httpx.Response(503)] * 4, OK)
-    time = FakeTime()
-    async with client(handler, time, seed=5) as cx:
+    fake = FakeTime()
+    async with client(handler, fake, seed=5) as cx:
         reply = await cx.send(POST, policy())
     assert (reply.status, reply.attempts, len(seen)) == (200, 5, 5)
     rng = random.Random(5)
     # Caps 1, 2, 4 -> 3 (backoff_max), 8 -> 3; each wait is drawn in [cap / 2, cap].
-    assert time.sleeps == [rng.uniform(cap / 2, cap) for cap in (1.0, 2.0, 3.0, 3.0)]
+    assert fake.sleeps == [rng.uniform(cap / 2, cap) for cap in (1.0, 2.0, 3.0, 3.0)]
 
 
 async def test_gives_up_after_max_attempts_with_the_last_error():
     handler, seen = replies(httpx.Response(503))
-    time = FakeTime()
+    fake = FakeTime()
     retries: list[tuple[int, float]] = []
-    async with client(handler, time) as cx:
+    async with client(handler, fake) as cx:
         with pytest.raises(VendorError) as info:
             await cx.send(
                 POST, policy(max_attempts=3), on_retry=lambda r: retries.append((r.attempt, r.wait))
             )
     assert (info.value.status, info.value.attempts, len(seen)) == (503, 3, 3)
     assert [attempt for attempt, _ in retries] == [1, 2]
-    assert [wait for _, wait in retries] == time.sleeps
+    assert [wait for _, wait in retries] == fake.sleeps
 
 
 async def test_time_spent_on_slow_replies_counts_against_the_budget():
-    time = FakeTime()
+    fake = FakeTime()
 
     async def slow(request: httpx.Request) -> httpx.Response:
-        time.now += 100.0  # each reply takes 100 s to come
+        fake.now += 100.0  # each reply takes 100 s to come
         return httpx.Response(503)
 
-    async with client(slow, time) as cx:
+    async with client(slow, fake) as cx:
         with pytest.raises(VendorError) as info:
             await cx.send(POST, policy(max_retry_seconds=180.0))
     # 100 s + a wait < 180 s: one retry; then 200 s are spent and the budget is gone.
-    assert info.value.attempts == 2 and len(time.sleeps) == 1
+    assert info.value.attempts == 2 and len(fake.sleeps) == 1
 
 
 async def test_after_pause_code_waits_at_least_the_pause():
@@ -125,54 +125,54 @@ async def test_after_pause_code_waits_at_least_the_pause():
         400, json={"type": "error", "code": 109, "message": "BUSY", "entities": []}
     )
     handler, _ = replies(busy, httpx.Response(200, json={"type": "success", "code": 0}))
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         reply = await cx.send(POST, policy(vendor="noojee", pause_seconds=7.0))
-    assert reply.attempts == 2 and time.sleeps == [7.0]
+    assert reply.attempts == 2 and fake.sleeps == [7.0]
 
 
 async def test_a_never_code_is_not_retried():
     refused = httpx.Response(400, json={"type": "error", "code": 105, "message": "DUPLICATE"})
     handler, seen = replies(refused)
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         with pytest.raises(VendorError) as info:
             await cx.send(POST, policy(vendor="noojee"))
-    assert (info.value.code, len(seen), time.sleeps) == ("105", 1, [])
+    assert (info.value.code, len(seen), fake.sleeps) == ("105", 1, [])
 
 
 # -- Retry-After ------------------------------------------------------------------------------
 async def test_retry_after_seconds_is_the_wait():
     handler, _ = replies(httpx.Response(429, headers={"Retry-After": "7"}), OK)
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         reply = await cx.send(POST, policy())
-    assert reply.attempts == 2 and time.sleeps == [7.0]
+    assert reply.attempts == 2 and fake.sleeps == [7.0]
 
 
 async def test_retry_after_http_date_counts_from_the_wall_clock():
-    time = FakeTime()
-    date = email.utils.formatdate(time.wall + 30, usegmt=True)
+    fake = FakeTime()
+    date = email.utils.formatdate(fake.wall + 30, usegmt=True)
     handler, _ = replies(httpx.Response(503, headers={"Retry-After": date}), OK)
-    async with client(handler, time) as cx:
+    async with client(handler, fake) as cx:
         await cx.send(POST, policy())
-    assert time.sleeps == [30.0]
+    assert fake.sleeps == [30.0]
 
 
 async def test_retry_after_beyond_the_budget_gives_up_at_once():
     handler, seen = replies(httpx.Response(503, headers={"Retry-After": "600"}))
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         with pytest.raises(VendorError) as info:
             await cx.send(POST, policy(max_retry_seconds=180.0))
-    assert (info.value.status, info.value.attempts, len(seen), time.sleeps) == (503, 1, 1, [])
+    assert (info.value.status, info.value.attempts, len(seen), fake.sleeps) == (503, 1, 1, [])
 
 
 async def test_retry_after_holds_back_every_caller_of_the_key():
     handler, seen = replies(httpx.Response(429, headers={"Retry-After": "12"}), OK, OK)
-    time = FakeTime()
+    fake = FakeTime()
     strict = policy(vendor="questionpro", rate_calls=300, rate_period=60.0)
-    async with client(handler, time) as cx:
+    async with client(handler, fake) as cx:
 
         async def another_caller(info: Any) -> None:
             # A call on the same key, made while the first one waits to retry.
@@ -180,16 +180,16 @@ async def test_retry_after_holds_back_every_caller_of_the_key():
 
         first = await cx.send(POST, strict, on_retry=another_caller)
     assert first.attempts == 2 and len(seen) == 3
-    assert time.sleeps == [12.0, 12.0]  # the other caller waited out the server's 12 s too
+    assert fake.sleeps == [12.0, 12.0]  # the other caller waited out the server's 12 s too
 
 
 async def test_rate_limiter_is_a_sliding_window():
-    time = FakeTime()
-    limiter = RateLimiter(3, 1.0, clock=time.clock, sleep=time.sleep)
+    fake = FakeTime()
+    limiter = RateLimiter(3, 1.0, clock=fake.clock, sleep=fake.sleep)
     for _ in range(7):
         await limiter.acquire()
     # Three starts fit a window; each later group waits for the oldest start to leave it.
-    assert time.sleeps == pytest.approx([1.05, 1.05])
+    assert fake.sleeps == pytest.approx([1.05, 1.05])
 
 
 # -- the lost-reply rule: a transport that does not trace ------------------------------------
@@ -210,10 +210,10 @@ MAY_HAVE_SENT = [
 @pytest.mark.parametrize("error", NEVER_SENT, ids=lambda e: type(e).__name__)
 async def test_a_post_that_never_left_is_retried(error: Exception):
     handler, seen = replies(error, OK)
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         reply = await cx.send(POST, policy())
-    assert reply.attempts == 2 and len(seen) == 2 and len(time.sleeps) == 1
+    assert reply.attempts == 2 and len(seen) == 2 and len(fake.sleeps) == 1
 
 
 @pytest.mark.parametrize("error", NEVER_SENT, ids=lambda e: type(e).__name__)
@@ -229,11 +229,11 @@ async def test_a_post_that_never_left_ends_unreachable(error: Exception):
 @pytest.mark.parametrize("error", MAY_HAVE_SENT, ids=lambda e: type(e).__name__)
 async def test_a_post_that_may_have_left_is_unknown_and_never_resent(error: Exception):
     handler, seen = replies(error, OK)
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         with pytest.raises(UnknownOutcome) as info:
             await cx.send(POST, policy())
-    assert len(seen) == 1 and time.sleeps == []
+    assert len(seen) == 1 and fake.sleeps == []
     assert (info.value.code, info.value.attempts, info.value.what) == (
         "UNKNOWN_OUTCOME",
         1,
@@ -245,20 +245,20 @@ async def test_a_post_that_may_have_left_is_unknown_and_never_resent(error: Exce
 @pytest.mark.parametrize("error", MAY_HAVE_SENT, ids=lambda e: type(e).__name__)
 async def test_an_idempotent_call_is_retried_whatever_happened(error: Exception):
     handler, seen = replies(error, OK)
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         reply = await cx.send(GET, policy())
-    assert reply.attempts == 2 and len(seen) == 2 and len(time.sleeps) == 1
+    assert reply.attempts == 2 and len(seen) == 2 and len(fake.sleeps) == 1
 
 
 async def test_a_gateway_timeout_on_a_post_is_unknown():
     gateway = httpx.Response(504, text="<html>504</html>")
     handler, seen = replies(gateway, gateway, OK)
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         with pytest.raises(UnknownOutcome) as info:
             await cx.send(POST, policy())
-        assert (info.value.status, len(seen), time.sleeps) == (504, 1, [])
+        assert (info.value.status, len(seen), fake.sleeps) == (504, 1, [])
         reply = await cx.send(GET, policy())  # a read through the same gateway is retried
     assert reply.attempts == 2 and len(seen) == 3
 
@@ -310,9 +310,9 @@ async def test_a_pooled_connection_broken_before_the_first_write_is_retried():
         *NO_REPLY,
     ]
     handler, seen = traced(events, httpx.RemoteProtocolError("Server disconnected"))
-    time = FakeTime()
+    fake = FakeTime()
     retries: list[str] = []
-    async with client(handler, time) as cx:
+    async with client(handler, fake) as cx:
         reply = await cx.send(POST, policy(), on_retry=lambda r: retries.append(r.reason))
     assert reply.attempts == 2 and len(seen) == 2
     assert retries[0].startswith("connection closed before sending")
@@ -379,11 +379,11 @@ async def test_a_post_that_reached_the_socket_is_unknown(
     events: list[tuple[str, dict[str, Any]]], error: Exception
 ):
     handler, seen = traced(events, error)
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         with pytest.raises(UnknownOutcome):
             await cx.send(POST, policy())
-    assert len(seen) == 1 and time.sleeps == []
+    assert len(seen) == 1 and fake.sleeps == []
 
 
 class _BrokenBody(httpx.AsyncByteStream):
@@ -403,8 +403,8 @@ async def test_a_reply_cut_mid_body_is_unknown_and_names_the_status():
         )
         return httpx.Response(200, stream=_BrokenBody())
 
-    time = FakeTime()
-    async with client(handler, time) as cx:
+    fake = FakeTime()
+    async with client(handler, fake) as cx:
         with pytest.raises(UnknownOutcome) as info:
             await cx.send(POST, policy())
-    assert info.value.status == 200 and time.sleeps == []
+    assert info.value.status == 200 and fake.sleeps == []

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from cxconsole.sandbox.config import SandboxConfig
+from cxconsole.sandbox.ratelimit import SlidingWindowLimiter
 from cxconsole.sandbox.samples import (
     NJ_API,
     QP_HEADERS,
@@ -248,21 +249,37 @@ def test_latency_applies_to_vendor_calls(http: httpx.Client, sandbox_reset: Sand
 # --- QuestionPro's rate limit ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def limited() -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(tickets=20, qp_rate_limit=5, qp_rate_period=2.0)) as server:
-        yield server
+class Clock:
+    """The limiter's clock, moved by the test: Retry-After is checked without waiting it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_rate_limit_answers_429_with_retry_after(limited: SandboxServer) -> None:
-    with httpx.Client(base_url=limited.url, verify=False) as client:
+@pytest.fixture
+def limited() -> Iterator[tuple[SandboxServer, Clock]]:
+    clock = Clock()
+    server = SandboxServer(SandboxConfig(tickets=20, qp_rate_limit=5, qp_rate_period=2.0))
+    server.state.qp_limiter = SlidingWindowLimiter(5, 2.0, clock=clock)
+    with server:
+        yield server, clock
+
+
+def test_rate_limit_answers_429_with_retry_after(
+    limited: tuple[SandboxServer, Clock],
+) -> None:
+    server, clock = limited
+    with httpx.Client(base_url=server.url, verify=False) as client:
         for n in range(5):
             assert VALID["questionpro"](client).status_code == 200, n
+        clock.now = 0.4
         reply = VALID["questionpro"](client)
-        refused_at = time.monotonic()
         assert reply.status_code == 429
         retry_after = int(reply.headers["retry-after"])
-        assert retry_after == 2  # the oldest call leaves the window ~2 s after it came
+        assert retry_after == 2  # the oldest call leaves the window 1.6 s from now: rounded up
         error = reply.json()["response"]["error"]
         assert error == {
             "docs": "www.questionpro.com/api/error-codes.html",
@@ -271,15 +288,17 @@ def test_rate_limit_answers_429_with_retry_after(limited: SandboxServer) -> None
             "message": "Rate limit of 5 calls per 2 seconds exceeded",
             "resourceUrl": QP_IMPORT,
         }
-        assert limited.state.rate_limited == 1
+        assert server.state.rate_limited == 1
         # Other vendors and other keys are not limited; a wrong key is refused as before.
         assert VALID["webex"](client).status_code == 200
         assert client.post(QP_IMPORT, headers={"api-key": "other"}).status_code == 401
-        # Waiting what Retry-After says is enough.
-        time.sleep(max(0.0, refused_at + retry_after - time.monotonic()))
+        # Not before the window has room; waiting what Retry-After says is enough.
+        clock.now = 1.9
+        assert VALID["questionpro"](client).status_code == 429
+        clock.now = 0.4 + retry_after
         assert VALID["questionpro"](client).status_code == 200
-        assert len(limited.state.record["questionpro"]) == 6
-        assert client.get("/_sandbox/stats").json()["rate_limited"] == 1
+        assert len(server.state.record["questionpro"]) == 6
+        assert client.get("/_sandbox/stats").json()["rate_limited"] == 2
 
 
 # --- Noojee's small server ---------------------------------------------------------------------
