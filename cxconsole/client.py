@@ -347,7 +347,12 @@ class CXClient:
             try:
                 response = await self.http.send(request, auth=spec.auth or httpx.USE_CLIENT_DEFAULT)
                 body = await response.aread()
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            except (
+                httpx.TimeoutException,
+                httpx.NetworkError,
+                httpx.RemoteProtocolError,
+                httpx.ProxyError,
+            ) as exc:
                 raise self._lost(spec, vendor, exc, progress, attempt) from None
             except httpx.HTTPError as exc:
                 # Not a lost connection (an undecodable body, a bad URL): never retried.
@@ -395,9 +400,10 @@ class CXClient:
                 "UNKNOWN_OUTCOME",
                 vendor,
                 spec,
-                RuntimeError(f"HTTP 504 {summary}"),
+                None,
                 attempt,
                 status=504,
+                detail=f"HTTP 504 {summary}",
             )
         if retryable == "never":
             raise error
@@ -443,7 +449,15 @@ class CXClient:
 
 
 # The exceptions httpx raises only before a request is handed to a connection.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+)
+# Raised by httpcore's first write of the headers before a byte of them is handed over.
+_UNWRITTEN = (httpcore.WriteError, httpcore.LocalProtocolError)
 
 
 class Progress:
@@ -455,28 +469,35 @@ class Progress:
     Nothing can have left before ``send_request_headers.started``. A ``WriteError`` raised by
     that first write means the socket was already broken when we tried (a pooled keep-alive
     connection the server had closed): anyio raises it before handing a byte to the kernel,
-    and the headers of a request are one small write. A ``WriteTimeout`` there, or any later
-    failure, may follow bytes that did leave, so it proves nothing.
+    and the headers of a request are one small write (a ``LocalProtocolError`` there comes
+    from h11 refusing to build them). A ``WriteTimeout`` there, or any later failure, may
+    follow bytes that did leave, so it proves nothing. The steps of a proxy's ``CONNECT``
+    (same names, same trace) are not our request's and are skipped.
     """
 
-    __slots__ = ("_wrote", "events", "last_step", "status")
+    __slots__ = ("_tunnel", "_wrote", "events", "last_step", "status")
 
     def __init__(self) -> None:
         self.events = 0
         self.last_step = ""  # e.g. "send_request_body.complete"; "" before any traced step
         self.status: int | None = None
         self._wrote = False
+        self._tunnel = False
 
     async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
         self.events += 1
         prefix, _, step = name.partition(".")
+        if step.endswith(".started"):
+            self._tunnel = getattr(info.get("request"), "method", None) == b"CONNECT"
+        if self._tunnel or step.startswith("response_closed"):
+            return  # the proxy's CONNECT; or the clean-up that follows every failure
         self.last_step = step
         if step == "send_request_headers.started":
             self._wrote = True
         elif (
             step == "send_request_headers.failed"
             and prefix == "http11"
-            and type(info.get("exception")) is httpcore.WriteError
+            and type(info.get("exception")) in _UNWRITTEN
         ):
             self._wrote = False
         elif step == "receive_response_headers.complete":
@@ -519,10 +540,11 @@ def _transport_error(
     code: str,
     vendor: str,
     spec: CallSpec,
-    exc: BaseException,
+    exc: BaseException | None,
     attempt: int,
     *,
     status: int | None = None,
+    detail: str = "",
 ) -> VendorError:
     entry = catalog.lookup("cxconsole", code)
     url = redact_url(spec.url)
@@ -534,7 +556,8 @@ def _transport_error(
     }
     message = (
         f"{spec.what or spec.method}: {verbs.get(code, 'failed at')} "
-        f"{catalog.vendor_title(vendor)} at {url} ({type(exc).__name__}: {_describe(exc)})"
+        f"{catalog.vendor_title(vendor)} at {url} "
+        f"({detail or (f'{type(exc).__name__}: {_describe(exc)}' if exc else 'no reply')})"
     )
     if code == "UNKNOWN_OUTCOME":
         message += "; the vendor may have accepted it, so it was not sent again"

@@ -299,6 +299,8 @@ BODY_SENT = [
 NO_REPLY = [
     ("http11.receive_response_headers.started", {}),
     ("http11.receive_response_headers.failed", {"exception": httpcore.RemoteProtocolError()}),
+    ("http11.response_closed.started", {}),
+    ("http11.response_closed.complete", {"return_value": None}),
 ]
 
 
@@ -316,6 +318,52 @@ async def test_a_pooled_connection_broken_before_the_first_write_is_retried():
         reply = await cx.send(POST, policy(), on_retry=lambda r: retries.append(r.reason))
     assert reply.attempts == 2 and len(seen) == 2
     assert retries[0].startswith("connection closed before sending")
+
+
+def connect_request() -> httpcore.Request:
+    return httpcore.Request("CONNECT", "http://proxy.example:3128/")
+
+
+TUNNEL = [
+    ("http11.send_request_headers.started", {"request": connect_request()}),
+    ("http11.send_request_headers.complete", {"return_value": None}),
+    ("http11.send_request_body.started", {"request": connect_request()}),
+    ("http11.send_request_body.complete", {"return_value": None}),
+    ("http11.receive_response_headers.started", {"request": connect_request()}),
+]
+
+
+async def test_a_proxy_that_refuses_the_tunnel_is_retried():
+    # The proxy's CONNECT is traced like a request; it is not ours, and ours never left.
+    events = [
+        *TUNNEL,
+        ("http11.receive_response_headers.complete", {"return_value": (b"HTTP/1.1", 502)}),
+    ]
+    handler, seen = traced(events, httpx.ProxyError("502 Bad Gateway"))
+    async with client(handler, FakeTime()) as cx:
+        assert (await cx.send(POST, policy())).attempts == 2
+    assert len(seen) == 2
+
+
+async def test_a_post_lost_inside_a_proxy_tunnel_is_unknown():
+    ours = {"request": httpcore.Request("POST", "https://tenant.example/records")}
+    events = [
+        *TUNNEL,
+        ("http11.receive_response_headers.complete", {"return_value": (b"HTTP/1.1", 200)}),
+        ("connection.start_tls.started", {}),
+        ("connection.start_tls.complete", {"return_value": None}),
+        ("http11.send_request_headers.started", ours),
+        ("http11.send_request_headers.complete", {"return_value": None}),
+        ("http11.send_request_body.started", ours),
+        ("http11.send_request_body.complete", {"return_value": None}),
+        ("http11.receive_response_headers.started", ours),
+        ("http11.receive_response_headers.failed", {"exception": httpcore.ReadError()}),
+    ]
+    handler, seen = traced(events, httpx.ReadError("reset"))
+    async with client(handler, FakeTime()) as cx:
+        with pytest.raises(UnknownOutcome) as info:
+            await cx.send(POST, policy())
+    assert len(seen) == 1 and info.value.status is None  # the proxy's 200 is not the reply
 
 
 async def test_a_connect_failure_seen_in_the_trace_is_retried():
