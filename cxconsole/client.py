@@ -4,6 +4,20 @@ Everything that talks to a vendor goes through :class:`CXClient.send`, which own
 or command should: timeouts, a concurrency cap and a rate limit per vendor key, retries with
 backoff and jitter that honour ``Retry-After``, decoding every reply against the error catalog
 (including failures that arrive with HTTP 200), and redaction of secrets in every error.
+
+The retry rule for a failure without a readable reply (docs/delivery.md says why):
+
+- it is retried when the request provably never left: no byte of it was handed to a socket
+  (connect refused, DNS, TLS handshake, connect or pool timeout, or a pooled keep-alive
+  connection found broken before its first byte was written);
+- otherwise a call not marked ``idempotent`` (an import POST) ends in :class:`UnknownOutcome`
+  and is never sent again by the client: the vendor may have applied it. A 504 from a gateway
+  counts as such a lost reply;
+- idempotent calls (reads) are retried whatever happened.
+
+How far an attempt got comes from httpcore's ``trace`` request extension; where the trace cannot
+tell (a transport that does not trace), only connect, connect-timeout and pool-timeout errors
+count as never sent.
 """
 
 from __future__ import annotations
@@ -18,6 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 
 from cxconsole import catalog
@@ -169,22 +184,31 @@ class RateLimiter:
     server's ``Retry-After`` also holds back every caller that shares the key.
     """
 
-    def __init__(self, calls: int, period: float) -> None:
+    def __init__(
+        self,
+        calls: int,
+        period: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.calls = calls
         self.period = period
+        self.clock = clock
+        self.sleep = sleep
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
         self._blocked_until = 0.0
 
     def block_for(self, seconds: float) -> None:
-        self._blocked_until = max(self._blocked_until, time.monotonic() + seconds)
+        self._blocked_until = max(self._blocked_until, self.clock() + seconds)
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self.clock()
                 if now < self._blocked_until:
-                    await asyncio.sleep(self._blocked_until - now)
+                    await self.sleep(self._blocked_until - now)
                     continue
                 while self._starts and now - self._starts[0] >= self.period:
                     self._starts.popleft()
@@ -192,7 +216,7 @@ class RateLimiter:
                     self._starts.append(now)
                     return
                 # A small margin: the server's clock started its window a little after ours.
-                await asyncio.sleep(self._starts[0] + self.period - now + 0.05)
+                await self.sleep(self._starts[0] + self.period - now + 0.05)
 
 
 @dataclass
@@ -213,8 +237,11 @@ class CXClient:
         )
     )
     _lanes: dict[tuple[str, str], _Lane] = field(default_factory=dict)
+    # Time is injected so retry, backoff and Retry-After can be tested without waiting.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
+    clock: Callable[[], float] = time.monotonic  # intervals: budgets, rate windows, latency
+    wall_clock: Callable[[], float] = time.time  # dates: a Retry-After given as an HTTP date
 
     async def __aenter__(self) -> CXClient:
         return self
@@ -229,7 +256,11 @@ class CXClient:
         lane = self._lanes.get((policy.vendor, key))
         if lane is None:
             limiter = (
-                RateLimiter(policy.rate_calls, policy.rate_period) if policy.rate_calls else None
+                RateLimiter(
+                    policy.rate_calls, policy.rate_period, clock=self.clock, sleep=self.sleep
+                )
+                if policy.rate_calls
+                else None
             )
             lane = _Lane(asyncio.Semaphore(policy.concurrency), limiter)
             self._lanes[(policy.vendor, key)] = lane
@@ -255,7 +286,7 @@ class CXClient:
             write=policy.write_timeout,
             pool=max(policy.read_timeout, 60.0),
         )
-        started = time.monotonic()
+        started = self.clock()
         attempt = 0
         while True:
             attempt += 1
@@ -266,7 +297,7 @@ class CXClient:
                 wait = retry.wait if retry.wait is not None else self.backoff(policy, attempt)
                 if retry.pause:
                     wait = max(wait, policy.pause_seconds)
-                spent = time.monotonic() - started
+                spent = self.clock() - started
                 if attempt >= policy.max_attempts or spent + wait > policy.max_retry_seconds:
                     error.attempts = attempt
                     raise error from None
@@ -301,6 +332,7 @@ class CXClient:
         async with lane.semaphore:
             if lane.limiter is not None:
                 await lane.limiter.acquire()
+            progress = Progress()
             request = self.http.build_request(
                 spec.method,
                 spec.url,
@@ -309,31 +341,29 @@ class CXClient:
                 json=spec.json if spec.content is None else None,
                 content=spec.content,
                 timeout=timeouts,
+                extensions={"trace": progress},
             )
-            t0 = time.monotonic()
+            t0 = self.clock()
             try:
                 response = await self.http.send(request, auth=spec.auth or httpx.USE_CLIENT_DEFAULT)
                 body = await response.aread()
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                error = _transport_error(Unreachable, "CONNECT_ERROR", vendor, spec, exc, attempt)
-                raise _Retryable(error, f"cannot connect: {_describe(exc)}") from None
-            except httpx.RemoteProtocolError as exc:
-                # The server closed the connection without a reply. Seen in practice when a
-                # keep-alive connection was dropped before the request was read, so it is retried.
-                error = _transport_error(Unreachable, "CONNECT_ERROR", vendor, spec, exc, attempt)
-                raise _Retryable(error, "connection dropped") from None
-            except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError) as exc:
-                if spec.idempotent:
-                    error = _transport_error(VendorError, "TIMEOUT", vendor, spec, exc, attempt)
-                    raise _Retryable(error, "no reply in time") from None
-                raise _transport_error(
-                    UnknownOutcome, "UNKNOWN_OUTCOME", vendor, spec, exc, attempt
-                ) from None
+            except (
+                httpx.TimeoutException,
+                httpx.NetworkError,
+                httpx.RemoteProtocolError,
+                httpx.ProxyError,
+            ) as exc:
+                raise self._lost(spec, vendor, exc, progress, attempt) from None
             except httpx.HTTPError as exc:
+                # Not a lost connection (an undecodable body, a bad URL): never retried.
+                kind: type[VendorError] = VendorError
+                code = "MALFORMED_REPLY"
+                if not spec.idempotent and progress.may_have_sent(exc):
+                    kind, code = UnknownOutcome, "UNKNOWN_OUTCOME"
                 raise _transport_error(
-                    VendorError, "MALFORMED_REPLY", vendor, spec, exc, attempt
+                    kind, code, vendor, spec, exc, attempt, status=progress.status
                 ) from None
-            elapsed = time.monotonic() - t0
+            elapsed = self.clock() - t0
 
         decoded = catalog.decode_reply(response.status_code, body, vendor=vendor)
         if decoded.ok or (decoded.entry is None and 200 <= response.status_code < 300):
@@ -363,9 +393,21 @@ class CXClient:
         retryable = entry.retryable if entry else None
         if retryable is None:
             retryable = "yes" if response.status_code in RETRY_STATUSES else "never"
+        if response.status_code == 504 and not spec.idempotent:
+            # A gateway gave up waiting for the vendor, which may still have applied the call.
+            raise _transport_error(
+                UnknownOutcome,
+                "UNKNOWN_OUTCOME",
+                vendor,
+                spec,
+                None,
+                attempt,
+                status=504,
+                detail=f"HTTP 504 {summary}",
+            )
         if retryable == "never":
             raise error
-        server_wait = parse_retry_after(response.headers.get("retry-after"))
+        server_wait = parse_retry_after(response.headers.get("retry-after"), now=self.wall_clock())
         raise _Retryable(
             error,
             f"{code} {summary}",
@@ -373,6 +415,102 @@ class CXClient:
             server_wait=server_wait,
             pause=retryable == "after_pause",
         )
+
+    def _lost(
+        self,
+        spec: CallSpec,
+        vendor: str,
+        exc: httpx.HTTPError,
+        progress: Progress,
+        attempt: int,
+    ) -> Exception:
+        """What a failure without a readable reply becomes: a retry, or an unknown outcome."""
+        if not progress.may_have_sent(exc):
+            error = _transport_error(Unreachable, "CONNECT_ERROR", vendor, spec, exc, attempt)
+            if progress.last_step.startswith(("send_", "receive_")):
+                # A pooled keep-alive connection the server had closed: nothing was written.
+                return _Retryable(error, f"connection closed before sending: {_describe(exc)}")
+            return _Retryable(error, f"cannot connect: {_describe(exc)}")
+        if not spec.idempotent:
+            return _transport_error(
+                UnknownOutcome,
+                "UNKNOWN_OUTCOME",
+                vendor,
+                spec,
+                exc,
+                attempt,
+                status=progress.status,
+            )
+        if isinstance(exc, httpx.RemoteProtocolError):
+            error = _transport_error(Unreachable, "CONNECT_ERROR", vendor, spec, exc, attempt)
+            return _Retryable(error, "connection dropped")
+        error = _transport_error(VendorError, "TIMEOUT", vendor, spec, exc, attempt)
+        return _Retryable(error, "no reply in time")
+
+
+# The exceptions httpx raises only before a request is handed to a connection.
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+)
+# Raised by httpcore's first write of the headers before a byte of them is handed over.
+_UNWRITTEN = (httpcore.WriteError, httpcore.LocalProtocolError)
+
+
+class Progress:
+    """How far one attempt got, recorded from httpcore's ``trace`` request extension.
+
+    httpcore names its steps ``connection.connect_tcp``, ``connection.start_tls``, then
+    ``http11.send_request_headers``, ``http11.send_request_body``,
+    ``http11.receive_response_headers``, each ``.started`` then ``.complete`` or ``.failed``.
+    Nothing can have left before ``send_request_headers.started``. A ``WriteError`` raised by
+    that first write means the socket was already broken when we tried (a pooled keep-alive
+    connection the server had closed): anyio raises it before handing a byte to the kernel,
+    and the headers of a request are one small write (a ``LocalProtocolError`` there comes
+    from h11 refusing to build them). A ``WriteTimeout`` there, or any later failure, may
+    follow bytes that did leave, so it proves nothing. The steps of a proxy's ``CONNECT``
+    (same names, same trace) are not our request's and are skipped.
+    """
+
+    __slots__ = ("_tunnel", "_wrote", "events", "last_step", "status")
+
+    def __init__(self) -> None:
+        self.events = 0
+        self.last_step = ""  # e.g. "send_request_body.complete"; "" before any traced step
+        self.status: int | None = None
+        self._wrote = False
+        self._tunnel = False
+
+    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
+        self.events += 1
+        prefix, _, step = name.partition(".")
+        if step.endswith(".started"):
+            self._tunnel = getattr(info.get("request"), "method", None) == b"CONNECT"
+        if self._tunnel or step.startswith("response_closed"):
+            return  # the proxy's CONNECT; or the clean-up that follows every failure
+        self.last_step = step
+        if step == "send_request_headers.started":
+            self._wrote = True
+        elif (
+            step == "send_request_headers.failed"
+            and prefix == "http11"
+            and type(info.get("exception")) in _UNWRITTEN
+        ):
+            self._wrote = False
+        elif step == "receive_response_headers.complete":
+            value = info.get("return_value")
+            if isinstance(value, tuple) and len(value) > 1 and isinstance(value[1], int):
+                self.status = value[1]
+
+    def may_have_sent(self, exc: BaseException) -> bool:
+        """False only when no byte of the request can have reached the server."""
+        if self.events == 0:
+            # No trace (a transport without httpcore): trust only the connect-side errors.
+            return not isinstance(exc, _NEVER_SENT)
+        return self._wrote or self.status is not None
 
 
 class _Retryable(Exception):
@@ -402,8 +540,11 @@ def _transport_error(
     code: str,
     vendor: str,
     spec: CallSpec,
-    exc: BaseException,
+    exc: BaseException | None,
     attempt: int,
+    *,
+    status: int | None = None,
+    detail: str = "",
 ) -> VendorError:
     entry = catalog.lookup("cxconsole", code)
     url = redact_url(spec.url)
@@ -415,12 +556,20 @@ def _transport_error(
     }
     message = (
         f"{spec.what or spec.method}: {verbs.get(code, 'failed at')} "
-        f"{catalog.vendor_title(vendor)} at {url} ({type(exc).__name__}: {_describe(exc)})"
+        f"{catalog.vendor_title(vendor)} at {url} "
+        f"({detail or (f'{type(exc).__name__}: {_describe(exc)}' if exc else 'no reply')})"
     )
     if code == "UNKNOWN_OUTCOME":
         message += "; the vendor may have accepted it, so it was not sent again"
     return kind(
-        message, vendor=vendor, entry=entry, code=code, url=url, what=spec.what, attempts=attempt
+        message,
+        vendor=vendor,
+        entry=entry,
+        status=status,
+        code=code,
+        url=url,
+        what=spec.what,
+        attempts=attempt,
     )
 
 

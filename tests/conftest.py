@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 if TYPE_CHECKING:
     from cxconsole.sandbox.server import SandboxServer
+
+
+async def wait_until(
+    predicate: Callable[[], object],
+    seconds: float = 10.0,
+    *,
+    pilot: Any = None,
+    what: str = "",
+) -> None:
+    """Return once ``predicate()`` is true; fail the test after ``seconds``.
+
+    Polls every 10 ms; with a Textual ``pilot`` it also lets the app process its messages
+    (``pilot.pause()`` without a delay) between polls. The deadline only bounds a test that
+    would otherwise hang: nothing here waits on the clock for something to happen.
+    """
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what or 'condition'} not met within {seconds} s")
+        if pilot is not None:
+            await pilot.pause()
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., Awaitable[None]]:
+    """The one shared condition wait: ``await wait_for(lambda: ..., what="...")``."""
+    return wait_until
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
 
 from cxconsole.sandbox.config import SandboxConfig
+from cxconsole.sandbox.ratelimit import SlidingWindowLimiter
 from cxconsole.sandbox.samples import (
     NJ_API,
     QP_HEADERS,
@@ -31,6 +32,7 @@ from cxconsole.sandbox.server import SandboxServer
 EMPTY = {"questionpro": [], "expoints": [], "webex": [], "noojee": []}
 
 Send = Callable[[httpx.Client], httpx.Response]
+WaitFor = Callable[..., Awaitable[None]]
 
 # One valid, recordable request per vendor.
 VALID: dict[str, Send] = {
@@ -127,8 +129,13 @@ def test_malformed_fault_is_printed_like_the_docs(http: httpx.Client) -> None:
     assert record(http) == EMPTY
 
 
-def test_slow_fault_client_gives_up_nothing_applied(
-    http: httpx.Client, sandbox_reset: SandboxServer
+def finished(client: httpx.Client) -> int:
+    """Vendor requests the server is done with (answered, dropped or abandoned)."""
+    return sum(client.get("/_sandbox/stats").json()["finished"].values())
+
+
+async def test_slow_fault_client_gives_up_nothing_applied(
+    http: httpx.Client, sandbox_reset: SandboxServer, wait_for: WaitFor
 ) -> None:
     sandbox_reset.state.slow_delay_s = 0.4
     set_faults(http, rate=1.0, faults=["slow"])
@@ -136,7 +143,57 @@ def test_slow_fault_client_gives_up_nothing_applied(
         for send in VALID.values():
             with pytest.raises(httpx.ReadTimeout):
                 send(impatient)
-    time.sleep(0.5)  # the server wakes up, finds the client gone, applies nothing
+    # The server wakes up, finds the client gone, and applies nothing.
+    await wait_for(lambda: finished(http) == 4, what="the server done with 4 slow requests")
+    assert record(http) == EMPTY
+
+
+def one_receipt(client: httpx.Client) -> dict[str, list[int]]:
+    """Per vendor, the request numbers of the recorded rows (one number: one receipt)."""
+    return {
+        vendor: sorted({row["_request"] for row in rows}) for vendor, rows in record(client).items()
+    }
+
+
+def test_drop_after_processing_records_then_closes(http: httpx.Client) -> None:
+    set_faults(http, rate=1.0, faults=["drop_after"])
+    for send in VALID.values():
+        with pytest.raises(httpx.RemoteProtocolError):
+            send(http)
+    set_faults(http, rate=0.0)
+    # Each vendor applied its batch although the client got no reply.
+    assert one_receipt(http) == {"questionpro": [1], "expoints": [2], "webex": [3], "noojee": [4]}
+    assert http.get("/_sandbox/stats").json()["faults"]["drop_after"] == 4
+
+
+async def test_slow_after_processing_records_then_replies_too_late(
+    http: httpx.Client, sandbox_reset: SandboxServer, wait_for: WaitFor
+) -> None:
+    sandbox_reset.state.slow_delay_s = 0.5
+    set_faults(http, rate=1.0, faults=["slow_after"])
+    with httpx.Client(base_url=sandbox_reset.url, timeout=0.15, verify=False) as impatient:
+        for send in VALID.values():
+            with pytest.raises(httpx.ReadTimeout):
+                send(impatient)
+    set_faults(http, rate=0.0)
+    assert one_receipt(http) == {"questionpro": [1], "expoints": [2], "webex": [3], "noojee": [4]}
+    await wait_for(lambda: finished(http) == 4, what="the late replies written")
+
+
+def test_slow_after_patient_client_gets_the_reply(
+    http: httpx.Client, sandbox_reset: SandboxServer
+) -> None:
+    sandbox_reset.state.slow_delay_s = 0.05
+    set_faults(http, rate=1.0, faults=["slow_after"])
+    assert VALID["webex"](http).status_code == 200
+    assert len(record(http)["webex"]) == 3
+
+
+def test_drop_after_a_refused_call_records_nothing(http: httpx.Client) -> None:
+    set_faults(http, rate=1.0, faults=["drop_after"])
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post(WX_RECORDS, headers={"authorization": "Bearer wrong"}, json=wx_body())
+    set_faults(http, rate=0.0)
     assert record(http) == EMPTY
 
 
@@ -178,34 +235,51 @@ def test_faulted_batch_retried_is_recorded_once(http: httpx.Client) -> None:
     assert emails == [f"contact{n}@example.com" for n in range(8)]
 
 
-def test_latency_applies_to_vendor_calls(http: httpx.Client) -> None:
+def test_latency_applies_to_vendor_calls(http: httpx.Client, sandbox_reset: SandboxServer) -> None:
     set_faults(http, latency_ms=150)
     started = time.monotonic()
     assert VALID["noojee"](http).status_code == 200
     assert time.monotonic() - started >= 0.15
-    started = time.monotonic()
-    http.get("/_sandbox/stats")
-    assert time.monotonic() - started < 0.15  # control endpoints are not delayed
+    # Control endpoints are not delayed: with a minute of latency they still answer.
+    set_faults(http, latency_ms=60_000)
+    with httpx.Client(base_url=sandbox_reset.url, timeout=10, verify=False) as client:
+        assert client.get("/_sandbox/stats").status_code == 200
 
 
 # --- QuestionPro's rate limit ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def limited() -> Iterator[SandboxServer]:
-    with SandboxServer(SandboxConfig(tickets=20, qp_rate_limit=5, qp_rate_period=2.0)) as server:
-        yield server
+class Clock:
+    """The limiter's clock, moved by the test: Retry-After is checked without waiting it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_rate_limit_answers_429_with_retry_after(limited: SandboxServer) -> None:
-    with httpx.Client(base_url=limited.url, verify=False) as client:
+@pytest.fixture
+def limited() -> Iterator[tuple[SandboxServer, Clock]]:
+    clock = Clock()
+    server = SandboxServer(SandboxConfig(tickets=20, qp_rate_limit=5, qp_rate_period=2.0))
+    server.state.qp_limiter = SlidingWindowLimiter(5, 2.0, clock=clock)
+    with server:
+        yield server, clock
+
+
+def test_rate_limit_answers_429_with_retry_after(
+    limited: tuple[SandboxServer, Clock],
+) -> None:
+    server, clock = limited
+    with httpx.Client(base_url=server.url, verify=False) as client:
         for n in range(5):
             assert VALID["questionpro"](client).status_code == 200, n
+        clock.now = 0.4
         reply = VALID["questionpro"](client)
-        refused_at = time.monotonic()
         assert reply.status_code == 429
         retry_after = int(reply.headers["retry-after"])
-        assert retry_after == 2  # the oldest call leaves the window ~2 s after it came
+        assert retry_after == 2  # the oldest call leaves the window 1.6 s from now: rounded up
         error = reply.json()["response"]["error"]
         assert error == {
             "docs": "www.questionpro.com/api/error-codes.html",
@@ -214,15 +288,17 @@ def test_rate_limit_answers_429_with_retry_after(limited: SandboxServer) -> None
             "message": "Rate limit of 5 calls per 2 seconds exceeded",
             "resourceUrl": QP_IMPORT,
         }
-        assert limited.state.rate_limited == 1
+        assert server.state.rate_limited == 1
         # Other vendors and other keys are not limited; a wrong key is refused as before.
         assert VALID["webex"](client).status_code == 200
         assert client.post(QP_IMPORT, headers={"api-key": "other"}).status_code == 401
-        # Waiting what Retry-After says is enough.
-        time.sleep(max(0.0, refused_at + retry_after - time.monotonic()))
+        # Not before the window has room; waiting what Retry-After says is enough.
+        clock.now = 1.9
+        assert VALID["questionpro"](client).status_code == 429
+        clock.now = 0.4 + retry_after
         assert VALID["questionpro"](client).status_code == 200
-        assert len(limited.state.record["questionpro"]) == 6
-        assert client.get("/_sandbox/stats").json()["rate_limited"] == 1
+        assert len(server.state.record["questionpro"]) == 6
+        assert client.get("/_sandbox/stats").json()["rate_limited"] == 2
 
 
 # --- Noojee's small server ---------------------------------------------------------------------

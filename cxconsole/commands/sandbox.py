@@ -8,7 +8,17 @@ from typing import Any
 
 # Kept here rather than imported from the sandbox: every command's parser is built at start-up,
 # and ``cxconsole codes`` must not pay for loading the emulator's modules.
-FAULT_KINDS = ("429", "500", "503", "drop", "slow", "http200", "malformed")
+FAULT_KINDS = (
+    "429",
+    "500",
+    "503",
+    "drop",
+    "slow",
+    "http200",
+    "malformed",
+    "drop_after",
+    "slow_after",
+)
 
 
 def _fault_list(text: str) -> tuple[str, ...]:

@@ -14,7 +14,19 @@ PREFIXES: dict[str, str] = {
     "noojee": "/noojee",
 }
 
-ALL_FAULTS: tuple[str, ...] = ("429", "500", "503", "drop", "slow", "http200", "malformed")
+# "drop" and "slow" strike before the request is applied; "drop_after" and "slow_after" after
+# it was applied and recorded (the reply is lost, or late past the client's read timeout).
+ALL_FAULTS: tuple[str, ...] = (
+    "429",
+    "500",
+    "503",
+    "drop",
+    "slow",
+    "http200",
+    "malformed",
+    "drop_after",
+    "slow_after",
+)
 
 SANDBOX_SECRETS: dict[str, str] = {
     "questionpro": "qp-sandbox-key",
@@ -23,7 +35,8 @@ SANDBOX_SECRETS: dict[str, str] = {
     "noojee": "nj-sandbox-key",
 }
 
-# The "slow" fault's extra delay; SandboxState.slow_delay_s copies it so a test can shorten it.
+# The delay of the "slow" and "slow_after" faults; SandboxState.slow_delay_s copies it so a test
+# can change it.
 SLOW_FAULT_DELAY_S = 2.0
 
 # Noojee's server runs "hardware threads / 2" inserts at once and fails a call queued for more

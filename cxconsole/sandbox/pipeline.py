@@ -63,6 +63,8 @@ class VendorSpec:
     ``admit`` checks auth (and QuestionPro's rate limit) and returns a refusal or None.
     ``fault_replies`` maps a fault kind ("429", "500", "http200", "malformed") to the vendor's
     reply; "http200" falls back to "500" where the vendor has no failure sent with HTTP 200.
+    "drop", "slow" and "503" are the same for every vendor; so are "drop_after" and
+    "slow_after", which run the handler (the request is applied) before losing the reply.
     """
 
     name: str
@@ -91,12 +93,22 @@ def vendor_route(
         call = Call(request, state, body, number)
         # Draw at arrival so the fault sequence follows the order requests came in.
         fault = state.draw_fault()
-        if gate is None:
-            return await _serve(spec, handler, call, fault)
-        async with gate(call) as refusal:
-            if refusal is not None:
-                return refusal
-            return await _serve(spec, handler, call, fault)
+        try:
+            if gate is None:
+                response = await _serve(spec, handler, call, fault)
+            else:
+                async with gate(call) as refusal:
+                    response = (
+                        refusal if refusal is not None else await _serve(spec, handler, call, fault)
+                    )
+            if fault == "slow_after":
+                # Applied and recorded already; only the reply is late (outside Noojee's slots,
+                # as the work is done). A client that gave up by now never learns the outcome.
+                await asyncio.sleep(state.slow_delay_s)
+            return response
+        finally:
+            # Tests wait on this count, never on the clock, to know the server is done.
+            state.end_request(spec.name)
 
     endpoint.__name__ = f"{spec.name}_{handler.__name__}"
     return Route(path, endpoint, methods=list(methods))
@@ -115,6 +127,13 @@ async def _serve(spec: VendorSpec, handler: Handler, call: Call, fault: str | No
         return Response(status_code=499)
     if fault == "drop":
         return await drop_connection(call.request)
+    if fault in ("drop_after", "slow_after"):
+        refusal = spec.admit(call)
+        response = refusal if refusal is not None else handler(call)
+        if fault == "drop_after":
+            # Processed (and recorded, if accepted), then the connection closes without a reply.
+            return await drop_connection(call.request)
+        return response
     if fault == "503":
         return Response(PROXY_503, status_code=503, media_type="text/html")
     if fault is not None and fault != "slow":

@@ -59,6 +59,7 @@ class SandboxState:
         self._noojee_external: dict[int, set[str]] = {}  # njExternalLeadId per campaign
         self._request_number = 0
         self._requests: dict[str, int] = dict.fromkeys(VENDORS, 0)
+        self._finished: dict[str, int] = dict.fromkeys(VENDORS, 0)
         self._fault_counts: dict[str, int] = dict.fromkeys(ALL_FAULTS, 0)
         self._rate_limited = 0
         self._noojee_timeouts = 0
@@ -84,6 +85,7 @@ class SandboxState:
             self._noojee_external.clear()
             self._request_number = 0
             self._requests = dict.fromkeys(VENDORS, 0)
+            self._finished = dict.fromkeys(VENDORS, 0)
             self._fault_counts = dict.fromkeys(ALL_FAULTS, 0)
             self._rate_limited = 0
             self._noojee_timeouts = 0
@@ -97,6 +99,11 @@ class SandboxState:
             self._request_number += 1
             self._requests[vendor] += 1
             return self._request_number
+
+    def end_request(self, vendor: str) -> None:
+        """Count a vendor request whose handling ended: answered, dropped, or abandoned."""
+        with self._lock:
+            self._finished[vendor] += 1
 
     @property
     def rate_limited(self) -> int:
@@ -116,6 +123,7 @@ class SandboxState:
         with self._lock:
             return {
                 "requests": dict(self._requests),
+                "finished": dict(self._finished),
                 "faults": dict(self._fault_counts),
                 "rate_limited": self._rate_limited,
                 "noojee_timeouts": self._noojee_timeouts,

@@ -119,6 +119,7 @@ class Webex(Vendor):
             settings,
             what="connection test",
             json={},
+            idempotent=True,  # an empty body writes nothing: resending a lost probe is safe
         )
         try:
             await client.send(spec, self.policy)
