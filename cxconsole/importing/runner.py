@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from cxconsole import logs
 from cxconsole.client import CXClient
 from cxconsole.history import ErrorHistory
 from cxconsole.importing.batching import (
@@ -246,6 +247,7 @@ class ImportRun(Sending):
         self._stopping = False
         self._stop_state = None
         self._started = self._started or time.monotonic()
+        logs.clear_failure()  # a failure from before this run says nothing of the disk now
         try:
             if first and not self.resumed and not self.options.dry_run:
                 await self.preflight()
@@ -875,6 +877,11 @@ class ImportRun(Sending):
         while True:
             await asyncio.sleep(self.options.progress_interval)
             self.hub.emit(self.progress())
+            failed = logs.failure()
+            if failed is not None and not self.options.dry_run and not self._stopping:
+                # The log is part of the record an operator relies on: a disk that cannot
+                # take it stops the sending, as the journal's or the rejects file's would.
+                self._stop(RunState.DISK_ERROR, str(DiskError(failed.path, failed.error)))
 
     # -- the end ---------------------------------------------------------------------------------
     async def _finish(self) -> RunSummary:
