@@ -396,3 +396,47 @@ def test_a_disk_that_fills_mid_run_stops_it_and_a_resume_completes_it_once(
     valid = {f"r{i}" for i in range(1, 2001) if i % 9}
     assert set(arrived) | unknown == valid
     assert done["rows_imported"] + done["rows_rejected"] == 2000
+
+
+# -- replies lost after the vendor acted ------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["qp", "nj"])
+def test_replies_dropped_after_processing_never_double_a_row(
+    profile: str, sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    body = {"rate": 0.3, "faults": ["drop_after"], "seed": 11, "latency_ms": 0}
+    httpx.post(f"{url}/_sandbox/faults", json=body, timeout=10).raise_for_status()
+    if profile == "nj":
+        path, vendor, key, prefix = leads(tmp_path / "l.csv", 200), "noojee", "Ref", "nj"
+        args = ["--profile", "nj", "--batch-size", "10"]
+    else:
+        path, vendor, key, prefix = contacts(tmp_path / "c.csv", 200), "questionpro", "custom1", "r"
+        args = QP
+    code, out, err = cli("import", str(path), *args, "--json")
+    summary = json.loads(out)
+    arrived = refs(url, vendor, key)
+    every = {f"{prefix}{i}" for i in range(1, 201)}
+    assert max(arrived.values()) == 1, "no row arrived twice"
+    assert sum(stats_faults(url).values()) >= 3, "replies were dropped"
+    if profile == "nj":
+        # Sent again under the same njExternalLeadId: what Noojee held answered 112.
+        assert code == 0, (out, err)
+        assert set(arrived) == every
+        assert summary["rows_imported"] == 200 and summary["rows_unknown"] == 0
+    else:
+        # QuestionPro cannot tell a transaction sent twice: listed unknown, never resent.
+        assert code == 1, (out, err)
+        assert set(arrived) == every  # the dropped replies' batches had arrived, once
+        assert summary["rows_unknown"] >= 30
+        assert summary["rows_imported"] + summary["rows_unknown"] == 200
+
+
+def stats_faults(url: str) -> dict[str, int]:
+    import httpx
+
+    return httpx.get(f"{url}/_sandbox/stats", timeout=10).json()["faults"]

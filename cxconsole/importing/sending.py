@@ -33,7 +33,7 @@ from cxconsole.importing.rejects import Reject
 log = logging.getLogger("cxconsole.importing")
 
 _FIELD_PREFIX = re.compile(r"([A-Za-z_][\w.]*): ")
-RECONCILE_ATTEMPTS = 3  # sends of one part after lost replies, for a reconciling vendor
+RECONCILE_ATTEMPTS = 5  # sends of one part after lost replies, for a reconciling vendor
 
 
 @dataclass
