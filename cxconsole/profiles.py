@@ -35,6 +35,7 @@ class Profile(BaseModel):
     vendor: str
     base_url: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
+    phone_region: str | None = None
 
     @field_validator("vendor")
     @classmethod

@@ -59,7 +59,7 @@ def test_passthrough_vendors_send_unmapped_columns_under_their_header() -> None:
 
 
 def test_overrides_saved_mappings_and_errors(tmp_path: Path) -> None:
-    headers = ["Mail", "Phone", "Extra"]
+    headers = ["Mail", "Phone", "Extra", "Date"]
     fields = fields_for(QP)
     mapping, _ = build_mapping(
         headers,
@@ -68,7 +68,11 @@ def test_overrides_saved_mappings_and_errors(tmp_path: Path) -> None:
         passthrough=False,
         overrides=["Extra=custom1", "Phone="],
     )
-    assert mapping.included(headers) == {"Mail": "email", "Extra": "custom1"}
+    assert mapping.included(headers) == {
+        "Mail": "email",
+        "Extra": "custom1",
+        "Date": "transactionDate",
+    }
     for suffix in (".toml", ".json"):
         path = mapping.save(tmp_path / f"map{suffix}")
         assert ColumnMapping.load(path).columns == mapping.columns

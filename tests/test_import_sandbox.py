@@ -33,7 +33,7 @@ from cxconsole.sandbox.server import SandboxServer
 FAULTS = {
     "rate": 0.2,
     "faults": ["429", "500", "503", "drop", "drop_after"],
-    "seed": 3,
+    "seed": 4,
     "latency_ms": 0,
 }
 OVERRIDES = {"questionpro": ["Ref=custom1"]}  # QuestionPro has no "Ref": a custom field
@@ -71,7 +71,7 @@ def do_import(
             run = await prepare_import(
                 account,
                 path,
-                options=ImportOptions(**options),
+                options=ImportOptions(**{"region": "US", **options}),
                 overrides=OVERRIDES.get(vendor, ()),
                 client=client,
                 errors=ctx.errors,
@@ -97,10 +97,12 @@ def qp_file(path: Path) -> tuple[Path, set[str], dict[int, str], dict[int, str]]
             row[4], invalid[line] = "31/02/2020", "Transaction date"
         elif i == 12:
             row[3], invalid[line] = "12", "Mobile"
-        elif i in (21, 24):  # the vendor requires the date; we do not know that
-            row[4], refused[line] = "", "transactionDate"
+        elif i == 18:  # the vendor requires the date: refused here, before sending
+            row[4], invalid[line] = "", "Transaction date"
+        elif i in (21, 24):  # on the account's bounce list: only the vendor knows
+            row[2], refused[line] = f"user{i}@bounced.example", "bounce list"
         elif i == 30:
-            row[3] = "(979) 660-8737"  # national: becomes +19796608737
+            row[3] = "(979) 660-8737"  # national, read by the run's region (US): +19796608737
             good.add(ref)
         else:
             good.add(ref)
@@ -125,7 +127,7 @@ def xp_file(path: Path) -> tuple[Path, set[str], dict[int, str], dict[int, str]]
         elif i == 15:
             row[0], invalid[line] = "c14@example.com", "E-mail"  # same batch as line 15
         elif i == 18:
-            row[0], refused[line] = "", "Email"  # Expoints requires it; our mapping does not
+            row[0], invalid[line] = "", "E-mail"  # required of every non-portal batch
         else:
             good.add(ref)
         rows.append(row)
@@ -157,9 +159,9 @@ def nj_file(path: Path) -> tuple[Path, set[str], dict[int, str], dict[int, str]]
         row = [f"+614123457{i:02d}", f"F{i}", f"n{i}@example.com", ref]
         line = i + 1
         if i == 2:
-            row[0], invalid[line] = "", "Phone 1"  # required
+            row[0], invalid[line] = "", "a phone number"  # every lead needs one
         elif i == 6:
-            row[2], invalid[line] = "n6@", "E-mail"
+            row[2], invalid[line] = "n6@", "Email"  # the template's own field name
         elif i == 10:
             row[0], refused[line] = "+61412345709", "105"  # line 10's phone, same batch
         elif i == 33:
@@ -456,7 +458,7 @@ def test_xlsx_and_json_lines_into_passthrough_vendors(
     sheet = book.active
     sheet.title = "Leads"
     sheet.append(["Mobile", "Email", "Joined", "Ref"])
-    sheet.append([447700900123, "x1@example.com", dt.date(2024, 3, 1), "x1"])
+    sheet.append([447911123456, "x1@example.com", dt.date(2024, 3, 1), "x1"])
     sheet.append(["+442332223499", "x2@example.com", dt.datetime(2024, 3, 2, 9), "x2"])
     sheet.append(["12", "x3@example.com", None, "x3"])
     path = tmp_path / "leads.xlsx"
@@ -464,7 +466,7 @@ def test_xlsx_and_json_lines_into_passthrough_vendors(
     summary, _run = do_import(url, "webex", path, batch_size=10)
     records = {r["Ref"]: r for r in record(url)["webex"]}
     assert set(records) == {"x1", "x2"}
-    assert records["x1"]["msisdn"] == "+447700900123"  # a number cell, to E.164
+    assert records["x1"]["msisdn"] == "+447911123456"  # a number cell, to E.164
     assert records["x1"]["Joined"] == "2024-03-01"  # a date cell as text, passed through
     rejects = read_rejects(summary.rejects_path)
     assert rejects[4]["field"] == "MSISDN"
@@ -479,7 +481,8 @@ def test_xlsx_and_json_lines_into_passthrough_vendors(
     summary, _run = do_import(url, "noojee", lines, batch_size=10)
     leads = {r["Ref"]: r for r in record(url)["noojee"]}
     assert set(leads) == {"l1"}
-    assert leads["l1"]["phone1"] == "+61412345901"
+    # The campaign template's own field name, never renamed (a Noojee lead's fields are its).
+    assert leads["l1"]["phone"] == "+61412345901" and "phone1" not in leads["l1"]
     rejects = read_rejects(summary.rejects_path)
     assert sorted(rejects) == [3, 4]
     assert "nested" in rejects[3]["reason"] and rejects[3]["record"]["extra"] == {"a": 1}

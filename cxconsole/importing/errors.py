@@ -56,3 +56,31 @@ class ResumeError(ImportProblem):
         self.option = option
         self.run_value = run_value
         self.given_value = given_value
+
+
+class RegionNeeded(ImportProblem):
+    """Phone numbers without a country code, and no region to read them by: ``proposed`` is
+    the region under which most of them are valid numbers (``valid`` of ``sampled``)."""
+
+    def __init__(
+        self, field: str, count: int, proposed: str | None, valid: int, sampled: int
+    ) -> None:
+        share = f"{valid} of {sampled} sampled are valid {proposed} numbers" if proposed else ""
+        super().__init__(
+            f"{field}: {count:,} phone number(s) have no country code and no phone region is "
+            "set" + (f"; {share}" if share else "") + "; nothing was sent"
+        )
+        self.field, self.count = field, count
+        self.proposed, self.valid, self.sampled = proposed, valid, sampled
+
+
+class DateOrderNeeded(ImportProblem):
+    """A date column whose values read either way and that no value settles."""
+
+    def __init__(self, field: str, count: int, examples: list[str]) -> None:
+        shown = ", ".join(repr(e) for e in examples)
+        super().__init__(
+            f"{field}: {count:,} date(s) such as {shown} read either day or month first, and "
+            "no value of the column settles it; nothing was sent"
+        )
+        self.field, self.count, self.examples = field, count, examples

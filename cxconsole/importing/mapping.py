@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cxconsole.importing.errors import MappingError
-from cxconsole.vendors.base import TargetField, Vendor
+from cxconsole.vendors.base import TargetField, Vendor, VendorSettings
 
 IGNORE = ""  # a column mapped to this is left out of the import
 
@@ -50,9 +50,14 @@ def normalise(name: str) -> str:
     return re.sub(r"[\W_]+", "", "".join(c for c in text if not unicodedata.combining(c)))
 
 
-def fields_for(vendor: Vendor, extra: Sequence[TargetField] = ()) -> list[TargetField]:
-    """The vendor's import targets, plus the nested products list where products exist."""
+def fields_for(
+    vendor: Vendor, extra: Sequence[TargetField] = (), settings: VendorSettings | None = None
+) -> list[TargetField]:
+    """The vendor's import targets (for a profile's ``settings`` when given), plus the nested
+    products list where products exist."""
     fields = vendor.target_fields(extra)
+    if settings is not None:
+        fields = vendor.fields_for_settings(fields, settings)
     if any(f.group == "product" for f in fields):
         fields.append(PRODUCTS_FIELD)
     return fields
@@ -264,9 +269,13 @@ def build_mapping(
 
 
 def check_mapping(
-    mapping: ColumnMapping, headers: Sequence[str], fields: Sequence[TargetField]
+    mapping: ColumnMapping,
+    headers: Sequence[str],
+    fields: Sequence[TargetField],
+    vendor: Vendor | None = None,
 ) -> None:
-    """Refuse two columns on one field, and required fields no column feeds."""
+    """Refuse two columns on one field, required fields no column feeds, and a requirement
+    met by one of several values (e-mail or mobile; a phone number) that no column can meet."""
     owners: dict[str, str] = {}
     for header, key in mapping.included(headers).items():
         if key in owners:
@@ -281,6 +290,19 @@ def check_mapping(
         raise MappingError(
             f"required field(s) not mapped from any column: {names}",
             missing=tuple(f.name for f in missing),
+        )
+    by_name = {f.name: f for f in fields}
+    kinds = {
+        key: by_name[key].kind
+        if key in by_name
+        else (vendor.passthrough_kind(key) if vendor is not None else "text")
+        for key in owners
+    }
+    unmet = [label for label, keys in requirement_groups(fields, kinds, vendor) if not keys]
+    if unmet:
+        raise MappingError(
+            f"no column gives {' nor '.join(unmet)}, which every record needs",
+            missing=tuple(unmet),
         )
 
 
@@ -298,3 +320,20 @@ def describe_mapping(
             label = labels.get(key)
             lines.append(f"{header} -> {key}" + (f" ({label})" if label and label != key else ""))
     return lines
+
+
+def requirement_groups(
+    fields: Sequence[TargetField], kinds: dict[str, str], vendor: Vendor | None
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(label, keys sent) of each requirement met by any one of several values: the fields
+    of a ``one_of`` group, and the vendor's required kinds (keys of that kind)."""
+    found: dict[str, list[str]] = {}
+    for f in fields:
+        if f.one_of:
+            found.setdefault(f.one_of, [])
+            if f.name in kinds:
+                found[f.one_of].append(f.name)
+    if vendor is not None:
+        for kind, label in vendor.required_kinds.items():
+            found.setdefault(label, []).extend(k for k, v in kinds.items() if v == kind)
+    return [(label, tuple(keys)) for label, keys in found.items()]

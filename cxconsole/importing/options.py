@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxconsole.importing.errors import ImportProblem
-from cxconsole.importing.validate import DEFAULT_REGION
 from cxconsole.profiles import Account
 
 REGION_ENV = "CXCONSOLE_PHONE_REGION"
@@ -36,8 +35,9 @@ class ImportOptions:
     date_orders: dict[str, bool] = field(default_factory=dict)
 
 
-def default_region() -> str:
-    """``CXCONSOLE_PHONE_REGION``, else the user's settings (``phone_region``), else US."""
+def default_region() -> str | None:
+    """``CXCONSOLE_PHONE_REGION``, else the user's settings (``phone_region``), else none:
+    national numbers then need a region chosen (the pre-flight proposes one)."""
     region = os.environ.get(REGION_ENV)
     if not region:
         try:
@@ -46,7 +46,14 @@ def default_region() -> str:
             region = load_settings()[0].phone_region
         except (ImportError, AttributeError):
             region = None
-    return (region or DEFAULT_REGION).upper()
+    return region.upper() if region else None
+
+
+def resolve_region(given: str | None, account: Account | None) -> str | None:
+    """The phone region: as given, else the profile's, else the environment's or settings'."""
+    region = given or (account.profile.phone_region if account is not None else None)
+    region = region or default_region()
+    return region.upper() if region else None
 
 
 def batch_size_for(account: Account, options: ImportOptions) -> int:

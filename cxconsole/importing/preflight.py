@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxconsole.importing.batching import Batcher, BatchInfo
+from cxconsole.importing.errors import DateOrderNeeded, RegionNeeded
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
 from cxconsole.importing.readers import RowStream
 from cxconsole.importing.records import RowPlan
 from cxconsole.importing.rejects import Reject
+from cxconsole.importing.validate import propose_region
 
 POLL = 0.05  # seconds between progress reports while the pass runs
 EXAMPLES = 5  # invalid rows kept per reason, to show
@@ -117,8 +119,20 @@ async def run_preflight(
     end = ended[0]
     if end.error is not None:
         raise end.error
+    _decisions(plan)
     report.rows = end.rows
     report.batches = end.batches
     report.rows_invalid = producer.rows_invalid
     report.date_orders = plan.date_orders()
     return report
+
+
+def _decisions(plan: RowPlan) -> None:
+    """What the whole column shows needs the operator: a phone region, a date order."""
+    for check in plan.phone_checks.values():
+        if check.region is None and check.national:
+            proposed, valid = propose_region(check.samples)
+            raise RegionNeeded(check.field, check.national, proposed, valid, len(check.samples))
+    for check in plan.date_checks.values():
+        if check.day_first is None and check.ambiguous:
+            raise DateOrderNeeded(check.field, check.ambiguous, check.examples)

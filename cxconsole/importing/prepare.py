@@ -46,7 +46,7 @@ async def target_fields(
             client or get_client(), account.base, account.secret, account.settings
         )
         extra = to_fields(columns)
-    return fields_for(vendor, extra), columns
+    return fields_for(vendor, extra, account.settings), columns
 
 
 async def prepare_import(
@@ -98,7 +98,8 @@ async def prepare_import(
         setup.override(text)
     mapping = setup.mapping
     assert mapping is not None and setup.sniffed is not None
-    check_mapping(mapping, setup.sniffed.headers, setup.fields)  # raises with what is missing
+    # Raised with what is missing, for the face to word.
+    check_mapping(mapping, setup.sniffed.headers, setup.fields, account.vendor)
     return await setup.prepare(
         client=client,
         errors=errors,
@@ -204,7 +205,7 @@ async def _resume(
     fields, _ = await target_fields(account, client)
     run_mapping = ColumnMapping.from_dict(header.mapping)
     try:
-        check_mapping(run_mapping, source.headers, fields)
+        check_mapping(run_mapping, source.headers, fields, account.vendor)
     except MappingError as exc:
         raise ResumeError(f"run {run_id}: the mapping no longer fits the vendor: {exc}") from None
     if mapping is not None or overrides:

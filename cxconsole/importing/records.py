@@ -1,9 +1,10 @@
 """From a row of values to the record a vendor is sent: the per-row plan, and product folding.
 
-:class:`RowPlan` is compiled once per run from the headers, the mapping and the target
-fields: a list of ``(column index, key, check)`` walked for every row, so a row costs a few
-dictionary stores and the checks of its e-mail, phone and date columns. :class:`ProductFolder`
-joins consecutive rows of one QuestionPro contact into one contact with several ``products``.
+:class:`RowPlan` is made once per run from the headers, the mapping and the target fields: a
+list of ``(column index, key, check)`` walked by a plain closure for every row, so a row costs
+a few dictionary stores and the checks of its e-mail, phone and date columns.
+:class:`ProductFolder` joins consecutive rows of one QuestionPro contact into one contact with
+several ``products``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from datetime import date, datetime, time
 from functools import partial
 from typing import Any, NamedTuple
 
-from cxconsole.importing.mapping import ColumnMapping
-from cxconsole.importing.validate import DEFAULT_REGION, Check, DateCheck, RowError, make_check
-from cxconsole.vendors.base import TargetField
+from cxconsole.importing.mapping import ColumnMapping, requirement_groups
+from cxconsole.importing.validate import Check, DateCheck, PhoneCheck, RowError, make_check
+from cxconsole.vendors.base import TargetField, Vendor
 
 
 class RowPlan:
-    """How to turn one row into ``(record, product)``; raises :class:`RowError` when it can't."""
+    """How to turn one row into ``(record, product)``; raises :class:`RowError` when it can't.
+
+    Requirements are checked per row on rows that carry contact values (a folded QuestionPro
+    row that only adds a product carries none): each required field, and each group of which
+    one value must be there (QuestionPro's e-mail or mobile, Noojee's phone number).
+    """
 
     def __init__(
         self,
@@ -28,35 +34,51 @@ class RowPlan:
         fields: Sequence[TargetField],
         *,
         date_format: str,
-        region: str = DEFAULT_REGION,
+        region: str | None = None,
         day_first: bool | None = None,
         date_orders: dict[str, bool] | None = None,
         text_only: bool = False,
+        vendor: Vendor | None = None,
     ) -> None:
         self.headers = list(headers)
-        self.text_only = text_only  # every value is a str (CSV): simpler code per column
+        self.text_only = text_only  # every value is a str (CSV)
         self.width = len(headers)
         by_name = {f.name: f for f in fields}
         self.labels: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}  # key sent -> its kind
         self.contact: list[tuple[int, str, Check | None]] = []
         self.product: list[tuple[int, str, Check | None]] = []
         self.nested: int | None = None  # column holding a nested products list
         self.passthrough = mapping.passthrough
         self.sent_headers = set()
         self.date_checks: dict[str, DateCheck] = {}  # key -> its check, which learns the order
+        self.phone_checks: dict[str, PhoneCheck] = {}  # key -> its check, which counts
         for index, header in enumerate(headers):
             key = mapping.target(header)
             if not key:
                 continue
             self.sent_headers.add(header)
             target = by_name.get(key)
-            kind = target.kind if target else "text"
+            if target is not None:
+                kind: str = target.kind
+            else:
+                kind = vendor.passthrough_kind(key) if vendor is not None else "text"
             label = target.label if target else key
             self.labels[key] = label
+            self.kinds[key] = kind
             order = day_first if day_first is not None else (date_orders or {}).get(key)
-            check = make_check(kind, label, date_format=date_format, region=region, day_first=order)
+            check = make_check(
+                kind,
+                label,
+                date_format=target.format if target is not None and target.format else date_format,
+                region=region,
+                day_first=order,
+                limits=target.limits if target is not None else None,
+            )
             if isinstance(check, DateCheck):
                 self.date_checks[key] = check
+            elif isinstance(check, PhoneCheck):
+                self.phone_checks[key] = check
             if target is not None and target.group == "products":
                 self.nested = index
             elif target is not None and target.group == "product":
@@ -66,6 +88,7 @@ class RowPlan:
         self.required = [
             (f.name, f.label) for f in fields if f.required and f.group not in ("product",)
         ]
+        self.groups = requirement_groups(fields, self.kinds, vendor)
         self.product_fields = {f.name for f in fields if f.group == "product"}
         self.build = self._compile()
 
@@ -83,98 +106,51 @@ class RowPlan:
         return bool(self.product) or self.nested is not None
 
     def _compile(self) -> Callable[[list[Any]], tuple[dict[str, Any], dict[str, Any] | None]]:
-        """``build(values) -> (record, product)`` as straight-line code for this mapping.
+        """``build(values) -> (record, product)`` for this mapping, as plain closures."""
+        other = self._other
+        contact = self.contact
+        product_steps = self.product
+        required = self.required
+        groups = [(label, keys) for label, keys in self.groups if keys]
+        nested, nested_of = self.nested, self._nested
+        folds = self.folds
 
-        The row loop runs a million times a second's worth of columns: a generated function
-        with one block per mapped column avoids the per-column loop and tuple unpacking, and
-        is about twice as fast as the loop it replaces.
-        """
-        # Keys, labels and checks enter as the factory's arguments (fast closure cells),
-        # never as source text: headers of passthrough columns come from the file.
-        names: list[str] = ["RowError", "_other", "_nested"]
-        values: list[Any] = [RowError, self._other, self._nested]
+        def fill(values: list[Any], steps: list[tuple[int, str, Check | None]], into: dict) -> None:
+            for index, key, check in steps:
+                value = values[index]
+                if not value:
+                    continue
+                if value.__class__ is str:
+                    if check is None:
+                        value = value.strip()
+                        if value:
+                            into[key] = value
+                    elif not value.isspace():
+                        into[key] = check(value)
+                else:
+                    into[key] = other(key, value) if check is None else check(value)
 
-        def bind(value: Any) -> str:
-            names.append(f"a{len(names)}")
-            values.append(value)
-            return names[-1]
+        def build(values: list[Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            record: dict[str, Any] = {}
+            fill(values, contact, record)
+            if record or not folds:
+                if not record:
+                    raise RowError("row", "no value in any of the columns sent")
+                for key, label in required:
+                    if key not in record:
+                        raise RowError(label, "required, but empty")
+                for label, keys in groups:
+                    if not any(key in record for key in keys):
+                        raise RowError(label, "required: every value of it is empty")
+            product = None
+            if product_steps:
+                product = {}
+                fill(values, product_steps, product)
+            if nested is not None:
+                record["products"] = nested_of(values[nested])
+            return record, product
 
-        code: list[str] = ["    def build(values):", "        record = {}"]
-
-        def column(index: int, key: str, check: Check | None, target: str) -> None:
-            k = bind(key)
-            if check is None and self.text_only:
-                code.extend(
-                    [
-                        f"        v = values[{index}].strip()",
-                        "        if v:",
-                        f"            {target}[{k}] = v",
-                    ]
-                )
-            elif check is None:
-                code.extend(
-                    [
-                        f"        v = values[{index}]",
-                        "        if v:",
-                        "            if v.__class__ is str:",
-                        "                v = v.strip()",
-                        "                if v:",
-                        f"                    {target}[{k}] = v",
-                        "            else:",
-                        f"                {target}[{k}] = _other({k}, v)",
-                    ]
-                )
-            elif self.text_only and hasattr(check, "inline"):
-                # The fast path as a C-level call right here; the check only when it fails.
-                how, probe = check.inline()
-                p, c = bind(probe), bind(check)
-                sent, passed = ("v", "h") if how == "test" else ("h", "h.__class__ is str")
-                code.extend(
-                    [
-                        f"        v = values[{index}]",
-                        "        if v and not v.isspace():",
-                        f"            h = {p}(v)",
-                        f"            if {passed}:",
-                        f"                {target}[{k}] = {sent}",
-                        "            else:",
-                        f"                {target}[{k}] = {c}(v)",
-                    ]
-                )
-            else:
-                # A closure where the check has one: the hot path without attribute lookups.
-                fast = getattr(check, "fast", None)
-                c = bind(fast() if fast is not None else check)
-                test = (
-                    "not v.isspace()"
-                    if self.text_only
-                    else "(v.__class__ is not str or not v.isspace())"
-                )
-                code.extend(
-                    [
-                        f"        v = values[{index}]",
-                        f"        if v and {test}:",
-                        f"            {target}[{k}] = {c}(v)",
-                    ]
-                )
-
-        for index, key, check in self.contact:
-            column(index, key, check, "record")
-        for key, label in self.required:
-            code.append(f"        if {bind(key)} not in record:")
-            code.append(f"            raise RowError({bind(label)}, 'required, but empty')")
-        if self.product:
-            code.append("        product = {}")
-            for index, key, check in self.product:
-                column(index, key, check, "product")
-        else:
-            code.append("        product = None")
-        if self.nested is not None:
-            code.append(f"        record['products'] = _nested(values[{self.nested}])")
-        code.append("        return record, product")
-        source = f"def make({', '.join(names)}):\n" + "\n".join(code) + "\n    return build\n"
-        env: dict[str, Any] = {}
-        exec(source, env)
-        return env["make"](*values)
+        return build
 
     def _other(self, key: str, value: Any) -> str:
         """A text field given something other than text (an XLSX number or date, JSON)."""

@@ -70,7 +70,7 @@ from cxconsole.importing.journal import (
     run_dir,
 )
 from cxconsole.importing.mapping import ColumnMapping
-from cxconsole.importing.options import ImportOptions, batch_size_for, default_region
+from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
 from cxconsole.importing.preflight import PreflightReport, run_preflight
 from cxconsole.importing.readers import Source, open_rows
@@ -128,7 +128,7 @@ class ImportRun(Sending):
             self.warnings.append(
                 f"concurrency {wanted} capped at {self.concurrency}, {self.vendor.title}'s limit"
             )
-        self.region = (options.region or default_region()).upper()
+        self.region = resolve_region(options.region, account)
         suffix = ".csv" if source.format in ("csv", "xlsx") else ".jsonl"
         self.rejects_path = Path(
             options.rejects_path or run_dir(self.run_id) / f"rejects{suffix}"
@@ -443,6 +443,7 @@ class ImportRun(Sending):
             day_first=self.options.day_first,
             date_orders=self.options.date_orders,
             text_only=self.source.format == "csv",
+            vendor=self.vendor,
         )
 
     def _make_batcher(self, plan: RowPlan, emit: Callable[[Batch], None]) -> Batcher:

@@ -28,7 +28,7 @@ from cxconsole.importing.mapping import (
     normalise,
     parse_override,
 )
-from cxconsole.importing.options import ImportOptions, default_region
+from cxconsole.importing.options import ImportOptions, resolve_region
 from cxconsole.importing.sniff import Sniff, sniff
 
 if TYPE_CHECKING:
@@ -241,9 +241,11 @@ class ImportSetup:
         if found:
             return found
         mapping = self.mapping
-        assert mapping is not None and self.sniffed is not None
+        assert mapping is not None and self.sniffed is not None and self.account is not None
+        for message in self.account.vendor.import_problems(self.account.settings):
+            found.append(SetupProblem("profile", message))
         try:
-            check_mapping(mapping, self.sniffed.headers, self.fields)
+            check_mapping(mapping, self.sniffed.headers, self.fields, self.account.vendor)
         except MappingError as exc:
             found.append(SetupProblem("mapping", str(exc)))
         most_batch, most_at_once = self.limits
@@ -304,8 +306,9 @@ class ImportSetup:
             mapping,
             self.fields,
             date_format=vendor.date_format,
-            region=(self.region or default_region()).upper(),
+            region=resolve_region(self.region, self.account),
             day_first=self.day_first,
+            vendor=vendor,
         )
         labels = {f.name: f.label for f in self.fields}
         columns = [(key, labels.get(key, key)) for key in mapping.included(headers).values()]

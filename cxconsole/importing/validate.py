@@ -1,10 +1,12 @@
-"""Field checks and conversions for one row, built to run at 100,000+ rows a second.
+"""Field checks and conversions for one row: each written once, as one callable per column.
 
-Each check is a callable made once per column, holding its own caches: e-mail domains are
-validated once per domain (files hold few), phone numbers already in E.164 skip
+A check holds its own caches and its fast path comes first in its ``__call__``: e-mail domains
+are validated once per domain (files hold few), phone numbers already in E.164 skip
 ``phonenumbers`` through a regular expression, and each date column remembers its recent
 values and whether it writes the day or the month first. A check returns the value to send,
-or raises :class:`RowError` naming the field and the reason.
+or raises :class:`RowError` naming the field and the reason. What a whole column needs decided
+(the phone region of numbers without a country code, the day-or-month order of its dates) the
+checks count as they go, for the pre-flight to decide before anything is sent.
 """
 
 from __future__ import annotations
@@ -14,9 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-#: When no region is given (``--region``, or CXCONSOLE_PHONE_REGION): numbers written without
-#: a country code are read as this region's numbers.
-DEFAULT_REGION = "US"
 CACHE_LIMIT = 50_000  # entries per column cache before it is cleared (bounded memory)
 
 
@@ -44,8 +43,16 @@ class EmailCheck:
         self._domains: dict[str, str | RowError] = {}
 
     def __call__(self, value: Any) -> str:
-        if type(value) is not str:
+        if value.__class__ is not str:
             value = str(value)
+        local, _, domain = value.rpartition("@")
+        # The common case: a domain seen before, a plain local part, nothing to change.
+        known = self._domains.get(domain)
+        if known == domain and local and len(local) <= 64 and _LOCAL.fullmatch(local):
+            return value
+        return self._check(value)
+
+    def _check(self, value: str) -> str:
         value = value.strip()
         local, at, domain = value.rpartition("@")
         if not at or not local:
@@ -58,22 +65,6 @@ class EmailCheck:
         if len(local) <= 64 and _LOCAL.fullmatch(local):
             return value if known == domain else f"{local}@{known}"
         return self._full(value)
-
-    def fast(self) -> Check:
-        """The same check as a closure: the row loop's hot path, no attribute lookups."""
-        domains_get = self._domains.get
-        local_ok = _LOCAL.fullmatch
-        slow = self.__call__
-
-        def check(value: Any) -> Any:
-            if value.__class__ is str:
-                local, _, domain = value.rpartition("@")
-                known = domains_get(domain)
-                if known == domain and local and len(local) <= 64 and local_ok(local):
-                    return value
-            return slow(value)
-
-        return check
 
     def _domain(self, domain: str) -> str | RowError:
         from email_validator import EmailNotValidError, validate_email
@@ -106,19 +97,30 @@ _DIGITS = re.compile(r"\d{10,11}")
 
 
 class PhoneCheck:
-    """Phone numbers to E.164 (``+61412345678``); numbers without a country code are read as
-    ``region``'s. Only a "possible" number (right length for its country) is required: the
-    vendors' own examples use numbers that no carrier has assigned."""
+    """Phone numbers to E.164 (``+61412345678``).
 
-    def __init__(self, field: str, region: str = DEFAULT_REGION) -> None:
+    A number with its country code (``+``, or ``00``) is taken as written once it has E.164's
+    shape. A national number (``0412 345 678``) is read as ``region``'s and must be a valid
+    number there; with no region it is rejected, and counted (with samples) so the pre-flight
+    can propose the region under which the column's numbers are valid. An extension is never
+    dropped silently: no vendor field holds one, so such a number is rejected saying so.
+    """
+
+    SAMPLES = 200  # national numbers kept to propose a region
+
+    def __init__(self, field: str, region: str | None = None) -> None:
         import phonenumbers
 
         self.field = field
-        self.region = region.upper()
-        self._nanp = phonenumbers.country_code_for_region(self.region) == 1
+        self.region = region.upper() if region else None
+        self._nanp = (
+            self.region is not None and phonenumbers.country_code_for_region(self.region) == 1
+        )
+        self.national = 0  # numbers seen without a country code while no region was set
+        self.samples: list[str] = []
 
     def __call__(self, value: Any) -> str:
-        if type(value) is not str:
+        if value.__class__ is not str:
             value = str(value)
         if _E164.fullmatch(value):
             return value
@@ -133,48 +135,71 @@ class PhoneCheck:
                 return "+1" + compact
             if len(compact) == 11 and compact[0] == "1" and compact[1] in "23456789":
                 return "+" + compact
-        return self._slow(value)
+        return self._parse(value)
 
-    def inline(self) -> tuple[str, Callable[[str], Any]]:
-        """For generated code over text: a value this C-level test passes is sent as is."""
-        return "test", _E164.fullmatch
-
-    def fast(self) -> Check:
-        """The same check as a closure: an E.164 number returns at once."""
-        e164 = _E164.fullmatch
-        slow = self.__call__
-
-        def check(value: Any) -> Any:
-            if value.__class__ is str and e164(value):
-                return value
-            return slow(value)
-
-        return check
-
-    def _slow(self, value: str) -> str:
+    def _parse(self, value: str) -> str:
         import phonenumbers
 
         text = value.strip()
+        international = text.startswith(("+", "00"))
+        if self.region is None and not international:
+            self.national += 1
+            if len(self.samples) < self.SAMPLES:
+                self.samples.append(text)
+            raise RowError(
+                self.field,
+                f"{value!r} has no country code, and no phone region is set to read it by",
+            )
         try:
-            number = phonenumbers.parse(text, self.region)
+            number = phonenumbers.parse(text, None if international else self.region)
         except phonenumbers.NumberParseException as exc:
             raise RowError(self.field, f"{value!r} is not a phone number ({exc})") from None
-        if not phonenumbers.is_possible_number(number):
+        if number.extension:
+            raise RowError(
+                self.field,
+                f"{value!r} has an extension ({number.extension}), which no field of the "
+                "vendor holds: give the number without it, or in a column of its own",
+            )
+        if not phonenumbers.is_valid_number(number):
             digits = re.sub(r"\D", "", text)
-            # Written without the "+" of an international number (447700900123)?
-            if digits and not text.startswith("+"):
+            if not international and digits:
+                # An international number written without its "+" (447911123456): taken
+                # only when it is a valid number that way and is none in the region.
                 try:
                     alt = phonenumbers.parse("+" + digits, None)
                 except phonenumbers.NumberParseException:
                     alt = None
-                if alt is not None and phonenumbers.is_possible_number(alt):
+                if alt is not None and phonenumbers.is_valid_number(alt):
                     return phonenumbers.format_number(alt, phonenumbers.PhoneNumberFormat.E164)
-            raise RowError(
-                self.field,
-                f"{value!r} is not a possible phone number for region {self.region} "
-                "(give it with its country code, or set --region)",
-            )
+            where = "" if international else f" in region {self.region}"
+            raise RowError(self.field, f"{value!r} is not a valid phone number{where}")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+#: Regions tried when proposing one for a column of national numbers, in the order a tie
+#: is broken: the vendors' markets first.
+REGION_CANDIDATES = (
+    "AU", "GB", "US", "NZ", "IE", "CA", "NL", "BE", "DE", "FR", "ES", "IT", "PT", "CH", "AT",
+    "SE", "NO", "DK", "FI", "PL", "ZA", "IN", "SG", "AE", "SA", "BR", "MX",
+)  # fmt: skip
+
+
+def propose_region(samples: list[str]) -> tuple[str | None, int]:
+    """The region under which most ``samples`` are valid numbers, and how many are."""
+    import phonenumbers
+
+    best, best_count = None, 0
+    for region in REGION_CANDIDATES:
+        count = 0
+        for text in samples:
+            try:
+                if phonenumbers.is_valid_number(phonenumbers.parse(text, region)):
+                    count += 1
+            except phonenumbers.NumberParseException:
+                continue
+        if count > best_count:
+            best, best_count = region, count
+    return best, best_count
 
 
 # -- dates -------------------------------------------------------------------------------------
@@ -189,18 +214,23 @@ _DMY = re.compile(
 )
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-_WORDY = (
-    "%d %b %Y",
-    "%d %B %Y",
-    "%d-%b-%Y",
-    "%d-%b-%y",
-    "%b %d %Y",
-    "%B %d %Y",
-    "%b %d, %Y",
-    "%B %d, %Y",
-    "%d %b %Y %H:%M",
-    "%d %b %Y %H:%M:%S",
-)
+# Month names in English, whatever the process's locale (strptime's %b follows LC_TIME).
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ),
+        1,
+    )
+    for name in names
+}  # fmt: skip
+_TIME = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+_DAY_MONTH = re.compile(r"(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ -],?\s*(\d{4}|\d{2})" + _TIME)
+_MONTH_DAY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})" + _TIME)
 
 
 def _tz(text: str | None) -> timezone | None:
@@ -233,6 +263,8 @@ class DateCheck:
         self.day_first = day_first
         self.fixed = day_first is not None
         self._cache: dict[str, Any] = {}
+        self.ambiguous = 0  # values read either way while the order was not settled
+        self.examples: list[str] = []
 
     def __call__(self, value: Any) -> str:
         if type(value) is str:
@@ -256,23 +288,6 @@ class DateCheck:
             return self.write(value)
         return self(str(value))
 
-    def inline(self) -> tuple[str, Callable[[str], Any]]:
-        """For generated code over text: a value seen before maps to its output (a str)."""
-        return "map", self._cache.get
-
-    def fast(self) -> Check:
-        """The same check as a closure: a value seen before is one dictionary lookup."""
-        slow = self.__call__
-        cache = self
-
-        def check(value: Any) -> Any:
-            hit = cache._cache.get(value) if value.__class__ is str else None
-            if hit.__class__ is str:
-                return hit
-            return slow(value)
-
-        return check
-
     # reading
     def read(self, text: str) -> date | datetime:
         match = _ISO.fullmatch(text)
@@ -284,12 +299,30 @@ class DateCheck:
             return self._dmy(text, match)
         if _SERIAL.fullmatch(text):
             return _EXCEL_EPOCH + timedelta(days=float(text))
-        for pattern in _WORDY:
-            try:
-                return datetime.strptime(text, pattern)
-            except ValueError:
-                continue
+        worded = self._worded(text)
+        if worded is not None:
+            return worded
         raise RowError(self.field, f"{text!r} is not a date this import can read")
+
+    def _worded(self, text: str) -> date | datetime | None:
+        """ "14 Jan 2020", "14-Jan-20", "January 14, 2020", with an optional time."""
+        match = _DAY_MONTH.fullmatch(text)
+        if match:
+            day, name, year, hh, mi, ss = match.groups()
+        else:
+            match = _MONTH_DAY.fullmatch(text)
+            if not match:
+                return None
+            name, day, year, hh, mi, ss = match.groups()
+        month = _MONTHS.get(name.lower())
+        if month is None:
+            return None
+        number = int(year)
+        if len(year) == 2:
+            number += 2000 if number < 70 else 1900
+        if hh is None:
+            return self._make(text, number, month, int(day), None, None, None, None, None)
+        return self._make(text, number, month, int(day), hh, mi, ss, None, None)
 
     def _dmy(self, text: str, match: re.Match[str]) -> date | datetime:
         a, sep, b, y, hh, mi, ss, ampm = match.groups()
@@ -306,10 +339,13 @@ class DateCheck:
             elif second > 12 >= first:
                 day_first = self._learn(False)
             elif first != second and day_first is None:
+                self.ambiguous += 1
+                if len(self.examples) < 3:
+                    self.examples.append(text)
                 raise RowError(
                     self.field,
-                    f"{text!r} is ambiguous (day or month first?); "
-                    "use --day-first or --month-first",
+                    f"{text!r} is ambiguous (day or month first?) and no value of the "
+                    "column settles it",
                 )
         day, month = (first, second) if day_first or first == second else (second, first)
         if hh is not None and ampm:
@@ -360,21 +396,26 @@ class DateCheck:
 
 # -- small kinds ---------------------------------------------------------------------------------
 class IntCheck:
-    def __init__(self, field: str) -> None:
+    def __init__(self, field: str, limits: tuple[int, int] | None = None) -> None:
         self.field = field
+        self.limits = limits
 
     def __call__(self, value: Any) -> int:
         text = str(value).strip()
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
             try:
-                number = float(text)
+                real = float(text)
             except ValueError:
-                number = float("nan")
-            if number.is_integer():
-                return int(number)
-            raise RowError(self.field, f"{text!r} is not a whole number") from None
+                real = float("nan")
+            if not real.is_integer():
+                raise RowError(self.field, f"{text!r} is not a whole number") from None
+            number = int(real)
+        if self.limits is not None and not self.limits[0] <= number <= self.limits[1]:
+            low, high = self.limits
+            raise RowError(self.field, f"{number} is outside {low}-{high}")
+        return number
 
 
 _TRUE = frozenset({"true", "yes", "y", "1", "t", "x", "ja", "oui", "si"})
@@ -399,8 +440,9 @@ def make_check(
     field: str,
     *,
     date_format: str,
-    region: str = DEFAULT_REGION,
+    region: str | None = None,
     day_first: bool | None = None,
+    limits: tuple[int, int] | None = None,
 ) -> Check | None:
     """The check for a field of ``kind``; None for plain text (trimmed, sent as it is)."""
     if kind == "email":
@@ -410,7 +452,7 @@ def make_check(
     if kind in ("date", "datetime"):
         return DateCheck(field, date_format, kind=kind, day_first=day_first)
     if kind == "int":
-        return IntCheck(field)
+        return IntCheck(field, limits)
     if kind == "bool":
         return BoolCheck(field)
     return None

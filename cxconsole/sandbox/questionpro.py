@@ -95,6 +95,10 @@ SPEC = VendorSpec(
 # --- transactions/import ---------------------------------------------------------------------
 
 
+UNSUBSCRIBED_DOMAIN = "@unsubscribed.example"
+BLOCKED_DOMAIN = "@bounced.example"
+
+
 def _contact_errors(index: int, contact: Any) -> list[str]:
     where = f"contacts[{index}]"
     if not isinstance(contact, dict):
@@ -107,15 +111,16 @@ def _contact_errors(index: int, contact: Any) -> list[str]:
         problems.append(f"{where}.mobile: expected E.164 like +61412345678, got {mobile!r}")
     if email in (None, "") and mobile in (None, ""):
         problems.append(f"{where}: needs an email or a mobile")
+    if str(email or "").endswith(BLOCKED_DOMAIN):
+        # What only the vendor knows (its account's bounce list): a refusal no local check
+        # can foresee, naming the contact.
+        problems.append(f"{where}.email: {email!r} is on the account's bounce list")
     date = contact.get("transactionDate")
     if date is None:
         problems.append(f"{where}.transactionDate: required, expected dd/MM/yyyy")
     elif not is_dmy_date(date):
         problems.append(f"{where}.transactionDate: expected dd/MM/yyyy, got {date!r}")
     return problems
-
-
-UNSUBSCRIBED_DOMAIN = "@unsubscribed.example"
 
 
 def import_contacts(call: Call) -> Response:

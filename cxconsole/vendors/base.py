@@ -33,6 +33,11 @@ class TargetField:
     synonyms: tuple[str, ...] = ()
     group: str = ""  # "product" for QuestionPro product fields; "data" for Expoints columns
     ref: Any = None  # vendor-specific handle (an Expoints CustomerDataColumnId)
+    #: A requirement shared with other fields: one value of the group must be there (its
+    #: label, e.g. "an e-mail or a mobile"). Checked on the mapping and on every row.
+    one_of: str = ""
+    format: str = ""  # how the vendor wants this date written, where not its usual way
+    limits: tuple[int, int] | None = None  # an int's lowest and highest allowed value
 
 
 @dataclass(slots=True)
@@ -77,6 +82,9 @@ class Vendor(ABC):
     date_format: ClassVar[str] = "%Y-%m-%d"  # how this vendor wants dates written
     #: Column names in the file that need no mapping because they are passed through as-is.
     passthrough: ClassVar[bool] = False
+    #: Kinds of which a record needs one value, under any key (a passthrough vendor's own
+    #: field names): kind -> label. Noojee needs a phone number.
+    required_kinds: ClassVar[dict[str, str]] = {}
     #: What sending a record twice does at this vendor: said before unknown rows are resent.
     resend_risk: ClassVar[str] = (
         "the vendor does not recognise a record sent twice: a row it already took is "
@@ -101,6 +109,20 @@ class Vendor(ABC):
     def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
         """The fields an import can map onto; ``extra`` are ones fetched from the vendor."""
         return list(extra)
+
+    def fields_for_settings(
+        self, fields: list[TargetField], settings: VendorSettings
+    ) -> list[TargetField]:
+        """The fields as a profile's settings make them (a field required only sometimes)."""
+        return fields
+
+    def passthrough_kind(self, key: str) -> FieldKind:
+        """The kind of a column a passthrough vendor gets under its own name."""
+        return "text"
+
+    def import_problems(self, settings: VendorSettings) -> list[str]:
+        """What in a profile's settings keeps an import from being sent (a missing id)."""
+        return []
 
     @abstractmethod
     def build_batch(

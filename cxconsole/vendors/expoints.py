@@ -6,6 +6,7 @@ both the header and the scheme are profile settings. Success replies may have an
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -27,6 +28,9 @@ from cxconsole.vendors.base import (
 ADD_PATH = "/external/api/v3/customer/add"
 COLUMNS_PATH = "/external/api/{version}/customerdatacolumn"
 MAX_CUSTOMERS = 200  # "We advise to import no more than 200 customers at once"
+
+
+PORTAL_BATCH = "1"  # TypeBatch of a portal batch: customers are not e-mailed
 
 
 class ExpointsSettings(VendorSettings):
@@ -105,7 +109,7 @@ class Expoints(Vendor):
 
     def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
         return [
-            # Not required here: portal batches (TypeBatch 1) go without; the vendor says when.
+            # Required unless the batch is a portal batch: see fields_for_settings.
             TargetField("Email", "E-mail", "email", synonyms=("e-mail", "email address", "mail")),
             TargetField("PhoneNumber", "Phone", "phone", synonyms=("phone", "mobile", "msisdn")),
             TargetField("SendDate", "Send date", "datetime"),
@@ -114,6 +118,15 @@ class Expoints(Vendor):
             TargetField("Priority", "Priority", "int"),
             *extra,
         ]
+
+    def fields_for_settings(
+        self, fields: list[TargetField], settings: VendorSettings
+    ) -> list[TargetField]:
+        # E-mail is how a customer is invited, except in a portal batch (TypeBatch 1).
+        assert isinstance(settings, ExpointsSettings)
+        if settings.type_batch == PORTAL_BATCH:
+            return fields
+        return [dataclasses.replace(f, required=True) if f.name == "Email" else f for f in fields]
 
     @staticmethod
     def column_fields(columns: Sequence[CustomerDataColumn]) -> list[TargetField]:

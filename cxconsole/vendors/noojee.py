@@ -8,6 +8,7 @@ over 60 s with 109: low concurrency, a read timeout above 60 s, and 109 retried 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ from cxconsole.client import CXClient, Reply, VendorPolicy
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
+    FieldKind,
     QueryAuth,
     TargetField,
     Vendor,
@@ -75,6 +77,7 @@ class Noojee(Vendor):
     # Unique within a campaign: a lead sent again is refused with 112, so a lost reply can
     # be resolved by sending the batch again (Reconciling).
     reconcile_field: ClassVar[str] = "njExternalLeadId"
+    required_kinds: ClassVar[dict[str, str]] = {"phone": "a phone number"}
 
     def default_base_url(self, settings: VendorSettings) -> str:
         raise ValueError("Noojee Contact needs the base URL of your server")
@@ -83,17 +86,28 @@ class Noojee(Vendor):
         return QueryAuth("apiKey", secret)
 
     def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
+        # Lead fields are the campaign template's own: a column goes under its own name.
+        # Only the documented system fields are offered as targets.
         return [
-            TargetField("firstName", "First name", synonyms=("first name", "given name")),
-            TargetField("lastName", "Last name", synonyms=("surname", "family name")),
-            TargetField(
-                "phone1", "Phone 1", "phone", True, synonyms=("phone", "mobile", "msisdn", "cell")
-            ),
-            TargetField("phone2", "Phone 2", "phone"),
-            TargetField("email", "E-mail", "email", synonyms=("e-mail", "email address")),
             TargetField("njExternalLeadId", "External lead id", synonyms=("external id",)),
+            TargetField(
+                "njCallBackDate",
+                "Call-back date",
+                "datetime",
+                synonyms=("callback", "call back", "callback date"),
+                format="%Y/%m/%d %H:%M",  # yyyy/MM/dd HH:mm, as documented
+            ),
+            TargetField("njPriority", "Priority (0-100)", "int", limits=(0, 100)),
+            TargetField("njContactHours", "Contact hours", synonyms=("contact hours",)),
             *extra,
         ]
+
+    def passthrough_kind(self, key: str) -> FieldKind:
+        # Sent under its own name, but a column named like a phone is a number to dial
+        # (checked, sent in E.164) and one named like an e-mail is an address (checked).
+        if _PHONE_NAME.search(key):
+            return "phone"
+        return "email" if _EMAIL_NAME.search(key) else "text"
 
     def build_batch(
         self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
@@ -185,6 +199,8 @@ class Noojee(Vendor):
         return ConnectionReport(True, summary, details)
 
 
+_PHONE_NAME = re.compile(r"phone|mobile|msisdn|cell|^tel", re.IGNORECASE)
+_EMAIL_NAME = re.compile(r"e-?mail", re.IGNORECASE)
 _CODE_NAMES = {"112": "njExternalLeadId already in the campaign", "105": "duplicate phone"}
 
 

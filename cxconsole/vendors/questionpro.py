@@ -73,6 +73,9 @@ class ImportRequest(BaseModel):
     contacts: list[Contact]
 
 
+CONTACT_BY = "an e-mail or a mobile"
+
+
 class ImportReply(BaseModel):
     emailStatus: str | None = None
     importStatus: str | None = None
@@ -159,14 +162,30 @@ class QuestionPro(Vendor):
         fields = [
             TargetField("firstName", "First name", synonyms=("first", "given name", "forename")),
             TargetField("lastName", "Last name", synonyms=("last", "surname", "family name")),
-            TargetField("email", "E-mail", "email", synonyms=("e-mail", "email address", "mail")),
+            # A contact nobody can survey is refused here, not by the vendor: one of the two.
             TargetField(
-                "mobile", "Mobile", "phone", synonyms=("phone", "msisdn", "mobile number", "cell")
+                "email",
+                "E-mail",
+                "email",
+                synonyms=("e-mail", "email address", "mail"),
+                one_of=CONTACT_BY,
             ),
-            TargetField("segmentCode", "Segment code", synonyms=("segment",)),
-            # Not required here: the rows that add products to a contact leave it empty.
             TargetField(
-                "transactionDate", "Transaction date", "date", synonyms=("date", "purchase date")
+                "mobile",
+                "Mobile",
+                "phone",
+                synonyms=("phone", "msisdn", "mobile number", "cell"),
+                one_of=CONTACT_BY,
+            ),
+            TargetField("segmentCode", "Segment code", synonyms=("segment", "business unit")),
+            # Required of each contact (the vendor refuses a contact without it); the rows
+            # that only add products to a contact carry no contact value and are not checked.
+            TargetField(
+                "transactionDate",
+                "Transaction date",
+                "date",
+                required=True,
+                synonyms=("date", "purchase date"),
             ),
         ]
         fields += [TargetField(f"custom{i}", f"Custom {i}") for i in range(1, CUSTOM_FIELDS + 1)]

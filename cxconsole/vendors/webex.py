@@ -88,6 +88,15 @@ class Webex(Vendor):
             *extra,
         ]
 
+    def import_problems(self, settings: VendorSettings) -> list[str]:
+        assert isinstance(settings, WebexSettings)
+        ids = {"datastore-id": settings.datastore_id, "feed-id": settings.feed_id}
+        return [
+            f"the profile has no {name}, which every upload names"
+            for name, value in ids.items()
+            if not value
+        ]
+
     def build_batch(
         self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
     ) -> tuple[str, dict[str, str] | None, Any]:
