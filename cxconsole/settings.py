@@ -23,7 +23,9 @@ class Settings:
     #: binding id -> keys, e.g. {"app.tickets" = "f4"}: remaps any binding that has an id.
     keymap: dict[str, str] = field(default_factory=dict)
     secret_store: str = "keyring"
-    phone_region: str = "US"
+    # Where national phone numbers are from, for every profile without its own; none by
+    # default: an import then proposes one from the numbers themselves.
+    phone_region: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Settings:
@@ -39,7 +41,7 @@ class Settings:
             raise ValueError('keymap: expected a table of binding id = "keys"')
         if settings.secret_store not in SECRET_STORES:
             raise ValueError(f"secret_store: expected one of {', '.join(SECRET_STORES)}")
-        if not (
+        if settings.phone_region is not None and not (
             isinstance(settings.phone_region, str)
             and re.fullmatch(r"[A-Z]{2}", settings.phone_region)
         ):

@@ -445,3 +445,75 @@ def stats_faults(url: str) -> dict[str, int]:
     import httpx
 
     return httpx.get(f"{url}/_sandbox/stats", timeout=10).json()["faults"]
+
+
+# -- data as the operator meant it ---------------------------------------------------------------
+
+
+def national(path: Path) -> Path:
+    rows = [[f"u{i}@example.com", f"0412 345 {i:03d}", "14/01/2020", f"r{i}"] for i in range(1, 41)]
+    return write_csv(path, ["Email", "Mobile", "Date", "Ref"], rows)
+
+
+def test_national_numbers_without_a_region_are_never_sent_as_another_countrys(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = national(tmp_path / "au.csv")
+    code, out, err = cli("import", str(path), *QP)
+    assert code == 2, (out, err)
+    assert "--region AU" in err and "nothing was sent" in err, err
+    assert refs(sandbox_reset.url) == Counter()
+    # With the region, each arrives in E.164 of that region.
+    code, out, err = cli("import", str(path), *QP, "--region", "AU", "--json")
+    assert code == 0, (out, err)
+    mobiles = {r["custom1"]: r["mobile"] for r in record(sandbox_reset.url)["questionpro"]}
+    assert mobiles["r1"] == "+61412345001" and len(mobiles) == 40
+
+
+def test_a_profile_region_reads_national_numbers(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    profiles = Path(os.environ["XDG_CONFIG_HOME"]) / "cxconsole" / "profiles.toml"
+    text = profiles.read_text().replace("[profiles.qp]\n", '[profiles.qp]\nphone_region = "AU"\n')
+    profiles.write_text(text)
+    code, out, err = cli("import", str(national(tmp_path / "au.csv")), *QP, "--json")
+    assert code == 0, (out, err)
+    mobiles = [r["mobile"] for r in record(sandbox_reset.url)["questionpro"]]
+    assert all(m.startswith("+614") for m in mobiles) and len(mobiles) == 40
+
+
+def test_a_date_column_settled_by_a_later_row_arrives_whole_and_day_first(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    dates = ["12/10/2026", "03/04/2026", "11/12/2026", "28/10/2026", "05/06/2026"]
+    rows = [[f"u{i}@example.com", dates[i % 5], f"r{i}"] for i in range(5)]
+    path = write_csv(tmp_path / "d.csv", ["Email", "Date", "Ref"], rows)
+    code, out, err = cli("import", str(path), *QP, "--json")
+    assert code == 0, (out, err)
+    got = {r["custom1"]: r["transactionDate"] for r in record(sandbox_reset.url)["questionpro"]}
+    assert got == {"r0": "12/10/2026", "r1": "03/04/2026", "r2": "11/12/2026",
+                   "r3": "28/10/2026", "r4": "05/06/2026"}  # fmt: skip
+    # A column that never settles: asked, before anything is sent.
+    rows = [[f"v{i}@example.com", "03/04/2026", f"s{i}"] for i in range(3)]
+    path = write_csv(tmp_path / "e.csv", ["Email", "Date", "Ref"], rows)
+    code, out, err = cli("import", str(path), *QP)
+    assert code == 2 and "--day-first or --month-first" in err, err
+    assert not [r for r in record(sandbox_reset.url)["questionpro"] if r["custom1"][0] == "s"]
+
+
+def test_a_questionpro_contact_with_no_email_nor_mobile_is_rejected_locally(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    rows = [["Ann", "a@example.com", "", "14/01/2020", "r1"], ["Bob", "", "", "14/01/2020", "r2"]]
+    path = write_csv(tmp_path / "c.csv", ["First", "Email", "Mobile", "Date", "Ref"], rows)
+    code, out, err = cli("import", str(path), *QP, "--json")
+    assert code == 1, (out, err)
+    summary = json.loads(out)
+    assert (summary["rows_imported"], summary["rows_invalid"], summary["rows_refused"]) == (1, 1, 0)
+    rejects = read_rejects(Path(summary["rejects_path"]))
+    assert rejects[3]["field"] == "an e-mail or a mobile"
+    assert set(refs(sandbox_reset.url)) == {"r1"}

@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
 def _worded(exc: Exception) -> str:
     """The core's error, with the hint this face gives (the core names no flag)."""
     from cxconsole.importing import MappingError, ResumeError
+    from cxconsole.importing.errors import DateOrderNeeded, RegionNeeded
     from cxconsole.storage import OutputPathError
 
     text = str(exc)
@@ -140,6 +141,11 @@ def _worded(exc: Exception) -> str:
         text += f" (leave out {flag} to keep the run's)"
     elif isinstance(exc, OutputPathError) and exc.option == "rejects_path":
         text = f"--rejects {text}; nothing was sent"
+    elif isinstance(exc, RegionNeeded):
+        hint = f"give --region {exc.proposed}" if exc.proposed else "give --region CC"
+        text += f". {hint} (or set the profile's region: cxconsole profile edit NAME --region CC)"
+    elif isinstance(exc, DateOrderNeeded):
+        text += ". Give --day-first or --month-first"
     elif isinstance(exc, MappingError) and exc.missing:
         text += ". Map them with --map COLUMN=FIELD, or add the columns to the file"
         text += "; nothing was sent"
@@ -253,6 +259,9 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGINT, on_sigint)
         try:
+            if not run.resumed and not args.dry_run:
+                # The whole file first: what it needs decided is asked before anything leaves.
+                await run.preflight()
             summary = await run.run()
         except asyncio.CancelledError:
             summary = run.summary
@@ -382,6 +391,8 @@ class Reporter:
         from cxconsole.importing import (
             BatchFailed,
             Notice,
+            PreflightDone,
+            PreflightProgress,
             Progress,
             RowsRejected,
             RunFinished,
@@ -413,6 +424,13 @@ class Reporter:
                 self.line(f"  ... and {len(event.lines) - 3} more rows refused")
         elif isinstance(event, Progress):
             self._progress(event)
+        elif isinstance(event, PreflightProgress) and self.live:
+            sys.stderr.write(f"\r\x1b[Kchecking the whole file: {event.rows_read:,} rows read")
+            sys.stderr.flush()
+            self._shown = True
+        elif isinstance(event, PreflightDone):
+            invalid = f", {event.rows_invalid:,} invalid" if event.rows_invalid else ""
+            self.line(f"checked: {event.rows:,} rows{invalid}, {event.batches:,} batches to send")
         elif isinstance(event, RunFinished) and self.live and self._shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()

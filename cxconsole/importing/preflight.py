@@ -37,8 +37,8 @@ class PreflightReport:
     batches: int = 0
     records: int = 0
     date_orders: dict[str, bool] = field(default_factory=dict)
-    reasons: Counter[str] = field(default_factory=Counter)
-    examples: dict[str, list[int]] = field(default_factory=dict)  # reason -> first keys
+    reasons: Counter[str] = field(default_factory=Counter)  # field -> invalid rows
+    examples: dict[str, list[int]] = field(default_factory=dict)  # field -> first keys
 
     @property
     def rows_valid(self) -> int:
@@ -55,7 +55,8 @@ class _Tally:
     def add(self, rejects: list[Reject]) -> list[Reject]:
         with self.lock:
             for reject in rejects:
-                reason = f"{reject.field}: {reject.reason}" if reject.field else reject.reason
+                # By field: reasons quote their values, and a million of them would not fit.
+                reason = reject.field or "row"
                 self.report.reasons[reason] += 1
                 keys = self.report.examples.setdefault(reason, [])
                 if len(keys) < EXAMPLES:
