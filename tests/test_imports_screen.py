@@ -424,3 +424,58 @@ async def test_usable_at_80x24_and_keys_answer_while_batches_stream(
         assert screen.query_one("#run-summary", Static).region.height > 0
     sent = refs(url)
     assert set(sent) == good and max(sent.values()) == 1
+
+
+# -- data as the operator meant it ---------------------------------------------------------------
+async def test_a_mapping_made_for_one_vendor_never_reaches_another(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, _good, _invalid = wx_file(tmp_path / "customers.csv", 12)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-expoints", batch=10, at_once=2)
+        data = next(f.name for f in screen.fields if f.name.startswith("data:"))
+        screen.choose_field("Ref", data)
+        await wait_for(pilot, lambda: screen.mapping is not None and screen.mapping.target("Ref"))
+        assert screen.mapping.target("Ref") == data
+        screen.choose_profile("sandbox-webex")
+        await wait_for(pilot, lambda: screen.account and screen.account.vendor.name == "webex")
+        await wait_for(
+            pilot, lambda: screen.preview is not None and '"records"' in screen.preview.body
+        )
+        mapping = screen.mapping
+        assert mapping is not None and mapping.vendor == "webex"
+        assert not any(
+            k.startswith("data:") for k in mapping.included(screen.sniffed.headers).values()
+        )
+        # The preview shows the exact body of the first batch, as it will be sent.
+        body = text(screen.query_one("#preview-body", Static))
+        assert '"datastore-id"' in body and '"msisdn": "+44733000001"' in body
+        assert "data:" not in body
+
+
+async def test_national_numbers_ask_for_a_region_once_then_arrive_in_e164(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path = tmp_path / "au.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Mobile", "Ref"])
+        writer.writerows([[f"0412 345 {i:03d}", f"wx{i}"] for i in range(1, 21)])
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice", 20)
+        assert webex_requests(url) == 0, "nothing sent before the question is answered"
+        assert "AU numbers" in str(app.screen.query_one("#answer-1").label)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        assert screen.summary.rows_imported == 20
+        assert screen.query_one("#region", Input).value == "AU"
+        msisdns = {r["Ref"]: r["msisdn"] for r in webex_rows(url)}
+        assert msisdns["wx1"] == "+61412345001" and len(msisdns) == 20

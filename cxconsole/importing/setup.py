@@ -248,6 +248,10 @@ class ImportSetup:
             check_mapping(mapping, self.sniffed.headers, self.fields, self.account.vendor)
         except MappingError as exc:
             found.append(SetupProblem("mapping", str(exc)))
+        if self.region is not None and not _known_region(self.region):
+            found.append(
+                SetupProblem("region", f"{self.region!r} is not a phone region code", self.region)
+            )
         most_batch, most_at_once = self.limits
         title = self.account.vendor.title if self.account else ""
         for subject, value, most in (
@@ -382,6 +386,12 @@ class ImportSetup:
             errors=errors,
             warnings=[*source.warnings, *self.warnings],
         )
+
+
+def _known_region(region: str) -> bool:
+    import phonenumbers
+
+    return region.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
 def _assign(mapping: ColumnMapping, header: str, choice: str) -> None:

@@ -50,6 +50,7 @@ from textual.widgets import (
 
 from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
+from cxconsole.widgets.choice import Choice
 from cxconsole.widgets.import_files import ImportFileTree, PathInput
 from cxconsole.widgets.import_history import HistoryTable, describe
 from cxconsole.widgets.import_mapping import (
@@ -84,6 +85,11 @@ ENCODINGS: list[tuple[str, str]] = [
     ("UTF-16", "utf-16"),
 ]
 ACTIVE_STATES = ("checking", "running", "paused", "cancelling")
+DATE_ORDERS: list[tuple[str, str]] = [
+    ("from the column", AUTO),
+    ("day first", "day"),
+    ("month first", "month"),
+]
 
 
 class ImportsScreen(CXScreen):
@@ -115,6 +121,9 @@ class ImportsScreen(CXScreen):
     ImportsScreen #file-path { width: 1fr; }
     ImportsScreen #profile { width: 1fr; max-width: 36; }
     ImportsScreen #batch-size, ImportsScreen #concurrency { width: 7; }
+    ImportsScreen #region { width: 8; }
+    ImportsScreen #preview-body-box { height: auto; max-height: 14; background: $panel; }
+    ImportsScreen #date-order { width: 22; }
     ImportsScreen .hint { width: auto; padding: 0 1; color: $text-muted; }
     ImportsScreen #detected { width: 1fr; height: 1; }
     ImportsScreen #encoding { width: 24; }
@@ -276,6 +285,25 @@ class ImportsScreen(CXScreen):
                         )
                         yield Select[str]([], prompt="sheet", id="sheet", compact=True)
                     yield Static("", id="detected-notes", markup=False)
+                    with Horizontal(classes="row"):
+                        yield Label("Phones")
+                        yield Input(
+                            "",
+                            placeholder="region",
+                            id="region",
+                            max_length=2,
+                            compact=True,
+                            restrict=r"[A-Za-z]*",
+                        )
+                        yield Static("", id="region-hint", classes="hint")
+                        yield Label("Dates")
+                        yield Select[str](
+                            DATE_ORDERS,
+                            value=AUTO,
+                            allow_blank=False,
+                            id="date-order",
+                            compact=True,
+                        )
                     yield Static(
                         "Mapping  [dim]enter: choose the field · ctrl+s save · ctrl+l load[/dim]",
                         classes="section-title",
@@ -285,6 +313,11 @@ class ImportsScreen(CXScreen):
                     yield Static("First rows, as the vendor gets them", classes="section-title")
                     yield PreviewTable(id="preview")
                     yield Static("", id="preview-problems", markup=False)
+                    yield Static(
+                        "The first batch, exactly as it will be sent", classes="section-title"
+                    )
+                    with VerticalScroll(id="preview-body-box"):
+                        yield Static("", id="preview-body", markup=False)
                     yield Static("Dry pass", classes="section-title")
                     yield Static(
                         "ctrl+t reads the whole file as the import would, sending nothing.",
@@ -468,6 +501,11 @@ class ImportsScreen(CXScreen):
         self.query_one("#concurrency", Input).value = str(setup.concurrency or at_once)
         self.query_one("#batch-hint", Static).update(f"max {most_batch:,}")
         self.query_one("#concurrency-hint", Static).update(f"max {most_at_once}")
+        own = account.profile.phone_region
+        self.query_one("#region", Input).placeholder = own or "region"
+        self.query_one("#region-hint", Static).update(
+            "the profile's" if own else "asked when needed"
+        )
         self._rebuild_mapping()
         if self.focused is self.query_one("#profile") and self.mapping is not None:
             self.set_focus(self.query_one(MappingTable))  # the next thing to look at
@@ -667,6 +705,9 @@ class ImportsScreen(CXScreen):
             return  # a newer change is on its way
         self.preview = preview
         self.query_one(PreviewTable).show(preview)
+        self.query_one("#preview-body", Static).update(
+            preview.body if preview and preview.body else "(no valid row in the first ones)"
+        )
         self._show_preview_problems(preview)
         self._show_check()
 
@@ -754,6 +795,10 @@ class ImportsScreen(CXScreen):
             except ValueError:
                 return f"The {label} must be a whole number (got {text!r})."
         setup.batch_size, setup.concurrency = values
+        region = self.query_one("#region", Input).value.strip().upper()
+        setup.region = region or None
+        order = self.query_one("#date-order", Select).value
+        setup.day_first = {"day": True, "month": False}.get(str(order))
         return None
 
     def _setup_problem(self) -> str | None:
@@ -914,7 +959,73 @@ class ImportsScreen(CXScreen):
         finally:
             self._starting = False
         self._follow_run(run)
+        if not run.resumed:
+            checked = await self._preflight(run)
+            if checked is None:
+                return
+            run = checked
         await self._drive(run)
+
+    async def _preflight(self, run: ImportRun) -> ImportRun | None:
+        """The whole file, checked before anything is sent; what it needs decided is asked
+        here, once, and the run prepared again with the answer. None: not started."""
+        from cxconsole.client import CXError
+        from cxconsole.importing.errors import DateOrderNeeded, RegionNeeded
+
+        if self._flush_timer is not None:
+            self._flush_timer.resume()
+        while True:
+            try:
+                await run.preflight()
+                return run
+            except RegionNeeded as need:
+                answer = await self._ask_region(need)
+                if answer is None:
+                    break
+                self.query_one("#region", Input).value = answer.upper()
+            except DateOrderNeeded as need:
+                answer = await self.app.push_screen_wait(
+                    Choice(
+                        f"{need}\n\nHow are the dates of {need.field} written?",
+                        [("Day first (31/12)", "day"), ("Month first (12/31)", "month")],
+                    )
+                )
+                if answer is None:
+                    break
+                self.query_one("#date-order", Select).value = answer
+            except CXError as exc:
+                self._banner(f"Not started: {exc}")
+                return None
+            problem = self._read_numbers()
+            ctx = await self.cx.context()
+            try:
+                if problem:
+                    raise ValueError(problem)
+                run = await self._setup().prepare(client=ctx.client, errors=ctx.errors)
+            except (CXError, ValueError) as exc:
+                self._banner(f"Not started: {exc}")
+                return None
+            self._follow_run(run)
+        self._banner("Not started: the question was left unanswered; nothing was sent.")
+        return None
+
+    async def _ask_region(self, need: Any) -> str | None:
+        proposed = need.proposed
+        answers = [(f"{proposed} numbers", proposed)] if proposed else []
+        share = (
+            f"{need.valid} of the {need.sampled} sampled are valid {proposed} numbers."
+            if proposed
+            else "No region makes most of them valid numbers."
+        )
+        return await self.app.push_screen_wait(
+            Choice(
+                f"{need.count:,} numbers in {need.field} have no country code. {share}\n"
+                "Which country are they from? (The profile's region, on the credentials "
+                "screen, saves asking next time.)",
+                answers,
+                other="or type a region code (GB, NZ, ...) and enter",
+            )
+        )
 
     async def _drive(self, run: ImportRun) -> None:
         if self._flush_timer is not None:
