@@ -298,10 +298,11 @@ def test_two_resumes_of_one_run_never_both_send(
             first.kill()
     assert second_code == 2, (second_out, second_err)
     assert "running in another process" in second_err
-    # 1: the batches the kill left in flight are of unknown outcome (listed, not resent).
-    assert first.returncode == 1, (out, err)
+    # 0, or 1 when batches the kill left in flight are of unknown outcome (listed, not resent).
+    assert first.returncode in (0, 1), (out, err)
     summary = json.loads(out)
-    assert summary["rows_rejected"] == summary["rows_unknown"] > 0
+    assert summary["rows_rejected"] == summary["rows_unknown"]
+    assert (summary["rows_unknown"] > 0) == (first.returncode == 1)
     arrived = refs(url)
     assert max(arrived.values()) == 1
     every = {f"r{i}" for i in range(1, 301)}

@@ -338,7 +338,9 @@ def test_exit_codes_0_1_2_3(
     assert (code, "no such file" in err) == (2, True)
 
     qp = qp_file(tmp_path / "qp.csv")[0]
-    code, out, err = main(capsys, "import", str(qp), "--profile", "qp", "--map", "Ref=custom1")
+    code, out, err = main(
+        capsys, "import", str(qp), "--profile", "qp", "--map", "Ref=custom1", "--region", "US"
+    )
     assert code == 3
     assert "1010" in err and "what to do" in err
     assert "Traceback" not in err
@@ -364,17 +366,22 @@ def test_dry_run_sends_nothing_and_mapping_can_be_saved(
     write_test_profiles(monkeypatch, sandbox_reset.url)
     path, good, invalid, _refused = qp_file(tmp_path / "qp.csv")
     saved = tmp_path / "qp-mapping.toml"
+    code, out, err = main(capsys, "import", str(path), "--profile", "qp", "--dry-run", "--json",
+                          "--map", "Ref=custom1", "--save-mapping", str(saved))  # fmt: skip
+    # A national number and no region: the dry run says so, as the real run would.
+    assert code == 2 and "--region US" in err, err
     code, out, _err = main(capsys, "import", str(path), "--profile", "qp", "--dry-run", "--json",
-                           "--map", "Ref=custom1", "--save-mapping", str(saved))  # fmt: skip
+                           "--map", "Ref=custom1", "--save-mapping", str(saved),
+                           "--region", "US")  # fmt: skip
     assert code == 1
     result = json.loads(out)
     assert result["rows_rejected"] == len(invalid)
     assert stats(sandbox_reset.url)["requests"]["questionpro"] == 0
     assert 'Ref = "custom1"' in saved.read_text()
     code, out, _err = main(capsys, "import", str(path), "--profile", "qp", "--dry-run", "--json",
-                           "--mapping", str(saved))  # fmt: skip
+                           "--mapping", str(saved), "--region", "US")  # fmt: skip
     assert json.loads(out)["rows_imported"] == len(good) + 2  # the vendor-only refusals pass
-    assert [r.state for r in list_runs()] == ["dry-run", "dry-run"]
+    assert [r.state for r in list_runs()] == ["dry-run", "dry-run", "dry-run"]
 
 
 def test_questionpro_products_fold_from_csv_rows_and_json_envelopes(

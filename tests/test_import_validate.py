@@ -57,7 +57,7 @@ def test_phones_to_e164(value: str, region: str, expected: str) -> None:
 
 def test_invalid_phone_names_the_region() -> None:
     with pytest.raises(RowError, match="region US"):
-        PhoneCheck("Mobile", "US")("12")
+        PhoneCheck("Mobile", "US")("1234")
     with pytest.raises(RowError, match="not a valid phone number in region US"):
         PhoneCheck("Mobile", "US")("0412 345 678")  # an Australian mobile, not a US number
 

@@ -272,7 +272,7 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 loop.remove_signal_handler(signal.SIGINT)
     finally:
         await close_client()
-    return _report(args, summary)
+    return _report(args, summary, run.problem)
 
 
 def _confirm_resend(run: ImportRun, yes: bool) -> bool:
@@ -308,11 +308,12 @@ def _exit_code(summary: RunSummary) -> int:
     return EXIT_OK
 
 
-def _report(args: argparse.Namespace, summary: RunSummary) -> int:
+def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | None) -> int:
     code = _exit_code(summary)
     if summary.state not in ("finished", "cancelled") and summary.message:
         # Why the run stopped early (a broken line, a refused key): on stderr, like any error.
-        print(f"cxconsole import: {summary.message}", file=sys.stderr)
+        message = _worded(problem) if problem is not None else summary.message
+        print(f"cxconsole import: {message}", file=sys.stderr)
         if summary.state == "input_error" and summary.rows_imported == 0:
             print("cxconsole import: nothing was sent", file=sys.stderr)
     if args.json:

@@ -120,7 +120,7 @@ async def run_preflight(
     end = ended[0]
     if end.error is not None:
         raise end.error
-    _decisions(plan)
+    decisions(plan)
     report.rows = end.rows
     report.batches = end.batches
     report.rows_invalid = producer.rows_invalid
@@ -128,7 +128,7 @@ async def run_preflight(
     return report
 
 
-def _decisions(plan: RowPlan) -> None:
+def decisions(plan: RowPlan) -> None:
     """What the whole column shows needs the operator: a phone region, a date order."""
     for check in plan.phone_checks.values():
         if check.region is None and check.national:

@@ -92,6 +92,10 @@ async def prepare_import(
         json_key=options.json_key,
         format=options.format,
     )
+    if await asyncio.to_thread(setup.recall):
+        setup.warnings.append(
+            "the mapping chosen last time for this profile and these columns is applied"
+        )
     if mapping is not None:
         setup.warnings += setup.apply_saved(mapping, strict=True)
     for text in overrides:

@@ -72,7 +72,7 @@ from cxconsole.importing.journal import (
 from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
-from cxconsole.importing.preflight import PreflightReport, run_preflight
+from cxconsole.importing.preflight import PreflightReport, decisions, run_preflight
 from cxconsole.importing.readers import Source, open_rows
 from cxconsole.importing.records import RowPlan
 from cxconsole.importing.rejects import Reject, RejectsFile
@@ -139,6 +139,9 @@ class ImportRun(Sending):
         self.summary: RunSummary | None = None
         self.resend_unknown = resend_unknown
         self.preflight_report: PreflightReport | None = None
+        # What stopped the run at its start, for a face to word (a region to choose, ...).
+        self.problem: ImportProblem | None = None
+        self._plan: RowPlan | None = None
         # The total from the pre-flight (or the journal, on resume): progress and "not sent".
         self.rows_expected: int | None = replay.header.rows_total if replay else None
         self.batches_expected: int | None = replay.header.batches_total if replay else None
@@ -257,6 +260,7 @@ class ImportRun(Sending):
             elif self._journal is None:
                 await self._reopen()
         except ImportProblem as exc:
+            self.problem = exc
             return await self._end_before_start(RunState.INPUT_ERROR, str(exc))
         except DiskError as exc:
             return await self._end_before_start(RunState.DISK_ERROR, str(exc))
@@ -459,7 +463,7 @@ class ImportRun(Sending):
         assert self._rejects is not None
         loop = self._loop
         assert loop is not None
-        plan = self._make_plan()
+        plan = self._plan = self._make_plan()
         size = self.options.queue_batches or max(4, 2 * self.concurrency)
         self._chunks = queue.Queue(size)
         self._wake = asyncio.Event()
@@ -573,6 +577,13 @@ class ImportRun(Sending):
                 self._stop(RunState.DISK_ERROR, str(error))
             else:
                 self._stop(RunState.ERROR, f"internal error: {error!r} (details in the log)")
+        elif self.options.dry_run and self._plan is not None:
+            # A dry run is its own whole-file pass: what it found needs deciding is said.
+            try:
+                decisions(self._plan)
+            except ImportProblem as exc:
+                self.problem = exc
+                self._stop(RunState.INPUT_ERROR, str(exc))
         elif end.digest and not self.options.dry_run:
             await self._write_or_stop(
                 ReadDone(rows=end.rows, batches=end.batches, sha256=end.digest)

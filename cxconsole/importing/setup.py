@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -138,6 +139,50 @@ class ImportSetup:
             self.choices.clear()
             self.batch_size = self.concurrency = None
         self.account, self.fields = account, list(fields)
+
+    # -- remembered mappings ------------------------------------------------------------------
+    def _memory(self) -> Path | None:
+        """Where this profile's choices for files with these headers are kept."""
+        if self.account is None or self.sniffed is None:
+            return None
+        from cxconsole.paths import config_dir
+
+        digest = hashlib.sha256("\x1f".join(self.sniffed.headers).encode()).hexdigest()[:16]
+        return config_dir() / "mappings" / self.account.profile.name / f"{digest}.json"
+
+    def recall(self) -> bool:
+        """The choices made last time for this profile and these headers, if any were kept
+        (and only for the same vendor). Returns whether any were applied."""
+        where = self._memory()
+        if where is None or self.choices or not where.is_file():
+            return False
+        try:
+            data = json.loads(where.read_text("utf-8"))
+        except (OSError, ValueError):
+            return False
+        assert self.account is not None
+        if not isinstance(data, dict) or data.get("vendor") != self.account.vendor.name:
+            return False
+        choices = data.get("choices")
+        if not isinstance(choices, dict):
+            return False
+        headers = set(self._headers())
+        for header, choice in choices.items():
+            if isinstance(header, str) and isinstance(choice, str) and header in headers:
+                self.choose(header, choice)
+        return bool(self.choices)
+
+    def remember(self) -> None:
+        """Keep the choices for this profile and these headers (best effort: never fatal)."""
+        where = self._memory()
+        if where is None or self.account is None:
+            return
+        data = {"vendor": self.account.vendor.name, "choices": self.choices}
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
+        except OSError:
+            pass  # a mapping not remembered costs a choice next time, never a row
 
     # -- the mapping -------------------------------------------------------------------------
     def choose(self, header: str, choice: str) -> None:
@@ -376,6 +421,8 @@ class ImportSetup:
             raise ImportProblem(f"{self.path} changed since it was read: its columns differ")
         mapping = self.mapping
         assert mapping is not None
+        if not dry_run:
+            await asyncio.to_thread(self.remember)
         return ImportRun(
             account=self.account,
             source=source,

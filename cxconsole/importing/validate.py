@@ -94,6 +94,8 @@ class EmailCheck:
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 _SEPARATORS = str.maketrans("", "", " -().\u00a0/\t")
 _DIGITS = re.compile(r"\d{10,11}")
+# Digits, with an extension at the end at most: anything else is no phone number at all.
+_PHONE_SHAPE = re.compile(r"\d{3,17}(?:(?:e?xt?\.?|extension|#|,)\d{1,7})?", re.IGNORECASE)
 
 
 class PhoneCheck:
@@ -142,6 +144,8 @@ class PhoneCheck:
 
         text = value.strip()
         international = text.startswith(("+", "00"))
+        if not _PHONE_SHAPE.fullmatch(text.translate(_SEPARATORS).lstrip("+")):
+            raise RowError(self.field, f"{value!r} is not a phone number")
         if self.region is None and not international:
             self.national += 1
             if len(self.samples) < self.SAMPLES:

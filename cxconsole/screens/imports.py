@@ -615,6 +615,12 @@ class ImportsScreen(CXScreen):
         """The set-up's mapping (automatic, then the choices in the order made), shown."""
         self._setup_version += 1
         setup = self._setup()
+        if self.fields and setup.recall():
+            self.notify(
+                "The mapping chosen last time for this profile and these columns (F6 resets).",
+                title="Mapping",
+                timeout=4,
+            )
         self.mapping = setup.mapping if self.fields else None
         if self.mapping is None:
             self._show_mapping()

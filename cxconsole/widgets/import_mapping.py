@@ -66,6 +66,8 @@ class MappingTable(DataTable[Text]):
             note = "chosen" if header in chosen else ("auto" if key else "")
             if field is not None and field.required:
                 note = f"{note}, required" if note else "required"
+            elif field is not None and field.one_of:
+                note = f"{note}, {field.one_of}" if note else field.one_of
             sample = samples.get(header, "")
             self.add_row(
                 Text(header, style="bold"),
@@ -146,13 +148,15 @@ class FieldPicker(ModalScreen[str | None]):
             tags = [f.kind] if f.kind != "text" else []
             if f.required:
                 tags.append("required")
+            elif f.one_of:
+                tags.append(f"required: {f.one_of}")
             other = self.owner.get(f.name)
             if other is not None and other != self.header:
                 tags.append(f"now from {other!r}")
             if f.name == self.current:
                 tags.append("current")
             prompt = Text.assemble(
-                (target_label(f, f.name, self.header), "bold" if f.required else ""),
+                (target_label(f, f.name, self.header), "bold" if f.required or f.one_of else ""),
                 ("  " + " · ".join(tags), "dim") if tags else "",
             )
             options.append(Option(prompt, id=f.name))
