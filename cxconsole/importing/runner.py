@@ -54,7 +54,6 @@ from cxconsole.importing.events import (
     PreflightDone,
     PreflightProgress,
     Progress,
-    RowsRejected,
     RunFinished,
     RunStarted,
     RunState,
@@ -69,6 +68,7 @@ from cxconsole.importing.journal import (
     new_run_id,
     run_dir,
 )
+from cxconsole.importing.ledger import Ledger
 from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
@@ -76,7 +76,7 @@ from cxconsole.importing.preflight import PreflightReport, decisions, run_prefli
 from cxconsole.importing.readers import Source, open_rows
 from cxconsole.importing.records import RowPlan
 from cxconsole.importing.rejects import Reject, RejectsFile
-from cxconsole.importing.sending import Outcome, Sending, Stop
+from cxconsole.importing.sending import Outcome, Sender, Stop
 from cxconsole.profiles import Account
 from cxconsole.storage import DiskError
 from cxconsole.vendors.base import Reconciling, TargetField
@@ -89,7 +89,7 @@ LONE_BATCH_WAIT = 0.02  # seconds the senders wait for the reading thread to fil
 DRY_RUN_GROUP = 16  # batches per hand-over in a dry run
 
 
-class ImportRun(Sending):
+class ImportRun:
     """One import, from the first row read to the summary; steerable while it runs."""
 
     def __init__(
@@ -165,9 +165,6 @@ class ImportRun(Sending):
         self._stopping = False
         self._stop_state: tuple[str, str] | None = None
         self._started = 0.0
-        self._session_rows_done = 0
-        self._rows_imported = replay.rows_imported if replay else 0
-        self._rows_rejected = 0
         self._batches_done = 0
         self._batches_ok = 0  # batches whose every row was imported, this process
         self._batches_unknown = 0
@@ -185,6 +182,23 @@ class ImportRun(Sending):
             # What a kill or a lost reply left unknown is safe to send again: the vendor
             # answers 112 for what it holds.
             self.resend_unknown = True
+        self.ledger = Ledger(
+            self.hub,
+            lambda entry, sync: self._write(entry, sync=sync),
+            run_id=self.run_id,
+            profile=account.profile.name,
+            rows_imported=replay.rows_imported if replay else 0,
+            errors=errors,
+        )
+        self.sender = Sender(
+            vendor=self.vendor,
+            account=account,
+            ledger=self.ledger,
+            build=self._build,
+            options=options,
+            client=client,
+            resend_unknown=self.resend_unknown,
+        )
 
     # -- public steering -----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
@@ -350,7 +364,7 @@ class ImportRun(Sending):
             state=state,
             dry_run=self.options.dry_run,
             rows_total=rows,
-            rows_imported=self._rows_imported,
+            rows_imported=self.ledger.rows_imported,
             rows_rejected=0,
             rows_invalid=0,
             rows_refused=0,
@@ -364,7 +378,7 @@ class ImportRun(Sending):
             journal_path=self.journal_path,
             elapsed=time.monotonic() - self._started,
             message=message,
-            rows_not_sent=max(0, rows - self._rows_imported),
+            rows_not_sent=max(0, rows - self.ledger.rows_imported),
         )
         self.summary = summary
         self._set_state(RunState.FINISHED if state is RunState.FINISHED else state)
@@ -383,7 +397,7 @@ class ImportRun(Sending):
         await self._write(
             Session(pid=os.getpid(), resumed=self.resumed, concurrency=self.concurrency)
         )
-        self._rejects = await asyncio.to_thread(
+        self._rejects = self.ledger.rejects = await asyncio.to_thread(
             RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
         )
         self.hub.emit(
@@ -679,10 +693,9 @@ class ImportRun(Sending):
 
     async def _process(self, batch: Batch) -> None:
         outcome = Outcome()
-        part = batch.part
         cancelled = False
         try:
-            await self._settle(batch, batch.items, part, outcome, whole=not part)
+            await self.sender.send(batch, outcome)
         except asyncio.CancelledError:
             cancelled = True  # abandoned in flight: its fate is for the next resume to tell
             raise
@@ -691,7 +704,7 @@ class ImportRun(Sending):
                 await self._settled(batch, outcome)
         if len(self._failed) > self.options.max_failed_batches:
             raise Stop(
-                "stopped",
+                RunState.STOPPED,
                 f"{len(self._failed)} batches failed (last: {outcome.failure or 'see the log'}); "
                 "stopped so as not to hammer the vendor; the run can be resumed later",
             )
@@ -700,8 +713,8 @@ class ImportRun(Sending):
         """A dry run's batch: read, checked, built and serialised; counted as if sent."""
         self._batches_seen += 1
         rows = batch.rows
-        self._rows_imported += rows
-        self._session_rows_done += rows
+        self.ledger.rows_imported += rows
+        self.ledger.session_rows_done += rows
         self._batches_done += 1
         self.hub.emit(
             BatchQueued(batch.number, batch.records, rows, batch.first_line, batch.last_line)
@@ -753,23 +766,9 @@ class ImportRun(Sending):
             for sub in ("refused", "unknown"):
                 group = [r for r in written if r.kind == sub]
                 if group:
-                    self._count_rejected(batch, sub, group)
+                    self.ledger.rejected(batch, sub, group)
             return
-        self._count_rejected(batch, kind, rejects)
-
-    def _count_rejected(self, batch: int | None, kind: str, rejects: list[Reject]) -> None:
-        if not rejects:
-            return
-        self._rows_rejected += len(rejects)
-        self._session_rows_done += len(rejects)
-        self.hub.emit(
-            RowsRejected(
-                batch,
-                kind,
-                tuple(r.line for r in rejects),
-                tuple(f"{r.field}: {r.reason}" if r.field else r.reason for r in rejects),
-            )
-        )
+        self.ledger.rejected(batch, kind, rejects)
 
     def _set_state(self, state: RunState) -> None:
         self.state = state
@@ -863,8 +862,8 @@ class ImportRun(Sending):
                 fraction = producer.stream.fraction()
             except (ValueError, OSError):
                 fraction = None
-        done = self._rows_imported + self._rows_rejected
-        rate = self._session_rows_done / elapsed
+        done = self.ledger.rows_imported + self.ledger.rows_rejected
+        rate = self.ledger.session_rows_done / elapsed
         eta = None
         if total is not None and rate > 0:
             eta = max(0.0, (total - done) / rate)
@@ -874,8 +873,8 @@ class ImportRun(Sending):
         return Progress(
             rows_read=rows_read,
             rows_total=total,
-            rows_imported=self._rows_imported,
-            rows_rejected=self._rows_rejected,
+            rows_imported=self.ledger.rows_imported,
+            rows_rejected=self.ledger.rows_rejected,
             batches_done=self._batches_done,
             batches_total=batches_total,
             batches_failed=len(self._failed),
@@ -909,7 +908,7 @@ class ImportRun(Sending):
                         rejects.append(Reject(line, "failed", "", reason, row))
             try:
                 written = await asyncio.to_thread(self._rejects.add, rejects)
-                self._count_rejected(None, "failed", written)
+                self.ledger.rejected(None, "failed", written)
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
         state, message = self._stop_state or (RunState.FINISHED, "")
@@ -954,7 +953,7 @@ class ImportRun(Sending):
         batches_total = self.batches_expected
         if batches_total is None:
             batches_total = end.batches if end is not None else self._batches_seen
-        imported = self._rows_imported
+        imported = self.ledger.rows_imported
         listed = sum(counts.values())
         not_sent = max(0, rows_total - imported - listed)
         if self.options.dry_run:

@@ -1,13 +1,13 @@
-"""How one batch is sent, and what a refusal means: rows the vendor named are rejected and
-the rest resent; a refusal naming no row splits the batch in halves until the bad rows stand
-alone; a lost reply leaves the rows "unknown", never resent automatically; anything else fails
-the batch, to be retried later (``retry_failed()``, ``--resume``).
+"""How one batch is sent (:class:`Sender`), and what became of each of its rows.
 
-Every step is journalled: the intent before the request leaves (so a crash in flight reads as
-"unknown" on resume), then the vendor's answer. Retries, backoff and rate limits are the
-client's, not ours.
+Rows the vendor named are rejected and the rest sent again; a refusal naming no row splits the
+batch in halves until the bad rows stand alone; a lost reply leaves the rows "unknown" and
+never sent again by themselves (a vendor that recognises what it holds, Noojee, gets them
+again at once); anything else fails the batch, to be retried later (``retry_failed()``, or a
+resume). Every step is journalled through the run's ledger: the intent before the request
+leaves (so a crash in flight reads as "unknown" on resume), then the vendor's answer. Retries,
+backoff and rate limits are the client's, not ours.
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxconsole.client import UnknownOutcome, Unreachable, VendorError, get_client
-from cxconsole.importing.batching import Batch
+from cxconsole.client import CXClient, UnknownOutcome, Unreachable, VendorError, get_client
+from cxconsole.importing.batching import Batch, RequestBuilder
 from cxconsole.importing.entries import Ack, Failed, Lost, Refused, Send, Unknown
 from cxconsole.importing.events import (
     BatchAcknowledged,
@@ -27,8 +27,12 @@ from cxconsole.importing.events import (
     BatchSending,
 )
 from cxconsole.importing.journal import ranges
+from cxconsole.importing.ledger import Ledger
+from cxconsole.importing.options import ImportOptions
 from cxconsole.importing.records import Item
 from cxconsole.importing.rejects import Reject
+from cxconsole.profiles import Account
+from cxconsole.vendors.base import Reconciling, Vendor
 
 log = logging.getLogger("cxconsole.importing")
 
@@ -56,9 +60,34 @@ class Stop(Exception):
         self.message = message
 
 
-class Sending:
-    """The sending half of :class:`~cxconsole.importing.runner.ImportRun` (a mixin: it uses
-    the run's account, client, journal, rejects file and event hub)."""
+class Sender:
+    """Sends batches for one run and settles what became of each row, through the run's
+    :class:`~cxconsole.importing.ledger.Ledger` (journal, rejects, counts, events)."""
+
+    def __init__(
+        self,
+        *,
+        vendor: Vendor,
+        account: Account,
+        ledger: Ledger,
+        build: RequestBuilder,
+        options: ImportOptions,
+        client: CXClient | None = None,
+        resend_unknown: bool = False,
+    ) -> None:
+        self.vendor = vendor
+        self.account = account
+        self.ledger = ledger
+        self.build = build
+        self.options = options
+        self.client = client
+        self.resend_unknown = resend_unknown
+        # A vendor that recognises a record sent twice: a lost reply is sent again.
+        self.reconciling = vendor if isinstance(vendor, Reconciling) else None
+
+    async def send(self, batch: Batch, outcome: Outcome) -> None:
+        """Send ``batch`` (whole, or what a resume left of it) until every row has an outcome."""
+        await self._settle(batch, batch.items, batch.part, outcome, whole=not batch.part)
 
     async def _settle(
         self, batch: Batch, items: list[Item], part: str, outcome: Outcome, *, whole: bool
@@ -71,7 +100,7 @@ class Sending:
         if whole and batch.body is not None:
             url, params, body = batch.url, batch.params, batch.body
         else:
-            url, params, body = self._build(records)
+            url, params, body = self.build(records)
         intent = Send(
             batch=number,
             part=part,
@@ -79,8 +108,8 @@ class Sending:
             records=len(items),
             payload_sha256=batch.payload_sha256 if whole and not part else None,
         )
-        await self._write(intent)  # durable before the request leaves: a crash = "unknown"
-        self.hub.emit(BatchSending(number, part, len(items)))
+        await self.ledger.write(intent)  # durable before the request leaves: a crash = "unknown"
+        self.ledger.hub.emit(BatchSending(number, part, len(items)))
         spec = self.vendor.call(
             "POST",
             url,
@@ -93,7 +122,7 @@ class Sending:
         spec.headers = {"content-type": "application/json"}
 
         def on_retry(info: Any) -> None:
-            self.hub.emit(
+            self.ledger.hub.emit(
                 BatchRetrying(number, part, info.attempt, info.reason, info.wait, info.entry)
             )
 
@@ -149,7 +178,7 @@ class Sending:
         """The vendor has these rows: journalled, counted, and out of the rejects file."""
         number = batch.number
         lines = [line for item in items for line in item.lines]
-        await self._write(
+        await self.ledger.write(
             Ack(
                 batch=number,
                 part=part,
@@ -161,14 +190,14 @@ class Sending:
         )
         rows = len(lines)
         outcome.imported += rows
-        self._rows_imported += rows
-        self._session_rows_done += rows
-        assert self._rejects is not None
-        if self._rejects.has_failed() or self.resend_unknown:
+        self.ledger.imported(rows)
+        rejects_file = self.ledger.rejects
+        assert rejects_file is not None
+        if rejects_file.has_failed() or self.resend_unknown:
             # Rows listed before as failed (or unknown, when resent on purpose) are taken out.
             kinds = ("failed", "unknown") if self.resend_unknown else ("failed",)
-            await asyncio.to_thread(self._rejects.forget, lines, kinds)
-        self.hub.emit(
+            await asyncio.to_thread(rejects_file.forget, lines, kinds)
+        self.ledger.hub.emit(
             BatchAcknowledged(number, part, len(items), rows, receipt, latency, attempts, status)
         )
 
@@ -181,7 +210,7 @@ class Sending:
         is journalled, a resume sends these rows again too, which is as safe.
         """
         lines = [line for item in items for line in item.lines]
-        await self._write(
+        await self.ledger.write(
             Lost(
                 batch=batch.number,
                 part=part,
@@ -189,10 +218,10 @@ class Sending:
                 message=exc.message,
             )
         )
-        self._record(exc, batch.number)
+        self.ledger.record_error(exc, batch.number)
         attempt = part.count("u") + 1
         pause = self.options.reconcile_pause
-        self.hub.emit(
+        self.ledger.hub.emit(
             BatchRetrying(
                 batch.number,
                 part,
@@ -246,11 +275,11 @@ class Sending:
                         await self._settle(batch, items, f"{part}r", outcome, whole=False)
                     return
             if named:
-                self._record(exc, batch.number)
+                self.ledger.record_error(exc, batch.number)
                 await self._reject_named(batch, items, part, named, exc.message, outcome)
                 return
             if len(items) == 1:
-                self._record(exc, batch.number)
+                self.ledger.record_error(exc, batch.number)
                 reason = f"{exc.code} {exc.decoded.message if exc.decoded else ''}".strip()
                 await self._reject_named(
                     batch, items, part, {0: reason or exc.message}, exc.message, outcome
@@ -286,10 +315,10 @@ class Sending:
             field_name = prefix.group(1) if prefix else ""
             for line, row in zip(item.lines, item.rows, strict=True):
                 rejects.append(Reject(line, "refused", field_name, reason, row))
-        assert self._rejects is not None
-        written = await asyncio.to_thread(self._rejects.add, rejects)
-        await asyncio.to_thread(self._rejects.sync)
-        await self._write(
+        assert self.ledger.rejects is not None
+        written = await asyncio.to_thread(self.ledger.rejects.add, rejects)
+        await asyncio.to_thread(self.ledger.rejects.sync)
+        await self.ledger.write(
             Refused(
                 batch=batch.number,
                 part=part,
@@ -299,7 +328,7 @@ class Sending:
             )
         )
         outcome.refused += len(rejects)
-        self._count_rejected(batch.number, "refused", written)
+        self.ledger.rejected(batch.number, "refused", written)
         rest = [item for i, item in enumerate(items) if i not in named]
         if rest:
             sub = f"{part}r" if part else "r"
@@ -325,10 +354,10 @@ class Sending:
             for item in items
             for line, row in zip(item.lines, item.rows, strict=True)
         ]
-        assert self._rejects is not None
-        written = await asyncio.to_thread(self._rejects.add, rejects)
-        await asyncio.to_thread(self._rejects.sync)
-        await self._write(
+        assert self.ledger.rejects is not None
+        written = await asyncio.to_thread(self.ledger.rejects.add, rejects)
+        await asyncio.to_thread(self.ledger.rejects.sync)
+        await self.ledger.write(
             Unknown(
                 batch=batch.number,
                 part=part,
@@ -339,8 +368,8 @@ class Sending:
         )
         outcome.unknown += len(lines)
         if exc is not None:
-            self._record(exc, batch.number)
-        self.hub.emit(
+            self.ledger.record_error(exc, batch.number)
+        self.ledger.hub.emit(
             BatchFailed(
                 batch.number,
                 part,
@@ -352,7 +381,7 @@ class Sending:
                 unknown=True,
             )
         )
-        self._count_rejected(batch.number, "unknown", written)
+        self.ledger.rejected(batch.number, "unknown", written)
 
     async def _failed_part(
         self,
@@ -368,7 +397,7 @@ class Sending:
         auth: bool = False,
     ) -> None:
         lines = [line for item in items for line in item.lines]
-        await self._write(
+        await self.ledger.write(
             Failed(
                 batch=batch.number,
                 part=part,
@@ -379,10 +408,10 @@ class Sending:
             )
         )
         if exc is not None:
-            self._record(exc, batch.number)
+            self.ledger.record_error(exc, batch.number)
         outcome.failed.extend(items)
         outcome.failure = message
-        self.hub.emit(
+        self.ledger.hub.emit(
             BatchFailed(
                 batch.number,
                 part,
@@ -394,9 +423,3 @@ class Sending:
                 auth=auth,
             )
         )
-
-    def _record(self, exc: VendorError, batch: int) -> None:
-        if self.errors is not None:
-            self.errors.record_error(
-                exc, "import", profile=self.account.profile.name, run_id=self.run_id, batch=batch
-            )
