@@ -168,42 +168,57 @@ class DecodedText:
         self.lines = 0  # line ends in the text returned so far
         self._decoder = codecs.getincrementaldecoder(encoding)("strict")
         self._done = False
+        self._fault: InputError | None = None
 
     def read(self, size: int = CHUNK) -> str:
-        """Up to about ``size`` characters; "" at the end of the file."""
+        """Up to about ``size`` characters; "" at the end of the file.
+
+        At a fault, the text before it is returned first and the fault raised by the next
+        call, so a reader yields every row before the faulty line.
+        """
+        if self._fault is not None:
+            raise self._fault
         while not self._done:
             data = self._raw.read(size)
             state = self._decoder.getstate()
             try:
                 text = self._decoder.decode(data, not data)
             except UnicodeDecodeError as exc:
-                raise self._undecodable(exc, state) from None
-            if not data:
+                text, self._fault = self._undecodable(exc, state)
                 self._done = True
+            else:
+                if not data:
+                    self._done = True
+                if self.nul and "\x00" in text:
+                    text = text[: text.index("\x00")]
+                    line = self.lines + text.count(self.mark) + 1
+                    self._done = True
+                    self._fault = InputError(
+                        "a NUL character (byte 0) in the text: a binary file, or text damaged "
+                        "in transfer; remove it",
+                        path=self.path,
+                        line=line,
+                        kind="nul",
+                        context=context_at(self.path, self.encoding, self.mark, line),
+                    )
             if not text:
+                if self._fault is not None:
+                    raise self._fault
                 continue
-            if self.nul and "\x00" in text:
-                at = text.index("\x00")
-                line = self.lines + text.count(self.mark, 0, at) + 1
-                raise InputError(
-                    "a NUL character (byte 0) in the text: a binary file, or text damaged in "
-                    "transfer; remove it",
-                    path=self.path,
-                    line=line,
-                    kind="nul",
-                    context=context_at(self.path, self.encoding, self.mark, line),
-                )
             self.lines += text.count(self.mark)
             return text
         return ""
 
-    def _undecodable(self, exc: UnicodeDecodeError, state: tuple[bytes, int]) -> InputError:
+    def _undecodable(
+        self, exc: UnicodeDecodeError, state: tuple[bytes, int]
+    ) -> tuple[str, InputError]:
+        """The text before the bad byte, and the error naming its line."""
         data = exc.object if isinstance(exc.object, bytes) else bytes(exc.object)
         try:
             decoder = codecs.getincrementaldecoder(self.encoding)("replace")
             decoder.setstate((b"", state[1]))
             before = decoder.decode(data[: exc.start])
-        except Exception:
+        except Exception:  # only the line count is at stake
             before = data[: exc.start].decode("latin-1")
         line = self.lines + before.count(self.mark) + 1
         shown = " ".join(f"0x{b:02x}" for b in data[exc.start : exc.end][:4])
@@ -219,7 +234,7 @@ class DecodedText:
                 f"{self.encoding}, the encoding guessed from samples of the file "
                 f"({self.how or 'guessed'}); choose the file's encoding"
             )
-        return InputError(
+        return before, InputError(
             f"byte {shown} cannot be read: it is not valid {why} "
             "(for example cp1252, latin-1 or utf-16)",
             path=self.path,
