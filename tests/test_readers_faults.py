@@ -196,7 +196,8 @@ def test_a_row_wider_than_the_header_is_a_row_problem_and_reading_goes_on(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "wide.csv"
-    write(path, {FAULT: "user@example.com,Smith, John,City\n", FAULT + 1: f"{record(FAULT + 1)},,  \n"})
+    faults = {FAULT: "user@example.com,Smith, John,City\n", FAULT + 1: f"{record(FAULT + 1)},,  \n"}
+    write(path, faults)
     with open_rows(inspect(path)) as stream:
         rows = list(stream)
     assert len(rows) == LINES - 1
