@@ -104,6 +104,9 @@ _EXTENSIONS = {
 }
 _DATA_LIKE = re.compile(r"^[\d\s+\-/.:,()]+$")
 # Excel's first-line directive; some writers quote it or pad it with delimiters.
+_MYSQL_NULL = re.compile(r"(?:^|\t)\\N(?:\t|\r?$)", re.MULTILINE)
+_MYSQL_ESCAPE = re.compile(r"\\(.?)", re.DOTALL)
+_MYSQL_CHARS = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "Z": "\x1a", "\\": "\\"}
 _SEP_LINE = re.compile(r'\ufeff?"?sep=([^\r\n"])"?[^\r\n]*?(\r\n|\n|\r|$)', re.IGNORECASE)
 
 
@@ -132,6 +135,7 @@ class Source:
     quotechar: str | None = None
     newline: str = "\n"  # "\n", "\r\n" (LF alone is then a fault outside quotes) or "\r"
     sep_line: bool = False  # the first line is Excel's "sep=X" directive
+    escapes: str = ""  # "mysql": tab-separated MySQL output, \N for NULL, backslash escapes
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     json_key: str | None = None
@@ -172,6 +176,7 @@ class Source:
             "delimiter": self.delimiter,
             "quotechar": self.quotechar,
             "newline": self.newline,
+            "escapes": self.escapes,
             "sheet": self.sheet,
             "json_key": self.json_key,
         }
@@ -496,6 +501,13 @@ def _csv_dialect(source: Source, sample: str, delimiter: str | None) -> None:
     source.delimiter, source.quotechar, source.newline = _sniff_dialect(sample, given)
     if not source.delimiter_how:
         source.delimiter_how = "detected"
+    if source.delimiter == "\t" and _MYSQL_NULL.search(sample):
+        # MySQL's SELECT ... INTO OUTFILE (and mysqldump --tab): never quoted, \N for NULL.
+        source.escapes, source.quotechar = "mysql", ""
+        source.warnings.append(
+            "read as MySQL tab-separated output: \\N is an empty value, and the backslash "
+            "escapes \\t, \\n, \\r and \\\\ are a tab, a line break, a CR and a backslash"
+        )
 
 
 # -- row streams -----------------------------------------------------------------------------
@@ -707,6 +719,20 @@ class CsvRows(RowStream):
                 )
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        return self._mysql(self._rows()) if self._source.escapes == "mysql" else self._rows()
+
+    def _mysql(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+        """MySQL's values: \\N an empty value, backslash escapes decoded."""
+        for line, values in rows:
+            if isinstance(values, RowProblem):
+                yield line, values
+                continue
+            try:
+                yield line, [_unmysql(v) for v in values]
+            except ValueError as exc:
+                yield line, RowProblem(str(exc), self._lines.text(line, line))
+
+    def _rows(self) -> Iterator[tuple[int, list[Any]]]:
         reader = self._reader
         width = len(self.headers)
         lone = self._lone if self._lone is not None else ()
@@ -744,6 +770,26 @@ class CsvRows(RowStream):
 
     def close(self) -> None:
         self._raw.close()
+
+
+def _unmysql(value: str) -> str:
+    if value == "\\N":
+        return ""
+    if "\\" not in value:
+        return value
+
+    def char(match: re.Match[str]) -> str:
+        found = match.group(1)
+        if found == "0":
+            raise ValueError("a NUL character (MySQL's \\0) in a value")
+        if not found:
+            raise ValueError(
+                "a value ends with a backslash: MySQL's escaped line break, which splits the "
+                "record in two here (export with the line breaks written as \\n)"
+            )
+        return _MYSQL_CHARS.get(found, found)
+
+    return _MYSQL_ESCAPE.sub(char, value)
 
 
 def _text(value: Any) -> Any:
