@@ -38,3 +38,20 @@ def test_the_other_formats_key_by_line(tmp_path: Path) -> None:
         with open_rows(source) as stream:
             assert [key for key, _ in stream] == keys
             assert stream.key_unit == "line" and stream.blank_lines == 1
+
+
+def test_broken_json_inside_an_array_names_its_line_with_context(tmp_path: Path) -> None:
+    import pytest
+
+    from cxconsole.importing import InputError
+
+    lines = ["["] + [json.dumps({"email": f"u{i}@example.com"}) + "," for i in range(2, 3000)]
+    lines[2000] = '{"email": "u2001@example.com" "n": 1},'
+    path = tmp_path / "broken.json"
+    path.write_text("\n".join(lines) + '\n{"email": "last@example.com"}]\n', "utf-8")
+    got = []
+    with pytest.raises(InputError) as caught, open_rows(inspect(path)) as stream:
+        got.extend(key for key, _ in stream)
+    assert caught.value.line == 2001 and "invalid JSON" in caught.value.message
+    assert "> 2001 | " in caught.value.context
+    assert got == list(range(1, 2000))
