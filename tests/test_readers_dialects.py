@@ -205,3 +205,18 @@ def test_an_empty_header_name_is_named_and_its_values_kept(tmp_path: Path) -> No
     source, rows, _blank = read(path)
     assert source.headers == ["Email", "column 2", "Name"]
     assert rows == [(2, ["a@example.com", "x", "Ann"])]
+
+
+def test_old_mac_cr_line_ends_and_a_stray_lf_in_them(tmp_path: Path) -> None:
+    # Excel's "CSV (Macintosh)": CR alone ends each line.
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'Email,Name\ra@example.com,"Two\rlines"\r\rb@example.com,Bo\r')
+    source, rows, blank = read(path)
+    assert source.newline == "\r"
+    assert rows == [(2, ["a@example.com", "Two\rlines"]), (5, ["b@example.com", "Bo"])]
+    assert blank == 1
+    path.write_bytes(b"Email,Name\ra@example.com,Ann\rb@example.com,B\no\r")
+    with pytest.raises(InputError) as caught, open_rows(inspect(path)) as stream:
+        list(stream)
+    assert (caught.value.line, caught.value.kind) == (3, "newline")
+    assert "an LF alone" in caught.value.message

@@ -332,11 +332,13 @@ def detect_format(path: Path, head: bytes, chosen: str | None = None) -> str:
 
 
 def _newline(sample: str) -> str:
-    """ "\\r\\n" when most line ends of the sample are CR LF, "\\r" when none is LF, else "\\n"."""
-    lf = sample.count("\n")
-    if lf:
-        return "\r\n" if sample.count("\r\n") * 2 > lf else "\n"
-    return "\r" if "\r" in sample else "\n"
+    """The line end most lines of the sample have: "\\r\\n", "\\n" or "\\r" (old Mac)."""
+    crlf = sample.count("\r\n")
+    lf = sample.count("\n") - crlf
+    cr = sample.count("\r") - crlf
+    if cr > lf + crlf:
+        return "\r"
+    return "\r\n" if crlf > lf else "\n"
 
 
 def _sniff_dialect(sample: str, delimiter: str | None = None) -> tuple[str, str, str]:
