@@ -253,3 +253,12 @@ def test_an_undecodable_byte_in_json_lines_and_json_names_its_line(tmp_path: Pat
     got, error = read_until_fault(path)
     assert (error.line, error.kind) == (FAULT + 1, "encoding")
     assert len(got) == FAULT - 1 and got[-1][0] == FAULT - 1  # keyed by record
+
+
+def test_a_nul_byte_near_the_start_names_its_line_too(tmp_path: Path) -> None:
+    path = tmp_path / "nul.csv"
+    write(path, {5: "user@example.com,Na\x00me,City\n"})
+    with pytest.raises(InputError) as caught:
+        inspect(path)
+    assert (caught.value.line, caught.value.kind) == (5, "nul")
+    assert "> 5 | user@example.com,Na\\0me,City" in caught.value.context

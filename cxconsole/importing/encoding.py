@@ -112,8 +112,20 @@ def detect_encoding(path: Path, chosen: str | None = None) -> EncodingGuess:
         if utf16:
             return EncodingGuess(utf16, "guessed (NUL bytes between ASCII letters)")
         offset = head.index(b"\x00")
+        controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+        if controls * 100 > len(head):
+            raise InputError(
+                f"this is a binary file, not text (a NUL byte at offset {offset})", path=path
+            )
+        # Text with a stray NUL: named at its line, like one found further in.
+        line = head.count(b"\n", 0, offset) + 1
         raise InputError(
-            f"this is a binary file, not text (a NUL byte at offset {offset})", path=path
+            "a NUL character (byte 0) in the text: a binary file, or text damaged in "
+            "transfer; remove it",
+            path=path,
+            line=line,
+            kind="nul",
+            context=context_at(path, "latin-1", "\n", line),
         )
     if _utf8(head, partial_start=False) and (not rest or _utf8(rest, partial_start=True)):
         return EncodingGuess("utf-8", "valid UTF-8")
