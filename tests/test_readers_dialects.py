@@ -146,7 +146,7 @@ def test_mysql_tab_separated_with_null_and_escapes(tmp_path: Path) -> None:
     path = tmp_path / "mysql.tsv"
     path.write_bytes(text.encode("utf-8"))
     source, rows, _blank = read(path)
-    assert (source.delimiter, source.escapes, source.quotechar) == ("\t", "mysql", "")
+    assert (source.delimiter, source.escapes, source.quotechar) == ("\t", "backslash", "")
     assert any("MySQL" in w for w in source.warnings)
     assert rows[:2] == [
         (2, ["1", "a@example.com", "Ann", ""]),
@@ -154,6 +154,16 @@ def test_mysql_tab_separated_with_null_and_escapes(tmp_path: Path) -> None:
     ]
     key, problem = rows[2]
     assert key == 4 and isinstance(problem, RowProblem) and "NUL" in problem.reason
+
+
+def test_psql_copy_text_format_with_header(tmp_path: Path) -> None:
+    # psql: \copy t to 'f.txt' with (format text, header): tabs, \N for NULL, backslash escapes.
+    text = "id\temail\tnote\n1\ta@example.com\t\\N\n2\tb@example.com\tx\\ty\\\\z\n"
+    path = tmp_path / "pg.txt"
+    path.write_bytes(text.encode("utf-8"))
+    source, rows, _blank = read(path)
+    assert (source.delimiter, source.escapes) == ("\t", "backslash")
+    assert rows == [(2, ["1", "a@example.com", ""]), (3, ["2", "b@example.com", "x\ty\\z"])]
 
 
 @pytest.mark.parametrize(

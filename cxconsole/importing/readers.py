@@ -36,8 +36,10 @@ trailing empty or blank fields past the header are dropped), a stray quote insid
 Blank and whitespace-only lines (and records of empty fields only) are skipped, never yielded;
 ``RowStream.blank_lines`` counts them. CSV dialects: Excel's ``sep=X`` first line is honoured (it
 is not the header); the delimiter is one of ``DELIMITERS`` (comma, semicolon, tab, pipe, caret,
-unit separator), detected or given. Header names are trimmed, an empty one is called ``column N``,
-and two columns of the same name (case aside) are an :class:`InputError`.
+unit separator), detected or given; a tab-separated file with ``\\N`` cells is a database's text
+(MySQL, PostgreSQL COPY): ``\\N`` is empty and backslash escapes are decoded. Header names are
+trimmed, an empty one is called ``column N``, and two columns of the same name (case aside) are
+an :class:`InputError`.
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ class Source:
     quotechar: str | None = None
     newline: str = "\n"  # "\n", "\r\n" (LF alone is then a fault outside quotes) or "\r"
     sep_line: bool = False  # the first line is Excel's "sep=X" directive
-    escapes: str = ""  # "mysql": tab-separated MySQL output, \N for NULL, backslash escapes
+    escapes: str = ""  # "backslash": a database's tab-separated text, \N for NULL
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     json_key: str | None = None
@@ -504,10 +506,12 @@ def _csv_dialect(source: Source, sample: str, delimiter: str | None) -> None:
     if not source.delimiter_how:
         source.delimiter_how = "detected"
     if source.delimiter == "\t" and _MYSQL_NULL.search(sample):
-        # MySQL's SELECT ... INTO OUTFILE (and mysqldump --tab): never quoted, \N for NULL.
-        source.escapes, source.quotechar = "mysql", ""
+        # MySQL's SELECT ... INTO OUTFILE (mysqldump --tab) and PostgreSQL's COPY text format:
+        # never quoted, \N for NULL, backslash escapes.
+        source.escapes, source.quotechar = "backslash", ""
         source.warnings.append(
-            "read as MySQL tab-separated output: \\N is an empty value, and the backslash "
+            "read as a database's tab-separated text (MySQL, PostgreSQL COPY): \\N is an "
+            "empty value, and the backslash "
             "escapes \\t, \\n, \\r and \\\\ are a tab, a line break, a CR and a backslash"
         )
 
@@ -721,16 +725,18 @@ class CsvRows(RowStream):
                 )
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
-        return self._mysql(self._rows()) if self._source.escapes == "mysql" else self._rows()
+        if self._source.escapes == "backslash":
+            return self._unescaped(self._rows())
+        return self._rows()
 
-    def _mysql(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
-        """MySQL's values: \\N an empty value, backslash escapes decoded."""
+    def _unescaped(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+        """A database's text values: \\N an empty value, backslash escapes decoded."""
         for line, values in rows:
             if isinstance(values, RowProblem):
                 yield line, values
                 continue
             try:
-                yield line, [_unmysql(v) for v in values]
+                yield line, [_unescape(v) for v in values]
             except ValueError as exc:
                 yield line, RowProblem(str(exc), self._lines.text(line, line))
 
@@ -774,7 +780,7 @@ class CsvRows(RowStream):
         self._raw.close()
 
 
-def _unmysql(value: str) -> str:
+def _unescape(value: str) -> str:
     if value == "\\N":
         return ""
     if "\\" not in value:
@@ -783,10 +789,10 @@ def _unmysql(value: str) -> str:
     def char(match: re.Match[str]) -> str:
         found = match.group(1)
         if found == "0":
-            raise ValueError("a NUL character (MySQL's \\0) in a value")
+            raise ValueError("a NUL character (written \\0) in a value")
         if not found:
             raise ValueError(
-                "a value ends with a backslash: MySQL's escaped line break, which splits the "
+                "a value ends with a backslash: an escaped line break, which splits the "
                 "record in two here (export with the line breaks written as \\n)"
             )
         return _MYSQL_CHARS.get(found, found)
