@@ -190,7 +190,7 @@ def test_a_chosen_delimiter_wins_and_is_shown(tmp_path: Path) -> None:
     assert (source.delimiter, source.delimiter_how) == (";", "chosen")
     assert source.headers == ["Name", "City, Country"]
     assert rows == [(2, ["Ann", "Paris, France"]), (3, ["Bo", "Rome, Italy"])]
-    assert "semicolon (';', chosen)" in source.summary()
+    assert "delimiter ';' (semicolon, chosen)" in source.summary()
     assert read(path, delimiter="tab")[0].delimiter == "\t"
     with pytest.raises(InputError, match="not a delimiter"):
         inspect(path, delimiter="ab")

@@ -162,7 +162,7 @@ class Source:
             parts.append(f"{self.encoding} ({self.encoding_how})")
         if self.delimiter is not None:
             how = f", {self.delimiter_how}" if self.delimiter_how else ""
-            parts.append(f"delimiter {self.delimiter_name} ({self.delimiter!r}{how})")
+            parts.append(f"delimiter {self.delimiter!r} ({self.delimiter_name}{how})")
         if self.sheet:
             parts.append(f"sheet {self.sheet!r}")
         if self.json_key:
