@@ -230,3 +230,31 @@ def test_old_mac_cr_line_ends_and_a_stray_lf_in_them(tmp_path: Path) -> None:
         list(stream)
     assert (caught.value.line, caught.value.kind) == (3, "newline")
     assert "an LF alone" in caught.value.message
+
+
+def test_xlsx_blank_rows_extra_cells_and_duplicate_headers(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet.append([" Email ", "Name"])
+    sheet.append(["a@example.com", "Ann"])
+    sheet.append([None, "  "])
+    sheet.append(["b@example.com", "Bo", "stray"])
+    sheet.append(["c@example.com", "Cy", ""])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    source, rows, blank = read(path)
+    assert source.headers == ["Email", "Name"] and source.key_unit == "line"
+    assert rows[0] == (2, ["a@example.com", "Ann"])
+    key, problem = rows[1]
+    assert key == 4 and isinstance(problem, RowProblem)
+    assert problem.reason.startswith("row has 3 cells, the header has 2: extra value 'stray'")
+    assert rows[2] == (5, ["c@example.com", "Cy"])
+    assert blank == 1
+    sheet["C1"] = "email"
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        inspect(path)
+    assert caught.value.line == 1 and "columns 1 and 3 are both named 'email'" in str(caught.value)
