@@ -10,7 +10,7 @@ import pytest
 from import_support import isolate, main, write_profiles
 
 from cxconsole.importing import InputError, sniff
-from cxconsole.importing.readers import inspect, open_rows
+from cxconsole.importing.readers import RowProblem, inspect, open_rows
 
 
 def rows_of(path: Path, **kwargs: object) -> list[tuple[int, list[object]]]:
@@ -71,13 +71,18 @@ def test_quoted_newlines_blank_lines_and_trailing_empty_columns(tmp_path: Path) 
     assert found.rows[0][1][:3] == ["1", "multi\nline", "3"]
 
 
-def test_duplicate_and_empty_headers_are_reported(tmp_path: Path) -> None:
+def test_duplicate_headers_stop_and_empty_headers_are_named(tmp_path: Path) -> None:
     path = tmp_path / "dup.csv"
-    path.write_text("Email,Email,,Name\nx@example.com,y@example.com,z,N\n", "utf-8")
+    path.write_text("\nEmail,e-mail,EMAIL,Name\nx@example.com,y@example.com,z,N\n", "utf-8")
+    with pytest.raises(InputError) as caught:
+        sniff(path)
+    assert caught.value.line == 2
+    assert "columns 1 and 3 are both named 'EMAIL' ('Email')" in caught.value.message
+    path.write_text("Email,,Name\nx@example.com,z,N\n", "utf-8")
     found = sniff(path)
-    assert found.headers == ["Email", "Email (2)", "column 3", "Name"]
-    assert any("appears again" in w for w in found.warnings)
-    assert any("no header" in w for w in found.warnings)
+    assert found.headers == ["Email", "column 2", "Name"]
+    assert any("column 2 has no header" in w for w in found.warnings)
+    assert found.rows == [(2, ["x@example.com", "z", "N"])]
 
 
 def test_xlsx_first_and_chosen_sheet_with_dates(tmp_path: Path) -> None:
@@ -120,8 +125,9 @@ def test_json_envelope_is_streamed_with_line_numbers(tmp_path: Path) -> None:
     found = sniff(path)
     assert found.source.json_key == "contacts"
     rows = rows_of(path)
-    assert rows[0] == (3, ["a@example.com", "1", "", ""])
-    assert rows[1] == (4, ["c@example.com", "", [{"productName": "TV"}], "true"])
+    # keyed by record (1-based), not by line: see test_readers_keys.py
+    assert rows[0] == (1, ["a@example.com", "1", "", ""])
+    assert rows[1] == (2, ["c@example.com", "", [{"productName": "TV"}], "true"])
 
 
 def test_json_array_larger_than_the_read_buffer(tmp_path: Path) -> None:
@@ -131,7 +137,7 @@ def test_json_array_larger_than_the_read_buffer(tmp_path: Path) -> None:
     rows = rows_of(path)
     assert len(rows) == 8000
     assert rows[-1][1][0] == "user7999@example.com"
-    assert rows[1][0] == 6  # indent=1: each record spans 4 lines after "[" on line 1
+    assert [key for key, _ in rows] == list(range(1, 8001))  # record ordinals
 
 
 def test_json_lines_with_a_blank_and_a_broken_line(tmp_path: Path) -> None:
@@ -191,9 +197,12 @@ def test_a_200_mb_line_is_refused_without_reading_it_whole(
 def test_a_bad_row_in_the_middle_is_rejected_not_fatal(tmp_path: Path) -> None:
     # A row with more values than headers is a row problem (rejected), not a file problem.
     path = tmp_path / "wide.csv"
-    path.write_text("Email,Name\na@example.com,A\nb@example.com,B,extra\n", "utf-8")
+    path.write_text("Email,Name\na@example.com,A\nb@example.com,B,extra\nc@x.org,C\n", "utf-8")
     rows = rows_of(path)
-    assert rows[1] == (3, ["b@example.com", "B", "extra"])
+    assert rows[1] == (3, []) and isinstance(rows[1][1], RowProblem)
+    assert rows[1][1].reason.startswith("row has 3 fields, the header has 2: extra value 'extra'")
+    assert rows[1][1].raw == "b@example.com,B,extra"
+    assert rows[2] == (4, ["c@x.org", "C"])
 
 
 def test_undecodable_bytes_late_in_a_utf8_file_name_the_line(tmp_path: Path) -> None:

@@ -1,11 +1,14 @@
-"""Which text encoding a file is in: a BOM, then strict UTF-8, then charset-normalizer's guess."""
+"""Which text encoding a file is in (a BOM, then strict UTF-8, then charset-normalizer's guess),
+and the file's text decoded strictly, a byte that does not decode named at its physical line."""
 
 from __future__ import annotations
 
 import codecs
 import os
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from cxconsole.importing.errors import InputError
 
@@ -109,8 +112,20 @@ def detect_encoding(path: Path, chosen: str | None = None) -> EncodingGuess:
         if utf16:
             return EncodingGuess(utf16, "guessed (NUL bytes between ASCII letters)")
         offset = head.index(b"\x00")
+        controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+        if controls * 100 > len(head):
+            raise InputError(
+                f"this is a binary file, not text (a NUL byte at offset {offset})", path=path
+            )
+        # Text with a stray NUL: named at its line, like one found further in.
+        line = head.count(b"\n", 0, offset) + 1
         raise InputError(
-            f"this is a binary file, not text (a NUL byte at offset {offset})", path=path
+            "a NUL character (byte 0) in the text: a binary file, or text damaged in "
+            "transfer; remove it",
+            path=path,
+            line=line,
+            kind="nul",
+            context=context_at(path, "latin-1", "\n", line),
         )
     if _utf8(head, partial_start=False) and (not rest or _utf8(rest, partial_start=True)):
         return EncodingGuess("utf-8", "valid UTF-8")
@@ -127,3 +142,157 @@ def detect_encoding(path: Path, chosen: str | None = None) -> EncodingGuess:
             return EncodingGuess("latin-1", f"guessed (charset-normalizer said {guess})")
         return EncodingGuess("cp1252", f"guessed (charset-normalizer said {guess})")
     return EncodingGuess(check_encoding(guess), "guessed")
+
+
+CHUNK = 1 << 20
+CONTEXT_WIDTH = 160  # characters of a line shown around a fault
+_VISIBLE = {i: f"\\x{i:02x}" for i in range(32)} | {0: "\\0", 9: "\\t", 13: "\\r", 10: "\\n"}
+
+
+def line_mark(newline: str) -> str:
+    """The character that ends a physical line: LF, or CR in a file of old Mac line ends."""
+    return "\r" if newline == "\r" else "\n"
+
+
+class DecodedText:
+    """The text of a binary stream, decoded strictly in chunks, with the line ends counted.
+
+    A byte that does not decode (and, with ``nul=True``, a NUL character) raises
+    :class:`InputError` at its physical line, saying which encoding and how it was chosen.
+    """
+
+    def __init__(
+        self,
+        raw: IO[bytes],
+        encoding: str,
+        *,
+        how: str = "",
+        path: object = None,
+        newline: str = "\n",
+        nul: bool = False,
+    ) -> None:
+        self._raw = raw
+        self.encoding = encoding
+        self.how = how
+        self.path = path
+        self.mark = line_mark(newline)
+        self.nul = nul
+        self.lines = 0  # line ends in the text returned so far
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self._done = False
+        self._fault: InputError | None = None
+
+    def read(self, size: int = CHUNK) -> str:
+        """Up to about ``size`` characters; "" at the end of the file.
+
+        At a fault, the text before it is returned first and the fault raised by the next
+        call, so a reader yields every row before the faulty line.
+        """
+        if self._fault is not None:
+            raise self._fault
+        while not self._done:
+            data = self._raw.read(size)
+            state = self._decoder.getstate()
+            try:
+                text = self._decoder.decode(data, not data)
+            except UnicodeDecodeError as exc:
+                text, self._fault = self._undecodable(exc, state)
+                self._done = True
+            else:
+                if not data:
+                    self._done = True
+                if self.nul and "\x00" in text:
+                    text = text[: text.index("\x00")]
+                    line = self.lines + text.count(self.mark) + 1
+                    self._done = True
+                    self._fault = InputError(
+                        "a NUL character (byte 0) in the text: a binary file, or text damaged "
+                        "in transfer; remove it",
+                        path=self.path,
+                        line=line,
+                        kind="nul",
+                        context=context_at(self.path, self.encoding, self.mark, line),
+                    )
+            if not text:
+                if self._fault is not None:
+                    raise self._fault
+                continue
+            self.lines += text.count(self.mark)
+            return text
+        return ""
+
+    def _undecodable(
+        self, exc: UnicodeDecodeError, state: tuple[bytes, int]
+    ) -> tuple[str, InputError]:
+        """The text before the bad byte, and the error naming its line."""
+        data = exc.object if isinstance(exc.object, bytes) else bytes(exc.object)
+        try:
+            decoder = codecs.getincrementaldecoder(self.encoding)("replace")
+            decoder.setstate((b"", state[1]))
+            before = decoder.decode(data[: exc.start])
+        except Exception:  # only the line count is at stake
+            before = data[: exc.start].decode("latin-1")
+        line = self.lines + before.count(self.mark) + 1
+        shown = " ".join(f"0x{b:02x}" for b in data[exc.start : exc.end][:4])
+        if self.how == "chosen":
+            why = f"{self.encoding}, the encoding chosen for this file; choose another"
+        elif self.how == "BOM":
+            why = (
+                f"{self.encoding}, which the file's byte-order mark declares; the file mixes "
+                "encodings or is damaged; choose another encoding to read it anyway"
+            )
+        else:
+            why = (
+                f"{self.encoding}, the encoding guessed from samples of the file "
+                f"({self.how or 'guessed'}); choose the file's encoding"
+            )
+        return before, InputError(
+            f"byte {shown} cannot be read: it is not valid {why} "
+            "(for example cp1252, latin-1 or utf-16)",
+            path=self.path,
+            line=line,
+            kind="encoding",
+            context=context_at(self.path, self.encoding, self.mark, line),
+        )
+
+
+def context_at(path: object, encoding: str, mark: str, line: int, around: int = 2) -> str:
+    """The lines around ``line`` of a text file, that line marked with ">", long lines cut and
+    control characters made visible; read again from the start (only when reporting a fault)."""
+    if path is None:
+        return ""
+    before: deque[str] = deque(maxlen=around + 1)
+    after: list[str] = []
+    number = 1
+    carry = ""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)("backslashreplace")
+        with open(path, "rb") as fh:
+            while number <= line + around:
+                data = fh.read(CHUNK)
+                text = carry + decoder.decode(data, not data)
+                parts = text.split(mark)
+                carry = parts.pop() if data else ""
+                if not data and parts[-1:] == [""]:
+                    parts.pop()
+                for part in parts:
+                    if number <= line:
+                        before.append(part)
+                    elif number <= line + around:
+                        after.append(part)
+                    number += 1
+                if not data:
+                    break
+    except (OSError, LookupError):
+        return ""
+    first = line - len(before) + 1
+    width = len(str(line + len(after)))
+    out = []
+    for offset, text in enumerate([*before, *after]):
+        number = first + offset
+        shown = text.rstrip("\r") if mark == "\n" else text
+        shown = shown.translate(_VISIBLE)
+        if len(shown) > CONTEXT_WIDTH:
+            shown = shown[: CONTEXT_WIDTH - 1] + "…"
+        out.append(f"{'>' if number == line else ' '} {number:>{width}} | {shown}")
+    return "\n".join(out)

@@ -10,15 +10,32 @@ class ImportProblem(CXError):
 
 
 class InputError(ImportProblem):
-    """The file cannot be read as rows: empty, binary, truncated, no header, a line too long."""
+    """The file cannot be read as rows: empty, binary, truncated, no header, a line too long,
+    a byte that does not decode, an unterminated quote, a stray line end, a NUL character.
 
-    def __init__(self, message: str, *, path: object = None, line: int | None = None) -> None:
+    ``line`` is the 1-based physical line of the file (the sheet row for XLSX); ``context``
+    the lines around it with that line marked (empty when there is none to show); ``kind`` a
+    short tag a face may word its hint from: "encoding", "quote", "newline", "nul", "header",
+    "size" or "".
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: object = None,
+        line: int | None = None,
+        context: str = "",
+        kind: str = "",
+    ) -> None:
         where = str(path) if path is not None else ""
         if line is not None:
             where = f"{where}, line {line}" if where else f"line {line}"
         super().__init__(f"{where}: {message}" if where else message)
         self.path = path
         self.line = line
+        self.context = context
+        self.kind = kind
 
 
 class MappingError(ImportProblem):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from cxconsole.importing.encoding import context_at
 from cxconsole.importing.errors import InputError
 
 CHUNK = 1 << 20
@@ -64,7 +65,10 @@ class JsonArrayStream:
                 return ""
 
     def _error(self, message: str, line: int | None = None) -> InputError:
-        return InputError(message, path=self.path, line=line or self._line)
+        line = line or self._line
+        encoding = getattr(self.fh, "encoding", None) or "utf-8"
+        context = context_at(self.path, encoding, "\n", line)
+        return InputError(message, path=self.path, line=line, context=context)
 
     def _value(self) -> Any:
         """Decode the value at the cursor, reading more of the file until it is complete."""

@@ -1,35 +1,95 @@
-"""Readers of CSV, JSON, JSON Lines and XLSX files: rows streamed in constant memory.
+"""Readers of CSV, JSON, JSON Lines and XLSX files: rows streamed in constant memory, strictly.
 
 :func:`inspect` works out what a file is (format, encoding, CSV dialect, sheet, JSON envelope,
-headers); :func:`open_rows` then streams ``(line, values)`` pairs, where ``line`` is the source
-line (CSV, JSON, JSON Lines) or sheet row (XLSX) where the row starts, and ``values`` is a list
-aligned with the headers. Every byte read is hashed on the way, so the journal can tell later
-whether the file changed.
+headers); :func:`open_rows` then streams ``(key, values)`` pairs, ``values`` aligned with the
+headers. The key is a unique int that names the row to the operator, in the unit
+``Source.key_unit`` (and ``RowStream.key_unit``) says:
+
+* ``"line"`` (CSV, JSON Lines, XLSX): the 1-based physical line of the file where the record
+  starts (the sheet row for XLSX), blank lines and quoted line breaks counted, as an editor
+  numbers them;
+* ``"record"`` (JSON arrays): the 1-based ordinal of the element in the array, so the records
+  of a minified file, all on line 1, each have their own key.
+
+Every byte read is hashed on the way, so the journal can tell later whether the file changed.
+
+Structural faults stop the reading with :class:`InputError` at their true line, with the text
+around it (``InputError.context``): a byte that does not decode under the chosen or guessed
+encoding (never another encoding in its place), a NUL character, a line longer than
+``MAX_LINE``, and in CSV:
+
+* a line end that would split or join records: a CR alone inside a line outside quotes (any
+  file), an LF alone ending a record of a file whose lines end with CR LF (an LF inside a quoted
+  value is the value's own line break, as Excel writes them);
+* an unterminated quote: a quoted value that crosses a line end and (a) runs to the end of the
+  file or past ``MAX_LINE`` characters, (b) is "closed" by a quote that text follows (the opening
+  quote of a later value), (c) spans more than ``MAX_FIELD_LINES`` lines, or (d) swallows lines
+  that have the shape of a record of their own: split at the delimiter they give exactly the
+  header's number of fields (one such line when the header has 4 or more columns, two when it
+  has 2 or 3). The fault is reported at the line where the quote opened.
+
+Row faults are yielded in the row's place as a :class:`RowProblem` (with its reason) and the
+reading goes on: a CSV record with more non-empty fields than the header (never truncated;
+trailing empty or blank fields past the header are dropped), a stray quote inside one line
+(``"a"b``), a JSON Lines line that is not JSON, a JSON element that is not an object.
+
+Blank and whitespace-only lines (and records of empty fields only) are skipped, never yielded;
+``RowStream.blank_lines`` counts them. CSV dialects: Excel's ``sep=X`` first line is honoured (it
+is not the header); the delimiter is one of ``DELIMITERS`` (comma, semicolon, tab, pipe, caret,
+unit separator), detected or given; a tab-separated file with ``\\N`` cells is a database's text
+(MySQL, PostgreSQL COPY): ``\\N`` is empty and backslash escapes are decoded. Header names are
+trimmed, an empty one is called ``column N``, and two columns of the same name (case aside) are
+an :class:`InputError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import os
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
 
-from cxconsole.importing.encoding import SAMPLE_BYTES, detect_encoding
+from cxconsole.importing.encoding import (
+    SAMPLE_BYTES,
+    DecodedText,
+    context_at,
+    detect_encoding,
+    line_mark,
+)
 from cxconsole.importing.errors import InputError
 from cxconsole.importing.jsonstream import JsonArrayStream
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
 MAX_LINE = 8 << 20  # a physical line (or one quoted field) longer than this is a broken file
+MAX_FIELD_LINES = 100  # a quoted value spanning more lines than this is an unterminated quote
 CHUNK = 1 << 20
 HEADER_SCAN = 1000  # JSON records read ahead to learn their keys
-DELIMITERS = (",", ";", "\t", "|")
+DELIMITERS = (",", ";", "\t", "|", "^", "\x1f")
+DELIMITER_NAMES = {
+    ",": "comma",
+    ";": "semicolon",
+    "\t": "tab",
+    "|": "pipe",
+    "^": "caret",
+    "\x1f": "unit separator",
+    "\x1e": "record separator",
+}
+_DELIMITER_ALIASES = {name: char for char, name in DELIMITER_NAMES.items()} | {
+    "\\t": "\t",
+    "us": "\x1f",
+    "\\x1f": "\x1f",
+    "rs": "\x1e",
+    "\\x1e": "\x1e",
+}
 
 csv.field_size_limit(MAX_LINE)
 
@@ -45,11 +105,17 @@ _EXTENSIONS = {
     ".xlsm": "xlsx",
 }
 _DATA_LIKE = re.compile(r"^[\d\s+\-/.:,()]+$")
+# Excel's first-line directive; some writers quote it or pad it with delimiters.
+_MYSQL_NULL = re.compile(r"(?:^|\t)\\N(?:\t|\r?$)", re.MULTILINE)
+_MYSQL_ESCAPE = re.compile(r"\\(.?)", re.DOTALL)
+_MYSQL_CHARS = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "Z": "\x1a", "\\": "\\"}
+_SEP_LINE = re.compile(r'\ufeff?"?sep=([^\r\n"])"?[^\r\n]*?(\r\n|\n|\r|$)', re.IGNORECASE)
 
 
 class RowProblem(list):
-    """Stands in for a row that could not be read (a broken JSON line): an empty list with
-    a reason, so the fast path's length check sends it to the slow path."""
+    """Stands in for a row that could not be read (a broken JSON line, a row wider than the
+    header): an empty list with a reason, so the fast path's length check sends it to the slow
+    path."""
 
     def __init__(self, reason: str, raw: str) -> None:
         super().__init__()
@@ -67,8 +133,11 @@ class Source:
     encoding: str | None = None
     encoding_how: str = ""
     delimiter: str | None = None
+    delimiter_how: str = ""  # "detected", "chosen", "sep= line"
     quotechar: str | None = None
-    newline: str = "\n"
+    newline: str = "\n"  # "\n", "\r\n" (LF alone is then a fault outside quotes) or "\r"
+    sep_line: bool = False  # the first line is Excel's "sep=X" directive
+    escapes: str = ""  # "backslash": a database's tab-separated text, \N for NULL
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     json_key: str | None = None
@@ -76,12 +145,24 @@ class Source:
     warnings: list[str] = field(default_factory=list)
     hashing: bool = True  # hash the bytes read (the journal's proof of the file); not in dry runs
 
+    @property
+    def key_unit(self) -> str:
+        """What a row's key counts: "record" (JSON arrays) or "line" (the others)."""
+        return "record" if self.format == "json" else "line"
+
+    @property
+    def delimiter_name(self) -> str | None:
+        if self.delimiter is None:
+            return None
+        return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+
     def summary(self) -> str:
         parts = [self.format.upper()]
         if self.encoding:
             parts.append(f"{self.encoding} ({self.encoding_how})")
         if self.delimiter is not None:
-            parts.append(f"delimiter {self.delimiter!r}")
+            how = f", {self.delimiter_how}" if self.delimiter_how else ""
+            parts.append(f"delimiter {self.delimiter!r} ({self.delimiter_name}{how})")
         if self.sheet:
             parts.append(f"sheet {self.sheet!r}")
         if self.json_key:
@@ -97,9 +178,19 @@ class Source:
             "delimiter": self.delimiter,
             "quotechar": self.quotechar,
             "newline": self.newline,
+            "escapes": self.escapes,
             "sheet": self.sheet,
             "json_key": self.json_key,
         }
+
+
+def parse_delimiter(text: str) -> str:
+    """A delimiter as an operator writes it: one character, or a name ("tab", "pipe", ...)."""
+    char = _DELIMITER_ALIASES.get(text.strip().lower(), text) if len(text) != 1 else text
+    if len(char) != 1 or char in "\r\n\"'" or char.isalnum():
+        names = ", ".join(DELIMITER_NAMES.values())
+        raise InputError(f"not a delimiter: {text!r} (one character, or one of: {names})")
+    return char
 
 
 # -- low-level I/O ---------------------------------------------------------------------------
@@ -129,47 +220,87 @@ class HashingReader(io.RawIOBase):
         super().close()
 
 
-def open_text(path: Path, encoding: str, hashing: bool = True) -> tuple[IO[str], HashingReader]:
-    raw = HashingReader(open(path, "rb", buffering=0), hashing)  # noqa: SIM115 - closed by the stream
-    text = io.TextIOWrapper(io.BufferedReader(raw, CHUNK), encoding=encoding, newline="")
+def open_text(source: Source, *, nul: bool = False) -> tuple[DecodedText, HashingReader]:
+    """The file's text, decoded strictly (faults at their line), and the raw reader under it."""
+    raw = HashingReader(open(source.path, "rb", buffering=0), source.hashing)  # noqa: SIM115
+    text = DecodedText(
+        raw,
+        source.encoding or "utf-8",
+        how=source.encoding_how,
+        path=source.path,
+        newline=source.newline,
+        nul=nul,
+    )
     return text, raw
 
 
-def split_lines(fh: IO[str], path: Path, newline: str = "\n") -> Iterator[str]:
-    """Physical lines, each with its end, never more than ``MAX_LINE`` characters held.
+class Lines:
+    """Physical lines of a text, each with its end, never more than ``MAX_LINE`` characters
+    held; split one megabyte at a time (faster than iterating a file, and safe on a 200 MB line).
 
-    Faster than iterating the file (one ``split`` per megabyte) and safe on a 200 MB line,
-    which iterating a file would load whole.
+    With ``lone`` (a file of CR LF line ends), the numbers of lines that end with an LF alone
+    are appended to it, for the CSV reader to tell a quoted line break from a stray one. The
+    lines of the current and previous chunks stay at hand (:meth:`text`) for row problems.
     """
-    carry = ""
-    read = fh.read
-    line = 1
-    while True:
-        try:
+
+    def __init__(
+        self, text: DecodedText, path: Path, newline: str, lone: deque[int] | None = None
+    ) -> None:
+        self._text = text
+        self.path = path
+        self.mark = line_mark(newline)
+        self.lone = lone
+        self._parts: list[str] = []
+        self._first = 1
+        self._old: list[str] = []
+        self._old_first = 1
+
+    def _keep(self, parts: list[str], first: int) -> None:
+        self._old, self._old_first = self._parts, self._first
+        self._parts, self._first = parts, first
+
+    def text(self, first: int, last: int) -> str:
+        """Lines ``first`` to ``last`` (without their ends) if still held, else ""."""
+        found = []
+        for number in range(first, last + 1):
+            if self._first <= number < self._first + len(self._parts):
+                found.append(self._parts[number - self._first])
+            elif self._old_first <= number < self._old_first + len(self._old):
+                found.append(self._old[number - self._old_first])
+            else:
+                return ""
+        return self.mark.join(part.rstrip("\r") for part in found)
+
+    def __iter__(self) -> Iterator[str]:
+        read = self._text.read
+        mark = self.mark
+        lone = self.lone
+        carry = ""
+        line = 1
+        while True:
             chunk = read(CHUNK)
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"the text is not valid {exc.encoding} (byte 0x{exc.object[exc.start]:02x}); "
-                "choose the file's encoding with --encoding (cp1252, latin-1, utf-16, ...)",
-                path=path,
-                line=line,
-            ) from None
-        if not chunk:
-            if carry:
-                yield carry
-            return
-        parts = (carry + chunk).split(newline)
-        carry = parts.pop()
-        if len(carry) > MAX_LINE:
-            raise InputError(
-                f"a line longer than {MAX_LINE >> 20} MB: this is not a CSV file of records "
-                "(or its line ends are not \\n, \\r\\n or \\r)",
-                path=path,
-                line=line + len(parts),
-            )
-        line += len(parts)
-        for part in parts:
-            yield part + newline
+            if not chunk:
+                if carry:
+                    self._keep([carry], line)
+                    yield carry
+                return
+            buf = carry + chunk if carry else chunk
+            parts = buf.split(mark)
+            carry = parts.pop()
+            if len(carry) > MAX_LINE:
+                raise InputError(
+                    f"a line longer than {MAX_LINE >> 20} MB: this is not a file of records "
+                    "(or its line ends are not \\n, \\r\\n or \\r)",
+                    path=self.path,
+                    line=line + len(parts),
+                    kind="size",
+                )
+            if lone is not None and parts and buf.count("\r\n") != len(parts):
+                lone.extend(line + i for i, part in enumerate(parts) if part[-1:] != "\r")
+            self._keep(parts, line)
+            line += len(parts)
+            for part in parts:
+                yield part + mark
 
 
 # -- detection -------------------------------------------------------------------------------
@@ -202,42 +333,53 @@ def detect_format(path: Path, head: bytes, chosen: str | None = None) -> str:
     return by_name or "csv"
 
 
-def _sniff_dialect(sample: str) -> tuple[str, str, str]:
-    """(delimiter, quotechar, newline) from a text sample, with clevercsv (DESIGN §7)."""
-    newline = "\n" if "\n" in sample or "\r" not in sample else "\r"
+def _newline(sample: str) -> str:
+    """The line end most lines of the sample have: "\\r\\n", "\\n" or "\\r" (old Mac)."""
+    crlf = sample.count("\r\n")
+    lf = sample.count("\n") - crlf
+    cr = sample.count("\r") - crlf
+    if cr > lf + crlf:
+        return "\r"
+    return "\r\n" if crlf > lf else "\n"
+
+
+def _sniff_dialect(sample: str, delimiter: str | None = None) -> tuple[str, str, str]:
+    """(delimiter, quotechar, newline) from a text sample, with clevercsv when needed."""
+    newline = _newline(sample)
+    mark = line_mark(newline)
     # clevercsv's time grows fast with the sample: 16 KB decide as well as 64 KB.
-    cut = sample.rfind(newline, 0, 16 * 1024)
+    cut = sample.rfind(mark, 0, 16 * 1024)
     sample = sample[: cut + 1] if cut > 0 else sample[: 16 * 1024]
-    obvious = _obvious_delimiter(sample, newline)
-    if obvious:
-        return obvious, '"', newline
-    # Imported only when needed: clevercsv spends ~0.6 s building a Unicode table at import.
-    from clevercsv import Detector
+    if delimiter is None:
+        delimiter = _obvious_delimiter(sample, mark)
+        if delimiter is not None:
+            return delimiter, '"', newline
+        # Imported only when needed: clevercsv spends ~0.6 s building a Unicode table.
+        from clevercsv import Detector
 
-    dialect = Detector().detect(sample, delimiters=list(DELIMITERS))
-    delimiter = dialect.delimiter if dialect and dialect.delimiter else ""
-    if not delimiter:
-        # One column, or clevercsv could not tell: take the delimiter the first line has most of.
-        first = sample.split(newline, 1)[0]
-        counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.__getitem__)
-        delimiter = best if counts[best] else ","
-    quotechar = dialect.quotechar if dialect and dialect.quotechar else ""
-    if not quotechar:
-        # clevercsv may see too few quoted fields to call it; a field that opens with '"'
-        # is quoting, a '"' only inside values (a 5" screen) is not.
-        opens = re.search(rf'(?:^|{re.escape(delimiter)})"', sample, re.MULTILINE)
-        quotechar = '"' if opens or '"' not in sample else ""
-    return delimiter, quotechar, newline
+        dialect = Detector().detect(sample, delimiters=list(DELIMITERS))
+        delimiter = dialect.delimiter if dialect and dialect.delimiter else ""
+        if not delimiter:
+            # One column, or clevercsv could not tell: the delimiter the first line has most of.
+            first = sample.split(mark, 1)[0]
+            counts = {d: first.count(d) for d in DELIMITERS}
+            best = max(counts, key=counts.__getitem__)
+            delimiter = best if counts[best] else ","
+        if dialect and dialect.quotechar:
+            return delimiter, dialect.quotechar, newline
+    # clevercsv may see too few quoted fields to call it; a field that opens with '"'
+    # is quoting, a '"' only inside values (a 5" screen) is not.
+    opens = re.search(rf'(?:^|{re.escape(delimiter)})"', sample, re.MULTILINE)
+    return delimiter, '"' if opens or '"' not in sample else "", newline
 
 
-def _obvious_delimiter(sample: str, newline: str) -> str | None:
+def _obvious_delimiter(sample: str, mark: str) -> str | None:
     """The delimiter when no sniffing is needed: no quotes at all, and exactly one candidate
     that appears the same number of times on every line (ties, such as ';' with decimal
     commas, go to clevercsv)."""
     if '"' in sample or "'" in sample:
         return None
-    lines = [line for line in sample.split(newline)[:-1] if line.strip()][:50]
+    lines = [line for line in sample.split(mark)[:-1] if line.strip()][:50]
     if len(lines) < 2:
         return None
     steady = [
@@ -246,9 +388,12 @@ def _obvious_delimiter(sample: str, newline: str) -> str | None:
     return steady[0] if len(steady) == 1 else None
 
 
-def clean_headers(raw: list[Any]) -> tuple[list[str], list[str]]:
-    """Headers made usable: trimmed, trailing empties dropped, empties named, duplicates
-    numbered; the warnings say what was changed."""
+def clean_headers(
+    raw: list[Any], *, path: object = None, line: int | None = None, strict: bool = False
+) -> tuple[list[str], list[str]]:
+    """Headers made usable: trimmed, trailing empties dropped, empties named ``column N``;
+    the warnings say what was changed. Two names equal but for case: with ``strict`` (a header
+    row) an :class:`InputError` naming both columns, else (JSON keys) the second is numbered."""
     names = [("" if v is None else str(v)).strip().lstrip("\ufeff").strip() for v in raw]
     while names and not names[-1]:
         names.pop()
@@ -261,6 +406,16 @@ def clean_headers(raw: list[Any]) -> tuple[list[str], list[str]]:
             warnings.append(f"column {index} has no header; it is called {name!r}")
         key = name.casefold()
         if key in seen:
+            if strict:
+                first = seen[key]
+                raise InputError(
+                    f"columns {first} and {index} are both named {name!r}"
+                    + ("" if headers[first - 1] == name else f" ({headers[first - 1]!r})")
+                    + ": rename one of them",
+                    path=path,
+                    line=line,
+                    kind="header",
+                )
             n = 2
             while f"{name} ({n})".casefold() in seen:
                 n += 1
@@ -282,6 +437,7 @@ def _check_header(headers: list[str], path: Path, line: int) -> None:
             "add a header row naming the columns",
             path=path,
             line=line,
+            kind="header",
         )
 
 
@@ -292,8 +448,12 @@ def inspect(
     sheet: str | None = None,
     json_key: str | None = None,
     format: str | None = None,
+    delimiter: str | None = None,
 ) -> Source:
-    """Work out how to read ``path``; raise :class:`InputError` for what cannot be read."""
+    """Work out how to read ``path``; raise :class:`InputError` for what cannot be read.
+
+    ``encoding`` and ``delimiter`` (CSV) override what would be detected.
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -314,25 +474,61 @@ def inspect(
     else:
         guess = detect_encoding(path, encoding)
         source.encoding, source.encoding_how = guess.encoding, guess.how
+        if guess.how.startswith("guessed"):
+            source.warnings.append(
+                f"the file does not say its encoding and is not UTF-8: it is read as "
+                f"{guess.encoding}, a guess; check accented letters in the preview, or choose "
+                "the encoding"
+            )
         if kind == "csv":
-            text = head.decode(guess.encoding, errors="replace")
-            source.delimiter, source.quotechar, source.newline = _sniff_dialect(text)
+            _csv_dialect(source, head.decode(guess.encoding, errors="replace"), delimiter)
     with open_rows(source) as rows:
         source.headers = list(rows.headers)
-        source.warnings = list(rows.warnings)
+        source.warnings += rows.warnings
         source.sheet = getattr(rows, "sheet", source.sheet)
         source.sheets = list(getattr(rows, "sheets", []))
         source.json_key = getattr(rows, "json_key", source.json_key)
     return source
 
 
+def _csv_dialect(source: Source, sample: str, delimiter: str | None) -> None:
+    given = parse_delimiter(delimiter) if delimiter else None
+    directive = _SEP_LINE.match(sample)
+    if directive:
+        source.sep_line = True
+        sample = sample[directive.end() :]
+        if given is None:
+            given = directive.group(1)
+            source.delimiter_how = "sep= line"
+    if given is not None and not source.delimiter_how:
+        source.delimiter_how = "chosen"
+    source.delimiter, source.quotechar, source.newline = _sniff_dialect(sample, given)
+    if not source.delimiter_how:
+        source.delimiter_how = "detected"
+    if source.delimiter == "\t" and _MYSQL_NULL.search(sample):
+        # MySQL's SELECT ... INTO OUTFILE (mysqldump --tab) and PostgreSQL's COPY text format:
+        # never quoted, \N for NULL, backslash escapes.
+        source.escapes, source.quotechar = "backslash", ""
+        source.warnings.append(
+            "read as a database's tab-separated text (MySQL, PostgreSQL COPY): \\N is an "
+            "empty value, and the backslash "
+            "escapes \\t, \\n, \\r and \\\\ are a tab, a line break, a CR and a backslash"
+        )
+
+
 # -- row streams -----------------------------------------------------------------------------
 class RowStream:
-    """Rows of one file: ``headers``, then ``(line, values)`` pairs; a context manager."""
+    """Rows of one file: ``headers``, then ``(key, values)`` pairs; a context manager.
+
+    ``key_unit`` says what the keys count ("line" or "record"); ``blank_lines`` how many blank
+    lines (or empty records) were skipped so far.
+    """
 
     headers: list[str]
     warnings: list[str]
     size: int
+    key_unit: str = "line"
+    blank_lines: int = 0
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         raise NotImplementedError
@@ -357,19 +553,32 @@ class RowStream:
         self.close()
 
 
+def _shown(values: list[str], limit: int = 3) -> str:
+    cut = [repr(v if len(v) <= 40 else v[:39] + "…") for v in values[:limit]]
+    more = len(values) - limit
+    return ", ".join(cut) + (f" and {more} more" if more > 0 else "")
+
+
 class CsvRows(RowStream):
     def __init__(self, source: Source) -> None:
         self.path = source.path
         self.size = source.size
-        self._text, self._raw = open_text(source.path, source.encoding or "utf-8", source.hashing)
+        self.blank_lines = 0
+        self._source = source
+        self._text, self._raw = open_text(source, nul=True)
+        self.delimiter = source.delimiter or ","
+        self.mark = line_mark(source.newline)
+        # A file of CR LF line ends: records that end with an LF alone are faults.
+        self._lone: deque[int] | None = deque() if source.newline == "\r\n" else None
+        self._lines = Lines(self._text, source.path, source.newline, self._lone)
         quotechar = source.quotechar or None
         self._reader = csv.reader(
-            split_lines(self._text, source.path, source.newline),
-            delimiter=source.delimiter or ",",
+            iter(self._lines),
+            delimiter=self.delimiter,
             quotechar=quotechar or '"',
             quoting=csv.QUOTE_MINIMAL if quotechar else csv.QUOTE_NONE,
             doublequote=True,
-            strict=False,
+            strict=True,
         )
         try:
             self._read_header()
@@ -377,41 +586,189 @@ class CsvRows(RowStream):
             self.close()
             raise
 
-    def _read_header(self) -> None:
-        header: list[str] | None = None
-        try:
-            for values in self._reader:
-                if any(v.strip() for v in values):
-                    header = values
-                    break
-        except csv.Error as exc:
-            raise self._csv_error(exc) from None
-        if header is None:
-            raise InputError("no header row: the file holds only blank lines", path=self.path)
-        self.header_line = self._reader.line_num
-        self.headers, self.warnings = clean_headers(header)
-        _check_header(self.headers, self.path, self.header_line)
+    # -- faults ----------------------------------------------------------------------------
+    def _error(self, message: str, line: int, kind: str) -> InputError:
+        context = context_at(self.path, self._text.encoding, self.mark, line)
+        return InputError(message, path=self.path, line=line, kind=kind, context=context)
 
-    def _csv_error(self, exc: csv.Error) -> InputError:
+    def _csv_fault(self, exc: csv.Error, start: int) -> RowProblem:
+        """The row problem a csv error is, or the :class:`InputError` it is raised as."""
         text = str(exc)
-        if "field larger than field limit" in text:
-            text = (
-                f'a field longer than {MAX_LINE >> 20} MB: probably a quote (") opened and '
-                "never closed"
+        end = self._reader.line_num
+        if "unexpected end of data" in text:
+            raise self._error(
+                f'a quote (") opened in the record that starts on line {start} is never '
+                f"closed: the file ends inside it (line {end}), the lines after it swallowed",
+                start,
+                "quote",
             )
-        return InputError(text, path=self.path, line=self._reader.line_num)
+        if "field larger than field limit" in text:
+            raise self._error(
+                f'a value longer than {MAX_LINE >> 20} MB from line {start}: a quote (") '
+                "opened and never closed?",
+                start,
+                "quote",
+            )
+        if "new-line" in text:
+            alone = "an LF" if self.mark == "\r" else "a CR"
+            raise self._error(
+                f"{alone} alone inside the line, outside quotes: a line break that would "
+                "split this record in two (or join two records); remove it, or quote the value",
+                end,
+                "newline",
+            )
+        if "expected after" in text:
+            if end > start:
+                raise self._error(
+                    f"a quoted value opens on line {start} and runs on to line {end}, where the "
+                    "quote that ends it is followed by more text: a quote is missing (or not "
+                    f"doubled) and lines {start + 1}-{end} are swallowed",
+                    start,
+                    "quote",
+                )
+            return RowProblem(
+                'a quote ends a value and more text follows it (like "a"b): a quote inside '
+                'a quoted value must be doubled ("")',
+                self._lines.text(start, end),
+            )
+        raise self._error(text, end, "")
 
-    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+    def _check_span(self, line: int, values: list[str]) -> None:
+        """A record whose quoted values cross line ends: refused when one of them looks like an
+        unterminated quote (see the module's docstring)."""
+        mark = self.mark
+        width = len(self.headers)
+        need = 1 if width >= 4 else 2
+        opened = line
+        for value in values:
+            if mark not in value:
+                continue
+            pieces = value.split(mark)
+            spans = len(pieces) - 1
+            shaped = 0
+            if width >= 2:
+                full = width - 1
+                delimiter = self.delimiter
+                shaped = sum(1 for piece in pieces[1:] if piece.count(delimiter) == full)
+            if spans > MAX_FIELD_LINES or shaped >= need:
+                why = (
+                    f"it spans {spans + 1} lines"
+                    if spans > MAX_FIELD_LINES
+                    else f"lines inside it have the {width} fields of a record of their own"
+                )
+                raise self._error(
+                    f"a quoted value opens on line {opened} and closes on line {opened + spans}, "
+                    f'and {why}: an unterminated quote (") swallows the lines after it',
+                    opened,
+                    "quote",
+                )
+            opened += spans
+
+    # -- reading ---------------------------------------------------------------------------
+    def _read_header(self) -> None:
         reader = self._reader
+        if self._source.sep_line:
+            with contextlib.suppress(csv.Error, StopIteration):
+                next(reader)  # Excel's "sep=;": a directive, not the header
+        header: list[str] | None = None
         prev = reader.line_num
         try:
             for values in reader:
-                line = prev + 1
+                if any(v.strip() for v in values):
+                    header = values
+                    break
+                self.blank_lines += 1
                 prev = reader.line_num
-                if values and (values[0] or any(values)):
-                    yield line, values
         except csv.Error as exc:
-            raise self._csv_error(exc) from None
+            problem = self._csv_fault(exc, prev + 1)
+            raise self._error(
+                f"the header row cannot be read: {problem.reason}", prev + 1, "quote"
+            ) from None
+        if header is None:
+            raise InputError("no header row: the file holds only blank lines", path=self.path)
+        self.header_line = prev + 1
+        self.headers, self.warnings = clean_headers(
+            header, path=self.path, line=self.header_line, strict=True
+        )
+        _check_header(self.headers, self.path, self.header_line)
+
+    def _odd(self, line: int, end: int, values: list[str]) -> list[str] | None:
+        """A row off the fast path: None for a blank one, trailing empties dropped, or the
+        :class:`RowProblem` of a row wider than the header."""
+        if not any(v and not v.isspace() for v in values):
+            self.blank_lines += 1
+            return None
+        width = len(self.headers)
+        if len(values) > width:
+            extra = [v for v in values[width:] if v and not v.isspace()]
+            if extra:
+                raw = self._lines.text(line, end) or self.delimiter.join(values)
+                return RowProblem(
+                    f"row has {len(values)} fields, the header has {width}: extra "
+                    f"value{'s' if len(extra) > 1 else ''} {_shown(extra)} (a delimiter or a "
+                    "quote inside a value?)",
+                    raw,
+                )
+            return values[:width]
+        return values
+
+    def _lone_lf(self, end: int, values: list[str]) -> None:
+        lone = self._lone
+        assert lone is not None
+        while lone and lone[0] <= end:
+            if lone.popleft() == end and any(v and not v.isspace() for v in values):
+                raise self._error(
+                    "the line ends with an LF alone, but this file's lines end with CR LF: a "
+                    "line break inside a value that is not quoted splits its record in two",
+                    end,
+                    "newline",
+                )
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        if self._source.escapes == "backslash":
+            return self._unescaped(self._rows())
+        return self._rows()
+
+    def _unescaped(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+        """A database's text values: \\N an empty value, backslash escapes decoded."""
+        for line, values in rows:
+            if isinstance(values, RowProblem):
+                yield line, values
+                continue
+            try:
+                yield line, [_unescape(v) for v in values]
+            except ValueError as exc:
+                yield line, RowProblem(str(exc), self._lines.text(line, line))
+
+    def _rows(self) -> Iterator[tuple[int, list[Any]]]:
+        reader = self._reader
+        width = len(self.headers)
+        lone = self._lone if self._lone is not None else ()
+        odd = self._odd
+        prev = reader.line_num
+        while True:
+            try:
+                for values in reader:
+                    line = prev + 1
+                    prev = end = reader.line_num
+                    if end != line:
+                        self._check_span(line, values)
+                    if lone:
+                        self._lone_lf(end, values)
+                    if len(values) == width:
+                        first = values[0]
+                        if first and not first.isspace():
+                            yield line, values
+                            continue
+                    row = odd(line, end, values)
+                    if row is not None:
+                        yield line, row
+                return
+            except csv.Error as exc:
+                start = prev + 1
+                problem = self._csv_fault(exc, start)
+                prev = reader.line_num
+                yield start, problem
 
     def bytes_read(self) -> int:
         return self._raw.count
@@ -420,7 +777,27 @@ class CsvRows(RowStream):
         return self._raw.sha.hexdigest()
 
     def close(self) -> None:
-        self._text.close()
+        self._raw.close()
+
+
+def _unescape(value: str) -> str:
+    if value == "\\N":
+        return ""
+    if "\\" not in value:
+        return value
+
+    def char(match: re.Match[str]) -> str:
+        found = match.group(1)
+        if found == "0":
+            raise ValueError("a NUL character (written \\0) in a value")
+        if not found:
+            raise ValueError(
+                "a value ends with a backslash: an escaped line break, which splits the "
+                "record in two here (export with the line breaks written as \\n)"
+            )
+        return _MYSQL_CHARS.get(found, found)
+
+    return _MYSQL_ESCAPE.sub(char, value)
 
 
 def _text(value: Any) -> Any:
@@ -443,7 +820,6 @@ class _RecordRows(RowStream):
 
     path: Path
     _raw: HashingReader
-    _text: IO[str]
 
     def _learn_headers(self, records: Iterator[tuple[int, Any]]) -> None:
         self._records = records
@@ -463,23 +839,23 @@ class _RecordRows(RowStream):
         self._keys = list(keys)
         self._known = frozenset(keys)
 
-    def _convert(self, line: int, record: Any) -> tuple[int, list[Any]]:
+    def _convert(self, key: int, record: Any) -> tuple[int, list[Any]]:
         if not isinstance(record, dict):
             kind = type(record).__name__
-            return line, RowProblem(f"a JSON {kind}, not an object", json.dumps(record))
+            return key, RowProblem(f"a JSON {kind}, not an object", json.dumps(record))
         values = [_text(record.get(k)) for k in self._keys]
         if len(record) > len(self._keys) or not self._known.issuperset(record):
             extra = {str(k): _text(v) for k, v in record.items() if k not in self._known}
             if extra:
                 values.append(extra)
-        return line, values
+        return key, values
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         ahead, self._ahead = self._ahead, []
-        for line, record in ahead:
-            yield self._convert(line, record)
-        for line, record in self._records:
-            yield self._convert(line, record)
+        for key, record in ahead:
+            yield self._convert(key, record)
+        for key, record in self._records:
+            yield self._convert(key, record)
 
     def bytes_read(self) -> int:
         return self._raw.count
@@ -488,21 +864,24 @@ class _RecordRows(RowStream):
         return self._raw.sha.hexdigest()
 
     def close(self) -> None:
-        self._text.close()
+        self._raw.close()
 
 
 class JsonRows(_RecordRows):
+    """A JSON array (or the array in an envelope): keyed by record ordinal, 1-based."""
+
+    key_unit = "record"
+
     def __init__(self, source: Source) -> None:
         self.path = source.path
         self.size = source.size
-        self._text, self._raw = open_text(source.path, source.encoding or "utf-8", source.hashing)
+        self.blank_lines = 0
+        self._text, self._raw = open_text(source)
         self._stream = JsonArrayStream(self._text, source.path, source.json_key)
+        records = ((n, record) for n, (_line, record) in enumerate(self._stream, 1))
         try:
-            self._learn_headers(iter(self._stream))
-        except UnicodeDecodeError as exc:
-            self.close()
-            raise InputError(f"not valid {exc.encoding}; try --encoding", path=self.path) from None
-        except InputError:
+            self._learn_headers(records)
+        except BaseException:
             self.close()
             raise
         self.json_key = self._stream.key
@@ -512,27 +891,30 @@ class JsonlRows(_RecordRows):
     def __init__(self, source: Source) -> None:
         self.path = source.path
         self.size = source.size
-        self._text, self._raw = open_text(source.path, source.encoding or "utf-8", source.hashing)
+        self.blank_lines = 0
+        self._text, self._raw = open_text(source)
+        self._lines = Lines(self._text, source.path, "\n")
         try:
-            self._learn_headers(self._lines())
-        except InputError:
+            self._learn_headers(self._parsed())
+        except BaseException:
             self.close()
             raise
 
-    def _lines(self) -> Iterator[tuple[int, Any]]:
-        for line, text in enumerate(split_lines(self._text, self.path), 1):
+    def _parsed(self) -> Iterator[tuple[int, Any]]:
+        for line, text in enumerate(self._lines, 1):
             text = text.strip()
             if not text:
+                self.blank_lines += 1
                 continue
             try:
                 yield line, json.loads(text)
             except ValueError as exc:
                 yield line, _Broken(f"not valid JSON ({exc})", text)
 
-    def _convert(self, line: int, record: Any) -> tuple[int, list[Any]]:
+    def _convert(self, key: int, record: Any) -> tuple[int, list[Any]]:
         if isinstance(record, _Broken):
-            return line, RowProblem(record.reason, record.raw)
-        return super()._convert(line, record)
+            return key, RowProblem(record.reason, record.raw)
+        return super()._convert(key, record)
 
 
 @dataclass(slots=True)
@@ -564,14 +946,22 @@ class XlsxRows(RowStream):
 
         self.path = source.path
         self.size = source.size
+        self.blank_lines = 0
         try:
             self._book = load_workbook(source.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise InputError(f"not a readable XLSX workbook ({exc})", path=self.path) from None
+        try:
+            self._open(source)
+        except BaseException:
+            self._book.close()
+            raise
+        self._digest: str | None = None
+
+    def _open(self, source: Source) -> None:
         self.sheets = list(self._book.sheetnames)
         name = source.sheet or self.sheets[0]
         if name not in self.sheets:
-            self._book.close()
             raise InputError(
                 f"no sheet named {name!r}; sheets: {', '.join(self.sheets)}", path=self.path
             )
@@ -583,24 +973,42 @@ class XlsxRows(RowStream):
         header = None
         for number, values in enumerate(self._rows, 1):
             self._row = number
-            if any(v not in (None, "") for v in values):
+            if any(v is not None and str(v).strip() for v in values):
                 header = values
                 break
+            self.blank_lines += 1
         if header is None:
-            self._book.close()
             raise InputError(f"sheet {name!r} is empty", path=self.path)
-        self.headers, self.warnings = clean_headers(list(header))
+        self.headers, self.warnings = clean_headers(
+            list(header), path=f"{self.path} (sheet {name!r})", line=self._row, strict=True
+        )
         _check_header(self.headers, self.path, self._row)
-        self._digest: str | None = None
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         row = self._row
+        width = len(self.headers)
         for values in self._rows:
             row += 1
             self._row = row
             cells = [_cell(v) for v in values]
-            if any(c != "" for c in cells):
-                yield row, cells
+            if not any(c != "" and not (type(c) is str and c.isspace()) for c in cells):
+                self.blank_lines += 1
+                continue
+            if len(cells) > width:
+                extra = [c for c in cells[width:] if c != "" and not str(c).isspace()]
+                if extra:
+                    shown = _shown([str(c) for c in extra])
+                    yield (
+                        row,
+                        RowProblem(
+                            f"row has {len(cells)} cells, the header has {width}: extra "
+                            f"value{'s' if len(extra) > 1 else ''} {shown}",
+                            "\t".join(str(c) for c in cells),
+                        ),
+                    )
+                    continue
+                cells = cells[:width]
+            yield row, cells
 
     def bytes_read(self) -> int:
         return 0
@@ -640,8 +1048,3 @@ def open_rows(source: Source) -> RowStream:
         return _STREAMS[source.format](source)  # type: ignore[call-arg]
     except FileNotFoundError:
         raise InputError("no such file", path=source.path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"the text is not valid {exc.encoding}; choose the encoding with --encoding",
-            path=source.path,
-        ) from None
