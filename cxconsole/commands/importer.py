@@ -80,6 +80,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="answer yes to the --resend-unknown confirmation (for scripts)",
     )
     parser.add_argument("--encoding", metavar="E", help="the file's encoding (default: detect)")
+    parser.add_argument(
+        "--delimiter",
+        metavar="D",
+        help="a CSV file's delimiter: one character, or tab, pipe, semicolon, comma, us "
+        "(default: detect)",
+    )
     parser.add_argument("--sheet", metavar="NAME", help="the XLSX sheet (default: the first)")
     parser.add_argument("--json-key", metavar="KEY", help="the JSON envelope's array of records")
     parser.add_argument("--format", choices=FORMATS, help="the file's format (default: detect)")
@@ -130,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
 def _worded(exc: Exception) -> str:
     """The core's error, with the hint this face gives (the core names no flag)."""
     from cxconsole.importing import MappingError, ResumeError
-    from cxconsole.importing.errors import DateOrderNeeded, RegionNeeded
+    from cxconsole.importing.errors import DateOrderNeeded, InputError, RegionNeeded
     from cxconsole.storage import OutputPathError
 
     text = str(exc)
@@ -141,6 +147,16 @@ def _worded(exc: Exception) -> str:
         text += f" (leave out {flag} to keep the run's)"
     elif isinstance(exc, OutputPathError) and exc.option == "rejects_path":
         text = f"--rejects {text}; nothing was sent"
+    elif isinstance(exc, InputError):
+        hint = {
+            "encoding": "give it with --encoding E",
+            "quote": "close the quote, or remove it, and import again",
+            "newline": "save the file with one kind of line end, and import again",
+            "nul": "remove the NUL characters (a binary or truncated file?)",
+        }.get(exc.kind, "")
+        text = str(exc) + (f"; {hint}" if hint else "") + "; nothing was sent"
+        if exc.context:
+            text += "\n" + exc.context
     elif isinstance(exc, RegionNeeded):
         hint = f"give --region {exc.proposed}" if exc.proposed else "give --region CC"
         text += f". {hint} (or set the profile's region: cxconsole profile edit NAME --region CC)"
@@ -172,6 +188,7 @@ def _options(args: argparse.Namespace) -> tuple[Any, Any]:
         batch_size=args.batch_size,
         concurrency=args.concurrency,
         encoding=args.encoding,
+        delimiter=args.delimiter,
         sheet=args.sheet,
         json_key=args.json_key,
         format=args.format,
@@ -406,6 +423,8 @@ class Reporter:
                 f"run {event.run_id}: {what} {event.source} into {event.profile} "
                 f"({event.vendor}), batches of {event.batch_size}, {event.concurrency} at once"
             )
+            if event.read_as:
+                self.line(f"  read as: {event.read_as}")
             if not self.quiet:
                 for header, key in event.mapping.items():
                     self.line(f"  {header} -> {key}")
@@ -431,7 +450,10 @@ class Reporter:
             self._shown = True
         elif isinstance(event, PreflightDone):
             invalid = f", {event.rows_invalid:,} invalid" if event.rows_invalid else ""
-            self.line(f"checked: {event.rows:,} rows{invalid}, {event.batches:,} batches to send")
+            blank = f" ({event.blank_lines:,} blank lines skipped)" if event.blank_lines else ""
+            self.line(
+                f"checked: {event.rows:,} rows{invalid}{blank}, {event.batches:,} batches to send"
+            )
         elif isinstance(event, RunFinished) and self.live and self._shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()

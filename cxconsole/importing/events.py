@@ -68,6 +68,7 @@ class PreflightDone:
     rows_invalid: int
     batches: int
     date_orders: dict[str, bool]  # field -> day first, as settled from the whole column
+    blank_lines: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class RunStarted:
     concurrency: int
     mapping: dict[str, str]  # header -> field or key sent
     warnings: tuple[str, ...] = ()
+    read_as: str = ""  # format, encoding, delimiter: how the file is read (always shown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ class ImportOptions:
     batch_size: int | None = None
     concurrency: int | None = None
     encoding: str | None = None
+    delimiter: str | None = None  # a CSV file's, where detection should not decide
     sheet: str | None = None
     json_key: str | None = None
     format: str | None = None

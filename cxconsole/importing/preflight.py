@@ -34,6 +34,7 @@ class PreflightReport:
 
     rows: int = 0
     rows_invalid: int = 0
+    blank_lines: int = 0  # lines with nothing on them, skipped (never sent)
     batches: int = 0
     records: int = 0
     date_orders: dict[str, bool] = field(default_factory=dict)
@@ -124,6 +125,7 @@ async def run_preflight(
     report.rows = end.rows
     report.batches = end.batches
     report.rows_invalid = producer.rows_invalid
+    report.blank_lines = getattr(stream, "blank_lines", 0)
     report.date_orders = plan.date_orders()
     return report
 

@@ -91,6 +91,7 @@ async def prepare_import(
         sheet=options.sheet,
         json_key=options.json_key,
         format=options.format,
+        delimiter=options.delimiter,
     )
     if await asyncio.to_thread(setup.recall):
         setup.warnings.append(
@@ -203,6 +204,7 @@ async def _resume(
         sheet=settings.get("sheet"),
         json_key=settings.get("json_key"),
         format=settings.get("format"),
+        delimiter=settings.get("delimiter"),
     )
     if source.headers != header.headers:
         raise ResumeError(f"{file}: the columns differ from run {run_id}'s")

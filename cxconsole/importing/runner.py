@@ -343,7 +343,11 @@ class ImportRun:
         self.preflight_report = report
         self.hub.emit(
             PreflightDone(
-                report.rows, report.rows_invalid, report.batches, dict(self.options.date_orders)
+                report.rows,
+                report.rows_invalid,
+                report.batches,
+                dict(self.options.date_orders),
+                report.blank_lines,
             )
         )
         return report
@@ -414,6 +418,7 @@ class ImportRun:
                 concurrency=self.concurrency,
                 mapping=self.mapping.included(self.source.headers),
                 warnings=tuple(self.warnings),
+                read_as=self.source.summary(),
             )
         )
         for warning in self.warnings:

@@ -8,6 +8,7 @@ resume). Every step is journalled through the run's ledger: the intent before th
 leaves (so a crash in flight reads as "unknown" on resume), then the vendor's answer. Retries,
 backoff and rate limits are the client's, not ours.
 """
+
 from __future__ import annotations
 
 import asyncio

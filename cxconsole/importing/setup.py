@@ -97,6 +97,7 @@ class ImportSetup:
     sheet: str | None = None
     json_key: str | None = None
     format: str | None = None
+    delimiter: str | None = None
     # header -> field name, SKIP or AS_IS, in the order chosen (a later choice wins)
     choices: dict[str, str] = field(default_factory=dict)
     batch_size: int | None = None  # None: the vendor's default
@@ -114,17 +115,26 @@ class ImportSetup:
         sheet: str | None = None,
         json_key: str | None = None,
         format: str | None = None,
+        delimiter: str | None = None,
         rows: int = PREVIEW_ROWS,
     ) -> Sniff:
         """Read what ``path`` is and its first rows; raises the reader's InputError."""
         path = Path(path)  # the faces expand "~": the core takes paths as given
         found = await asyncio.to_thread(
-            sniff, path, rows=rows, encoding=encoding, sheet=sheet, json_key=json_key, format=format
+            sniff,
+            path,
+            rows=rows,
+            encoding=encoding,
+            sheet=sheet,
+            json_key=json_key,
+            format=format,
+            delimiter=delimiter,
         )
         if path != self.path:
             self.choices.clear()  # another file, other columns
         self.path, self.sniffed = path, found
         self.encoding, self.sheet, self.json_key, self.format = encoding, sheet, json_key, format
+        self.delimiter = delimiter
         return found
 
     # -- the profile -------------------------------------------------------------------------
@@ -331,6 +341,7 @@ class ImportSetup:
             sheet=self.sheet,
             json_key=self.json_key,
             format=self.format,
+            delimiter=self.delimiter,
             region=self.region,
             day_first=self.day_first,
         )
@@ -416,6 +427,7 @@ class ImportSetup:
             sheet=self.sheet,
             json_key=self.json_key,
             format=self.format,
+            delimiter=self.delimiter,
         )
         if source.headers != self.sniffed.headers:
             raise ImportProblem(f"{self.path} changed since it was read: its columns differ")

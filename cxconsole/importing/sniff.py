@@ -55,12 +55,20 @@ def sniff(
     sheet: str | None = None,
     json_key: str | None = None,
     format: str | None = None,
+    delimiter: str | None = None,
 ) -> Sniff:
     """Detect how to read ``path`` and read its first ``rows`` rows (blocking: use a thread).
 
     Raises :class:`~cxconsole.importing.errors.InputError` for a file that cannot be read.
     """
-    source = inspect(path, encoding=encoding, sheet=sheet, json_key=json_key, format=format)
+    source = inspect(
+        path,
+        encoding=encoding,
+        sheet=sheet,
+        json_key=json_key,
+        format=format,
+        delimiter=delimiter,
+    )
     preview: list[tuple[int, list[str]]] = []
     with open_rows(source) as stream:
         for line, values in islice(stream, rows):
