@@ -479,3 +479,29 @@ async def test_national_numbers_ask_for_a_region_once_then_arrive_in_e164(
         assert screen.query_one("#region", Input).value == "AU"
         msisdns = {r["Ref"]: r["msisdn"] for r in webex_rows(url)}
         assert msisdns["wx1"] == "+61412345001" and len(msisdns) == 20
+
+
+async def test_failures_only_then_a_new_run_does_not_crash(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    """Run, `f` (failures only), F2, F5, y: the new run's empty book under the old filter."""
+    url = sandbox_reset.url
+    path, good, _invalid = wx_file(tmp_path / "customers.csv", 30, bad=(3,))
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
+        faults(url, rate=1.0, faults=["http200"], seed=1)  # every batch fails: "f" shows them
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        assert counts(screen)["failed"] == 3
+        faults(url, rate=0.0)
+        first = screen.run
+        await pilot.press("f")
+        assert screen.query_one(BatchTable).failures_only
+        await pilot.press("f2")
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: screen.run is not first and screen.summary is not None, 20)
+        assert app.is_running and screen.summary.rows_imported == len(good)
+        table = screen.query_one(BatchTable)
+        assert table.current is None or table.current.number >= 1

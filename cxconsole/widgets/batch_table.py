@@ -373,6 +373,7 @@ class BatchTable(ScrollView, can_focus=True):
     # -- data --------------------------------------------------------------------------------------
     def show_book(self, book: BatchBook) -> None:
         self.book = book
+        self._view = None  # its indices were into the old book's rows
         self.cursor = 0
         self.follow = True
         self._cache.clear()
