@@ -305,6 +305,8 @@ class Replay:
     in_flight: dict[tuple[int, str], list[list[int]]] = field(default_factory=dict)
     # Batches named by a torn entry: they may have been sent, whatever the journal says next.
     suspect: set[int] = field(default_factory=set)
+    # Keys of rows the operator fixed that the vendor took (acknowledged in a "fix" part).
+    fixed: set[int] = field(default_factory=set)
     rows_imported: int = 0
     batches_ok: int = 0
     read: ReadDone | None = None  # the file read to its end
@@ -345,6 +347,8 @@ class Replay:
                 self.in_flight.pop((batch, part), None)
             case Ack(batch=batch, part=part, lines=spans):
                 self.in_flight.pop((batch, part), None)
+                if part.startswith("fix"):
+                    self.fixed.update(expand(spans))
                 self.acked.setdefault(batch, []).extend(spans)
                 self.rows_imported += sum(last - first + 1 for first, last in spans)
             case Refused(batch=batch, part=part, lines=spans):

@@ -126,6 +126,7 @@ async def prepare_resume(
     mapping: ColumnMapping | None = None,
     overrides: Sequence[str] = (),
     resend_unknown: bool = False,
+    fixing: bool = False,
 ) -> ImportRun:
     """A run continued from its journal: same file (checked), mapping and options.
 
@@ -152,6 +153,7 @@ async def prepare_resume(
             mapping=mapping,
             overrides=overrides,
             resend_unknown=resend_unknown,
+            fixing=fixing,
         )
     except BaseException:
         journal.close()
@@ -171,6 +173,7 @@ async def _resume(
     mapping: ColumnMapping | None,
     overrides: Sequence[str],
     resend_unknown: bool,
+    fixing: bool,
 ) -> ImportRun:
     jpath = journal.path
     try:
@@ -183,7 +186,7 @@ async def _resume(
     end = replay.end
     unknown_left = bool(replay.unknown) or any(s == "unknown" for s in replay.done.values())
     finished = end is not None and end.state == "finished" and not replay.failed
-    if finished and not (resend_unknown and unknown_left):
+    if finished and not (resend_unknown and unknown_left) and not fixing:
         raise ResumeError(f"run {run_id} finished: nothing to resume", run_id=run_id)
     recorded = header.file
     file = Path(path) if path else Path(recorded["path"])

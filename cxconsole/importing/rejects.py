@@ -53,6 +53,7 @@ class RejectsFile:
         self._lock = threading.Lock()
         self._kinds: dict[int, str] = {}
         self._failed_hint = False  # set once a "failed" row is listed: forget() may matter
+        self.skip: set[int] = set()  # keys never to list (fixed rows the vendor took)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists() and path.stat().st_size:
@@ -133,7 +134,7 @@ class RejectsFile:
             chunks = []
             taken: set[int] = set()
             for reject in rejects:
-                if reject.line in self._kinds or reject.line in taken:
+                if reject.line in self._kinds or reject.line in taken or reject.line in self.skip:
                     continue
                 taken.add(reject.line)
                 chunks.append(self._encode(reject))
@@ -158,33 +159,56 @@ class RejectsFile:
             return Counter(self._kinds.values())
 
     def forget(self, lines: Iterable[int], kinds: Iterable[str] = ("failed",)) -> None:
-        """Take rows out again (a failed batch, or unknown rows sent again, imported after
-        all); rewrites the file."""
+        """Take rows out again (a failed batch, unknown rows sent again, or fixed rows,
+        imported after all); rewrites the file."""
         wanted = set(kinds)
         drop = {line for line in lines if self._kinds.get(line) in wanted}
-        if not drop:
-            return
+        if drop:
+            self._rewrite(drop, {})
+
+    def relist(self, rejects: Iterable[Reject]) -> list[Reject]:
+        """List rows with a new kind and reason (a fixed row refused again, or of unknown
+        outcome now), in place of what was listed for them; new ones are added."""
+        fresh: list[Reject] = []
+        again: dict[int, Reject] = {}
+        for reject in rejects:
+            if reject.line in self._kinds:
+                again[reject.line] = reject
+            else:
+                fresh.append(reject)
+        if again:
+            self._rewrite(set(), again)
+        return [*self.add(fresh), *again.values()]
+
+    def _rewrite(self, drop: set[int], replace: dict[int, Reject]) -> None:
         with self._lock:
             with self.path.open(encoding="utf-8", newline="") as fh:
                 text = fh.read()
             kept: list[str] = []
             if self.format == "csv":
-                rows = list(csv.reader(io.StringIO(text)))
                 out = io.StringIO()
                 writer = csv.writer(out, lineterminator="\n")
-                for row in rows:
-                    if row and row[0].isdigit() and int(row[0]) in drop:
+                for row in csv.reader(io.StringIO(text)):
+                    key = int(row[0]) if row and row[0].isdigit() else None
+                    if key in drop:
+                        continue
+                    if key is not None and key in replace:
+                        out.write(self._encode(replace[key]).decode("utf-8"))
                         continue
                     writer.writerow(row)
                 kept.append(out.getvalue())
             else:
                 for item in text.splitlines(keepends=True):
                     try:
-                        if int(json.loads(item)["line"]) in drop:
-                            continue
+                        key = int(json.loads(item)["line"])
                     except (ValueError, KeyError, TypeError):
-                        pass
-                    kept.append(item)
+                        kept.append(item)
+                        continue
+                    if key in drop:
+                        continue
+                    kept.append(
+                        self._encode(replace[key]).decode("utf-8") if key in replace else item
+                    )
             tmp = self.path.with_suffix(self.path.suffix + ".tmp")
             try:
                 fd = open_private(tmp, os.O_WRONLY | os.O_TRUNC | os.O_APPEND)
@@ -204,7 +228,30 @@ class RejectsFile:
             self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND)
             for line in drop:
                 self._kinds.pop(line, None)
+            for line, reject in replace.items():
+                self._kinds[line] = reject.kind
             self._failed_hint = "failed" in self._kinds.values()
+
+    def listed(self, kinds: Iterable[str]) -> dict[int, tuple[str, str, str]]:
+        """Key -> (kind, field, reason) of the rows listed with one of ``kinds``."""
+        wanted = set(kinds)
+        found: dict[int, tuple[str, str, str]] = {}
+        with self._lock, self.path.open(encoding="utf-8", newline="") as fh:
+            if self.format == "csv":
+                reader = csv.reader(fh)
+                next(reader, None)
+                for row in reader:
+                    if len(row) >= 4 and row[0].isdigit() and row[1] in wanted:
+                        found[int(row[0])] = (row[1], row[2], row[3])
+            else:
+                for text in fh:
+                    try:
+                        item = json.loads(text)
+                        if item["kind"] in wanted:
+                            found[int(item["line"])] = (item["kind"], item["field"], item["reason"])
+                    except (ValueError, KeyError, TypeError):
+                        continue
+        return found
 
     def sync(self) -> None:
         with self._lock:

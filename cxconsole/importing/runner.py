@@ -74,9 +74,10 @@ from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_r
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
 from cxconsole.importing.preflight import PreflightReport, decisions, run_preflight
 from cxconsole.importing.readers import Source, open_rows
-from cxconsole.importing.records import RowPlan
+from cxconsole.importing.records import Item, RowPlan, make_item
 from cxconsole.importing.rejects import Reject, RejectsFile
 from cxconsole.importing.sending import Outcome, Sender, Stop
+from cxconsole.importing.validate import RowError
 from cxconsole.profiles import Account
 from cxconsole.storage import DiskError
 from cxconsole.vendors.base import Reconciling, TargetField
@@ -248,6 +249,89 @@ class ImportRun:
         """Rows of unknown outcome the journal lists (what a resend would send again)."""
         return self.replay.unknown_rows if self.replay is not None else 0
 
+    def rejects_file(self) -> RejectsFile:
+        """The run's rejects file (opened for a run read from its journal, too)."""
+        if self._rejects is None:
+            self._rejects = self.ledger.rejects = RejectsFile(
+                self.rejects_path, self.source.headers, self.rejects_format
+            )
+        return self._rejects
+
+    def row_plan(self) -> RowPlan:
+        """A plan like the run's (region, date orders): checks a row as the run would."""
+        return self._make_plan()
+
+    async def send_fixed(self, rows: dict[int, list[Any]]) -> RunSummary:
+        """Send rows the operator fixed (key -> the row's values) within this run.
+
+        Each is checked as the run checks rows (one still invalid stays listed with its new
+        reason and is not sent), sent in batches of its own numbers, journalled like any
+        batch, and taken out of the rejects file once the vendor took it. Only rows listed
+        as invalid or refused are taken: a row of unknown outcome is never sent this way.
+        """
+        if self.state in (RunState.RUNNING, RunState.PAUSED, RunState.CHECKING):
+            raise RuntimeError("this run is running")
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        self._stop_state = None
+        rejects = await asyncio.to_thread(self.rejects_file)
+        fixable = await asyncio.to_thread(rejects.listed, ("invalid", "refused"))
+        plan = self._make_plan()
+        items: list[Item] = []
+        still: list[Reject] = []
+        for key, values in sorted(rows.items()):
+            if key not in fixable:
+                continue
+            try:
+                record, product = plan.build(list(values))
+            except RowError as exc:
+                still.append(Reject(key, "invalid", exc.field, exc.reason, values))
+                continue
+            if product:
+                record["products"] = [product]
+            if self._stamp is not None and not record.get(self._stamp[0]):
+                record[self._stamp[0]] = f"{self._stamp[1]}{key}"
+            items.append(make_item((record, (key,), (values,))))
+        self._started = time.monotonic()
+        self._set_state(RunState.RUNNING)
+        try:
+            await self._reopen()
+        except DiskError as exc:
+            return await self._end_before_start(RunState.DISK_ERROR, str(exc))
+        self.sender.fixing = True
+        try:
+            if still:
+                written = await asyncio.to_thread(rejects.relist, still)
+                self.ledger.rejected(None, "invalid", written)
+            number = max(self._last_batch(), self.batches_expected or 0)
+            for start in range(0, len(items), self.batch_size):
+                if self._stopping:
+                    break
+                number += 1
+                chunk = items[start : start + self.batch_size]
+                batch = Batch(number, chunk, part="fix")
+                batch.url, batch.params, batch.body = self._build([i.record for i in chunk])
+                self.hub.emit(
+                    BatchQueued(
+                        number, len(chunk), len(chunk), chunk[0].lines[0], chunk[-1].lines[0]
+                    )
+                )
+                try:
+                    await self._process(batch)
+                except Stop as stop:
+                    self._stop(stop.state, stop.message)
+                except DiskError as exc:
+                    self._stop(RunState.DISK_ERROR, str(exc))
+        finally:
+            self.sender.fixing = False
+        return await self._finish()
+
+    def _last_batch(self) -> int:
+        seen = [self._batches_seen]
+        if self.replay is not None:
+            seen += [*self.replay.done, *self.replay.payload]
+        return max(seen, default=0)
+
     def release(self) -> None:
         """Give up a prepared run without running it: its lock is released."""
         if self._held_journal is not None:
@@ -404,6 +488,9 @@ class ImportRun:
         self._rejects = self.ledger.rejects = await asyncio.to_thread(
             RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
         )
+        if self.replay is not None:
+            # Rows the operator fixed and the vendor took: never listed again on resume.
+            self._rejects.skip = set(self.replay.fixed)
         self.hub.emit(
             RunStarted(
                 run_id=self.run_id,
@@ -426,9 +513,11 @@ class ImportRun:
         self._start_reader()
 
     async def _reopen(self) -> None:
-        """run() again after the end (retry_failed): a new session in the same journal."""
-        self._journal = Journal(self.run_id)
-        await asyncio.to_thread(self._journal.open)
+        """run() again after the end (retry_failed, fixed rows): a new session in the journal."""
+        self._journal, self._held_journal = self._held_journal, None
+        if self._journal is None:
+            self._journal = Journal(self.run_id)
+            await asyncio.to_thread(self._journal.open)
         self._journal.start(asyncio.get_running_loop())
         await self._write(Session(pid=os.getpid(), resumed=True, concurrency=self.concurrency))
 

@@ -85,6 +85,9 @@ class Sender:
         self.resend_unknown = resend_unknown
         # A vendor that recognises a record sent twice: a lost reply is sent again.
         self.reconciling = vendor if isinstance(vendor, Reconciling) else None
+        # Sending rows fixed by the operator: what becomes of them replaces what was
+        # listed for them (invalid, refused), and an acknowledgement takes them out.
+        self.fixing = False
 
     async def send(self, batch: Batch, outcome: Outcome) -> None:
         """Send ``batch`` (whole, or what a resume left of it) until every row has an outcome."""
@@ -194,13 +197,24 @@ class Sender:
         self.ledger.imported(rows)
         rejects_file = self.ledger.rejects
         assert rejects_file is not None
-        if rejects_file.has_failed() or self.resend_unknown:
-            # Rows listed before as failed (or unknown, when resent on purpose) are taken out.
-            kinds = ("failed", "unknown") if self.resend_unknown else ("failed",)
+        if rejects_file.has_failed() or self.resend_unknown or self.fixing:
+            # Rows listed before as failed (or unknown, when resent on purpose; or fixed by
+            # the operator) are taken out.
+            kinds = ["failed"]
+            if self.resend_unknown:
+                kinds.append("unknown")
+            if self.fixing:
+                kinds += ["invalid", "refused"]
             await asyncio.to_thread(rejects_file.forget, lines, kinds)
         self.ledger.hub.emit(
             BatchAcknowledged(number, part, len(items), rows, receipt, latency, attempts, status)
         )
+
+    def _list(self, rejects: list[Reject]) -> list[Reject]:
+        assert self.ledger.rejects is not None
+        if self.fixing:
+            return self.ledger.rejects.relist(rejects)
+        return self.ledger.rejects.add(rejects)
 
     async def _send_again(
         self, batch: Batch, items: list[Item], part: str, exc: UnknownOutcome, outcome: Outcome
@@ -317,7 +331,7 @@ class Sender:
             for line, row in zip(item.lines, item.rows, strict=True):
                 rejects.append(Reject(line, "refused", field_name, reason, row))
         assert self.ledger.rejects is not None
-        written = await asyncio.to_thread(self.ledger.rejects.add, rejects)
+        written = await asyncio.to_thread(self._list, rejects)
         await asyncio.to_thread(self.ledger.rejects.sync)
         await self.ledger.write(
             Refused(
@@ -356,7 +370,7 @@ class Sender:
             for line, row in zip(item.lines, item.rows, strict=True)
         ]
         assert self.ledger.rejects is not None
-        written = await asyncio.to_thread(self.ledger.rejects.add, rejects)
+        written = await asyncio.to_thread(self._list, rejects)
         await asyncio.to_thread(self.ledger.rejects.sync)
         await self.ledger.write(
             Unknown(
