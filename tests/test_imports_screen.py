@@ -505,3 +505,45 @@ async def test_failures_only_then_a_new_run_does_not_crash(
         assert app.is_running and screen.summary.rows_imported == len(good)
         table = screen.query_one(BatchTable)
         assert table.current is None or table.current.number >= 1
+
+
+async def test_rejects_fixed_in_the_grid_are_sent_once_within_the_run(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    from cxconsole.widgets.rejects_grid import CellEditor, RejectsGrid
+
+    url = sandbox_reset.url
+    path, good, invalid = wx_file(tmp_path / "customers.csv", 30, bad=(4, 17))
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        assert screen.summary.rows_rejected == 2
+        await pilot.press("e")
+        grid = screen.query_one(RejectsGrid)
+        await wait_for(pilot, lambda: screen.active_tab == "fix" and grid.row_count == 2)
+        # Line 5's e-mail (column 3 of the file), edited: checked at once.
+        screen.set_focus(grid)
+        grid.move_cursor(row=0, column=3 + 2)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CellEditor))
+        box = app.screen.query_one(Input)
+        box.value = "still@@wrong"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: grid.problems.get(5) is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CellEditor))
+        app.screen.query_one(Input).value = "w4@example.com"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: 5 in grid.edited and grid.problems.get(5, "x") is None)
+        assert grid.fixed() == {5: ["+44733000004", "F4", "w4@example.com", "wx4"]}
+        await pilot.press("s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: grid.row_count == 1, 20)
+        sent = refs(url)
+        assert set(sent) == good | {"wx4"} and max(sent.values()) == 1
+        rejects = read_rejects(screen.run.rejects_path)
+        assert set(rejects) == invalid - {5}

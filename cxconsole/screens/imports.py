@@ -60,6 +60,7 @@ from cxconsole.widgets.import_mapping import (
     mappings_dir,
 )
 from cxconsole.widgets.import_preview import PreviewTable
+from cxconsole.widgets.rejects_grid import RejectsGrid
 
 if TYPE_CHECKING:
     from cxconsole.context import Context
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from cxconsole.profiles import Account, Profile
     from cxconsole.vendors.base import TargetField
 
-TABS = ("setup", "run", "history")
+TABS = ("setup", "run", "history", "fix")
 FLUSH_S = 0.15  # how often pending batch updates reach the widgets while a run streams
 NARROW = 100  # below this width the directory tree gives its room to the form
 SHORT = 30  # below this height the form loses its spacing and the summary shrinks
@@ -169,6 +170,7 @@ class ImportsScreen(CXScreen):
         Binding("f2", "tab('setup')", "Set up", id="imports.tab_setup", priority=True),
         Binding("f3", "tab('run')", "Run", id="imports.tab_run", priority=True),
         Binding("f4", "tab('history')", "History", id="imports.tab_history", priority=True),
+        Binding("f7", "tab('fix')", "Fix", id="imports.tab_fix", priority=True),
         Binding("right_square_bracket", "next_tab", "Next tab", id="imports.next_tab", show=False),
         Binding(
             "left_square_bracket",
@@ -191,6 +193,8 @@ class ImportsScreen(CXScreen):
         Binding("r", "retry", "Retry failed", id="imports.retry"),
         Binding("f", "failures", "Failures only", id="imports.failures"),
         Binding("i", "inspect", "Inspect batch", id="imports.inspect"),
+        Binding("e", "fix_rejects", "Fix rejects", id="imports.fix_rejects"),
+        Binding("s", "send_fixed", "Send fixed", id="imports.send_fixed"),
         # History
         Binding("r", "resume_run", "Resume run", id="imports.resume_run"),
         Binding("u", "resend_unknown", "Resend unknown", id="imports.resend_unknown"),
@@ -208,6 +212,7 @@ class ImportsScreen(CXScreen):
         self.mapping: ColumnMapping | None = None  # the set-up's, as last shown
         self.mapping_problem: str | None = None
         self.preview: Preview | None = None
+        self._fix_run: ImportRun | None = None  # the run whose rejects are being fixed
         self.check_text = ""
         self._check_key: tuple[Any, ...] | None = None
         self.run: ImportRun | None = None
@@ -333,6 +338,15 @@ class ImportsScreen(CXScreen):
                 yield Static("", id="run-counts")
                 yield BatchTable(id="batches")
                 yield Static("", id="run-summary")
+            with TabPane("Fix rejects (F7)", id="fix"):
+                yield Static(
+                    "No rejects loaded: e on a finished run (Run or History tab) opens its "
+                    "invalid and refused rows here.",
+                    id="fix-title",
+                    markup=False,
+                )
+                yield RejectsGrid(id="rejects-grid")
+                yield Static("", id="fix-status", markup=False)
             with TabPane("History (F4)", id="history"):
                 yield Static("", id="history-error", classes="banner -error", markup=False)
                 yield Static("", id="history-empty")
@@ -380,6 +394,7 @@ class ImportsScreen(CXScreen):
             "setup": self._setup_focus,
             "run": lambda: self.query_one(BatchTable),
             "history": lambda: self.query_one(HistoryTable),
+            "fix": lambda: self.query_one(RejectsGrid),
         }[tab]()
         # set_focus, not focus(): keys typed right after the switch must reach the new tab.
         self.set_focus(target)
@@ -435,6 +450,10 @@ class ImportsScreen(CXScreen):
             return has_failed and self.run_state != "cancelling"
         if action in ("resume_run", "dry_runs", "refresh_history", "resend_unknown"):
             return tab == "history"
+        if action == "fix_rejects":
+            return tab in ("run", "history") and not self.running
+        if action in ("edit_cell", "send_fixed"):
+            return tab == "fix" and self._fix_run is not None and not self.running
         return True
 
     # -- the context and profiles ------------------------------------------------------------
@@ -1463,6 +1482,121 @@ class ImportsScreen(CXScreen):
                 self._launch(prepare)
 
         self.app.push_screen(Confirm(question, yes="Send them again"), answered)
+
+    # -- fixing rejects ---------------------------------------------------------------------------
+    def action_fix_rejects(self) -> None:
+        """The finished run's invalid and refused rows, in an editable grid (Fix tab)."""
+        if self.active_tab == "history":
+            info = self.query_one(HistoryTable).current
+            if info is None or info.dry_run:
+                self.notify("Choose a run (not a dry run) whose rejects to fix.", timeout=4)
+                return
+            run_id = info.run_id
+
+            async def opened() -> ImportRun:
+                from cxconsole.importing import prepare_resume
+
+                ctx = await self.cx.context()
+                return await prepare_resume(
+                    run_id, ctx.account, client=ctx.client, errors=ctx.errors, fixing=True
+                )
+
+            self._open_fixes(opened)
+            return
+        run = self.run
+        if run is None or run.summary is None or run.options.dry_run:
+            self.notify("No finished run to fix (a dry run sends nothing).", timeout=4)
+            return
+
+        async def current() -> ImportRun:
+            return run
+
+        self._open_fixes(current)
+
+    @work(exclusive=True, group="imports-fix", exit_on_error=False)
+    async def _open_fixes(self, get: Callable[[], Awaitable[ImportRun]]) -> None:
+        from cxconsole.client import CXError
+        from cxconsole.importing.fixes import load_fixable
+
+        status = self.query_one("#fix-status", Static)
+        try:
+            run = await get()
+            rows = await asyncio.to_thread(load_fixable, run)
+        except (CXError, OSError) as exc:
+            self.notify(f"Cannot open the rejects: {exc}", severity="error", markup=False)
+            return
+        if self._fix_run is not None and self._fix_run is not run and self._fix_run is not self.run:
+            self._fix_run.release()
+        self._fix_run = run
+        grid = self.query_one(RejectsGrid)
+        grid.problems.clear()
+        grid.edited.clear()
+        grid.show(rows, run.source.headers, run.source.key_unit)
+        self.query_one("#fix-title", Static).update(
+            f"Run {run.run_id} ({run.vendor.title}): {len(rows):,} row(s) rejected here or "
+            "refused by the vendor · enter edits a cell (checked at once) · s sends the fixed "
+            "rows within the run"
+        )
+        status.update("" if rows else "Nothing to fix: no invalid or refused row.")
+        self.action_tab("fix")
+
+    @on(DataTable.CellSelected, "#rejects-grid")
+    def _cell_chosen(self) -> None:
+        self.action_edit_cell()
+
+    def action_edit_cell(self) -> None:
+        run = self._fix_run
+        if run is None:
+            return
+        from cxconsole.importing.fixes import check_row
+
+        plan = run.row_plan()
+        self.query_one(RejectsGrid).edit_current(lambda values: check_row(plan, values))
+
+    def action_send_fixed(self) -> None:
+        run = self._fix_run
+        grid = self.query_one(RejectsGrid)
+        rows = grid.fixed()
+        if run is None or not rows:
+            self.notify("No fixed row to send: edit a rejected row until it says ✓.", timeout=4)
+            return
+        from cxconsole.widgets.confirm import Confirm
+
+        question = (
+            f"Send {len(rows):,} fixed row(s) to {escape(run.vendor.title)} within run "
+            f"{escape(run.run_id)}? Each goes once; one the vendor refuses again stays listed "
+            "with the new reason."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send_fixed(run, rows)
+
+        self.app.push_screen(Confirm(question, yes="Send fixed rows"), answered)
+
+    @work(exclusive=True, group="imports-fix", exit_on_error=False)
+    async def _send_fixed(self, run: ImportRun, rows: dict[int, list[Any]]) -> None:
+        status = self.query_one("#fix-status", Static)
+        status.update(f"Sending {len(rows):,} fixed row(s)…")
+        try:
+            summary = await run.send_fixed(rows)
+        except Exception as exc:  # said on screen, never a traceback
+            status.update(f"✗ not sent: {type(exc).__name__}: {exc}")
+            return
+        status.update(
+            f"Run {summary.run_id}: {summary.rows_imported:,} of {summary.rows_total:,} rows "
+            f"imported, {summary.rows_rejected:,} listed in the rejects file"
+            + (f" · {summary.message}" if summary.message else "")
+        )
+        self._load_history()
+        self._open_fixes(self._same(run))
+
+    @staticmethod
+    def _same(run: ImportRun) -> Callable[[], Awaitable[ImportRun]]:
+        async def get() -> ImportRun:
+            return run
+
+        return get
 
     def _history_error(self, text: str) -> None:
         banner = self.query_one("#history-error", Static)
