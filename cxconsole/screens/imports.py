@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -43,6 +46,7 @@ from textual.widgets import (
     Label,
     ProgressBar,
     Select,
+    Sparkline,
     Static,
     TabbedContent,
     TabPane,
@@ -148,6 +152,10 @@ class ImportsScreen(CXScreen):
     ImportsScreen #run-bar Bar { width: 1fr; }
     ImportsScreen #run-rate { width: 1fr; padding: 0 0 0 1; }
     ImportsScreen #run-counts { height: 1; padding: 0 1; }
+    ImportsScreen #run-pictures { height: 1; padding: 0 1; }
+    ImportsScreen #run-spark-label { width: 7; color: $text-muted; }
+    ImportsScreen #run-spark { width: 1fr; }
+    ImportsScreen #run-outcomes { width: 34; padding: 0 0 0 1; }
     ImportsScreen #batches { height: 1fr; }
     ImportsScreen #run-summary { height: auto; max-height: 8; padding: 0 1; display: none; }
     ImportsScreen #run-summary.-shown { display: block; border-top: tall $panel; }
@@ -213,6 +221,8 @@ class ImportsScreen(CXScreen):
         self.mapping_problem: str | None = None
         self.preview: Preview | None = None
         self._fix_run: ImportRun | None = None  # the run whose rejects are being fixed
+        self._spark: deque[float] = deque(maxlen=90)  # rows/s, a sample a second
+        self._spark_last: tuple[float, int] | None = None
         self.check_text = ""
         self._check_key: tuple[Any, ...] | None = None
         self.run: ImportRun | None = None
@@ -336,8 +346,17 @@ class ImportsScreen(CXScreen):
                     yield ProgressBar(id="run-bar", show_eta=False, total=100)
                     yield Static("", id="run-rate", markup=False)
                 yield Static("", id="run-counts")
+                with Horizontal(id="run-pictures"):
+                    yield Static("rows/s", id="run-spark-label")
+                    yield Sparkline([], id="run-spark")
+                    yield Static("", id="run-outcomes")
                 yield BatchTable(id="batches")
                 yield Static("", id="run-summary")
+            with TabPane("History (F4)", id="history"):
+                yield Static("", id="history-error", classes="banner -error", markup=False)
+                yield Static("", id="history-empty")
+                yield HistoryTable(id="history")
+                yield Static("", id="history-detail", markup=False)
             with TabPane("Fix rejects (F7)", id="fix"):
                 yield Static(
                     "No rejects loaded: e on a finished run (Run or History tab) opens its "
@@ -347,11 +366,6 @@ class ImportsScreen(CXScreen):
                 )
                 yield RejectsGrid(id="rejects-grid")
                 yield Static("", id="fix-status", markup=False)
-            with TabPane("History (F4)", id="history"):
-                yield Static("", id="history-error", classes="banner -error", markup=False)
-                yield Static("", id="history-empty")
-                yield HistoryTable(id="history")
-                yield Static("", id="history-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -1091,6 +1105,9 @@ class ImportsScreen(CXScreen):
         summary.remove_class("-shown", "-ok", "-bad", "-resumable", "-warn")
         self._show_title()
         self.query_one("#run-bar", ProgressBar).update(total=100, progress=0)
+        self._spark.clear()
+        self._spark_last = None
+        self.query_one("#run-spark", Sparkline).data = []
         self.action_tab("run")
 
     def _on_event(self, event: Any) -> None:
@@ -1188,8 +1205,10 @@ class ImportsScreen(CXScreen):
         elif counts["failed"]:
             line += "  [dim](f: failures only · enter: inspect · r: retry)[/dim]"
         self.query_one("#run-counts", Static).update(line)
+        self.query_one("#run-outcomes", Static).update(self._outcome_bar(counts))
         if p is None:
             return
+        self._sample_throughput(p.rows_imported + p.rows_rejected)
         imported, rejected_rows = p.rows_imported, p.rows_rejected
         summary = self.book.summary
         if summary is not None:
@@ -1211,6 +1230,48 @@ class ImportsScreen(CXScreen):
         rate.update(
             f"{done:,}{of} rows · {imported:,} in{rejected} · {p.rows_per_second:,.0f} rows/s{eta}"
         )
+
+    def _sample_throughput(self, done: int) -> None:
+        """Rows per second over the last second or so, one sample a second, for the sparkline."""
+        now = time.monotonic()
+        last = self._spark_last
+        if last is None or done < last[1]:
+            self._spark_last = (now, done)
+            return
+        if now - last[0] < 1.0:
+            return
+        self._spark.append((done - last[1]) / (now - last[0]))
+        self._spark_last = (now, done)
+        self.query_one("#run-spark", Sparkline).data = list(self._spark)
+
+    def _outcome_bar(self, counts: dict[str, int]) -> Text:
+        """The batches by outcome as one coloured bar, 24 cells wide, with the ok share."""
+        from cxconsole.widgets.catalog_detail import theme_colours
+
+        total = sum(counts.values())
+        if not total:
+            return Text("")
+        colours = theme_colours(self.app)
+        palette = (
+            ("ok", colours.get("yes") or "green"),
+            ("partial", colours.get("after_pause") or "yellow"),
+            ("unknown", colours.get("after_pause") or "yellow"),
+            ("failed", colours.get("never") or "red"),
+            ("sending", colours.get("primary") or "blue"),
+            ("retrying", colours.get("primary") or "blue"),
+            ("queued", "grey50"),
+        )
+        width, bar, used = 24, Text(), 0
+        for state, colour in palette:
+            cells = round(width * counts.get(state, 0) / total)
+            cells = min(cells, width - used)
+            if cells:
+                bar.append("█" * cells, style=colour)
+                used += cells
+        if used < width:
+            bar.append("░" * (width - used), style="grey50")
+        bar.append(f" {100 * counts.get('ok', 0) / total:3.0f}% ok")
+        return bar
 
     def _show_notices(self) -> None:
         panel = self.query_one("#run-summary", Static)
