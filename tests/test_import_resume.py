@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import wait_until
 from import_support import MAIN, faults, isolate, main, read_rejects, record, write_csv
 from import_support import write_profiles as write_test_profiles
 
@@ -23,9 +24,11 @@ from cxconsole.client import CXClient
 from cxconsole.context import Context
 from cxconsole.importing import (
     BatchAcknowledged,
+    BatchFailed,
     BatchSending,
     ImportOptions,
     ResumeError,
+    RowsRejected,
     StateChanged,
     list_runs,
     prepare_import,
@@ -34,7 +37,6 @@ from cxconsole.importing import (
 from cxconsole.importing.entries import Ack, End, Send
 from cxconsole.importing.journal import read_journal
 from cxconsole.sandbox.server import SandboxServer
-from cxconsole.vendors import get_vendor
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +53,12 @@ def contacts(path: Path, count: int, bad: tuple[int, ...] = ()) -> tuple[Path, s
         if i not in bad:
             good.add(f"r{i}")
     return write_csv(path, ["Email", "Mobile", "Date", "Ref"], rows), good
+
+
+def finished(url: str) -> int:
+    import httpx
+
+    return int(httpx.get(f"{url}/_sandbox/stats", timeout=10).json()["finished"]["questionpro"])
 
 
 def refs(url: str) -> Counter[str]:
@@ -216,18 +224,19 @@ def test_a_changed_file_refuses_to_resume(
 
 
 def test_a_lost_reply_is_unknown_listed_and_not_resent(
-    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox_reset: SandboxServer, tmp_path: Path
 ) -> None:
     url = sandbox_reset.url
-    qp = get_vendor("questionpro")
-    monkeypatch.setattr(qp, "policy", dataclasses.replace(qp.policy, read_timeout=0.3))
     sandbox_reset.state.slow_delay_s = 1.0
     faults(url, rate=1.0, faults=["slow"], seed=1)
     path, _good = contacts(tmp_path / "c.csv", 8)
     ctx = Context.for_sandbox(url)
 
+    def short_read(policy: Any) -> Any:
+        return dataclasses.replace(policy, read_timeout=0.3)
+
     async def go() -> Any:
-        async with CXClient() as client:
+        async with CXClient(tune=short_read) as client:
             run = await prepare_import(
                 ctx.account("sandbox-questionpro"),
                 path,
@@ -245,24 +254,23 @@ def test_a_lost_reply_is_unknown_listed_and_not_resent(
     assert {r["kind"] for r in rejects.values()} == {"unknown"}
     assert "unknown outcome" in rejects[2]["reason"]
     assert ctx.errors.groups()[0].code == "UNKNOWN_OUTCOME"
-    time.sleep(1.2)  # the server's slow replies end
+    # The server's slow replies end (it counts each call it finished).
+    asyncio.run(wait_until(lambda: finished(url) >= 2, 30, what="the slow replies"))
     sends = [e for e in read_journal(summary.journal_path) if isinstance(e, Send)]
     assert len(sends) == 2, "each batch sent once, never again"
     assert refs(url) == Counter()
 
 
 def test_retry_failed_sends_failed_batches_again(
-    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox_reset: SandboxServer, tmp_path: Path
 ) -> None:
     url = sandbox_reset.url
-    qp = get_vendor("questionpro")
-    monkeypatch.setattr(qp, "policy", dataclasses.replace(qp.policy, max_attempts=1))
     faults(url, rate=1.0, faults=["503"], seed=1)
     path, good = contacts(tmp_path / "c.csv", 12)
 
     async def go() -> tuple[Any, Any]:
         ctx = Context.for_sandbox(url)
-        async with CXClient() as client:
+        async with CXClient(tune=lambda p: dataclasses.replace(p, max_attempts=1)) as client:
             run = await prepare_import(
                 ctx.account("sandbox-questionpro"),
                 path,
@@ -314,10 +322,19 @@ def test_pause_holds_new_batches_and_resume_continues(
 
             run.subscribe(on_event)
 
+            def in_flight() -> int:
+                sent = sum(1 for e in seen if isinstance(e, BatchSending))
+                answered = sum(
+                    1 for e in seen if isinstance(e, BatchAcknowledged | BatchFailed | RowsRejected)
+                )
+                return sent - answered
+
             async def steer() -> None:
                 await acked.wait()
                 run.pause()
-                await asyncio.sleep(0.3)
+                await wait_until(lambda: in_flight() <= 0, 30, what="the batches in flight")
+                for _ in range(100):  # the loop runs; a sender that was not paused would send
+                    await asyncio.sleep(0)
                 seen.append("checkpoint")
                 run.resume()
 

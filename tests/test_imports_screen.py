@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from conftest import wait_until
 from textual.widgets import Input, OptionList, Static
 
 from cxconsole.app import CXApp
@@ -30,11 +31,8 @@ SIZE = (120, 40)
 
 # -- helpers ------------------------------------------------------------------------------------
 async def wait_for(pilot: Any, predicate: Callable[[], object], seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
+    """The suite's one condition wait (conftest), letting the app run between polls."""
+    await wait_until(predicate, seconds, pilot=pilot)
 
 
 def wx_file(path: Path, count: int, bad: tuple[int, ...] = ()) -> tuple[Path, set[str], set[int]]:
@@ -206,15 +204,14 @@ async def test_pause_sends_nothing_cancel_leaves_a_run_that_history_resumes_once
         await pilot.press("p")
         assert screen.run_state == "paused"
         await wait_for(pilot, lambda: "PAUSED" in text(screen.query_one("#run-title", Static)))
-        # Batches already taken finish; then nothing more goes out while paused.
-        settled = -1
-        for _ in range(40):
-            now = webex_requests(url)
-            if now == settled:
-                break
-            settled = now
-            await pilot.pause(0.25)
-        await pilot.pause(0.8)
+        # Batches already taken finish; then the senders wait on the pause, and however
+        # often the app runs its loop, nothing more goes out.
+        await wait_for(
+            pilot, lambda: not counts(screen)["sending"] and not counts(screen)["retrying"]
+        )
+        settled = webex_requests(url)
+        for _ in range(50):
+            await pilot.pause()
         assert webex_requests(url) == settled, "a batch was sent while paused"
         rows_paused = len(webex_rows(url))
         assert rows_paused < 299

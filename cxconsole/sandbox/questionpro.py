@@ -97,6 +97,7 @@ SPEC = VendorSpec(
 
 UNSUBSCRIBED_DOMAIN = "@unsubscribed.example"
 BLOCKED_DOMAIN = "@bounced.example"
+SUPPRESSED_DOMAIN = "@suppressed.example"
 
 
 def _contact_errors(index: int, contact: Any) -> list[str]:
@@ -111,6 +112,9 @@ def _contact_errors(index: int, contact: Any) -> list[str]:
         problems.append(f"{where}.mobile: expected E.164 like +61412345678, got {mobile!r}")
     if email in (None, "") and mobile in (None, ""):
         problems.append(f"{where}: needs an email or a mobile")
+    if str(email or "").endswith(SUPPRESSED_DOMAIN):
+        # A refusal that names no contact: the client must find the row by halving.
+        problems.append("a contact is on the account's suppression list")
     if str(email or "").endswith(BLOCKED_DOMAIN):
         # What only the vendor knows (its account's bounce list): a refusal no local check
         # can foresee, naming the contact.
