@@ -162,7 +162,7 @@ async def test_setup_preview_mapping_check_and_every_row_exactly_once(
         await wait_for(pilot, lambda: screen.check_text)
         assert "60 rows: 58 valid, 2 rejected" in screen.check_text
         assert "line 5: E-mail" in screen.check_text and "line 31: E-mail" in screen.check_text
-        assert webex_requests(url) == 0
+        assert webex_rows(url) == [], "the dry pass sent nothing"
 
         await start(pilot, screen)
         assert app.screen is screen and screen.active_tab == "run"
@@ -468,7 +468,7 @@ async def test_national_numbers_ask_for_a_region_once_then_arrive_in_e164(
         await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
         await start(pilot, screen)
         await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice", 20)
-        assert webex_requests(url) == 0, "nothing sent before the question is answered"
+        assert webex_rows(url) == [], "nothing sent before the question is answered"
         assert "AU numbers" in str(app.screen.query_one("#answer-1").label)
         await pilot.press("1")
         await wait_for(pilot, lambda: screen.summary is not None, 20)

@@ -29,7 +29,7 @@ from cxconsole.importing.readers import file_sha256, inspect
 from cxconsole.importing.runner import ImportRun
 from cxconsole.profiles import Account
 from cxconsole.storage import check_output_path
-from cxconsole.vendors.base import TargetField
+from cxconsole.vendors.base import DynamicFields, TargetField
 
 
 async def target_fields(
@@ -38,15 +38,11 @@ async def target_fields(
     """The fields a file can map onto; for Expoints, its customer data columns are fetched."""
     vendor = account.vendor
     extra: list[TargetField] = []
-    columns: list[Any] = []
-    fetch = getattr(vendor, "data_columns", None)
-    to_fields = getattr(vendor, "column_fields", None)
-    if fetch is not None and to_fields is not None:
-        columns = await fetch(
+    if isinstance(vendor, DynamicFields):
+        extra = await vendor.fetch_fields(
             client or get_client(), account.base, account.secret, account.settings
         )
-        extra = to_fields(columns)
-    return fields_for(vendor, extra, account.settings), columns
+    return fields_for(vendor, extra, account.settings), extra
 
 
 async def prepare_import(

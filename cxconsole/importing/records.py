@@ -74,6 +74,7 @@ class RowPlan:
                 region=region,
                 day_first=order,
                 limits=target.limits if target is not None else None,
+                max_length=target.max_length if target is not None else None,
             )
             if isinstance(check, DateCheck):
                 self.date_checks[key] = check

@@ -439,6 +439,23 @@ class BoolCheck:
         raise RowError(self.field, f"{value!r} is not yes/no (true/false)")
 
 
+class TextCheck:
+    """Text the vendor's column holds at most ``max_length`` characters of: never cut."""
+
+    def __init__(self, field: str, max_length: int) -> None:
+        self.field = field
+        self.max_length = max_length
+
+    def __call__(self, value: Any) -> str:
+        text = (value if value.__class__ is str else str(value)).strip()
+        if len(text) > self.max_length:
+            raise RowError(
+                self.field,
+                f"{len(text)} characters, more than the {self.max_length} its column holds",
+            )
+        return text
+
+
 def make_check(
     kind: str,
     field: str,
@@ -447,6 +464,7 @@ def make_check(
     region: str | None = None,
     day_first: bool | None = None,
     limits: tuple[int, int] | None = None,
+    max_length: int | None = None,
 ) -> Check | None:
     """The check for a field of ``kind``; None for plain text (trimmed, sent as it is)."""
     if kind == "email":
@@ -459,4 +477,6 @@ def make_check(
         return IntCheck(field, limits)
     if kind == "bool":
         return BoolCheck(field)
+    if max_length:
+        return TextCheck(field, max_length)
     return None

@@ -15,6 +15,19 @@ from cxconsole.sandbox.pipeline import Call, NotJSON, VendorSpec, vendor_route
 # Our documented default (DESIGN §3): the real records path is not public, so profiles can
 # override it; the sandbox serves this one.
 RECORDS_PATH = "/campaignapi/resources/v3/datastores/records"
+METADATA_PATH = "/campaignapi/metadata/v3/datastore/{datastore_id}"
+# Assumption (the reply's shape is not public): a datastore's columns as name, id, datatype
+# and max-length, under "columns".
+DATASTORE_COLUMNS: dict[str, list[dict[str, Any]]] = {
+    "1466": [
+        {"name": "msisdn", "id": 1, "datatype": "string", "max-length": 20},
+        {"name": "firstname", "id": 2, "datatype": "string", "max-length": 40},
+        {"name": "emailid", "id": 3, "datatype": "string", "max-length": 120},
+        {"name": "Ref", "id": 4, "datatype": "string", "max-length": 40},
+        {"name": "Joined", "id": 5, "datatype": "date", "max-length": 10},
+        {"name": "city", "id": 6, "datatype": "string", "max-length": 12},
+    ],
+}
 NOT_PROCESSED = "The request was not processed."
 
 
@@ -96,7 +109,26 @@ def add_records(call: Call) -> Response:
     )
 
 
+def datastore_metadata(call: Call) -> Response:
+    datastore = str(call.request.path_params.get("datastore_id", ""))
+    if datastore not in WEBEX_DATASTORES:
+        return _status(1003, f"Unknown datastore-id {datastore}", 404)
+    return JSONResponse(
+        {
+            "statuscode": 0,
+            "datastore": {
+                "id": datastore,
+                "name": WEBEX_DATASTORES[datastore],
+                "columns": DATASTORE_COLUMNS.get(datastore, []),
+            },
+        }
+    )
+
+
 def routes() -> list[Route]:
     # Every method reaches the handler chain so a GET gets Webex's JSON 405, not Starlette's.
     methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
-    return [vendor_route(SPEC, RECORDS_PATH, add_records, methods=methods)]
+    return [
+        vendor_route(SPEC, RECORDS_PATH, add_records, methods=methods),
+        vendor_route(SPEC, METADATA_PATH, datastore_metadata, methods=("GET",)),
+    ]

@@ -38,6 +38,7 @@ class TargetField:
     one_of: str = ""
     format: str = ""  # how the vendor wants this date written, where not its usual way
     limits: tuple[int, int] | None = None  # an int's lowest and highest allowed value
+    max_length: int | None = None  # the longest text the vendor's column takes
 
 
 @dataclass(slots=True)
@@ -169,6 +170,19 @@ class Vendor(ABC):
             idempotent=idempotent,
             what=what,
         )
+
+
+@runtime_checkable
+class DynamicFields(Protocol):
+    """A vendor whose import fields are partly the account's own, read from its API
+    (Expoints' customer data columns, a Webex datastore's columns)."""
+
+    async def fetch_fields(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> list[TargetField]:
+        """The account's own fields; [] when the API does not say (columns then pass as
+        they are)."""
+        ...
 
 
 @runtime_checkable

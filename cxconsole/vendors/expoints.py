@@ -220,6 +220,11 @@ class Expoints(Vendor):
         data = reply.json() or {}
         return [CustomerDataColumn.model_validate(c) for c in data.get("CustomerDataColumns", [])]
 
+    async def fetch_fields(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> list[TargetField]:
+        return self.column_fields(await self.data_columns(client, base, secret, settings))
+
     async def test_connection(
         self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
     ) -> ConnectionReport:

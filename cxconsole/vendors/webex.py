@@ -7,6 +7,7 @@ is a profile setting with the default below. A reply with HTTP 200 can still be 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,14 +18,37 @@ from cxconsole.client import CXClient, Reply, VendorError, VendorPolicy
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
+    FieldKind,
     HeaderAuth,
     TargetField,
     Vendor,
     VendorSettings,
 )
 
-#: Our default; the real path is not public (DESIGN.md §3). Kept per profile.
+#: Our default; the real path is not public. Kept per profile.
 DEFAULT_RECORDS_PATH = "/campaignapi/resources/v3/datastores/records"
+#: A datastore's columns (name, id, datatype, max-length), from Webex Campaign's public pages.
+METADATA_PATH = "/campaignapi/metadata/v3/datastore/{datastore_id}"
+_DATATYPES: dict[str, FieldKind] = {
+    "date": "date",
+    "datetime": "datetime",
+    "timestamp": "datetime",
+    "number": "int",
+    "integer": "int",
+    "int": "int",
+    "boolean": "bool",
+    "email": "email",
+    "phone": "phone",
+    "msisdn": "phone",
+}
+
+
+class DatastoreColumn(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    name: str
+    id: int | str | None = None
+    datatype: str = "string"
+    max_length: int | None = Field(default=None, alias="max-length")
 
 
 class WebexSettings(VendorSettings):
@@ -79,6 +103,59 @@ class Webex(Vendor):
 
     def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
         return HeaderAuth("authorization", secret, "Bearer ")
+
+    async def fetch_fields(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> list[TargetField]:
+        """The datastore's own columns, with their types and lengths; [] (columns pass as
+        they are) when the datastore is not set or the metadata call does not answer."""
+        assert isinstance(settings, WebexSettings)
+        if not settings.datastore_id:
+            return []
+        path = METADATA_PATH.format(datastore_id=settings.datastore_id)
+        spec = self.call(
+            "GET", self.url(base, path), secret, settings, what="datastore columns", idempotent=True
+        )
+        try:
+            reply = await client.send(spec, self.policy)
+        except VendorError as exc:
+            if exc.is_auth:
+                raise
+            return []
+        body = reply.json() if isinstance(reply.json(), dict) else {}
+        holder = body.get("datastore") if isinstance(body.get("datastore"), dict) else body
+        columns = []
+        for raw in holder.get("columns") or []:
+            try:
+                columns.append(DatastoreColumn.model_validate(raw))
+            except ValueError:
+                continue
+        return [
+            TargetField(
+                c.name,
+                c.name,
+                _DATATYPES.get(c.datatype.lower(), "text"),
+                group="datastore",
+                max_length=c.max_length if c.max_length and c.max_length > 0 else None,
+            )
+            for c in columns
+        ]
+
+    def fields_for_settings(
+        self, fields: list[TargetField], settings: VendorSettings
+    ) -> list[TargetField]:
+        # The datastore's own description of a column wins over our defaults for it.
+        fetched = {f.name: f for f in fields if f.group == "datastore"}
+        if not fetched:
+            return fields
+        own = [f for f in fields if f.group != "datastore"]
+        merged = []
+        for f in own:
+            column = fetched.pop(f.name, None)
+            merged.append(
+                f if column is None else dataclasses.replace(f, max_length=column.max_length)
+            )
+        return merged + list(fetched.values())
 
     def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
         return [
