@@ -305,7 +305,9 @@ class Secrets:
             value = self.store.get(profile)
         except KeyringUnavailable as exc:
             return SecretLocation(
-                "unknown", f"unknown: the {self.store.label} cannot be used", exc.reason
+                "unknown",
+                f"unknown: the {self.store.label} cannot be used ({exc.reason})",
+                exc.reason,
             )
         except CXError as exc:
             return SecretLocation("unknown", f"unknown: {exc}", str(exc))
