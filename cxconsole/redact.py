@@ -22,7 +22,7 @@ _SECRET_NAME = r"[^=&#?\s\"']*(?:" + "|".join(SECRET_PARAM_WORDS) + r")[^=&#?\s\
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
-_QUERY_SECRET = re.compile(r"(?i)([?&;]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+_QUERY_SECRET = re.compile(r"(?i)([?&]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s\"'<>]*@")
 
 
