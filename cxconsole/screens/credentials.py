@@ -424,7 +424,7 @@ class CredentialsScreen(CXScreen):
                 name = part.split("setting ", 1)[-1].split(":", 1)[0]
                 self.field_error(name, part.split(": ", 2)[-1])
         else:
-            self.field_error(exc.setting or "name", text.split(": ", 1)[-1])
+            self.field_error(exc.setting or "name", text.removeprefix(f"profile {exc.profile!r}: "))
 
     def action_save(self) -> None:
         profile = self.build_profile()
