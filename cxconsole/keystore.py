@@ -297,28 +297,25 @@ class Secrets:
         return value or None
 
     def locate(self, profile: str) -> SecretLocation:
-        """Where the secret that a call would use is (may block on the keyring)."""
+        """Where the secret that a call would use is (may block on the keyring). The label is
+        short enough for a table column; ``reason`` holds the rest."""
         var = env_var(profile)
         if self.env_override(profile):
-            return SecretLocation("environment", f"environment variable {var}")
+            return SecretLocation("environment", f"environment ({var})")
         try:
             value = self.store.get(profile)
         except KeyringUnavailable as exc:
-            return SecretLocation(
-                "unknown",
-                f"unknown: the {self.store.label} cannot be used ({exc.reason})",
-                exc.reason,
-            )
+            return SecretLocation("unknown", f"unknown: {self.store.label} unusable", exc.reason)
         except CXError as exc:
-            return SecretLocation("unknown", f"unknown: {exc}", str(exc))
+            return SecretLocation("unknown", f"unknown: {self.store.label} unusable", str(exc))
         if value:
             return SecretLocation(self.store.kind, self.store.label)
-        label = f"nowhere (not in the {self.store.label}, no {var} in the environment)"
+        reason = f"not in the {self.store.label}, no {var} in the environment"
         if self.store.kind != "file":
             with contextlib.suppress(CXError):
                 if profile in FileStore().names():
-                    label += "; the INSECURE file store holds one, but it is not in use"
-        return SecretLocation("nowhere", label)
+                    reason += "; the INSECURE file store holds one, but it is not in use"
+        return SecretLocation("nowhere", "nowhere", reason)
 
     def source(self, profile: str) -> str:
         return self.locate(profile).label

@@ -142,17 +142,20 @@ class Profile(BaseModel):
                 setting=".".join(str(p) for p in first) or None,
             ) from None
 
-    def resolved_base_url(self) -> str:
+    def resolved_base_url(self, *, for_calls: bool = False) -> str:
+        """The API root calls go to. Shown, it is masked: an older profile's URL may carry a
+        credential (never one saved now); ``for_calls`` gives it as the file holds it."""
         try:
-            return self.adapter.base_url(self.base_url, self.vendor_settings())
+            base = self.adapter.base_url(self.base_url, self.vendor_settings())
         except ValueError as exc:
             raise ProfileError(
                 f"profile {self.name!r}: {exc}", profile=self.name, setting="base_url"
             ) from None
+        return base if for_calls else redact_url(base)
 
     def host(self) -> str:
         """The host this profile's calls go to (the vendor's default host when no base URL)."""
-        return urlsplit(self.resolved_base_url()).hostname or ""
+        return urlsplit(self.resolved_base_url(for_calls=True)).hostname or ""
 
 
 def is_loopback(host: str) -> bool:
@@ -331,7 +334,11 @@ class Account:
         if sandboxed:
             check_sandbox_reach(profile)
         return cls(
-            profile, profile.adapter, profile.vendor_settings(), profile.resolved_base_url(), secret
+            profile,
+            profile.adapter,
+            profile.vendor_settings(),
+            profile.resolved_base_url(for_calls=True),
+            secret,
         )
 
     async def test(self, client: CXClient) -> ConnectionReport:

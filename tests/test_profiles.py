@@ -305,11 +305,11 @@ def test_locate_names_where_the_secret_really_is(
     file_store.set("p", "file-secret-99")
     assert secrets.locate("p").kind == "file"
     monkeypatch.setenv(env_var("p"), "env-secret-99")
-    assert secrets.locate("p").label == "environment variable CXCONSOLE_SECRET_P"
+    assert secrets.locate("p").label == "environment (CXCONSOLE_SECRET_P)"
     monkeypatch.delenv(env_var("p"))
     _no_keyring(monkeypatch)
     where = Secrets(KeyringStore()).locate("p")
-    assert where.kind == "unknown" and "cannot be used" in where.label and where.reason
+    assert where.kind == "unknown" and "unusable" in where.label and where.reason
 
 
 def test_leaving_the_file_store_moves_every_secret_or_none(

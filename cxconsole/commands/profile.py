@@ -328,6 +328,7 @@ def _describe(ctx: Any, profile: Any) -> dict[str, Any]:
         "settings": profile.settings,
         "secret": location.label,
         "secret_kind": location.kind,
+        "secret_detail": location.reason,
         "credentials_in_base_url": profile.credentials_in_url,
         "last_test": test,
     }
@@ -371,6 +372,8 @@ def run_show(args: argparse.Namespace, ctx: Any) -> int:
         print(json.dumps(item, indent=2))
         return EXIT_OK
     item["phone_region"] = item["phone_region"] or "(none: numbers must carry their +country code)"
+    if item["secret_detail"]:
+        item["secret"] += f" ({item['secret_detail']})"
     for key in ("name", "vendor_title", "base_url", "phone_region", "secret", "secret_value"):
         print(f"{key.replace('_', ' '):>13}: {item[key]}")
     for key, value in item["settings"].items():

@@ -254,7 +254,7 @@ class CredentialsScreen(CXScreen):
             if location.found
             else "no secret stored: type one to store it"
         )
-        self.show_hint("secret", f"Secret: {location.label}")
+        self.show_hint("secret", f"Secret: {_located(location)}")
         self.editing = name
 
     async def action_new(self) -> None:
@@ -479,7 +479,7 @@ class CredentialsScreen(CXScreen):
         self.query_one("#secret", SecretInput).clear()
         self.query_one("#form-title", Static).update(f"Profile {profile.name}")
         location = await asyncio.to_thread(ctx.secrets.locate, profile.name)
-        self.show_hint("secret", f"Secret: {location.label}")
+        self.show_hint("secret", f"Secret: {_located(location)}")
         self.notify(
             f"Profile {profile.name} saved" + (f"; {', '.join(notes)}" if notes else ""),
             title="Credentials",
@@ -771,6 +771,10 @@ def _widget_for(name: str, annotation: Any, value: Any) -> Widget:
     text = "" if value is None else str(value)
     kind = "integer" if annotation is int else "text"
     return Input(value=text, id=widget_id, classes="setting", type=kind, compact=True)
+
+
+def _located(location: Any) -> str:
+    return location.label + (f" ({location.reason})" if location.reason else "")
 
 
 def _pickers(vendor: Any) -> set[str]:
