@@ -497,3 +497,17 @@ async def test_tui_leaving_the_file_store_without_a_keyring_loses_nothing(
         await _wait(pilot, lambda: "Nothing was lost" in str(result.render()))
         assert ctx.secrets.store is store and "INSECURE" in app.title
     assert store.path.read_bytes() == before
+
+
+def test_generated_flags_cost_other_commands_nothing():
+    """The vendor flags are built when ``profile add|edit`` parses, not for ``codes``."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from cxconsole.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['codes', '1010'])\n"
+        "print([m for m in sys.modules if m.startswith('cxconsole.vendors')])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
