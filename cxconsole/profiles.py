@@ -74,7 +74,6 @@ class Profile(BaseModel):
     #: Where national phone numbers in this profile's files are from (a phonenumbers region).
     phone_region: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
-    phone_region: str | None = None
 
     @field_validator("vendor")
     @classmethod
