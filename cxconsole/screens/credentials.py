@@ -734,7 +734,7 @@ class CredentialsScreen(CXScreen):
         self.cx.settings.secret_store = choice
         try:
             await asyncio.to_thread(save_settings, self.cx.settings, self.cx.settings_file)
-        except OSError as exc:
+        except (OSError, TypeError, ValueError) as exc:
             self.cx.settings.secret_store = previous
             self.show_result(False, _escape(f"✗ Not switched: settings not saved ({exc})."))
             return False
