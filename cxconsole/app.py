@@ -201,11 +201,28 @@ class CXApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_screenshot(self) -> None:
-        from cxconsole.paths import state_dir
+        """An SVG of the screen in the private state dir; every secret masked whatever its
+        reveal state, and every known secret redacted from the text as well."""
+        import os
+        from datetime import datetime
 
-        folder = state_dir() / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = self.save_screenshot(path=str(folder))
+        from cxconsole.paths import ensure_private_dir, state_dir
+        from cxconsole.redact import redact_text, register_secret
+        from cxconsole.widgets.secret_input import masked_secrets
+
+        with masked_secrets(self) as typed:
+            for value in typed:
+                register_secret(value)
+            svg = redact_text(self.export_screenshot())
+        try:
+            folder = ensure_private_dir(state_dir() / "screenshots")
+            path = folder / f"cxconsole_{datetime.now().strftime('%Y-%m-%dT%H_%M_%S_%f')}.svg"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(svg)
+        except OSError as exc:
+            self.notify(f"Screenshot not saved: {exc}", title="Screenshot", severity="error")
+            return
         self.notify(f"Saved {path}", title="Screenshot")
 
     # -- errors ------------------------------------------------------------------------------

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from cxconsole.client import CXClient, get_client
 from cxconsole.history import ErrorHistory
 from cxconsole.keystore import Secrets, default_store
-from cxconsole.profiles import Account, ConnectionLog, ProfileStore
+from cxconsole.profile_book import ProfileBook
+from cxconsole.profiles import (
+    Account,
+    ConnectionLog,
+    Profile,
+    ProfileStore,
+    check_sandbox_reach,
+)
 
 
 @dataclass
@@ -30,10 +39,26 @@ class Context:
         return cls(profiles, secrets, sandbox_url=url, tests=ConnectionLog(memory=True))
 
     @property
+    def sandboxed(self) -> bool:
+        """Sandbox mode: every account is sealed to the emulator on this machine."""
+        return self.sandbox_url is not None
+
+    @property
     def client(self) -> CXClient:
         return get_client()
+
+    @property
+    def book(self) -> ProfileBook:
+        """Profile changes, each done whole or not at all."""
+        return ProfileBook(self.profiles, self.secrets, sandboxed=self.sandboxed)
+
+    def open_account(self, profile: Profile, secret: SecretStr) -> Account:
+        """A profile (saved or not) ready to call, sealed to the emulator in sandbox mode."""
+        return Account.open(profile, secret, sandboxed=self.sandboxed)
 
     def account(self, name: str) -> Account:
         """The profile with its secret. May block on the keyring: call it from a thread."""
         profile = self.profiles.get(name)
-        return Account.open(profile, self.secrets.get(name))
+        if self.sandboxed:
+            check_sandbox_reach(profile)  # before the secret is read: the host is the reason
+        return self.open_account(profile, self.secrets.get(name))

@@ -17,6 +17,7 @@ import re
 import threading
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -57,10 +58,11 @@ class KeyringUnavailable(CXError):
 class SecretMissing(CXError):
     def __init__(self, profile: str, where: str) -> None:
         super().__init__(
-            f"profile {profile!r} has no secret in {where}; "
-            f"set it with: cxconsole profile add {profile} ... (or export {env_var(profile)})"
+            f"profile {profile!r} has no secret: none in the {where} and no "
+            f"{env_var(profile)} in the environment"
         )
         self.profile = profile
+        self.where = where
 
 
 def env_var(profile: str) -> str:
@@ -69,6 +71,7 @@ def env_var(profile: str) -> str:
 
 class SecretStore(Protocol):
     label: str
+    kind: str  # "keyring", "file" or "memory": what :class:`SecretLocation` names
     insecure: bool
 
     def get(self, profile: str) -> str | None: ...
@@ -80,6 +83,7 @@ class KeyringStore:
     """The OS keyring through the ``keyring`` package, every call in a thread with a timeout."""
 
     label = "OS keyring"
+    kind = "keyring"
     insecure = False
 
     def __init__(self, timeout: float = KEYRING_TIMEOUT) -> None:
@@ -154,6 +158,7 @@ class FileStore:
     """The opt-in insecure store: a TOML file of plain-text secrets, mode 0600."""
 
     label = "INSECURE file store"
+    kind = "file"
     insecure = True
 
     def __init__(self, path: Path | None = None) -> None:
@@ -161,19 +166,54 @@ class FileStore:
         self._lock = threading.Lock()
 
     def _load(self) -> dict[str, str]:
-        if not self.path.exists():
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
             return {}
-        data = tomllib.loads(self.path.read_text("utf-8"))
-        return {k: str(v) for k, v in data.get("secrets", {}).items()}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CXError(f"the insecure secret file {self.path} cannot be read ({exc})") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # The message of a TOML error may quote the line, and the line holds a secret.
+            where = f"line {exc.lineno}" if getattr(exc, "lineno", None) else "somewhere"
+            raise CXError(
+                f"the insecure secret file {self.path} is not valid TOML ({where})"
+            ) from None
+        values = {k: str(v) for k, v in data.get("secrets", {}).items()}
+        for value in values.values():
+            register_secret(value)
+        return values
 
     def _save(self, data: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("# INSECURE: plain-text secrets, chosen by the user. Prefer the keyring.\n")
-            fh.write(tomli_w.dumps({"secrets": data}))
-        os.replace(tmp, self.path)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(
+                    "# INSECURE: plain-text secrets, chosen by the user. Prefer the keyring.\n"
+                )
+                fh.write(tomli_w.dumps({"secrets": data}))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise CXError(
+                f"the insecure secret file {self.path} cannot be written ({exc})"
+            ) from None
+
+    def names(self) -> list[str]:
+        """The profiles this file holds a secret for."""
+        with self._lock:
+            return sorted(self._load())
+
+    def discard(self) -> None:
+        """Delete the file (its secrets are elsewhere now)."""
+        with self._lock, contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
 
     def get(self, profile: str) -> str | None:
         with self._lock:
@@ -199,6 +239,7 @@ class MemoryStore:
     """Secrets held in memory only: the sandbox's ready profiles."""
 
     label = "memory (sandbox)"
+    kind = "memory"
     insecure = False
 
     def __init__(self, secrets: dict[str, str] | None = None) -> None:
@@ -227,6 +268,23 @@ def default_store(choice: str | None = None) -> SecretStore:
     return KeyringStore()
 
 
+@dataclass(frozen=True, slots=True)
+class SecretLocation:
+    """Where a profile's secret really is, found by looking, not by assuming.
+
+    ``kind`` is "environment", "keyring", "file", "memory", "nowhere", or "unknown" when the
+    store could not be asked (``reason`` says why).
+    """
+
+    kind: str
+    label: str
+    reason: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.kind not in ("nowhere", "unknown")
+
+
 class Secrets:
     """Secret lookup for profiles: the environment override, then the store."""
 
@@ -238,10 +296,29 @@ class Secrets:
         register_secret(value)
         return value or None
 
+    def locate(self, profile: str) -> SecretLocation:
+        """Where the secret that a call would use is (may block on the keyring). The label is
+        short enough for a table column; ``reason`` holds the rest."""
+        var = env_var(profile)
+        if self.env_override(profile):
+            return SecretLocation("environment", f"environment ({var})")
+        try:
+            value = self.store.get(profile)
+        except KeyringUnavailable as exc:
+            return SecretLocation("unknown", f"unknown: {self.store.label} unusable", exc.reason)
+        except CXError as exc:
+            return SecretLocation("unknown", f"unknown: {self.store.label} unusable", str(exc))
+        if value:
+            return SecretLocation(self.store.kind, self.store.label)
+        reason = f"not in the {self.store.label}, no {var} in the environment"
+        if self.store.kind != "file":
+            with contextlib.suppress(CXError):
+                if profile in FileStore().names():
+                    reason += "; the INSECURE file store holds one, but it is not in use"
+        return SecretLocation("nowhere", "nowhere", reason)
+
     def source(self, profile: str) -> str:
-        return (
-            f"environment ({env_var(profile)})" if self.env_override(profile) else self.store.label
-        )
+        return self.locate(profile).label
 
     def get(self, profile: str) -> SecretStr:
         value = self.env_override(profile)
@@ -264,3 +341,44 @@ class Secrets:
         if value:
             self.store.set(new, value)
         self.store.delete(old)
+
+
+class MoveIncomplete(CXError):
+    """Secrets could not all be moved; the source still holds every one of them."""
+
+    def __init__(self, failed: dict[str, str], moved: list[str]) -> None:
+        names = ", ".join(f"{name} ({why})" for name, why in failed.items())
+        super().__init__(
+            f"not moved: {names}. Nothing was lost: every secret is still in the file store"
+        )
+        self.failed = failed
+        self.moved = moved
+
+
+def move_secrets(source: FileStore, target: SecretStore) -> list[str]:
+    """Copy every secret of ``source`` into ``target`` and read each one back.
+
+    Nothing is deleted here: the caller discards the source once it has switched stores, so a
+    failure at any step leaves every secret where it was (:class:`MoveIncomplete` says which).
+    """
+    names = source.names()
+    failed: dict[str, str] = {}
+    moved: list[str] = []
+    for name in names:
+        value = source.get(name)
+        if not value:
+            continue
+        try:
+            target.set(name, value)
+            if target.get(name) != value:
+                raise CXError("read back a different value")
+        except KeyringUnavailable as exc:
+            failed[name] = exc.reason
+            break  # the keyring is gone: the others would fail the same way
+        except CXError as exc:
+            failed[name] = str(exc)
+        else:
+            moved.append(name)
+    if failed:
+        raise MoveIncomplete(failed, moved)
+    return moved

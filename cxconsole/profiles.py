@@ -1,41 +1,79 @@
 """Profiles: a vendor account's non-secret settings, kept as TOML under the config dir.
 
-The secret is never here: :mod:`cxconsole.keystore` holds it. :class:`Account` joins a profile,
-its vendor adapter, its validated settings, its base URL and its secret, ready to make calls.
+The secret is never here: :mod:`cxconsole.keystore` holds it, and a base URL that carries one
+(``user:password@``, ``?apiKey=``) is refused; an older file that still holds such a URL is read,
+its credentials registered for redaction. :class:`Account` joins a profile, its vendor adapter,
+its validated settings, its base URL and its secret, ready to make calls: it is the one place a
+profile becomes callable, so the sandbox's seal (loopback hosts only) is enforced there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli_w
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from cxconsole.client import CXClient, CXError
 from cxconsole.paths import config_dir, state_dir
+from cxconsole.redact import redact_url, register_url_secrets, url_credentials
 from cxconsole.vendors import VENDOR_NAMES, get_vendor
 from cxconsole.vendors.base import ConnectionReport, Vendor, VendorSettings
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
+#: Validation context for profiles read back from the file: tolerate what is refused on input.
+STORED = {"stored": True}
+
+
 class ProfileError(CXError):
     """A profile that cannot be read, found or saved; names the profile and the setting."""
+
+    def __init__(self, message: str, *, profile: str | None = None, setting: str | None = None):
+        super().__init__(message)
+        self.profile = profile
+        self.setting = setting
+
+
+class OutsideSandbox(ProfileError):
+    """Sandbox mode reaches only the emulator: this profile points at another host."""
+
+    def __init__(self, profile: str, host: str) -> None:
+        super().__init__(
+            f"profile {profile!r} points at {host}, not at the sandbox: in sandbox mode a "
+            "profile may reach only the emulator on this machine (127.0.0.1, ::1, localhost)",
+            profile=profile,
+            setting="base_url",
+        )
+        self.host = host
 
 
 class Profile(BaseModel):
     name: str = Field(pattern=NAME_PATTERN)
     vendor: str
     base_url: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    #: Where national phone numbers in this profile's files are from (a phonenumbers region).
     phone_region: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("vendor")
     @classmethod
@@ -46,12 +84,47 @@ class Profile(BaseModel):
 
     @field_validator("base_url")
     @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
+    def _base_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
             return None
+        value = value.strip()
         if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"base URL {value!r} must start with http:// or https://")
+            raise ValueError(f"base URL {redact_url(value)!r} must start with http:// or https://")
+        found, _ = url_credentials(value)
+        if (info.context or {}).get("stored"):
+            register_url_secrets(value)  # an older file: read it, mask it wherever it shows
+            return value.rstrip("/")
+        if found:
+            raise ValueError(
+                f"the base URL carries a credential ({', '.join(found)}): give the URL without "
+                "it and keep the secret in the keyring as the profile's secret"
+            )
+        parts = urlsplit(value)
+        if parts.query or parts.fragment:
+            raise ValueError(
+                "the base URL takes no query string or fragment: vendor paths are appended to it"
+            )
         return value.rstrip("/")
+
+    @field_validator("phone_region")
+    @classmethod
+    def _phone_region(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        import phonenumbers
+
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(
+                f"phone region {value.strip()!r} is not a region code of the phone-number "
+                "library (two letters such as AU, DE, FR, GB, US)"
+            )
+        return region
+
+    @property
+    def credentials_in_url(self) -> list[str]:
+        """What credential an older profile's base URL still carries (values never included)."""
+        return url_credentials(self.base_url)[0] if self.base_url else []
 
     @property
     def adapter(self) -> Vendor:
@@ -61,13 +134,43 @@ class Profile(BaseModel):
         try:
             return self.adapter.settings_model.model_validate(self.settings)
         except ValidationError as exc:
-            raise ProfileError(f"profile {self.name!r}: {_explain(exc)}") from None
+            first = exc.errors()[0]["loc"] if exc.errors() else ()
+            raise ProfileError(
+                f"profile {self.name!r}: {_explain(exc)}",
+                profile=self.name,
+                setting=".".join(str(p) for p in first) or None,
+            ) from None
 
-    def resolved_base_url(self) -> str:
+    def resolved_base_url(self, *, for_calls: bool = False) -> str:
+        """The API root calls go to. Shown, it is masked: an older profile's URL may carry a
+        credential (never one saved now); ``for_calls`` gives it as the file holds it."""
         try:
-            return self.adapter.base_url(self.base_url, self.vendor_settings())
+            base = self.adapter.base_url(self.base_url, self.vendor_settings())
         except ValueError as exc:
-            raise ProfileError(f"profile {self.name!r}: {exc}") from None
+            raise ProfileError(
+                f"profile {self.name!r}: {exc}", profile=self.name, setting="base_url"
+            ) from None
+        return base if for_calls else redact_url(base)
+
+    def host(self) -> str:
+        """The host this profile's calls go to (the vendor's default host when no base URL)."""
+        return urlsplit(self.resolved_base_url(for_calls=True)).hostname or ""
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_sandbox_reach(profile: Profile) -> None:
+    """Raise :class:`OutsideSandbox` unless the profile's calls stay on this machine."""
+    host = profile.host()
+    if not is_loopback(host):
+        raise OutsideSandbox(profile.name, host or "(no host)")
 
 
 def _explain(exc: ValidationError) -> str:
@@ -85,60 +188,113 @@ class ProfileStore:
         self.path = path or config_dir() / "profiles.toml"
 
     def load(self) -> dict[str, Profile]:
-        if not self.path.exists():
-            return {}
         try:
-            data = tomllib.loads(self.path.read_text("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"{self.path}: cannot be read ({exc})") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
             raise ProfileError(f"{self.path}: not valid TOML ({exc})") from None
         profiles: dict[str, Profile] = {}
         for name, table in data.get("profiles", {}).items():
             try:
-                profiles[name] = Profile.model_validate({"name": name, **table})
+                profiles[name] = Profile.model_validate({"name": name, **table}, context=STORED)
             except ValidationError as exc:
-                raise ProfileError(f"{self.path}: profile {name!r}: {_explain(exc)}") from None
+                raise ProfileError(
+                    f"{self.path}: profile {name!r}: {_explain(exc)}", profile=name
+                ) from None
         return profiles
 
     def save(self, profiles: dict[str, Profile]) -> None:
         tables = {
             p.name: p.model_dump(exclude={"name"}, exclude_none=True) for p in profiles.values()
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(tomli_w.dumps({"profiles": tables}), "utf-8")
-        os.replace(tmp, self.path)
+        data = tomli_w.dumps({"profiles": tables}).encode()
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise ProfileError(f"{self.path}: cannot be written ({exc}); nothing changed") from None
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time across processes: a change is read, applied and written whole."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            yield
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path.with_name(".profiles.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ProfileError(f"{self.path}: cannot be locked ({exc}); nothing changed") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def get(self, name: str) -> Profile:
         profiles = self.load()
         if name not in profiles:
             known = ", ".join(sorted(profiles)) or "none yet"
-            raise ProfileError(f"no profile named {name!r} (profiles: {known})")
+            raise ProfileError(f"no profile named {name!r} (profiles: {known})", profile=name)
         return profiles[name]
 
-    def put(self, profile: Profile, *, replace: bool = True) -> None:
+    def put(self, profile: Profile, *, replace: bool = True, old_name: str | None = None) -> None:
+        """Save ``profile`` in one write; with ``old_name`` it replaces that one (a rename)."""
         profile.vendor_settings()  # refuse settings the vendor does not know
-        profiles = self.load()
-        if not replace and profile.name in profiles:
-            raise ProfileError(f"a profile named {profile.name!r} exists already")
-        profiles[profile.name] = profile
-        self.save(profiles)
+        with self._locked():
+            profiles = self.load()
+            renaming = old_name is not None and old_name != profile.name
+            if renaming and old_name not in profiles:
+                raise ProfileError(f"no profile named {old_name!r}", profile=old_name)
+            if (renaming or not replace) and profile.name in profiles:
+                raise ProfileError(
+                    f"a profile named {profile.name!r} exists already", profile=profile.name
+                )
+            if renaming:
+                # Keep the file's order: the renamed profile takes the old one's place.
+                profiles = {
+                    (profile.name if k == old_name else k): (profile if k == old_name else v)
+                    for k, v in profiles.items()
+                }
+            profiles[profile.name] = profile
+            self.save(profiles)
 
-    def remove(self, name: str) -> None:
-        profiles = self.load()
-        if profiles.pop(name, None) is None:
-            raise ProfileError(f"no profile named {name!r}")
-        self.save(profiles)
+    def remove(self, name: str) -> Profile:
+        with self._locked():
+            profiles = self.load()
+            removed = profiles.pop(name, None)
+            if removed is None:
+                raise ProfileError(f"no profile named {name!r}", profile=name)
+            self.save(profiles)
+            return removed
+
+    def restore(self, profile: Profile, *, instead_of: str | None = None) -> None:
+        """Put back a profile a failed change had removed or renamed (no checks: it was saved)."""
+        with self._locked():
+            profiles = self.load()
+            if instead_of is not None:
+                profiles.pop(instead_of, None)
+            profiles[profile.name] = profile
+            self.save(profiles)
 
     def rename(self, old: str, new: str) -> Profile:
-        profiles = self.load()
-        if old not in profiles:
-            raise ProfileError(f"no profile named {old!r}")
-        if new in profiles:
-            raise ProfileError(f"a profile named {new!r} exists already")
-        profile = profiles.pop(old).model_copy(update={"name": new})
-        Profile.model_validate(profile.model_dump())
-        profiles[new] = profile
-        self.save(profiles)
+        current = self.get(old)
+        profile = Profile.model_validate({**current.model_dump(), "name": new}, context=STORED)
+        self.put(profile, old_name=old)
         return profile
 
 
@@ -155,6 +311,10 @@ class MemoryProfileStore(ProfileStore):
     def save(self, profiles: dict[str, Profile]) -> None:
         self._profiles = dict(profiles)
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        yield
+
 
 @dataclass(slots=True)
 class Account:
@@ -167,9 +327,17 @@ class Account:
     secret: SecretStr
 
     @classmethod
-    def open(cls, profile: Profile, secret: SecretStr) -> Account:
+    def open(cls, profile: Profile, secret: SecretStr, *, sandboxed: bool = False) -> Account:
+        """The profile ready to call; ``sandboxed`` (sandbox mode) refuses any host but the
+        emulator's, so no path of the sandbox can reach a vendor."""
+        if sandboxed:
+            check_sandbox_reach(profile)
         return cls(
-            profile, profile.adapter, profile.vendor_settings(), profile.resolved_base_url(), secret
+            profile,
+            profile.adapter,
+            profile.vendor_settings(),
+            profile.resolved_base_url(for_calls=True),
+            secret,
         )
 
     async def test(self, client: CXClient) -> ConnectionReport:

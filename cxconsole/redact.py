@@ -1,8 +1,9 @@
 """Keeping secrets out of logs, messages and tracebacks.
 
 Every secret the process loads is registered here; a logging filter and the text helpers replace
-it wherever it appears. URLs also lose the values of known secret query parameters (Noojee's
-``apiKey``) whether or not the secret was registered first; auth headers are added only at send
+it wherever it appears. URLs also lose their userinfo (``user:password@``) and the values of query
+parameters whose name looks secret (Noojee's ``apiKey``, any ``token``, ``secret``, ``password``
+or ``auth``) whether or not the secret was registered first; auth headers are added only at send
 time (see ``vendors.base``), so no header map of ours holds one.
 """
 
@@ -14,14 +15,48 @@ import threading
 
 MASK = "•••"
 
-SECRET_PARAMS = frozenset({"apikey", "api_key", "api-key", "token", "access_token", "key"})
+#: A query parameter whose name holds one of these words carries a secret.
+SECRET_PARAM_WORDS = ("key", "token", "secret", "passw", "pwd", "auth", "signature", "credential")
+_SECRET_NAME = r"[^=&#?\s\"']*(?:" + "|".join(SECRET_PARAM_WORDS) + r")[^=&#?\s\"']*"
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
-_QUERY_SECRET = re.compile(
-    r"(?i)([?&](?:" + "|".join(re.escape(p) for p in sorted(SECRET_PARAMS)) + r")=)[^&#\s\"']*"
-)
+_QUERY_SECRET = re.compile(r"(?i)([?&]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s\"'<>]*@")
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter of this name carries a secret (``apiKey``, ``token``...)."""
+    return re.fullmatch(_SECRET_NAME, name, re.IGNORECASE) is not None
+
+
+def url_credentials(url: str) -> tuple[list[str], list[str]]:
+    """What in ``url`` is a credential: (descriptions without the values, the values).
+
+    The descriptions name the part (``user:password@``, ``query parameter apiKey``) and never
+    hold a value, so they can go into any message.
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return [], []
+    found: list[str] = []
+    values: list[str] = []
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rpartition("@")[0]
+        user, _, password = userinfo.partition(":")
+        found.append("user:password@" if password else "user@")
+        # A token alone in the userinfo sits where the user name would be.
+        values += [password or user] if (password or user) else []
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if is_secret_param(name):
+            found.append(f"query parameter {name}")
+            if value:
+                values.append(value)
+    return found, values
 
 
 def register_secret(value: str | None) -> None:
@@ -45,11 +80,19 @@ def redact_text(text: str) -> str:
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
+    text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
     return _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text)
 
 
 def redact_url(url: object) -> str:
     return redact_text(str(url))
+
+
+def register_url_secrets(url: str | None) -> None:
+    """Register the credentials a URL carries, so that every later redaction masks them."""
+    if url:
+        for value in url_credentials(url)[1]:
+            register_secret(value)
 
 
 class RedactingFilter(logging.Filter):

@@ -1,4 +1,8 @@
-"""``--sandbox``: one ready profile per vendor, held in memory, against a running sandbox."""
+"""``--sandbox``: one ready profile per vendor, held in memory, against a running sandbox.
+
+The sandbox is sealed: its context opens accounts with ``sandboxed=True`` (see
+``profiles.Account.open``), so no profile can reach a host but the emulator on this machine.
+"""
 
 from __future__ import annotations
 

@@ -74,5 +74,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(asdict(settings)), "utf-8")
+    # TOML has no null: an unset value (phone_region) is left out, and reads back as unset.
+    values = {k: v for k, v in asdict(settings).items() if v is not None}
+    tmp.write_text(tomli_w.dumps(values), "utf-8")
     os.replace(tmp, path)

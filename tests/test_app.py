@@ -213,10 +213,14 @@ async def test_no_keyring_shows_guidance_and_file_store_is_opt_in(
             text = text_of(guidance)
             assert "dbus-run-session" in text and "CXCONSOLE_SECRET_QP" in text
             assert "INSECURE" in text
-            # The profile is saved, the secret is not, and nothing fell back silently.
-            assert "qp" in ctx.profiles.load()
+            # All or nothing: no profile without its secret, and nothing fell back silently.
+            assert "qp" not in ctx.profiles.load()
             assert not (isolated_home / "config" / "cxconsole" / "secrets.insecure.toml").exists()
-            await pilot.press("ctrl+f")
+            await pilot.press("ctrl+f")  # asked first: the dialog says what it means
+            await wait_for(
+                pilot, lambda: "PLAIN TEXT" in str(app.screen.query_one(Static).render())
+            )
+            await pilot.press("y")
             await wait_for(pilot, lambda: isinstance(ctx.secrets.store, FileStore))
             assert "INSECURE" in app.title
             assert load_settings()[0].secret_store == "file"

@@ -1,8 +1,10 @@
 """The credentials screen: profiles, a form with only the chosen vendor's fields, test connection.
 
-The vendor's fields are generated from its settings model, so a fifth vendor needs no change
-here. Every keyring call runs in a thread (the keystore adds a timeout); every network call runs
-in a worker. A missing keyring is explained on screen with the ways out, never bypassed.
+The vendor's fields, hints and connection-test tables come from its adapter, so a fifth vendor
+needs no change here. Every keyring call runs in a thread (the keystore adds a timeout); every
+network call runs in a worker. Saving, renaming and removing go through the profile book, which
+does each change whole or not at all. A missing keyring is explained on screen with the ways
+out, never bypassed; the insecure file store is entered and left only after a confirmation.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from cxconsole.redact import redact_url
 from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.secret_input import SecretInput
 
@@ -43,8 +46,11 @@ def _field_widget_id(name: str) -> str:
 
 class CredentialsScreen(CXScreen):
     DEFAULT_CSS = """
-    CredentialsScreen #store-status { height: auto; padding: 0 1; }
+    CredentialsScreen #store-bar { height: auto; }
+    CredentialsScreen #store-status { height: auto; padding: 0 1; width: 1fr; }
     CredentialsScreen #store-status.-insecure { background: $error 30%; text-style: bold; }
+    CredentialsScreen #leave-file-store { display: none; }
+    CredentialsScreen #leave-file-store.-shown { display: block; }
     CredentialsScreen #body { height: 1fr; }
     CredentialsScreen #list-pane { width: 26; border-right: tall $panel; }
     CredentialsScreen #profile-list { height: 1fr; }
@@ -86,8 +92,8 @@ class CredentialsScreen(CXScreen):
         Binding("ctrl+d", "remove", "Remove", id="credentials.remove", priority=True),
         Binding(
             "ctrl+f",
-            "use_file_store",
-            "Insecure file store",
+            "toggle_file_store",
+            "Insecure file store on/off",
             id="credentials.file_store",
             show=False,
             priority=True,
@@ -107,7 +113,9 @@ class CredentialsScreen(CXScreen):
         from cxconsole.vendors import REGISTRY
 
         yield Header()
-        yield Static("", id="store-status")
+        with Horizontal(id="store-bar"):
+            yield Static("", id="store-status")
+            yield Button("Back to the keyring", id="leave-file-store", compact=True)
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
                 yield Static("Profiles", classes="section-title")
@@ -124,7 +132,7 @@ class CredentialsScreen(CXScreen):
                         [(_vendor_title(v), v) for v in REGISTRY],
                         id="vendor",
                         allow_blank=False,
-                        value="questionpro",
+                        value=next(iter(REGISTRY)),
                         compact=True,
                     )
                 with Horizontal(classes="row"):
@@ -132,6 +140,15 @@ class CredentialsScreen(CXScreen):
                     yield Input(placeholder="", id="base_url", compact=True)
                 yield Static("", id="hint-base_url", classes="hint")
                 yield Static("", id="error-base_url", classes="field-error")
+                with Horizontal(classes="row"):
+                    yield Label("Phone region")
+                    yield Input(placeholder="e.g. AU, DE, FR", id="phone_region", compact=True)
+                yield Static(
+                    "national numbers in this profile's files are read as this country's",
+                    id="hint-phone_region",
+                    classes="hint -shown",
+                )
+                yield Static("", id="error-phone_region", classes="field-error")
                 yield Vertical(id="vendor-fields")
                 with Horizontal(classes="row"):
                     yield Label("Secret", id="secret-label")
@@ -153,7 +170,9 @@ class CredentialsScreen(CXScreen):
         self.query_one("#guidance").display = False
         self.query_one("#result").display = False
         self.query_one("#details").display = False
-        await self.build_vendor_fields("questionpro", {})
+        from cxconsole.vendors import VENDOR_NAMES
+
+        await self.build_vendor_fields(VENDOR_NAMES[0], {})
 
     def on_screen_resume(self) -> None:
         self.refresh_list()  # on the first show too
@@ -192,6 +211,7 @@ class CredentialsScreen(CXScreen):
         else:
             status.update(f"Secrets are kept in the {store.label} (service cxconsole).")
         status.set_class(bool(store.insecure), "-insecure")
+        self.query_one("#leave-file-store").set_class(bool(store.insecure), "-shown")
 
     @on(OptionList.OptionSelected, "#profile-list")
     async def profile_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -216,12 +236,25 @@ class CredentialsScreen(CXScreen):
         self.query_one("#name", Input).value = name
         await self.build_vendor_fields(profile.vendor, profile.settings)
         self.query_one("#vendor", Select).value = profile.vendor
-        self.query_one("#base_url", Input).value = profile.base_url or ""
+        # An older profile's URL may hold a credential: it is shown masked, and saving it as it
+        # is will be refused with the way out.
+        self.query_one("#base_url", Input).value = redact_url(profile.base_url or "")
+        if profile.credentials_in_url:
+            self.field_error(
+                "base_url",
+                f"this URL holds a credential ({', '.join(profile.credentials_in_url)}): "
+                "remove it, and type the secret below to keep it in the secret store",
+            )
+        self.query_one("#phone_region", Input).value = profile.phone_region or ""
         secret = self.query_one("#secret", SecretInput)
         secret.clear()
-        source = ctx.secrets.source(name)
-        secret.set_placeholder("•••••• (stored; type a new one to replace it)")
-        self.show_hint("secret", f"Stored in: {source}")
+        location = await asyncio.to_thread(ctx.secrets.locate, name)
+        secret.set_placeholder(
+            "•••••• (stored; type a new one to replace it)"
+            if location.found
+            else "no secret stored: type one to store it"
+        )
+        self.show_hint("secret", f"Secret: {_located(location)}")
         self.editing = name
 
     async def action_new(self) -> None:
@@ -229,6 +262,7 @@ class CredentialsScreen(CXScreen):
         self.query_one("#form-title", Static).update("New profile")
         self.query_one("#name", Input).value = ""
         self.query_one("#base_url", Input).value = ""
+        self.query_one("#phone_region", Input).value = ""
         vendor = self.query_one("#vendor", Select).value
         await self.build_vendor_fields(str(vendor), {})
         self.query_one("#secret", SecretInput).clear()
@@ -251,7 +285,6 @@ class CredentialsScreen(CXScreen):
 
     async def _build_vendor_fields(self, vendor: Any, values: dict[str, Any]) -> None:
         self.built_vendor = vendor.name
-        vendor_name = vendor.name
         container = self.query_one("#vendor-fields", Vertical)
         await container.remove_children()
         widgets: list[Widget] = []
@@ -284,11 +317,7 @@ class CredentialsScreen(CXScreen):
         self.query_one("#secret-label", Label).update(vendor.secret_label.split(" (")[0])
         if self.editing is None:
             self.query_one("#secret", SecretInput).set_placeholder(vendor.secret_label)
-        hint = {
-            "questionpro": "optional: leave empty to use the datacenter's host",
-            "webex": "optional when a tenant is set: https://<tenant>.webexcampaign.io",
-        }.get(vendor_name, "required: the vendor's API root (may carry a path prefix)")
-        self.show_hint("base_url", hint)
+        self.show_hint("base_url", vendor.base_url_hint)
 
     @on(Select.Changed)
     def picker_changed(self, event: Select.Changed) -> None:
@@ -334,7 +363,7 @@ class CredentialsScreen(CXScreen):
             widget = self.query_one("#error-name", Static)
             message = f"{name}: {message}"
         assert isinstance(widget, Static)
-        widget.update(f"✗ {message}")
+        widget.update(f"✗ {_escape(message)}")
         widget.add_class("-shown")
 
     def show_result(self, ok: bool, text: str) -> None:
@@ -348,7 +377,8 @@ class CredentialsScreen(CXScreen):
     def show_guidance(self, text: str) -> None:
         guidance = self.query_one("#guidance", Static)
         guidance.update(
-            f"{text}\n\nPress ctrl+f to opt in to the insecure file store for this and later runs."
+            _escape(text)
+            + "\n\nPress ctrl+f to opt in to the insecure file store for this and later runs."
         )
         guidance.display = True
         self.query_one("#outcome").add_class("-shown")
@@ -358,14 +388,14 @@ class CredentialsScreen(CXScreen):
         """The form as a validated Profile, or None with messages beside the fields."""
         from pydantic import ValidationError
 
-        from cxconsole.client import CXError
-        from cxconsole.profiles import Profile
+        from cxconsole.profiles import Profile, ProfileError
 
         self.clear_messages()
         data = {
             "name": self.query_one("#name", Input).value.strip(),
             "vendor": str(self.query_one("#vendor", Select).value),
             "base_url": self.query_one("#base_url", Input).value.strip() or None,
+            "phone_region": self.query_one("#phone_region", Input).value.strip() or None,
             "settings": self.current_settings(),
         }
         try:
@@ -376,21 +406,25 @@ class CredentialsScreen(CXScreen):
         except ValidationError as exc:
             for err in exc.errors():
                 loc = [str(p) for p in err["loc"]]
-                message = err["msg"]
+                message = str(err["msg"]).removeprefix("Value error, ")
                 if loc and loc[0] == "name":
                     message = "use letters, digits, '.', '_' or '-' (no spaces), up to 64"
                 self.field_error(loc[-1] if loc else "name", message)
             return None
-        except CXError as exc:
-            text = str(exc)
-            if "setting " in text:
-                for part in text.split("; "):
-                    name = part.split("setting ", 1)[-1].split(":", 1)[0]
-                    self.field_error(name, part.split(": ", 2)[-1])
-            else:
-                self.field_error("base_url", text.split(": ", 1)[-1])
+        except ProfileError as exc:
+            self._profile_error(exc)
             return None
         return profile
+
+    def _profile_error(self, exc: Any) -> None:
+        """A core profile error beside the field it names (the settings one by one)."""
+        text = str(exc)
+        if exc.setting and exc.setting != "base_url" and "setting " in text:
+            for part in text.split("; "):
+                name = part.split("setting ", 1)[-1].split(":", 1)[0]
+                self.field_error(name, part.split(": ", 2)[-1])
+        else:
+            self.field_error(exc.setting or "name", text.removeprefix(f"profile {exc.profile!r}: "))
 
     def action_save(self) -> None:
         profile = self.build_profile()
@@ -406,37 +440,46 @@ class CredentialsScreen(CXScreen):
         ctx = await self.cx.context()
         from cxconsole.client import CXError
         from cxconsole.keystore import KeyringUnavailable
+        from cxconsole.profile_book import ChangeFailed, ChangeIncomplete
+        from cxconsole.profiles import ProfileError
 
         old = self.editing
-        renaming = bool(old) and old != profile.name
+        book = ctx.book
         try:
-            if renaming and profile.name in await asyncio.to_thread(ctx.profiles.load):
-                raise CXError(f"a profile named {profile.name!r} exists already")
-            if renaming:
-                # The secret moves first: if the keyring fails, nothing was renamed.
-                await asyncio.to_thread(ctx.secrets.rename, old, profile.name)
-                await asyncio.to_thread(ctx.profiles.rename, old, profile.name)
-            await asyncio.to_thread(ctx.profiles.put, profile, replace=old is not None)
-        except KeyringUnavailable as exc:
-            self.show_guidance(str(exc))
-            self.field_error("name", "not renamed: the secret could not be moved (see below)")
+            if old is None:
+                outcome = await asyncio.to_thread(book.add, profile, secret)
+            else:
+                outcome = await asyncio.to_thread(book.edit, profile, secret, old_name=old)
+        except ChangeIncomplete as exc:
+            self.show_result(False, _escape(f"✗ {exc}"))
+            self.field_error("name", "saved only in part: see the message beside")
+            return
+        except ChangeFailed as exc:
+            if isinstance(exc.cause, KeyringUnavailable):
+                self.show_guidance(str(exc.cause))
+                self.field_error(
+                    "secret", "not saved, nothing changed: the secret store cannot be used"
+                )
+            else:
+                self.field_error("name", f"not saved, nothing changed: {exc.cause}")
+            return
+        except ProfileError as exc:
+            self._profile_error(exc)
             return
         except CXError as exc:
             self.field_error("name", str(exc))
             return
         notes = []
-        try:
-            if secret.strip():
-                await asyncio.to_thread(ctx.secrets.set, profile.name, secret)
-                notes.append(f"secret stored in the {ctx.secrets.store.label}")
-        except KeyringUnavailable as exc:
-            self.show_guidance(str(exc))
-            self.field_error("secret", "not stored: no usable keyring (see below)")
-        except CXError as exc:
-            self.field_error("secret", str(exc))
+        if outcome.secret_stored:
+            notes.append(f"secret stored in the {ctx.secrets.store.label}")
+        elif outcome.secret_moved:
+            notes.append("its secret moved with it")
+        notes += outcome.notes
         self.editing = profile.name
         self.query_one("#secret", SecretInput).clear()
         self.query_one("#form-title", Static).update(f"Profile {profile.name}")
+        location = await asyncio.to_thread(ctx.secrets.locate, profile.name)
+        self.show_hint("secret", f"Secret: {_located(location)}")
         self.notify(
             f"Profile {profile.name} saved" + (f"; {', '.join(notes)}" if notes else ""),
             title="Credentials",
@@ -456,17 +499,20 @@ class CredentialsScreen(CXScreen):
 
         from cxconsole.client import CXError, VendorError
         from cxconsole.keystore import KeyringUnavailable
-        from cxconsole.profiles import Account
-        from cxconsole.redact import register_secret
+        from cxconsole.redact import redact_url, register_secret
 
-        self.show_result(True, f"Testing {profile.adapter.title} at {profile.resolved_base_url()}…")
+        self.show_result(True, f"Testing {_escape(profile.adapter.title)}…")
         try:
             if typed_secret.strip():
                 register_secret(typed_secret.strip())
                 secret = SecretStr(typed_secret.strip())
             else:
                 secret = await asyncio.to_thread(ctx.secrets.get, self.editing or profile.name)
-            account = Account.open(profile, secret)
+            account = ctx.open_account(profile, secret)
+            self.show_result(
+                True,
+                _escape(f"Testing {profile.adapter.title} at {redact_url(account.base)}…"),
+            )
             report = await account.test(ctx.client)
         except KeyringUnavailable as exc:
             self.show_guidance(str(exc))
@@ -491,27 +537,18 @@ class CredentialsScreen(CXScreen):
         self.show_result(True, _escape(f"✓ {report.summary}"))
         await asyncio.to_thread(ctx.tests.record, profile.name, True, report.summary)
         self.last_details = report.details
-        self.show_details(report.details)
-        if any(k in report.details for k in ("templates", "campaigns", "allocations")):
+        self.show_details(profile.adapter, report.details)
+        if any(k in report.details for k in _pickers(profile.adapter)):
             await self.build_vendor_fields(profile.vendor, self.current_settings())
 
-    def show_details(self, details: dict[str, Any]) -> None:
+    def show_details(self, vendor: Any, details: dict[str, Any]) -> None:
         table = self.query_one("#details", DataTable)
         table.clear(columns=True)
-        if "columns" in details:
-            table.add_columns("Id", "Column", "Required")
-            for c in details["columns"]:
-                state = "archived" if c["Archived"] else ("required" if c["Required"] else "")
-                table.add_row(str(c["Id"]), Text(c["Name"]), state)
-        elif "segments" in details:
-            table.add_columns("Segment id", "Name", "Code")
-            for s in details["segments"]:
-                table.add_row(str(s["segmentID"]), Text(s["segmentName"]), Text(s["segmentCode"]))
-        elif any(k in details for k in ("templates", "campaigns", "allocations")):
-            table.add_columns("List", "Id", "Name")
-            for key in ("templates", "campaigns", "allocations"):
-                for item in details.get(key, []):
-                    table.add_row(key[:-1], str(item["id"]), Text(item["name"]))
+        headers, rows = vendor.details_table(details)
+        if headers:
+            table.add_columns(*headers)
+            for row in rows:
+                table.add_row(*(Text(str(cell)) for cell in row))
         table.display = table.row_count > 0
 
     # -- removing ----------------------------------------------------------------------------
@@ -532,57 +569,185 @@ class CredentialsScreen(CXScreen):
             self.notify("Choose a saved profile to remove.", severity="warning")
 
     @work(group="credentials-save")
-    async def remove_profile(self, name: str) -> None:
+    async def remove_profile(self, name: str, keep_secret: bool = False) -> None:
         async with self._write_lock:
-            await self._remove_profile(name)
+            await self._remove_profile(name, keep_secret)
 
-    async def _remove_profile(self, name: str) -> None:
+    async def _remove_profile(self, name: str, keep_secret: bool) -> None:
         ctx = await self.cx.context()
         from cxconsole.client import CXError
         from cxconsole.keystore import KeyringUnavailable
+        from cxconsole.profile_book import ChangeFailed
+        from cxconsole.widgets.confirm import Confirm
 
         try:
-            await asyncio.to_thread(ctx.profiles.remove, name)
+            outcome = await asyncio.to_thread(ctx.book.remove, name, keep_secret=keep_secret)
+        except ChangeFailed as exc:
+            if not isinstance(exc.cause, KeyringUnavailable):
+                self.cx.report_error(exc, "profiles", profile=name)
+                return
+            self.show_guidance(str(exc.cause))
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.remove_profile(name, keep_secret=True)
+
+            self.app.push_screen(
+                Confirm(
+                    f"Profile {name!r} was NOT removed: its secret could not be removed from the "
+                    "secret store (see the guidance). Remove the profile anyway, leaving any "
+                    "secret it has in the store?",
+                    yes="Remove profile only",
+                ),
+                answered,
+            )
+            return
         except CXError as exc:
             self.cx.report_error(exc, "profiles", profile=name)
             return
-        try:
-            await asyncio.to_thread(ctx.secrets.delete, name)
-            note = "and its secret"
-        except KeyringUnavailable as exc:
-            self.show_guidance(str(exc))
-            note = "but its secret could not be removed from the keyring"
-        self.notify(f"Profile {name} removed {note}", title="Credentials")
+        if keep_secret:
+            note = "; any secret it had was left in the secret store"
+        else:
+            note = " and its secret" if outcome.secret_moved else " (it had no stored secret)"
+        self.notify(f"Profile {name} removed{note}", title="Credentials")
         await self.action_new()
         self.refresh_list()
 
-    def action_use_file_store(self) -> None:
-        self.switch_to_file_store()
+    # -- the insecure file store: in and out, each after a confirmation ---------------------
+    def action_toggle_file_store(self) -> None:
+        self.choose_store()
 
     @work(group="credentials-save")
-    async def switch_to_file_store(self) -> None:
+    async def choose_store(self) -> None:
+        from cxconsole.widgets.confirm import Confirm
+
         ctx = await self.cx.context()
         if ctx.sandbox_url:
             self.notify("The sandbox keeps its secrets in memory.", severity="warning")
             return
+        if ctx.secrets.store.insecure:
+            self.leave_file_store_asked()
+            return
         from cxconsole.keystore import FileStore
-        from cxconsole.settings import save_settings
 
+        path = FileStore().path
+        question = (
+            "Use the INSECURE file store?\n\n"
+            f"Secrets you save from now on are written in PLAIN TEXT to {path} (mode 0600). "
+            "Anyone who can read your files, your backups or a copy of this disk can read them. "
+            "Secrets already in the keyring stay there and are not read while the file store is "
+            "in use. The title bar says INSECURE for as long as it is used; ctrl+f or the "
+            "'Back to the keyring' button moves the secrets back to the keyring."
+        )
+        if await self.app.push_screen_wait(Confirm(question, yes="Use the file store")):
+            await self._switch_to_file_store()
+
+    async def _switch_to_file_store(self) -> None:
+        ctx = await self.cx.context()
+        from cxconsole.keystore import FileStore
+
+        if not await self._save_store_choice("file"):
+            return
         ctx.secrets.store = FileStore()
-        self.cx.settings.secret_store = "file"
-        await asyncio.to_thread(save_settings, self.cx.settings, self.cx.settings_file)
         self.cx.show_store_warning()
         self.query_one("#guidance").display = False
         self.show_store_status(ctx)
         self.notify(
-            "Secrets now go to a plain-text file (mode 0600). Switch back in settings.toml.",
+            "Secrets now go to a plain-text file (mode 0600). ctrl+f moves them back.",
             title="Insecure file store in use",
             severity="warning",
         )
 
+    def leave_file_store_asked(self) -> None:
+        from cxconsole.widgets.confirm import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.leave_file_store()
+
+        self.app.push_screen(
+            Confirm(
+                "Move every secret from the insecure file store to the OS keyring?\n\n"
+                "Each is copied and read back first; the plain-text file is deleted only when "
+                "all of them are in the keyring. If the keyring cannot take them, nothing is "
+                "lost: the file store stays in use.",
+                yes="Move to the keyring",
+            ),
+            answered,
+        )
+
+    @work(group="credentials-save")
+    async def leave_file_store(self) -> None:
+        async with self._write_lock:
+            await self._leave_file_store()
+
+    async def _leave_file_store(self) -> None:
+        import os
+
+        ctx = await self.cx.context()
+        from cxconsole.client import CXError
+        from cxconsole.keystore import STORE_ENV, KeyringStore, MoveIncomplete, move_secrets
+
+        source = ctx.secrets.store
+        if not source.insecure:
+            return
+        if os.environ.get(STORE_ENV, "").lower() == "file":
+            self.notify(
+                f"{STORE_ENV}=file is set in the environment: unset it, then come back here.",
+                title="Still the file store",
+                severity="error",
+            )
+            return
+        target = KeyringStore()
+        try:
+            await asyncio.to_thread(target.check)
+            moved = await asyncio.to_thread(move_secrets, source, target)
+        except MoveIncomplete as exc:
+            self.show_result(False, _escape(f"✗ Still the file store. {exc}"))
+            return
+        except CXError as exc:
+            self.show_guidance(str(exc))
+            self.show_result(
+                False, "✗ Still the file store: the keyring cannot be used. Nothing was lost."
+            )
+            return
+        if not await self._save_store_choice("keyring"):
+            return
+        ctx.secrets.store = target
+        try:
+            await asyncio.to_thread(source.discard)
+            left = ""
+        except OSError as exc:
+            left = f" The plain-text file could not be deleted ({exc}): delete {source.path}."
+        self.cx.show_store_warning()
+        self.show_store_status(ctx)
+        self.show_result(
+            True,
+            _escape(f"✓ {len(moved)} secret(s) moved to the {target.label}.{left}"),
+        )
+        self.notify("Secrets are in the OS keyring again.", title="Credentials")
+
+    async def _save_store_choice(self, choice: str) -> bool:
+        from cxconsole.settings import save_settings
+
+        previous = self.cx.settings.secret_store
+        self.cx.settings.secret_store = choice
+        try:
+            await asyncio.to_thread(save_settings, self.cx.settings, self.cx.settings_file)
+        except (OSError, TypeError, ValueError) as exc:
+            self.cx.settings.secret_store = previous
+            self.show_result(False, _escape(f"✗ Not switched: settings not saved ({exc})."))
+            return False
+        return True
+
     @on(Button.Pressed)
     def button(self, event: Button.Pressed) -> None:
-        actions = {"save": self.action_save, "test": self.action_test, "remove": self.action_remove}
+        actions = {
+            "save": self.action_save,
+            "test": self.action_test,
+            "remove": self.action_remove,
+            "leave-file-store": self.leave_file_store_asked,
+        }
         if event.button.id in actions:
             actions[event.button.id]()
 
@@ -606,6 +771,20 @@ def _widget_for(name: str, annotation: Any, value: Any) -> Widget:
     text = "" if value is None else str(value)
     kind = "integer" if annotation is int else "text"
     return Input(value=text, id=widget_id, classes="setting", type=kind, compact=True)
+
+
+def _located(location: Any) -> str:
+    return location.label + (f" ({location.reason})" if location.reason else "")
+
+
+def _pickers(vendor: Any) -> set[str]:
+    """The lists a connection test brings back that fill this vendor's pickers."""
+    found = set()
+    for info in vendor.settings_model.model_fields.values():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("picker"):
+            found.add(str(extra["picker"]))
+    return found
 
 
 def _vendor_title(name: str) -> str:

@@ -91,6 +91,8 @@ class Vendor(ABC):
         "the vendor does not recognise a record sent twice: a row it already took is "
         "imported a second time"
     )
+    #: What the faces say beside the base URL field.
+    base_url_hint: ClassVar[str] = "required: the vendor's API root (may carry a path prefix)"
 
     # -- profile -----------------------------------------------------------------------------
     @abstractmethod
@@ -98,6 +100,14 @@ class Vendor(ABC):
 
     def base_url(self, base_url: str | None, settings: VendorSettings) -> str:
         return (base_url or self.default_base_url(settings)).rstrip("/")
+
+    def output_date_format(self, settings: VendorSettings) -> str:
+        """How this profile's dates are written for the vendor (a setting may choose)."""
+        return self.date_format
+
+    def details_table(self, details: dict[str, Any]) -> tuple[tuple[str, ...], list[list[str]]]:
+        """The lists a connection test brought back, as (headers, rows) for any face."""
+        return (), []
 
     def url(self, base: str, path: str) -> str:
         """A vendor path appended to a base URL that may carry a path prefix."""

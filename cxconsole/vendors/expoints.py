@@ -34,17 +34,33 @@ PORTAL_BATCH = "1"  # TypeBatch of a portal batch: customers are not e-mailed
 
 
 class ExpointsSettings(VendorSettings):
-    auth_header: str = "Authorization"
-    auth_scheme: str = "Bearer"
-    columns_api: str = Field(default="v1", pattern=r"^v\d+$")  # documented at v1 and v3
-    approve_automatically: bool = True
-    is_test: bool = False
-    end_date_days: int = Field(default=21, ge=1, le=365)  # "two or three weeks from now"
-    send_time: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
-    batch_name: str = "cxconsole {date}"  # {date}: today, ISO
-    notification_emails: str = ""
-    allow_duplicate_email: bool = False
-    type_batch: str = "0"
+    auth_header: str = Field(
+        default="Authorization", description="header that carries the token (not public)"
+    )
+    auth_scheme: str = Field(default="Bearer", description="word before the token; may be empty")
+    # Expoints documents the data columns at v3 (GET /external/api/v3/customerdatacolumn); the
+    # older document names v1, which stays available here.
+    columns_api: str = Field(
+        default="v3",
+        pattern=r"^v\d+$",
+        description="API version of the data-columns call: v3 (documented) or v1 (older)",
+    )
+    approve_automatically: bool = Field(default=True, description="approve each batch on arrival")
+    is_test: bool = Field(default=False, description="mark batches as tests (e-mail still goes)")
+    end_date_days: int = Field(  # "two or three weeks from now"
+        default=21, ge=1, le=365, description="days from today until a batch's end date"
+    )
+    send_time: str = Field(
+        default="09:00", pattern=r"^\d{2}:\d{2}$", description="time of day (HH:MM) to send"
+    )
+    batch_name: str = Field(
+        default="cxconsole {date}", description="batch name; {date} becomes today's date"
+    )
+    notification_emails: str = Field(default="", description="addresses told about each batch")
+    allow_duplicate_email: bool = Field(
+        default=False, description="let one batch hold an e-mail address twice"
+    )
+    type_batch: str = Field(default="0", description="TypeBatch of the batches")
 
 
 class CustomerDataColumn(BaseModel):
@@ -101,6 +117,17 @@ class Expoints(Vendor):
 
     def default_base_url(self, settings: VendorSettings) -> str:
         raise ValueError("Expoints publishes no API host: set the profile's base URL")
+
+    def details_table(self, details: dict[str, Any]) -> tuple[tuple[str, ...], list[list[str]]]:
+        rows = [
+            [
+                str(c["Id"]),
+                str(c["Name"]),
+                "archived" if c["Archived"] else ("required" if c["Required"] else ""),
+            ]
+            for c in details.get("columns", [])
+        ]
+        return ("Id", "Column", "Required"), rows
 
     def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
         assert isinstance(settings, ExpointsSettings)

@@ -27,16 +27,30 @@ from cxconsole.vendors.base import (
 )
 
 API_ROOT = "/servicemanager/rest/CampaignAPI"
-# The document prints "insertLeadsFastinsertLeadFast" (two names run together); insertLeadsFast
-# is the batch call.
-INSERT_PATH = f"{API_ROOT}/insertLeadsFast"
+# The document prints "insertLeadsFastinsertLeadFast" (two names run together) and the page's
+# history shows both: insertLeadsFast, the documented batch call, is the default of a setting.
+INSERT_CALL = "insertLeadsFast"
+INSERT_PATH = f"{API_ROOT}/{INSERT_CALL}"
 
 
 class NoojeeSettings(VendorSettings):
-    template_id: int | None = Field(default=None, json_schema_extra={"picker": "templates"})
-    campaign_id: int | None = Field(default=None, json_schema_extra={"picker": "campaigns"})
-    allocation_id: int | None = Field(default=None, json_schema_extra={"picker": "allocations"})
-    allow_duplicates: bool = False
+    template_id: int | None = Field(
+        default=None,
+        description="fTemplateId: the campaign template",
+        json_schema_extra={"picker": "templates"},
+    )
+    campaign_id: int | None = Field(
+        default=None, description="fCampaignId", json_schema_extra={"picker": "campaigns"}
+    )
+    allocation_id: int | None = Field(
+        default=None, description="fAllocationId", json_schema_extra={"picker": "allocations"}
+    )
+    allow_duplicates: bool = Field(default=False, description="allowDuplicates on each insert")
+    insert_path: str = Field(
+        default=INSERT_CALL,
+        pattern=r"^[A-Za-z]+$",
+        description="the insert call: insertLeadsFast (documented) or insertLeadFast (older)",
+    )
 
 
 class Entity(BaseModel):
@@ -85,6 +99,14 @@ class Noojee(Vendor):
     def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
         return QueryAuth("apiKey", secret)
 
+    def details_table(self, details: dict[str, Any]) -> tuple[tuple[str, ...], list[list[str]]]:
+        rows = [
+            [key[:-1], str(item["id"]), str(item["name"])]
+            for key in ("templates", "campaigns", "allocations")
+            for item in details.get(key, [])
+        ]
+        return ("List", "Id", "Name"), rows
+
     def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
         # Lead fields are the campaign template's own: a column goes under its own name.
         # Only the documented system fields are offered as targets.
@@ -120,7 +142,7 @@ class Noojee(Vendor):
             "allowDuplicates": "true" if settings.allow_duplicates else "false",
         }
         leads = [{k: v for k, v in r.items() if v not in (None, "")} for r in records]
-        return self.url(base, INSERT_PATH), params, leads
+        return self.url(base, f"{API_ROOT}/{settings.insert_path}"), params, leads
 
     def read_batch_reply(self, reply: Reply, count: int) -> BatchOutcome:
         parsed = NoojeeReply.model_validate(reply.json() or {})

@@ -46,9 +46,23 @@ CUSTOM_FIELDS = 10
 PRODUCT_CUSTOM_FIELDS = 5
 
 
+#: Output date order of ``transactionDate``: the v2 import example writes 14/01/2020 (day
+#: first); the older API and the responses endpoint write month first.
+DATE_ORDERS: dict[str, str] = {"day-first": "%d/%m/%Y", "month-first": "%m/%d/%Y"}
+
+
 class QuestionProSettings(VendorSettings):
-    datacenter: Literal["US", "EU", "CA", "AE", "AU", "SG", "SA", "KSA"] = "US"
-    workspace_id: int | None = Field(default=None, description="for the segment picker")
+    datacenter: Literal["US", "EU", "CA", "AE", "AU", "SG", "SA", "KSA"] = Field(
+        default="US", description="datacenter whose API host is used when no base URL is given"
+    )
+    workspace_id: int | None = Field(
+        default=None, description="workspace whose segments the connection test lists"
+    )
+    date_order: Literal["day-first", "month-first"] = Field(
+        default="day-first",
+        description="how transactionDate is written: day-first (14/01/2020, as the v2 import "
+        "example) or month-first (01/14/2020, as the older API)",
+    )
 
 
 # -- request and reply models (document 000 and 004) -------------------------------------------
@@ -149,11 +163,23 @@ class QuestionPro(Vendor):
     max_batch_size = 1000
     default_batch_size = 100
     default_concurrency = 4
-    date_format = "%d/%m/%Y"
+    date_format = DATE_ORDERS["day-first"]
+    base_url_hint = "optional: leave empty to use the datacenter's host"
 
     def default_base_url(self, settings: VendorSettings) -> str:
         assert isinstance(settings, QuestionProSettings)
         return DATACENTERS[settings.datacenter]
+
+    def output_date_format(self, settings: VendorSettings) -> str:
+        assert isinstance(settings, QuestionProSettings)
+        return DATE_ORDERS[settings.date_order]
+
+    def details_table(self, details: dict[str, Any]) -> tuple[tuple[str, ...], list[list[str]]]:
+        rows = [
+            [str(s["segmentID"]), str(s["segmentName"]), str(s["segmentCode"])]
+            for s in details.get("segments", [])
+        ]
+        return ("Segment id", "Name", "Code"), rows
 
     def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
         return HeaderAuth("api-key", secret)

@@ -52,10 +52,19 @@ class DatastoreColumn(BaseModel):
 
 
 class WebexSettings(VendorSettings):
-    tenant: str = Field(default="", pattern=r"^[a-z0-9-]*$")
-    datastore_id: str = Field(default="", alias="datastore-id")
-    feed_id: str = Field(default="", alias="feed-id")
-    records_path: str = DEFAULT_RECORDS_PATH
+    tenant: str = Field(
+        default="",
+        pattern=r"^[a-z0-9-]*$",
+        description="tenant of https://<tenant>.webexcampaign.io, used when no base URL is given",
+    )
+    datastore_id: str = Field(
+        default="", alias="datastore-id", description="datastore-id the records go to"
+    )
+    feed_id: str = Field(default="", alias="feed-id", description="feed-id of that datastore")
+    records_path: str = Field(
+        default=DEFAULT_RECORDS_PATH,
+        description="path of the add-records call (not public: this is our default)",
+    )
 
 
 class AddRecordsRequest(BaseModel):
@@ -94,6 +103,7 @@ class Webex(Vendor):
     default_batch_size = 200
     default_concurrency = 4
     passthrough = True  # any other column becomes a record key
+    base_url_hint = "optional when a tenant is set: https://<tenant>.webexcampaign.io"
 
     def default_base_url(self, settings: VendorSettings) -> str:
         assert isinstance(settings, WebexSettings)

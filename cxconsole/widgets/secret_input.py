@@ -1,8 +1,14 @@
-"""A masked secret input with a reveal toggle; the value is never echoed anywhere else."""
+"""A masked secret input with a reveal toggle; the value is never echoed anywhere else.
+
+A revealed secret is for the operator's eyes only: :func:`masked_secrets` masks every one on the
+app's screens while a screenshot is taken.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import contextlib
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -36,6 +42,10 @@ class SecretInput(Horizontal):
     def value(self) -> str:
         return self.input.value
 
+    @property
+    def revealed(self) -> bool:
+        return not self.input.password
+
     def clear(self) -> None:
         self.input.value = ""
         self.input.password = True
@@ -52,3 +62,23 @@ class SecretInput(Horizontal):
         if event.button.id == "secret-reveal":
             event.stop()
             self.action_toggle_reveal()
+
+
+@contextlib.contextmanager
+def masked_secrets(app: Any) -> Iterator[list[str]]:
+    """Every secret input on the app's screens masked while the block runs (yields the typed
+    values, so the caller can also redact them), then each one back as the operator left it.
+
+    Masking repaints the input synchronously (its line cache is cleared when ``password``
+    changes), so a screenshot taken inside the block shows bullets, whatever the reveal state.
+    """
+    inputs = [w for screen in app.screen_stack for w in screen.query(SecretInput)]
+    revealed = [w for w in inputs if w.revealed]
+    for widget in revealed:
+        widget.input.password = True
+    try:
+        yield [w.value for w in inputs if w.value]
+    finally:
+        for widget in revealed:
+            if widget.is_mounted:
+                widget.input.password = False
