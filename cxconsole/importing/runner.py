@@ -550,7 +550,7 @@ class ImportRun:
             self.source.headers,
             self.mapping,
             self.fields,
-            date_format=self.vendor.date_format,
+            date_format=self.vendor.output_date_format(self.account.settings),
             region=self.region,
             day_first=self.options.day_first,
             date_orders=self.options.date_orders,

@@ -365,7 +365,7 @@ class ImportSetup:
             headers,
             mapping,
             self.fields,
-            date_format=vendor.date_format,
+            date_format=vendor.output_date_format(self.account.settings),
             region=resolve_region(self.region, self.account),
             day_first=self.day_first,
             vendor=vendor,
