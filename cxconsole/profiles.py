@@ -18,16 +18,13 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
-from cxconsole.client import CXClient, CXError
+from cxconsole.client import CXClient
+from cxconsole.errors import ProfileError
 from cxconsole.paths import config_dir, state_dir
 from cxconsole.vendors import VENDOR_NAMES, get_vendor
 from cxconsole.vendors.base import ConnectionReport, Vendor, VendorSettings
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-
-
-class ProfileError(CXError):
-    """A profile that cannot be read, found or saved; names the profile and the setting."""
 
 
 class Profile(BaseModel):
