@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing itself costs milliseconds at start
 if TYPE_CHECKING:
+    from typing import Any
+
     from cxconsole.catalog.capture import parse_capture
     from cxconsole.catalog.decode import decode_reply
     from cxconsole.catalog.entry import CatalogEntry, Decoded

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from cxconsole.catalog.entry import CatalogEntry, Decoded
 from cxconsole.catalog.lenient import parse_lenient, to_text
@@ -15,6 +14,10 @@ from cxconsole.catalog.store import (
     normalise_code,
     vendor_info,
 )
+
+TYPE_CHECKING = False  # typing itself costs milliseconds at start
+if TYPE_CHECKING:
+    from typing import Any
 
 _MISSING = object()
 
