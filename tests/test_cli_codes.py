@@ -184,6 +184,22 @@ def test_subprocess_decode_the_documents_401_on_stdin():
     assert "what to do:" in done.stdout
 
 
+ISSUE_109 = '{"code": 109, "message": "TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS"}'
+
+
+def test_subprocess_decode_recognises_the_109_body_without_a_vendor():
+    done = cli("decode", stdin=ISSUE_109)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Noojee Contact 109 TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS")
+    assert "matched by:    the message or name equals one entry's name" in done.stdout
+    assert "recognised by name: message 'TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS'" in done.stdout
+    data = json.loads(cli("decode", "--json", stdin=ISSUE_109).stdout)
+    assert (data["vendor"], data["code"], data["matched_by"]) == ("noojee", "109", "name")
+    assert data["how"] == "the message or name equals one entry's name"
+    for key in codes.JSON_KEYS:
+        assert data[key] is not None, key
+
+
 def test_subprocess_decode_not_recognised():
     done = cli("decode", "--json", stdin="HTTP/1.1 418\n\nteapot")
     assert done.returncode == 1

@@ -141,7 +141,7 @@ MATCHED_BY = {
     "status": "the HTTP status (no code in the body)",
     "success": "a success shape or code",
     "name": "the message or name equals one entry's name",
-    "unique_code": "the code is unique among the vendors whose reply shape the body fits",
+    "unique_code": "the code is in the catalog for one vendor only, of those the body loosely fits",
     "given": "the entry was given by the error itself (no reply to read)",
 }
 
