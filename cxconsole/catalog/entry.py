@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 #: The faces that pick their own wording of an entry's advice.
 FACES = ("cli", "tui")
 #: What the operator was doing when the error came: an entry's advice may differ per context.
-CONTEXTS = ("import", "tickets", "connection test")
+#: "catalog" is reading the catalog or decoding a reply, where the error may come from anywhere.
+CONTEXTS = ("catalog", "import", "tickets", "connection test")
 
 _ENTRY_FIELDS = (
     "vendor",
@@ -51,7 +52,8 @@ class CatalogEntry:
 
     ``action`` is the advice that holds anywhere (it names no command and no key); ``advice``
     holds the variants a face picks with :meth:`action_for`, keyed ``face``, ``context`` or
-    ``face.context`` (``cli``, ``tui.tickets``, ``import``, ...).
+    ``face.context`` (``cli``, ``tui.tickets``, ``import``, ...). A ``face`` variant may be shown
+    in any context, so only ``import`` variants speak of imports.
     """
 
     __slots__ = _ENTRY_FIELDS

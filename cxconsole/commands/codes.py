@@ -71,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        items = [{k: e.as_dict("cli")[k] for k in JSON_KEYS} for e in found]
+        items = [{k: e.as_dict("cli", "catalog")[k] for k in JSON_KEYS} for e in found]
         print(json.dumps(items, indent=2))
     elif len(found) == 1 or (found and args.full):
-        print("\n\n".join(format_entry(e, width=min(width, 100)) for e in found))
+        print("\n\n".join(format_entry(e, min(width, 100), context="catalog") for e in found))
     elif found:
         print(table(found, width))
     if found:

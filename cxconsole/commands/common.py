@@ -102,4 +102,4 @@ def print_vendor_error(command: str, exc: Any) -> None:
         print(f"  vendor says: {decoded.message}", file=sys.stderr)
     if entry is not None:
         print(f"  {entry.vendor} {entry.code} {entry.name}: {entry.meaning}", file=sys.stderr)
-        print(f"  what to do: {entry.action}", file=sys.stderr)
+        print(f"  what to do: {entry.action_for('cli', command)}", file=sys.stderr)

@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        print(json.dumps(decoded.as_dict("cli"), indent=2, ensure_ascii=False))
+        print(json.dumps(decoded.as_dict("cli", "catalog"), indent=2, ensure_ascii=False))
     else:
         width = min(terminal_width(), 100)
-        print(format_decoded(decoded, width=width, face="cli"))
+        print(format_decoded(decoded, width=width, face="cli", context="catalog"))
     return 0 if decoded.understood else 1

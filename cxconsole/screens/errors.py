@@ -429,7 +429,7 @@ class ErrorsScreen(CXScreen):
 
     @work(exclusive=True, group="errors-decode", exit_on_error=False)
     async def _decode(
-        self, text: str, hint: str, origin: str = "", context: str | None = None
+        self, text: str, hint: str, origin: str = "", context: str | None = "catalog"
     ) -> None:
         from cxconsole.catalog import decode_capture
 
@@ -654,7 +654,7 @@ class ErrorsScreen(CXScreen):
         decoded: Decoded,
         *,
         origin: str,
-        context: str | None = None,
+        context: str | None = "catalog",
     ) -> None:
         self.workers.cancel_group(self, "errors-decode")
         self._switch("decode", focus=False)

@@ -94,9 +94,9 @@ class EntryFields(Static):
         entry: CatalogEntry | None,
         *,
         reply_says: str | None = None,
-        context: str | None = None,
+        context: str | None = "catalog",
     ) -> None:
-        """Show an entry; ``context`` (import, tickets, connection test) picks its advice."""
+        """Show an entry; ``context`` (catalog, import, tickets, ...) picks its advice."""
         self.entry, self._reply_says, self._advice_context = entry, reply_says, context
         self.display = entry is not None
         self.update(self._render_entry() if entry is not None else "")

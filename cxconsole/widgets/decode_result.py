@@ -94,10 +94,10 @@ class DecodeResult(VerticalScroll):
         *,
         origin: str = "",
         candidates: list[CatalogEntry] | None = None,
-        context: str | None = None,
+        context: str | None = "catalog",
     ) -> None:
         """Show a decoded reply; ``candidates`` replaces the decoder's when it found none;
-        ``context`` (import, tickets, connection test) picks the entry's advice."""
+        ``context`` (catalog, import, tickets, ...) picks the entry's advice."""
         from cxconsole.catalog import vendor_title
 
         self.decoded = decoded
