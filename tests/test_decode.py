@@ -216,6 +216,21 @@ def test_nothing_fits_gives_candidates():
     assert not teapot.understood and teapot.candidates == []
 
 
+def test_questionpro_429_rate_limit_and_used_up_quota_are_told_apart():
+    # The body of the public limits page (questionpro.com/api/limits.html), name empty.
+    quota = (
+        '{"response": {"error": {"docs": "https://www.questionpro.com/api/v2/#error-codes", '
+        '"message": "API call limit exceeded. Please contact your account representative to '
+        'extend the limits.", "id": 1013, "name": "", "httpStatusCode": 429, "resourceUrl": "x"}}}'
+    )
+    for status in (429, None):
+        decoded = decode_reply(status, quota)
+        assert (decoded.entry.code, decoded.entry.http_status) == ("1013", 429)
+        assert decoded.entry.retryable == "never" and decoded.matched_by == "code"
+    rate = decode_reply(429, "", "questionpro")
+    assert (rate.entry.code, rate.entry.retryable, rate.matched_by) == ("429", "yes", "status")
+
+
 class TestLenientRecognition:
     """A body that fits no vendor's shape exactly, recognised anyway, saying how."""
 

@@ -106,7 +106,7 @@ VENDORS = (('questionpro',
     "Check the profile's API key and datacenter (a key of another datacenter is refused too), "
     'store the right key in the profile and test the connection again. A key regenerated in '
     'QuestionPro replaces the old one at once: store the new one.',
-    'https://www.questionpro.com/api/error-codes.html',
+    'https://www.questionpro.com/api/regenerate-apikey.html',
     False,
     (('cli',
       'Check the key and datacenter with `cxconsole profile test NAME`; store the right key with '
@@ -171,7 +171,7 @@ VENDORS = (('questionpro',
     'never',
     'Stop sending: waiting a minute does not help. Ask the account representative to extend the '
     "licence's API calls, or wait for the quota to renew, then send again.",
-    'https://www.questionpro.com/api/error-codes.html',
+    'https://www.questionpro.com/api/limits.html',
     False,
     (('cli.catalog',
       'Stop sending: waiting a minute does not help. Ask the account representative to extend the '
@@ -230,7 +230,7 @@ VENDORS = (('questionpro',
     'yes',
     'Retried automatically after Retry-After (or a pause). If it recurs, make fewer calls at once '
     'and stop other jobs that use the same key or organisation.',
-    'https://www.questionpro.com/api/error-codes.html',
+    'https://www.questionpro.com/api/limits.html',
     False,
     (('cli.import',
       'Retried automatically after Retry-After (or a pause). If it recurs, stop other jobs that '
@@ -784,7 +784,7 @@ VENDORS = (('questionpro',
     "Check the apiKey against Noojee Support's value and store it again. If the key is right, ask "
     "Noojee Support to whitelist this host's public IP address; with a user key, check that its "
     'team may use this campaign template.',
-    'Noojee Contact CampaignAPI: insertLeadsFast, result codes',
+    'https://noojee.atlassian.net/wiki/spaces/PROD/pages/22228424/01.0+Authentication',
     False,
     (('cli',
       'Test with `cxconsole profile test NAME`; store the right key with `cxconsole profile edit '
