@@ -14,12 +14,17 @@ Our exception hierarchy:
     - ResumeError          a run cannot be resumed
     - RegionNeeded         phone numbers without a country code, and no region to read them
     - DateOrderNeeded      a date column that reads day-first and month-first alike
-  + KeyringUnavailable     (still in cxconsole.keystore) no keyring can be used
-  + SecretMissing          (still in cxconsole.keystore) a profile has no secret
+    - SetupError           (in importing.setup) an import set-up that cannot start
+  + KeyringUnavailable     (in keystore) no keyring can be used
+  + SecretMissing          (in keystore) a profile has no secret
+  + DiskError              (in storage) a file could not be written, naming its disk
+  + OutputPathError        (in storage) a path to write to is unusable
 
-Outside the tree, on purpose: ``importing.validate.RowError`` (one bad value, raised and caught
-per row on the hot path, written to the rejects file) and ``importing.sending.Stop`` (control
-flow that ends a run). The modules that raised these classes before still export them.
+The classes marked "in" build their message from their own module's helpers (the keyring
+guidance, the disk description, the set-up's problems) and still live there; they subclass
+this tree. Outside the tree, on purpose: ``importing.validate.RowError`` (one bad value, raised
+and caught per row on the hot path, written to the rejects file) and ``importing.sending.Stop``
+(control flow that ends a run). The modules that defined the classes here still export them.
 
 Each error carries structured fields (vendor, status, code, path, line, ...); each face words
 its own hint from them.

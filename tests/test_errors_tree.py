@@ -30,6 +30,18 @@ def test_every_class_is_in_the_tree_and_its_diagram():
     assert sorted(errors.__all__) == sorted(classes)
 
 
+def test_the_classes_still_elsewhere_subclass_the_tree_and_are_in_its_diagram():
+    from cxconsole.importing.setup import SetupError
+    from cxconsole.keystore import KeyringUnavailable, SecretMissing
+    from cxconsole.storage import DiskError, OutputPathError
+
+    doc = errors.__doc__ or ""
+    for cls in (SetupError, KeyringUnavailable, SecretMissing, DiskError, OutputPathError):
+        assert issubclass(cls, errors.CXError), cls
+        assert re.search(rf"[+-] {cls.__name__} +\(in ", doc), cls.__name__
+    assert issubclass(SetupError, errors.ImportProblem)
+
+
 def test_the_old_names_are_the_same_classes():
     from cxconsole import client, profiles, tickets
     from cxconsole.importing import errors as import_errors
