@@ -236,7 +236,7 @@ class CXApp(App[int]):
         entry = getattr(error, "entry", None)
         if entry is not None:
             title = f"{source}: {entry.vendor} {entry.code} {entry.name}"
-            body = f"{error}\n→ {entry.action}"
+            body = f"{error}\n→ {entry.action_for('tui', source)}"
         else:
             title = f"{source} failed"
             body = str(error) if isinstance(error, CXError) else f"{type(error).__name__}: {error}"

@@ -1,8 +1,10 @@
 """The command line: the TUI by default, and every job headless as a subcommand.
 
 Each subcommand lives in ``cxconsole.commands.<name>`` with ``add_parser(subparsers)`` and
-``run(args) -> int``. Command modules import their heavy dependencies inside ``run`` so that
-``cxconsole codes 1010`` starts fast and never loads ``textual``.
+``run(args) -> int``. Only the module of the command named on the line is imported and its
+parser built (all of them for ``--help`` or a misspelt command), and command modules import
+their heavy dependencies inside ``run``: ``cxconsole codes 1010`` starts fast and never loads
+``textual``, ``httpx`` or ``pydantic``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = ("sandbox", "profile", "importer", "tickets", "codes", "decode")
+#: The command's name on the line -> its module under ``cxconsole.commands``.
+MODULES = {name: name for name in COMMANDS} | {"import": "importer"}
+del MODULES["importer"]
+_GLOBAL_VALUED = ("--theme",)  # global options that take a value
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -21,7 +27,23 @@ EXIT_AUTH = 3
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_named(argv: Sequence[str]) -> str | None:
+    """The subcommand the line names (the first word after the global options), if known."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in MODULES else None
+        elif arg == "--":
+            return None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that subcommand's parser is built."""
     parser = argparse.ArgumentParser(
         prog="cxconsole",
         description="Operator console for QuestionPro CX, Expoints, Webex Campaign and Noojee.",
@@ -32,15 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="colour theme for this and later runs")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    names = [MODULES[command]] if command in MODULES else COMMANDS
+    for name in names:
         module = importlib.import_module(f"cxconsole.commands.{name}")
         module.add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    line = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_named(line))
+    args = parser.parse_args(line)
     if args.version:
         from cxconsole import __version__
 

@@ -37,6 +37,8 @@ import httpx
 
 from cxconsole import catalog
 from cxconsole.catalog.entry import CatalogEntry, Decoded
+from cxconsole.errors import CXError as CXError  # re-exported: raised by name from here before
+from cxconsole.errors import UnknownOutcome, Unreachable, VendorError
 from cxconsole.redact import redact_text, redact_url
 
 log = logging.getLogger("cxconsole.client")
@@ -100,63 +102,6 @@ class RetryInfo:
     reason: str
     wait: float
     entry: CatalogEntry | None
-
-
-class CXError(Exception):
-    """Base of every error the core raises on purpose; messages are already redacted."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(redact_text(message))
-
-    @property
-    def message(self) -> str:
-        return str(self)
-
-
-class VendorError(CXError):
-    """A vendor said no (or could not be reached): carries the decoded catalog entry."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        vendor: str,
-        entry: CatalogEntry | None,
-        status: int | None = None,
-        code: str | None = None,
-        url: str = "",
-        what: str = "",
-        attempts: int = 1,
-        decoded: Decoded | None = None,
-        body: bytes = b"",
-    ) -> None:
-        super().__init__(message)
-        self.vendor = vendor
-        self.entry = entry
-        self.status = status
-        self.code = code if code is not None else (entry.code if entry else None)
-        self.url = redact_url(url)
-        self.what = what
-        self.attempts = attempts
-        self.decoded = decoded
-        self.body = redact_text(body.decode("utf-8", "replace"))[:20_000]
-
-    @property
-    def is_auth(self) -> bool:
-        return self.status in (401, 403, 498) or (
-            self.entry is not None and self.entry.name in {"UNAUTHORIZED", "FORBIDDEN"}
-        )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.vendor!r}, code={self.code!r}, status={self.status})"
-
-
-class UnknownOutcome(VendorError):
-    """The request went out but its reply was lost: the vendor may or may not have acted."""
-
-
-class Unreachable(VendorError):
-    """Nothing reached the vendor: DNS, refused connection, TLS, or connect timeout."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -32,7 +32,8 @@ from pydantic import (
     field_validator,
 )
 
-from cxconsole.client import CXClient, CXError
+from cxconsole.client import CXClient
+from cxconsole.errors import OutsideSandbox, ProfileError
 from cxconsole.paths import config_dir, state_dir
 from cxconsole.redact import redact_url, register_url_secrets, url_credentials
 from cxconsole.vendors import VENDOR_NAMES, get_vendor
@@ -43,28 +44,6 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 #: Validation context for profiles read back from the file: tolerate what is refused on input.
 STORED = {"stored": True}
-
-
-class ProfileError(CXError):
-    """A profile that cannot be read, found or saved; names the profile and the setting."""
-
-    def __init__(self, message: str, *, profile: str | None = None, setting: str | None = None):
-        super().__init__(message)
-        self.profile = profile
-        self.setting = setting
-
-
-class OutsideSandbox(ProfileError):
-    """Sandbox mode reaches only the emulator: this profile points at another host."""
-
-    def __init__(self, profile: str, host: str) -> None:
-        super().__init__(
-            f"profile {profile!r} points at {host}, not at the sandbox: in sandbox mode a "
-            "profile may reach only the emulator on this machine (127.0.0.1, ::1, localhost)",
-            profile=profile,
-            setting="base_url",
-        )
-        self.host = host
 
 
 class Profile(BaseModel):

@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from cxconsole.client import CXClient, CXError, get_client
+from cxconsole.client import CXClient, get_client
+from cxconsole.errors import TicketsError
 from cxconsole.paths import ensure_private_dir, state_dir
 from cxconsole.profiles import Account
 from cxconsole.vendors.questionpro import TICKET_STATUSES, QuestionPro, Ticket, TicketPage
@@ -52,10 +53,6 @@ ExportFormat = Literal["csv", "json"]
 Move = Literal["first", "previous", "next", "last"]
 SortKey = Literal["time_left", "received", "rating", "ticket", "email"]
 SORT_KEYS: tuple[SortKey, ...] = ("time_left", "received", "rating", "ticket", "email")
-
-
-class TicketsError(CXError):
-    """A ticket query that cannot be made as asked (wrong vendor, bad page size, bad path)."""
 
 
 # -- queries and pages ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 import cxconsole.catalog as catalog
 from cxconsole.catalog import (
     all_entries,
+    build,
     closest,
     format_entry,
     lenient_json,
@@ -19,7 +20,7 @@ from cxconsole.catalog import (
     vendor_title,
     vendors,
 )
-from cxconsole.catalog.store import _read
+from cxconsole.catalog.build import read_vendor as _read
 
 # (vendor, code, HTTP status) of every code in the five documents and DESIGN §3, listed by hand
 # so that a TOML edit cannot silently drop one.
@@ -227,7 +228,7 @@ def test_a_broken_vendor_file_is_refused():
     good = (
         '[reply]\n[[entries]]\ncode = "1"\nname = "N"\nmessage = "m"\nmeaning = "m"\naction = "a"\n'
     )
-    assert _read("x", good + 'retryable = "never"\n').entries[0].code == "1"
+    assert _read("x", good + 'retryable = "never"\n')[5][0][0] == "1"
     with pytest.raises(ValueError, match="retryable"):
         _read("x", good + 'retryable = "maybe"\n')
     with pytest.raises(ValueError, match="unknown keys"):
@@ -236,6 +237,29 @@ def test_a_broken_vendor_file_is_refused():
         _read("y", 'vendor = "x"\n')
     with pytest.raises(ValueError, match="unknown"):
         _read("x", "[reply]\nsignatures = []\n")
+    with pytest.raises(ValueError, match="unknown advice keys"):
+        _read("x", good + 'retryable = "never"\n[entries.advice]\nweb = "x"\n')
+
+
+def test_the_generated_literal_is_in_sync_with_the_toml_files():
+    # The store answers from _data.py; the TOML files are what people edit.
+    assert build.OUTPUT.read_text(encoding="utf-8") == build.render(build.read_all()), (
+        "cxconsole/catalog/_data.py is out of date: run python -m cxconsole.catalog.build"
+    )
+    assert build.main(["--check"]) == 0
+
+
+def test_the_store_answers_without_reading_toml():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from cxconsole.catalog import lookup; lookup('noojee', '109'); "
+        "print(sorted(m for m in ('tomllib', 'importlib.resources', 'typing', 'dataclasses') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 class TestLenientJson:

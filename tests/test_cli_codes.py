@@ -17,7 +17,7 @@ from cxconsole.commands import codes, decode
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 QP_401 = (SEEDS / "qp_import_401.txt").read_text(encoding="utf-8")
-HEAVY = ("textual", "httpx", "pydantic")
+HEAVY = ("textual", "httpx", "pydantic", "keyring")
 
 
 def run(argv: list[str], capsys, monkeypatch, stdin: bytes | None = None) -> tuple[int, str, str]:
@@ -184,6 +184,22 @@ def test_subprocess_decode_the_documents_401_on_stdin():
     assert "what to do:" in done.stdout
 
 
+ISSUE_109 = '{"code": 109, "message": "TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS"}'
+
+
+def test_subprocess_decode_recognises_the_109_body_without_a_vendor():
+    done = cli("decode", stdin=ISSUE_109)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Noojee Contact 109 TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS")
+    assert "matched by:    the message or name equals one entry's name" in done.stdout
+    assert "recognised by name: message 'TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS'" in done.stdout
+    data = json.loads(cli("decode", "--json", stdin=ISSUE_109).stdout)
+    assert (data["vendor"], data["code"], data["matched_by"]) == ("noojee", "109", "name")
+    assert data["how"] == "the message or name equals one entry's name"
+    for key in codes.JSON_KEYS:
+        assert data[key] is not None, key
+
+
 def test_subprocess_decode_not_recognised():
     done = cli("decode", "--json", stdin="HTTP/1.1 418\n\nteapot")
     assert done.returncode == 1
@@ -231,6 +247,36 @@ except SystemExit as exc:
     assert exc.code == 0, exc.code
 """
     assert probe(body) == ""
+
+
+def test_the_cli_builds_only_the_named_commands_parser():
+    body = """
+import runpy
+sys.argv = ["cxconsole", "decode", "-"]
+sys.stdin = __import__("io").TextIOWrapper(__import__("io").BytesIO(b'{"code": 109}'))
+try:
+    runpy.run_module("cxconsole", run_name="__main__")
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+others = ("profile", "importer", "tickets", "sandbox", "codes")
+loaded = [m for m in sys.modules if m in {f"cxconsole.commands.{o}" for o in others}]
+assert not loaded, loaded
+for slow in ("typing", "dataclasses", "tomllib", "importlib.resources", "difflib"):
+    assert slow not in sys.modules, slow
+"""
+    assert probe(body) == ""
+
+
+def test_the_command_word_is_found_after_the_global_options():
+    from cxconsole.cli import build_parser, command_named
+
+    assert command_named(["--sandbox", "--theme", "codes", "import", "x"]) == "import"
+    assert command_named(["codes", "1010"]) == "codes"
+    assert command_named(["--version"]) is None
+    assert command_named(["nope"]) is None
+    names = build_parser("import")._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(names) == ["import"]
+    assert len(build_parser(None)._subparsers._group_actions[0].choices) == 6  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("argv", [["codes", "--help"], ["decode", "--help"]])

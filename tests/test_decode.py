@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from cxconsole.catalog import CatalogEntry, Decoded, all_entries, decode_reply, parse_capture
+from cxconsole.catalog import (
+    MATCHED_BY,
+    CatalogEntry,
+    Decoded,
+    all_entries,
+    decode_reply,
+    parse_capture,
+)
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 
@@ -198,9 +205,85 @@ def test_nothing_fits_gives_candidates():
     webex = decode_reply(200, '{"statuscode": 1011, "description": "odd"}')
     assert webex.entry is None and webex.vendor == "webex"
     assert ("webex", "1010") in {(c.vendor, c.code) for c in webex.candidates}
-    unknown = decode_reply(None, '{"code": 105}')
-    assert unknown.vendor is None and unknown.code == "105"
-    assert ("noojee", "105") in {(c.vendor, c.code) for c in unknown.candidates}
+    # Only Noojee keeps its code under "code", and Noojee has no 1010: nothing to recognise.
+    unknown = decode_reply(None, '{"code": 1010}')
+    assert unknown.vendor is None and unknown.code == "1010" and unknown.matched_by is None
+    assert ("questionpro", "1010") in {(c.vendor, c.code) for c in unknown.candidates}
+    # No candidate scores at all: the closest words, or entries at the same status, instead.
+    words = decode_reply(None, "Too many concurrent requests, please slow down")
+    assert not words.understood and words.candidates
+    teapot = decode_reply(418, "")
+    assert not teapot.understood and teapot.candidates == []
+
+
+def test_questionpro_429_rate_limit_and_used_up_quota_are_told_apart():
+    # The body of the public limits page (questionpro.com/api/limits.html), name empty.
+    quota = (
+        '{"response": {"error": {"docs": "https://www.questionpro.com/api/v2/#error-codes", '
+        '"message": "API call limit exceeded. Please contact your account representative to '
+        'extend the limits.", "id": 1013, "name": "", "httpStatusCode": 429, "resourceUrl": "x"}}}'
+    )
+    for status in (429, None):
+        decoded = decode_reply(status, quota)
+        assert (decoded.entry.code, decoded.entry.http_status) == ("1013", 429)
+        assert decoded.entry.retryable == "never" and decoded.matched_by == "code"
+    rate = decode_reply(429, "", "questionpro")
+    assert (rate.entry.code, rate.entry.retryable, rate.matched_by) == ("429", "yes", "status")
+
+
+class TestLenientRecognition:
+    """A body that fits no vendor's shape exactly, recognised anyway, saying how."""
+
+    def test_the_issue_body_is_recognised_by_its_name(self):
+        body = '{"code": 109, "message": "TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS"}'
+        decoded = decode_reply(None, body)
+        assert (decoded.vendor, decoded.code, decoded.entry.name) == (
+            "noojee",
+            "109",
+            "TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS",
+        )
+        assert decoded.matched_by == "name" and decoded.how == MATCHED_BY["name"]
+        assert any(n.startswith("recognised by name: message") for n in decoded.recognised)
+        assert decoded.as_dict()["matched_by"] == "name"
+
+    def test_a_code_unique_among_the_vendors_that_fit(self):
+        decoded = decode_reply(None, '{"code": 105}')
+        assert (decoded.vendor, decoded.entry.code, decoded.matched_by) == (
+            "noojee",
+            "105",
+            "unique_code",
+        )
+        nested = decode_reply(401, '{"error": {"id": "1010", "message": "bad key"}}')
+        assert (nested.vendor, nested.entry.code, nested.matched_by) == (
+            "questionpro",
+            "1010",
+            "unique_code",
+        )
+        assert any("from error.id" in n for n in nested.recognised)
+
+    def test_a_name_shared_by_several_entries_is_not_enough(self):
+        decoded = decode_reply(None, '{"message": "UNAUTHORIZED"}')
+        assert decoded.entry is None and decoded.matched_by is None
+        assert any("names 3 entries" in n for n in decoded.recognised)
+        # ... unless the code or the status settles it.
+        settled = decode_reply(None, '{"message": "BAD_REQUEST", "id": 1002}')
+        assert settled.entry is not None and settled.entry.code == "1002"
+
+    def test_a_given_vendor_is_kept(self):
+        decoded = decode_reply(None, '{"message": "DUPLICATE"}', "noojee")
+        assert (decoded.vendor, decoded.entry.code, decoded.matched_by) == ("noojee", "105", "name")
+        other = decode_reply(None, '{"message": "DUPLICATE"}', "webex")
+        assert other.entry is None and other.vendor == "webex"
+
+    def test_a_lenient_success_is_a_success(self):
+        decoded = decode_reply(None, '{"code": 0, "message": "OK", "type": "SUCCESS"}')
+        assert decoded.ok and decoded.vendor == "noojee"
+
+    def test_exact_matches_say_how_too(self):
+        assert decode_reply(401, seed("qp_import_401.txt")).matched_by == "code"
+        assert decode_reply(503, "", "expoints").matched_by == "status"
+        assert decode_reply(502, "<html>Bad Gateway</html>").matched_by == "status"
+        assert decode_reply(200, seed("qp_import_success.txt")).matched_by == "success"
 
 
 def test_notes_say_what_was_recognised():

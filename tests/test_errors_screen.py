@@ -148,11 +148,31 @@ async def test_paste_of_the_documented_401_body_decodes_to_questionpro_1010(
         assert not decoded.ok
         text = shown_text(screen.query_one(DecodeResult))
         assert "NOT OK" in text and "UNAUTHORIZED" in text and "QuestionPro CX" in text
-        assert flat(decoded.entry.action) in text and flat(decoded.entry.meaning) in text
+        assert flat(decoded.entry.action_for("tui")) in text and flat(decoded.entry.meaning) in text
+        assert "Matched by the vendor's code in the body" in text
         assert "never" in text  # retryable
         assert "body repaired: unquoted value" in text
         assert "code 1010 from response.error.id" in text
         # The catalog follows: its detail pane holds the same entry.
+        assert screen.query_one(CatalogDetail).entry == decoded.entry
+
+
+async def test_the_issue_109_body_is_recognised_without_a_vendor_and_says_how(
+    sandbox: SandboxServer,
+):
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode="errors")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await inspector(pilot)
+        await pilot.press("d")
+        await paste(
+            pilot, screen, '{"code": 109, "message": "TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS"}'
+        )
+        await pilot.press("f5")
+        decoded = await decoded_after(pilot, screen)
+        assert (decoded.vendor, decoded.code, decoded.matched_by) == ("noojee", "109", "name")
+        text = shown_text(screen.query_one(DecodeResult))
+        assert "Matched by the message or name equals one entry's name" in text
+        assert "recognised by name" in text and "TIMEOUT_TOO_MANY_CONCURRENT_REQUESTS" in text
         assert screen.query_one(CatalogDetail).entry == decoded.entry
 
 

@@ -292,7 +292,7 @@ async def test_vendor_error_mid_paging_shown_decoded_then_retried(sandbox_reset)
         await wait_for(pilot, lambda: screen.last_error is not None, seconds=30)
         banner = plain(screen.query_one("#tickets-error", Static))
         assert "1026 INTERNAL_SERVER_ERROR" in banner
-        assert screen.last_error.entry.action in banner
+        assert screen.last_error.entry.action_for("tui", "tickets") in banner
         assert "retry" in screen.query_one(PagerBar).state.error
         event = app.ctx.errors.events()[-1]
         assert (event.code, event.source, event.page) == ("1026", "tickets", 30)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing itself costs milliseconds at start
 if TYPE_CHECKING:
+    from typing import Any
+
     from cxconsole.catalog.capture import parse_capture
-    from cxconsole.catalog.decode import decode_reply
-    from cxconsole.catalog.entry import CatalogEntry, Decoded
+    from cxconsole.catalog.decode import decode_capture, decode_reply
+    from cxconsole.catalog.entry import (
+        CONTEXTS,
+        FACES,
+        MATCHED_BY,
+        CatalogEntry,
+        Decoded,
+        context_of,
+    )
     from cxconsole.catalog.format import format_decoded, format_entry
     from cxconsole.catalog.lenient import lenient_json, parse_lenient
     from cxconsole.catalog.store import (
@@ -26,9 +35,14 @@ if TYPE_CHECKING:
 # Loaded on first use (PEP 562): `codes` needs the store, not the decoder and its regexes.
 _HOME = {
     "parse_capture": "capture",
+    "decode_capture": "decode",
     "decode_reply": "decode",
+    "CONTEXTS": "entry",
+    "FACES": "entry",
+    "MATCHED_BY": "entry",
     "CatalogEntry": "entry",
     "Decoded": "entry",
+    "context_of": "entry",
     "format_decoded": "format",
     "format_entry": "format",
     "lenient_json": "lenient",
@@ -45,12 +59,17 @@ _HOME = {
 }
 
 __all__ = [
+    "CONTEXTS",
+    "FACES",
+    "MATCHED_BY",
     "RETRYABLE",
     "CatalogEntry",
     "Decoded",
     "ReplyShape",
     "all_entries",
     "closest",
+    "context_of",
+    "decode_capture",
     "decode_reply",
     "format_decoded",
     "format_entry",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from cxconsole.catalog.entry import CatalogEntry, Decoded
 from cxconsole.catalog.lenient import parse_lenient, to_text
@@ -11,10 +10,16 @@ from cxconsole.catalog.store import (
     VendorInfo,
     all_entries,
     catalog,
+    closest,
     lookup,
     normalise_code,
     vendor_info,
+    vendor_title,
 )
+
+TYPE_CHECKING = False  # typing itself costs milliseconds at start
+if TYPE_CHECKING:
+    from typing import Any
 
 _MISSING = object()
 
@@ -241,12 +246,13 @@ def _extract(info: VendorInfo, top: Any, seen: _Reading, source: str, notes: lis
 
 def _match(
     info: VendorInfo | None, top: Any, seen: _Reading, notes: list[str]
-) -> tuple[CatalogEntry | None, bool]:
-    """The entry and whether the reply is a success: by code, by success shape, by status."""
+) -> tuple[CatalogEntry | None, bool, str | None]:
+    """The entry, whether the reply is a success, and how: by code, success shape, status."""
     st, code = seen.status, seen.code
     is_2xx = st is not None and 200 <= st < 300
     entry: CatalogEntry | None = None
     ok = False
+    how: str | None = None
     if info is not None and code is not None:
         entry = lookup(info.vendor, code, st)
         ok = (entry is not None and entry.ok) or code in info.shape.ok_codes
@@ -260,22 +266,129 @@ def _match(
             notes.append(f"the catalog documents {code} at HTTP {entry.http_status}, not {st}")
         if ok and entry is not None:
             notes.append(f"success: code {code}")
+        if ok:
+            how = "success"
+        elif entry is not None:
+            how = "status" if seen.from_status else "code"
     elif info is not None:
         ok_group = _group(top, info.shape.ok_signature) if isinstance(top, dict) else None
         if ok_group and (st is None or is_2xx):
-            ok = True
+            ok, how = True, "success"
             notes.append(f"success: body has {' + '.join(ok_group)}")
         elif is_2xx and info.shape.ok_on_2xx:
-            ok = True
+            ok, how = True, "success"
             notes.append(f"success: HTTP {st} and no error code in the body")
     if entry is None and not ok and (code is None or seen.from_status) and st is not None:
         entry, why = _by_status(info, st)
         if entry is not None:
             notes.append(why)
+            how = "status"
         elif is_2xx and info is None:
             # Webex fails with HTTP 200: a bare 2xx from an unknown vendor proves nothing.
             notes.append(f"HTTP {st}, but nothing says which vendor: give the vendor")
-    return entry, ok
+    return entry, ok, how
+
+
+# Keys where a body that fits no vendor's shape may still say its code's name or its message.
+_GENERIC_SAID = ("name", "message", "error", "error.name", "error.message", "description")
+
+
+def _said(top: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(path, text)`` of every short text the body holds where a name or message could be."""
+    paths = [
+        p
+        for info in catalog().values()
+        for p in (*info.shape.name_paths, *info.shape.message_paths)
+    ]
+    found: list[tuple[str, str]] = []
+    for path in dict.fromkeys([*_GENERIC_SAID, *paths]):
+        value = _get(top, path)
+        text = value.strip() if isinstance(value, str) else ""
+        if text and len(text) <= 300 and all(text != seen for _, seen in found):
+            found.append((path, text))
+    return found
+
+
+def _by_name(
+    info: VendorInfo | None, top: dict[str, Any], seen: _Reading, notes: list[str]
+) -> CatalogEntry | None:
+    """The one entry whose name the body's message or name equals (the vendor's, if known)."""
+    pool = [
+        e
+        for e in all_entries()
+        if e.vendor != "cxconsole" and (info is None or e.vendor == info.vendor)
+    ]
+    for path, text in _said(top):
+        named = [e for e in pool if e.name.upper() == text.upper()]
+        if seen.code is not None and not seen.from_status:
+            # A code that says otherwise wins: the name of 105 under code 199 is no 105.
+            named = [e for e in named if e.code.upper() == seen.code.upper()]
+        if len(named) > 1 and seen.status is not None:
+            named = [e for e in named if e.http_status == seen.status] or named
+        if len(named) == 1:
+            entry = named[0]
+            notes.append(
+                f"recognised by name: {path} {text!r} is the name of exactly one entry, "
+                f"{vendor_title(entry.vendor)} {entry.code}"
+            )
+            return entry
+        if named:
+            notes.append(f"{path} {text!r} names {len(named)} entries: not enough to choose")
+    return None
+
+
+def _loose_code(info: VendorInfo, top: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A code where this vendor keeps it, spelled in any case, or under its last key alone."""
+    for path in info.shape.code_paths:
+        leaf = path.rsplit(".", 1)[-1]
+        tries = [path, leaf, *(f"{k}.{leaf}" for k, v in top.items() if isinstance(v, dict))]
+        for attempt in tries:
+            value = _get(top, attempt)
+            code = None if value is _MISSING else _scalar_code(value)
+            if code is not None:
+                return code, attempt
+    return None, None
+
+
+def _by_unique_code(top: dict[str, Any], seen: _Reading, notes: list[str]) -> CatalogEntry | None:
+    """The entry when the body's code is in the catalog for only one of the vendors whose
+    reply shape the body loosely fits (the code sits where that vendor keeps its codes)."""
+    fits: list[tuple[VendorInfo, str, str]] = []
+    for info in catalog().values():
+        if info.shape.status_is_code or not info.shape.code_paths:
+            continue  # codes that are HTTP statuses say nothing about a body
+        code, path = _loose_code(info, top)
+        if code is not None and path is not None:
+            fits.append((info, code, path))
+    if not fits:
+        return None
+    found = [
+        (info, entry, path)
+        for info, code, path in fits
+        if (entry := lookup(info.vendor, code, seen.status)) is not None
+    ]
+    if len(found) > 1 and seen.status is not None:
+        found = [f for f in found if f[1].http_status == seen.status] or found
+    titles = ", ".join(info.title for info, _, _ in fits)
+    if len(found) != 1:
+        if len(found) > 1:
+            notes.append(f"the code is in the catalog for several vendors that fit: {titles}")
+        return None
+    info, entry, path = found[0]
+    notes.append(
+        f"recognised by code: {entry.code} (from {path}) is in the catalog only for "
+        f"{info.title} among the vendors whose reply shape the body loosely fits ({titles})"
+    )
+    return entry
+
+
+def _fallback(seen: _Reading, vendor: str | None, text: str) -> list[CatalogEntry]:
+    """Something to offer when no candidate scored: similar words, else the same status."""
+    words = (seen.message or text[:200]).strip()
+    near = closest(words, vendor=vendor) if words else []
+    if not near and seen.status is not None:
+        near = [e for e in all_entries() if e.http_status == seen.status][:5]
+    return near
 
 
 def _decode(status: Any, body: Any, vendor: Any, headers: Any, source: str) -> Decoded:
@@ -302,9 +415,9 @@ def _decode(status: Any, body: Any, vendor: Any, headers: Any, source: str) -> D
 
     if info is not None:
         _extract(info, top, seen, source, notes)
-    entry, ok = _match(info, top, seen, notes)
+    entry, ok, how = _match(info, top, seen, notes)
     if info is None and entry is None and isinstance(top, dict):
-        # No vendor: still pull a code the candidates can use, from any vendor's paths.
+        # No vendor: still pull a code from any vendor's paths, and what the body says.
         for other in catalog().values():
             seen.code = _scalar_code(_first(top, other.shape.code_paths)[0])
             if seen.code is not None:
@@ -312,10 +425,25 @@ def _decode(status: Any, body: Any, vendor: Any, headers: Any, source: str) -> D
                 break
         else:
             notes.append("the body matches no vendor's shape")
-        raw = _get(top, "message")
-        seen.message = raw if isinstance(raw, str) else None
+        said = _said(top)
+        seen.message = said[0][1] if said else None
+    if entry is None and not ok and isinstance(top, dict):
+        entry = _by_name(info, top, seen, notes)
+        how = "name" if entry is not None else None
+        if entry is None and info is None:
+            entry = _by_unique_code(top, seen, notes)
+            how = "unique_code" if entry is not None else None
+        if entry is not None:
+            ok = entry.ok
+            info = info or vendor_info(entry.vendor)
+            if seen.code is None or seen.from_status:
+                seen.code = entry.code
 
-    candidates = [] if entry is not None or ok else _candidates(info, seen)
+    candidates: list[CatalogEntry] = []
+    if entry is None and not ok:
+        candidates = _candidates(info, seen) or _fallback(
+            seen, info.vendor if info else None, body if isinstance(body, str) else ""
+        )
     return Decoded(
         vendor=info.vendor if info is not None else (entry.vendor if entry else None),
         code=seen.code if seen.code is not None else (entry.code if entry else None),
@@ -326,6 +454,7 @@ def _decode(status: Any, body: Any, vendor: Any, headers: Any, source: str) -> D
         body=parsed,
         recognised=notes,
         candidates=candidates,
+        matched_by=how,
     )
 
 
@@ -352,3 +481,23 @@ def decode_reply(
             ok=False,
             recognised=[f"decoder error: {exc.__class__.__name__}: {exc}"],
         )
+
+
+def decode_capture(
+    text: str | bytes,
+    vendor: str | None = None,
+    *,
+    status: int | None = None,
+    status_source: str = "the status given",
+) -> Decoded:
+    """Decode a pasted or saved capture: a status line, headers and a body, or a bare body.
+
+    ``status``, when given, replaces the capture's own; ``status_source`` names it in the notes.
+    """
+    from cxconsole.catalog.capture import parse_capture
+    from cxconsole.catalog.lenient import to_text
+
+    said_status, headers, body = parse_capture(to_text(text))
+    if status is not None:
+        return decode_reply(status, body, vendor, headers, status_source=status_source)
+    return decode_reply(said_status, body, vendor, headers)

@@ -43,22 +43,31 @@ def heading(entry: CatalogEntry) -> str:
     return f"{vendor_title(entry.vendor)} {entry.code} {entry.name} ({http})"
 
 
-def format_entry(entry: CatalogEntry, width: int = _WIDTH) -> str:
-    """One entry in full: what the vendor says, what it means, and what to do."""
+def format_entry(
+    entry: CatalogEntry,
+    width: int = _WIDTH,
+    *,
+    face: str | None = "cli",
+    context: str | None = None,
+) -> str:
+    """One entry in full: what the vendor says, what it means, and what to do (for the face)."""
     lines = [heading(entry) + ("  [success]" if entry.ok else "")]
     lines += _field("vendor says", entry.message, width)
     lines += _field("meaning", entry.meaning, width)
     lines += _field("retryable", entry.retryable, width)
-    lines += _field("what to do", entry.action, width)
+    lines += _field("what to do", entry.action_for(face, context), width)
     lines += _field("docs", entry.docs, width)
     return "\n".join(lines)
 
 
-def format_decoded(decoded: Decoded, width: int = _WIDTH) -> str:
-    """A decoded reply: the entry (or "not recognised" and the closest), then what was seen."""
+def format_decoded(
+    decoded: Decoded, width: int = _WIDTH, *, face: str | None = "cli", context: str | None = None
+) -> str:
+    """A decoded reply: the entry (or "not recognised" and the closest), how it was matched,
+    then what was seen."""
     lines: list[str] = []
     if decoded.entry is not None:
-        lines.append(format_entry(decoded.entry, width))
+        lines.append(format_entry(decoded.entry, width, face=face, context=context))
         if decoded.message and decoded.message != decoded.entry.message:
             lines += _field("reply says", decoded.message, width)
     elif decoded.ok:
@@ -68,6 +77,8 @@ def format_decoded(decoded: Decoded, width: int = _WIDTH) -> str:
         lines.append("not recognised")
         if decoded.message:
             lines += _field("reply says", decoded.message, width)
+    if decoded.how:
+        lines += _field("matched by", decoded.how, width)
     lines.append("recognised:")
     lines += [f"  - {note}" for note in decoded.recognised] or ["  - nothing"]
     if decoded.candidates:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing itself costs milliseconds at start
+if TYPE_CHECKING:
+    from typing import Any
 
 # One scan per token keeps the repair path linear; json.loads does the common case in C.
 _DQ_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)

@@ -1,137 +1,88 @@
-"""The catalog's data: one TOML file per vendor, read once, and the queries over it."""
+"""The catalog's data, read once from its generated Python-literal form, and the queries over it.
+
+The TOML files in ``data/`` are the source; :mod:`cxconsole.catalog.build` checks them and writes
+``_data.py``, a plain literal that loads from its bytecode in well under a millisecond (a test
+keeps the two in sync). ``tomllib`` and ``importlib.resources`` are never imported to answer.
+"""
 
 from __future__ import annotations
 
 import functools
-import tomllib
-from importlib import resources
-from typing import NamedTuple
 
 from cxconsole.catalog.entry import CatalogEntry
 
 RETRYABLE = ("yes", "after_pause", "never")
 
-_ENTRY_KEYS = {
-    "code",
-    "name",
-    "http_status",
-    "message",
-    "meaning",
-    "retryable",
-    "action",
-    "docs",
-    "ok",
-}
-_REQUIRED_KEYS = {"code", "name", "message", "meaning", "retryable", "action"}
-_PATH_LISTS = ("code_paths", "name_paths", "message_paths", "status_paths", "detail_paths")
-_GROUP_LISTS = ("signature", "ok_signature")
-_SHAPE_KEYS = {*_PATH_LISTS, *_GROUP_LISTS, "ok_codes", "ok_on_2xx", "status_is_code"}
+
+class ReplyShape(tuple):  # a NamedTuple would import typing: `codes` must start fast
+    """How a vendor's reply bodies look, as data: the decoder reads nothing else.
+
+    signature: groups of key paths; all present = this vendor. code_paths: the first path that
+    resolves to a scalar gives the code. status_paths: the HTTP status echoed in the body.
+    detail_paths: extra context worth showing (ModelState, trans_id). ok_codes: codes that mean
+    success. ok_signature: body shapes that mean success, with no code. ok_on_2xx: a 2xx with no
+    code in the body is a success. status_is_code: the HTTP status IS the code (Expoints).
+    """
+
+    __slots__ = ()
+    FIELDS = (
+        "signature",
+        "code_paths",
+        "name_paths",
+        "message_paths",
+        "status_paths",
+        "detail_paths",
+        "ok_codes",
+        "ok_signature",
+        "ok_on_2xx",
+        "status_is_code",
+    )
+
+    signature = property(lambda self: self[0])
+    code_paths = property(lambda self: self[1])
+    name_paths = property(lambda self: self[2])
+    message_paths = property(lambda self: self[3])
+    status_paths = property(lambda self: self[4])
+    detail_paths = property(lambda self: self[5])
+    ok_codes = property(lambda self: self[6])
+    ok_signature = property(lambda self: self[7])
+    ok_on_2xx = property(lambda self: self[8])
+    status_is_code = property(lambda self: self[9])
 
 
-# NamedTuple, not dataclass: a dataclass costs milliseconds to create, and `codes` must start fast.
-class ReplyShape(NamedTuple):
-    """How a vendor's reply bodies look, as data: the decoder reads nothing else."""
-
-    signature: tuple[tuple[str, ...], ...] = ()  # groups of key paths; all present = this vendor
-    code_paths: tuple[str, ...] = ()  # first path that resolves to a scalar gives the code
-    name_paths: tuple[str, ...] = ()
-    message_paths: tuple[str, ...] = ()
-    status_paths: tuple[str, ...] = ()  # the HTTP status echoed in the body
-    detail_paths: tuple[str, ...] = ()  # extra context worth showing (ModelState, trans_id)
-    ok_codes: tuple[str, ...] = ()  # codes that mean success
-    ok_signature: tuple[tuple[str, ...], ...] = ()  # body shapes that mean success, with no code
-    ok_on_2xx: bool = False  # a 2xx with no code in the body is a success
-    status_is_code: bool = False  # the HTTP status IS the code (Expoints)
-
-
-class VendorInfo(NamedTuple):
+class VendorInfo(tuple):
     """One vendor file: its title, docs, reply shape and entries."""
 
-    vendor: str
-    title: str
-    docs: str | None
-    order: int
-    shape: ReplyShape
-    entries: tuple[CatalogEntry, ...]
+    __slots__ = ()
+    vendor = property(lambda self: self[0])
+    title = property(lambda self: self[1])
+    docs = property(lambda self: self[2])
+    order = property(lambda self: self[3])
+    shape = property(lambda self: self[4])
+    entries = property(lambda self: self[5])
 
 
-def _paths(raw: object, where: str) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(isinstance(p, str) and p for p in raw):
-        raise ValueError(f"{where}: expected a list of key paths")
-    return tuple(raw)
-
-
-def _shape(raw: dict, where: str) -> ReplyShape:
-    unknown = set(raw) - _SHAPE_KEYS
-    if unknown:
-        raise ValueError(f"{where}: unknown [reply] keys {sorted(unknown)}")
-    fields: dict[str, object] = {k: _paths(raw.get(k, []), f"{where} {k}") for k in _PATH_LISTS}
-    for key in _GROUP_LISTS:
-        groups = raw.get(key, [])
-        if not isinstance(groups, list):
-            raise ValueError(f"{where} {key}: expected a list of lists of key paths")
-        fields[key] = tuple(_paths(g, f"{where} {key}") for g in groups)
-    fields["ok_codes"] = tuple(str(c) for c in raw.get("ok_codes", []))
-    fields["ok_on_2xx"] = bool(raw.get("ok_on_2xx", False))
-    fields["status_is_code"] = bool(raw.get("status_is_code", False))
-    return ReplyShape(**fields)  # type: ignore[arg-type]
-
-
-def _entry(raw: dict, vendor: str, docs: str | None, where: str) -> CatalogEntry:
-    unknown = set(raw) - _ENTRY_KEYS
-    missing = _REQUIRED_KEYS - set(raw)
-    if unknown or missing:
-        raise ValueError(f"{where}: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
-    if raw["retryable"] not in RETRYABLE:
-        raise ValueError(f"{where}: retryable must be one of {RETRYABLE}")
-    status = raw.get("http_status")
-    if status is not None and not isinstance(status, int):
-        raise ValueError(f"{where}: http_status must be an integer")
-    return CatalogEntry(
-        vendor=vendor,
-        code=str(raw["code"]),
-        name=raw["name"],
-        http_status=status,
-        message=raw["message"],
-        meaning=raw["meaning"],
-        retryable=raw["retryable"],
-        action=raw["action"],
-        docs=raw.get("docs", docs),
-        ok=bool(raw.get("ok", False)),
-    )
-
-
-def _read(name: str, text: str) -> VendorInfo:
-    data = tomllib.loads(text)
-    vendor = data.get("vendor", name)
-    if vendor != name:
-        raise ValueError(f"{name}.toml: vendor = {vendor!r} must match the file name")
-    docs = data.get("docs")
-    entries = tuple(
-        _entry(raw, vendor, docs, f"{name}.toml entry {i}")
-        for i, raw in enumerate(data.get("entries", []))
-    )
+def vendor_from_literal(raw: tuple) -> VendorInfo:
+    """A vendor as ``_data.py`` holds it: ``(vendor, title, docs, order, shape, entries)``."""
+    vendor, title, docs, order, shape, entries = raw
     return VendorInfo(
-        vendor=vendor,
-        title=data.get("title", vendor),
-        docs=docs,
-        order=int(data.get("order", 50)),
-        shape=_shape(data.get("reply", {}), f"{name}.toml [reply]"),
-        entries=entries,
+        (
+            vendor,
+            title,
+            docs,
+            order,
+            ReplyShape(shape),
+            tuple(CatalogEntry(vendor, *entry) for entry in entries),
+        )
     )
 
 
 @functools.cache
 def catalog() -> dict[str, VendorInfo]:
-    """Every vendor file in ``data/``, parsed once; a new vendor is one more file."""
-    folder = resources.files("cxconsole.catalog").joinpath("data")
-    found = [
-        _read(item.name[: -len(".toml")], item.read_text(encoding="utf-8"))
-        for item in folder.iterdir()
-        if item.name.endswith(".toml")
-    ]
-    found.sort(key=lambda v: (v.order, v.vendor))
-    return {v.vendor: v for v in found}
+    """Every vendor of ``data/``, in display order; a new vendor is one more TOML file."""
+    from cxconsole.catalog._data import VENDORS
+
+    return {raw[0]: vendor_from_literal(raw) for raw in VENDORS}
 
 
 @functools.cache

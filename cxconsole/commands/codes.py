@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing itself costs milliseconds at start
 if TYPE_CHECKING:
     from cxconsole.catalog import CatalogEntry
 
@@ -56,8 +56,6 @@ def table(entries: list[CatalogEntry], width: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from cxconsole.catalog import closest, format_entry, search, vendors
     from cxconsole.catalog.format import terminal_width
 
@@ -71,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
     found = search(args.query, vendor=vendor, retryable=args.retryable)
     width = terminal_width()
     if args.json:
-        print(json.dumps([{k: e.as_dict()[k] for k in JSON_KEYS} for e in found], indent=2))
+        import json
+
+        items = [{k: e.as_dict("cli", "catalog")[k] for k in JSON_KEYS} for e in found]
+        print(json.dumps(items, indent=2))
     elif len(found) == 1 or (found and args.full):
-        print("\n\n".join(format_entry(e, width=min(width, 100)) for e in found))
+        print("\n\n".join(format_entry(e, min(width, 100), context="catalog") for e in found))
     elif found:
         print(table(found, width))
     if found:

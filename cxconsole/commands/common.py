@@ -7,7 +7,10 @@ import contextlib
 import functools
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs milliseconds: `codes` and `decode` start through here
+if TYPE_CHECKING:
+    from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -48,8 +51,6 @@ def with_context(
 def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command so that no traceback reaches the operator: every failure is a message
     naming what failed, with the details in the (redacted) log."""
-    import logging
-
     try:
         return int(handler(args))
     except KeyboardInterrupt:
@@ -57,6 +58,8 @@ def guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
         return EXIT_INTERRUPTED
     except Exception as exc:
         # Only loaded when something raised one: a headless command stays light.
+        import logging
+
         client = sys.modules.get("cxconsole.client")
         if client is not None and isinstance(exc, client.CXError):
             return fail(str(exc), EXIT_USAGE)
@@ -102,4 +105,4 @@ def print_vendor_error(command: str, exc: Any) -> None:
         print(f"  vendor says: {decoded.message}", file=sys.stderr)
     if entry is not None:
         print(f"  {entry.vendor} {entry.code} {entry.name}: {entry.meaning}", file=sys.stderr)
-        print(f"  what to do: {entry.action}", file=sys.stderr)
+        print(f"  what to do: {entry.action_for('cli', command)}", file=sys.stderr)

@@ -32,11 +32,8 @@ def _read(name: str) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from cxconsole.catalog import decode_reply, format_decoded, parse_capture, vendors
+    from cxconsole.catalog import decode_capture, format_decoded, vendors
     from cxconsole.catalog.format import terminal_width
-    from cxconsole.catalog.lenient import to_text
 
     vendor = args.vendor.strip().lower() if args.vendor else None
     if vendor is not None and vendor not in vendors():
@@ -50,14 +47,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"cxconsole decode: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    status, headers, body = parse_capture(to_text(raw))
-    source = "status line"
-    if args.status is not None:
-        status, source = args.status, "--status"
-    decoded = decode_reply(status, body, vendor, headers, status_source=source)
+    decoded = decode_capture(raw, vendor, status=args.status, status_source="--status")
     if args.json:
-        print(json.dumps(decoded.as_dict(), indent=2, ensure_ascii=False))
+        import json
+
+        print(json.dumps(decoded.as_dict("cli", "catalog"), indent=2, ensure_ascii=False))
     else:
         width = min(terminal_width(), 100)
-        print(format_decoded(decoded, width=width))
+        print(format_decoded(decoded, width=width, face="cli", context="catalog"))
     return 0 if decoded.understood else 1

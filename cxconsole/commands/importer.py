@@ -436,7 +436,7 @@ class Reporter:
             part = f" (part {event.part})" if event.part else ""
             self.line(f"batch {event.batch}{part} failed: {event.message}")
             if event.entry is not None:
-                self.line(f"  what to do: {event.entry.action}")
+                self.line(f"  what to do: {event.entry.action_for('cli', 'import')}")
         elif isinstance(event, RowsRejected) and not self.quiet and event.kind == "refused":
             for line, reason in zip(event.lines[:3], event.reasons[:3], strict=False):
                 self.line(f"  line {line} refused by the vendor: {reason}")

@@ -526,7 +526,7 @@ class CredentialsScreen(CXScreen):
             if entry is not None:
                 lines += [
                     f"[b]Meaning:[/b] {_escape(entry.meaning)}",
-                    f"[b]What to do:[/b] {_escape(entry.action)}",
+                    f"[b]What to do:[/b] {_escape(entry.action_for('tui', 'connection test'))}",
                 ]
             self.show_result(False, "\n".join(lines))
             await asyncio.to_thread(ctx.tests.record, profile.name, False, f"{exc.code}")

@@ -11,7 +11,6 @@ at most five times a second however fast errors arrive.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import time
 from http import HTTPStatus
@@ -429,15 +428,19 @@ class ErrorsScreen(CXScreen):
         self._decode(text, hint)
 
     @work(exclusive=True, group="errors-decode", exit_on_error=False)
-    async def _decode(self, text: str, hint: str, origin: str = "") -> None:
+    async def _decode(
+        self, text: str, hint: str, origin: str = "", context: str | None = "catalog"
+    ) -> None:
+        from cxconsole.catalog import decode_capture
+
         vendor = None if hint == AUTO else hint
         try:
-            decoded, fallback = await asyncio.to_thread(decode_text, text, vendor)
+            decoded = await asyncio.to_thread(decode_capture, text, vendor)
         except Exception as exc:  # decode_reply never raises; this guards the capture parser
             self.query_one(DecodeResult).idle(f"Could not decode: {type(exc).__name__}: {exc}")
             return
         self._shown_text, self._shown_vendor = text, hint
-        self.query_one(DecodeResult).show(decoded, origin=origin, candidates=fallback)
+        self.query_one(DecodeResult).show(decoded, origin=origin, context=context)
         if decoded.entry is not None:
             self._select_in_catalog(decoded.entry, force=False)
 
@@ -590,6 +593,7 @@ class ErrorsScreen(CXScreen):
 
     def _show_failure(self, error: object) -> None:
         """An ErrorEvent, a VendorError, or any other exception."""
+        from cxconsole.catalog import context_of
         from cxconsole.catalog.entry import Decoded
 
         vendor = getattr(error, "vendor", None)
@@ -601,17 +605,19 @@ class ErrorsScreen(CXScreen):
             body = body.decode("utf-8", "replace")
         text = capture_text(status, _readable(str(body)))
         origin = _origin(error)
+        source = getattr(error, "source", None)
+        context = context_of(source if isinstance(source, str) else None)
         decoded = getattr(error, "decoded", None)
         entry = getattr(error, "entry", None)
         if isinstance(decoded, Decoded):
             if decoded.entry is None and entry is not None:
                 # The client settled what the reply alone could not (e.g. no reply at all).
-                decoded = dataclasses.replace(decoded, entry=entry, candidates=[])
-            self._show_decoded(text, vendor, decoded, origin=origin)
+                decoded = decoded.replace(entry=entry, candidates=[], matched_by="given")
+            self._show_decoded(text, vendor, decoded, origin=origin, context=context)
         elif text.strip():
             self._switch("decode", focus=False)
             self._fill_paste(text, vendor)
-            self._decode(text, self._hint_for(vendor), origin)
+            self._decode(text, self._hint_for(vendor), origin, context)
             self._focus_now(self.query_one(DecodeResult))
         else:
             message = getattr(error, "message", None) or str(error) or type(error).__name__
@@ -624,8 +630,9 @@ class ErrorsScreen(CXScreen):
                 ok=False,
                 message=str(message),
                 recognised=["no reply to decode: this comes from the error itself"],
+                matched_by="given" if entry is not None else None,
             )
-            self._show_decoded(text, vendor, made, origin=origin)
+            self._show_decoded(text, vendor, made, origin=origin, context=context)
 
     def _hint_for(self, vendor: str | None) -> str:
         return vendor if vendor in self._vendor_values and vendor != ALL else AUTO
@@ -641,14 +648,19 @@ class ErrorsScreen(CXScreen):
         self.query_one("#decode-input", TextArea).load_text(text)
 
     def _show_decoded(
-        self, text: str, vendor: str | None, decoded: Decoded, *, origin: str
+        self,
+        text: str,
+        vendor: str | None,
+        decoded: Decoded,
+        *,
+        origin: str,
+        context: str | None = "catalog",
     ) -> None:
         self.workers.cancel_group(self, "errors-decode")
         self._switch("decode", focus=False)
         self._fill_paste(text, vendor)
         result = self.query_one(DecodeResult)
-        fallback = [] if decoded.understood or decoded.candidates else _fallback(decoded, text)
-        result.show(decoded, origin=origin, candidates=fallback)
+        result.show(decoded, origin=origin, context=context)
         if decoded.entry is not None:
             self._select_in_catalog(decoded.entry, force=True)
         self._focus_now(result)
@@ -734,28 +746,6 @@ def _read_catalog() -> tuple[list[CatalogEntry], list[tuple[str, str]]]:
     from cxconsole.catalog import all_entries, vendor_title, vendors
 
     return all_entries(), [(vendor_title(v), v) for v in vendors()]
-
-
-def decode_text(text: str, vendor: str | None) -> tuple[Decoded, list[CatalogEntry]]:
-    """Decode a pasted capture; second, closest entries when the decoder itself found none."""
-    from cxconsole.catalog import decode_reply, parse_capture
-
-    status, headers, body = parse_capture(text)
-    decoded = decode_reply(status, body, vendor, headers)
-    if decoded.understood or decoded.candidates:
-        return decoded, []
-    return decoded, _fallback(decoded, body)
-
-
-def _fallback(decoded: Decoded, text: str) -> list[CatalogEntry]:
-    """Something to offer when the decoder found no candidate: similar words, same status."""
-    from cxconsole.catalog import all_entries, closest
-
-    words = (decoded.message or text[:200]).strip()
-    near = closest(words, vendor=decoded.vendor) if words else []
-    if not near and decoded.http_status is not None:
-        near = [e for e in all_entries() if e.http_status == decoded.http_status][:5]
-    return near
 
 
 def capture_text(status: int | None, body: str) -> str:

@@ -87,9 +87,17 @@ class EntryFields(Static):
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
         self.entry: CatalogEntry | None = None
         self._reply_says: str | None = None
+        self._advice_context: str | None = None
 
-    def show(self, entry: CatalogEntry | None, *, reply_says: str | None = None) -> None:
-        self.entry, self._reply_says = entry, reply_says
+    def show(
+        self,
+        entry: CatalogEntry | None,
+        *,
+        reply_says: str | None = None,
+        context: str | None = "catalog",
+    ) -> None:
+        """Show an entry; ``context`` (catalog, import, tickets, ...) picks its advice."""
+        self.entry, self._reply_says, self._advice_context = entry, reply_says, context
         self.display = entry is not None
         self.update(self._render_entry() if entry is not None else "")
 
@@ -122,7 +130,7 @@ class EntryFields(Static):
         values: dict[str, str | Text] = {
             "said": entry.message,
             "meaning": entry.meaning,
-            "action": entry.action,
+            "action": entry.action_for("tui", self._advice_context),
             "retryable": retry,
             "docs": entry.docs or "",
             "also": same_code_elsewhere(entry),

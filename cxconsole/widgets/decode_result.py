@@ -94,8 +94,10 @@ class DecodeResult(VerticalScroll):
         *,
         origin: str = "",
         candidates: list[CatalogEntry] | None = None,
+        context: str | None = "catalog",
     ) -> None:
-        """Show a decoded reply; ``candidates`` replaces the decoder's when it found none."""
+        """Show a decoded reply; ``candidates`` replaces the decoder's when it found none;
+        ``context`` (catalog, import, tickets, ...) picks the entry's advice."""
         from cxconsole.catalog import vendor_title
 
         self.decoded = decoded
@@ -127,8 +129,11 @@ class DecodeResult(VerticalScroll):
                 seen.append(f"HTTP {decoded.http_status}")
             if decoded.message:
                 seen.append(f"message: {decoded.message}")
-        self._set("decode-seen", "Seen: " + " · ".join(seen) if seen else "")
-        self.query_one(EntryFields).show(entry, reply_says=decoded.message)
+        lines = ["Seen: " + " · ".join(seen)] if seen else []
+        if decoded.how:
+            lines.append(f"Matched by {decoded.how}")
+        self._set("decode-seen", "\n".join(lines))
+        self.query_one(EntryFields).show(entry, reply_says=decoded.message, context=context)
         close = list(decoded.candidates) or list(candidates or [])
         self._show_candidates(close, show_title=entry is None and not decoded.ok)
         notes = decoded.recognised or ["nothing"]

@@ -44,7 +44,7 @@ class ErrorBanner(Static):
         banner.append(decoded_line(error))
         entry = getattr(error, "entry", None)
         if entry is not None:
-            banner.append(f"\n→ {entry.action}")
+            banner.append(f"\n→ {entry.action_for('tui', 'tickets')}")
         banner.append("\nr retry  ·  i inspect (request, reply, catalog entry)", style="bold")
         self.update(banner)
         self.add_class("-shown")
