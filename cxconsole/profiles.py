@@ -36,7 +36,7 @@ from cxconsole.client import CXClient
 from cxconsole.errors import OutsideSandbox, ProfileError
 from cxconsole.paths import config_dir, state_dir
 from cxconsole.redact import redact_url, register_url_secrets, url_credentials
-from cxconsole.vendors import VENDOR_NAMES, get_vendor
+from cxconsole.vendors import get_vendor, vendor_names
 from cxconsole.vendors.base import ConnectionReport, Vendor, VendorSettings
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -57,8 +57,9 @@ class Profile(BaseModel):
     @field_validator("vendor")
     @classmethod
     def _vendor(cls, value: str) -> str:
-        if value not in VENDOR_NAMES:
-            raise ValueError(f"unknown vendor {value!r}; choose one of {', '.join(VENDOR_NAMES)}")
+        names = vendor_names()
+        if value not in names:
+            raise ValueError(f"unknown vendor {value!r}; choose one of {', '.join(names)}")
         return value
 
     @field_validator("base_url")

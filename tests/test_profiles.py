@@ -347,11 +347,10 @@ def test_leaving_the_file_store_without_a_keyring_loses_nothing(
 # -- settings: generated flags, region, vendor facts ----------------------------------------------
 def test_cli_vendor_flags_come_from_the_settings_models():
     from cxconsole.commands import profile as command
-    from cxconsole.vendors import VENDOR_NAMES, get_vendor
+    from cxconsole.vendors import get_vendor, vendor_names
 
-    assert command.VENDOR_CHOICES == VENDOR_NAMES
     flags = command.setting_flags()
-    for name in VENDOR_NAMES:
+    for name in vendor_names():
         for field, info in get_vendor(name).settings_model.model_fields.items():
             spec = flags["--" + field.replace("_", "-")]
             assert name in spec.vendors and spec.key == (info.alias or field)

@@ -25,8 +25,13 @@ from cxconsole.commands.common import (
 )
 from cxconsole.commands.common import fail as _fail
 
-#: The registered vendors' names, without importing their adapters (kept equal by a test).
-VENDOR_CHOICES = ("questionpro", "expoints", "webex", "noojee")
+
+def names() -> tuple[str, ...]:
+    """The vendors' names (reading them loads no adapter)."""
+    from cxconsole.vendors import vendor_names
+
+    return vendor_names()
+
 
 #: Options of ``profile add|edit`` that are not vendor settings (a setting may not take one).
 FIXED_OPTIONS = ("name", "vendor", "base_url", "region", "set", "secret_stdin", "no_secret")
@@ -53,10 +58,10 @@ def setting_flags() -> dict[str, SettingFlag]:
     """Every vendor's settings as flags: field name -> ``--kebab-name``, description -> help."""
     from typing import Literal, Union, get_args, get_origin
 
-    from cxconsole.vendors import VENDOR_NAMES, get_vendor
+    from cxconsole.vendors import get_vendor, vendor_names
 
     flags: dict[str, SettingFlag] = {}
-    for vendor_name in VENDOR_NAMES:
+    for vendor_name in vendor_names():
         vendor = get_vendor(vendor_name)
         for name, info in vendor.settings_model.model_fields.items():
             if name in FIXED_OPTIONS:
@@ -140,7 +145,7 @@ def add_parser(subparsers: Any) -> None:
             verb, help=f"{verb} a profile (secret from stdin or a prompt)", vendor_flags=True
         )
         sub.add_argument("name")
-        sub.add_argument("--vendor", choices=VENDOR_CHOICES, required=verb == "add")
+        sub.add_argument("--vendor", choices=names(), required=verb == "add")
         sub.add_argument("--base-url", help="API root; may carry a path prefix, never a secret")
         sub.add_argument(
             "--region",

@@ -110,7 +110,7 @@ class CredentialsScreen(CXScreen):
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        from cxconsole.vendors import REGISTRY
+        from cxconsole.vendors import vendor_names
 
         yield Header()
         with Horizontal(id="store-bar"):
@@ -129,10 +129,10 @@ class CredentialsScreen(CXScreen):
                 with Horizontal(classes="row"):
                     yield Label("Vendor")
                     yield Select(
-                        [(_vendor_title(v), v) for v in REGISTRY],
+                        [(_vendor_title(v), v) for v in vendor_names()],
                         id="vendor",
                         allow_blank=False,
-                        value=next(iter(REGISTRY)),
+                        value=vendor_names()[0],
                         compact=True,
                     )
                 with Horizontal(classes="row"):
@@ -170,9 +170,9 @@ class CredentialsScreen(CXScreen):
         self.query_one("#guidance").display = False
         self.query_one("#result").display = False
         self.query_one("#details").display = False
-        from cxconsole.vendors import VENDOR_NAMES
+        from cxconsole.vendors import vendor_names
 
-        await self.build_vendor_fields(VENDOR_NAMES[0], {})
+        await self.build_vendor_fields(vendor_names()[0], {})
 
     def on_screen_resume(self) -> None:
         self.refresh_list()  # on the first show too
