@@ -170,7 +170,7 @@ def dry_run(path: Path) -> tuple[dict, float, float, float]:
         "CXCONSOLE_SECRET_STORE": "file",
     }
     args = [sys.executable, "-m", "cxconsole", "import", str(path), "--profile", "bench",
-            "--dry-run", "--json"]  # fmt: skip
+            "--dry-run", "--json", "--region", "US"]  # fmt: skip
     t0 = time.perf_counter()
     child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = child.stdout.read() if child.stdout else b""

@@ -33,7 +33,7 @@ from cxconsole.profiles import ProfileStore
 async def main():
     ctx = Context(ProfileStore(), Secrets(FileStore()))
     account = ctx.account("bench")
-    run = await prepare_import(account, sys.argv[1], options=ImportOptions())
+    run = await prepare_import(account, sys.argv[1], options=ImportOptions(region="US"))
     t0 = time.perf_counter()
     report = await run.preflight()
     elapsed = time.perf_counter() - t0

@@ -137,14 +137,17 @@ class Producer(threading.Thread):
         items, size = batcher.items, batcher.size
         make = make_item
         passthrough = plan.passthrough
+        dry_run = self.dry_run
         stamp_field, stamp_prefix = self.stamp or ("", "")
         count = 0
         for line, values in self.stream:
             count += 1
             if not count & 127:
                 # Let the event loop run: without this it may wait the whole switch
-                # interval (5 ms) for the GIL each time a reply arrives.
-                sleep(0)
+                # interval (5 ms) for the GIL each time a reply arrives (none comes in a
+                # dry run or the pre-flight, which need not pay for it).
+                if not dry_run:
+                    sleep(0)
                 if not count & 1023:
                     self.rows_read = count
                     if stop.is_set():

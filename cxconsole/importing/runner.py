@@ -414,7 +414,8 @@ class ImportRun:
             report = await run_preflight(
                 stream,
                 plan,
-                self._make_batcher(plan, lambda batch: None),
+                # Counted, not serialised: the bodies are built when they are sent.
+                self._make_batcher(plan, lambda batch: None, build=False),
                 progress=lambda rows, fraction: self.hub.emit(PreflightProgress(rows, fraction)),
                 stamp=self._stamp,
             )
@@ -558,11 +559,13 @@ class ImportRun:
             vendor=self.vendor,
         )
 
-    def _make_batcher(self, plan: RowPlan, emit: Callable[[Batch], None]) -> Batcher:
+    def _make_batcher(
+        self, plan: RowPlan, emit: Callable[[Batch], None], *, build: bool = True
+    ) -> Batcher:
         return Batcher(
             self.batch_size,
             emit=emit,
-            build=self._build,
+            build=self._build if build else None,
             unique=unique_email_field(self.vendor, self.account.settings, self.fields),
             single_rows=not plan.folds,
         )
