@@ -1033,7 +1033,16 @@ class ImportsScreen(CXScreen):
                     break
                 self.query_one("#date-order", Select).value = answer
             except CXError as exc:
-                self._banner(f"Not started: {exc}")
+                context = getattr(exc, "context", "")
+                hint = {
+                    "encoding": " Choose the file's encoding in the Read as row (F2).",
+                    "quote": " Close or remove the quote in the file, then start again.",
+                    "newline": " Save the file with one kind of line end, then start again.",
+                }.get(getattr(exc, "kind", ""), "")
+                self._banner(
+                    f"Not started, nothing was sent: {exc}.{hint}"
+                    + (f"\n{context}" if context else "")
+                )
                 return None
             problem = self._read_numbers()
             ctx = await self.cx.context()
