@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 from conftest import wait_until
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Select, Static
 
 from cxconsole.app import CXApp
 from cxconsole.context import Context
@@ -544,3 +544,26 @@ async def test_rejects_fixed_in_the_grid_are_sent_once_within_the_run(
         assert set(sent) == good | {"wx4"} and max(sent.values()) == 1
         rejects = read_rejects(screen.run.rejects_path)
         assert set(rejects) == invalid - {5}
+
+
+async def test_a_broken_file_deep_inside_sends_nothing_and_says_where(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, _good, _invalid = wx_file(tmp_path / "customers.csv", 3000)
+    lines = path.read_bytes().split(b"\n")
+    lines[2500] = lines[2500].replace(b"F2500", b"F\xff2500")  # file line 2,501
+    path.write_bytes(b"\n".join(lines))
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
+        # The operator says the file is UTF-8 (a guess from samples could read it as cp1252).
+        screen.query_one("#encoding", Select).value = "utf-8"
+        await wait_for(pilot, lambda: screen.sniffed and screen.sniffed.encoding == "utf-8")
+        await start(pilot, screen)
+        banner = screen.query_one("#imports-banner", Static)
+        await wait_for(pilot, lambda: banner.has_class("-shown"), 20)
+        shown = text(banner)
+        assert "nothing was sent" in shown and "2501" in shown.replace(",", ""), shown
+        assert webex_rows(url) == []
