@@ -13,11 +13,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import sleep
+from typing import Protocol
 
 from cxconsole.importing.batching import Batch, Batcher, BatchInfo
 from cxconsole.importing.readers import RowProblem, RowStream
 from cxconsole.importing.records import Item, ProductFolder, RowPlan, make_item
-from cxconsole.importing.rejects import Reject, RejectsFile
+from cxconsole.importing.rejects import Reject
 from cxconsole.importing.validate import RowError
 
 log = logging.getLogger("cxconsole.importing")
@@ -43,6 +44,13 @@ class ReadEnd:
     error: BaseException | None = None
 
 
+class RejectSink(Protocol):
+    """Where the reading thread lists the rows it rejects: the rejects file, or the
+    pre-flight's tally."""
+
+    def add(self, rejects: list[Reject]) -> list[Reject]: ...
+
+
 class Producer(threading.Thread):
     """Reads ``stream`` through ``plan`` into batches handed to ``deliver`` (which may block)."""
 
@@ -51,7 +59,7 @@ class Producer(threading.Thread):
         stream: RowStream,
         plan: RowPlan,
         batcher: Batcher,
-        rejects: RejectsFile,
+        rejects: RejectSink,
         deliver: Callable[[Chunk | ReadEnd], None],
         *,
         fold: bool,

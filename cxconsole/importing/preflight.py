@@ -97,7 +97,7 @@ async def run_preflight(
         stream,
         plan,
         batcher,
-        tally,  # type: ignore[arg-type]  # the rejects file's add() is all the producer uses
+        tally,
         deliver,
         fold=plan.folds,
         group=64,
