@@ -518,3 +518,27 @@ def test_a_questionpro_contact_with_no_email_nor_mobile_is_rejected_locally(
     rejects = read_rejects(Path(summary["rejects_path"]))
     assert rejects[3]["field"] == "an e-mail or a mobile"
     assert set(refs(sandbox_reset.url)) == {"r1"}
+
+
+def test_a_segment_the_vendor_lists_is_given_to_every_contact_without_one(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    profiles = Path(os.environ["XDG_CONFIG_HOME"]) / "cxconsole" / "profiles.toml"
+    import tomllib
+
+    import tomli_w
+
+    data = tomllib.loads(profiles.read_text())
+    data["profiles"]["qp"]["settings"]["workspace_id"] = 1
+    profiles.write_text(tomli_w.dumps(data))
+    rows = [[f"u{i}@example.com", "14/01/2020", "RS" if i == 2 else "", f"r{i}"] for i in range(4)]
+    path = write_csv(tmp_path / "c.csv", ["Email", "Date", "Segment", "Ref"], rows)
+    code, out, err = cli("import", str(path), *QP, "--value", "segmentCode=NOPE")
+    assert code == 2 and "'NOPE' is not one of the segmentCode values" in err, err
+    assert refs(sandbox_reset.url) == Counter()
+    code, out, err = cli("import", str(path), *QP, "--value", "segmentCode=RN", "--json")
+    assert code == 0, (out, err)
+    got = {r["custom1"]: r["segmentCode"] for r in record(sandbox_reset.url)["questionpro"]}
+    # The file's own segment stays; the others get the one chosen (by its businessUnitCode).
+    assert got == {"r0": "RN", "r1": "RN", "r2": "RS", "r3": "RN"}

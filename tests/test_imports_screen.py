@@ -567,3 +567,27 @@ async def test_a_broken_file_deep_inside_sends_nothing_and_says_where(
         shown = text(banner)
         assert "nothing was sent" in shown and "2501" in shown.replace(",", ""), shown
         assert webex_rows(url) == []
+
+
+async def test_a_questionpro_segment_is_offered_by_its_business_unit_code(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path = tmp_path / "c.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Email", "Date"])
+        writer.writerows([[f"s{i}@example.com", "14/01/2020"] for i in range(1, 6)])
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-questionpro", batch=10, at_once=2)
+        select = screen.query_one("#values-select", Select)
+        await wait_for(pilot, lambda: screen.query_one("#values-row").has_class("-shown"))
+        select.value = "RS"
+        await wait_for(pilot, lambda: screen.setup.values == {"segmentCode": "RS"})
+        await wait_for(pilot, lambda: '"segmentCode": "RS"' in (screen.preview.body or ""))
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        rows = httpx.get(f"{url}/_sandbox/record", timeout=10).json()["questionpro"]
+        assert len(rows) == 5 and {r["segmentCode"] for r in rows} == {"RS"}

@@ -59,6 +59,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="COLUMN=FIELD",
         help="map a column onto a field (COLUMN= leaves it out); repeatable",
     )
+    parser.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="give every record this value where the file gives none (e.g. a QuestionPro "
+        "segmentCode); repeatable",
+    )
     parser.add_argument("--mapping", metavar="FILE", help="a saved mapping (TOML or JSON)")
     parser.add_argument("--save-mapping", metavar="FILE", help="save the mapping used")
     parser.add_argument("--rejects", metavar="PATH", help="where to write rejected rows")
@@ -195,8 +203,21 @@ def _options(args: argparse.Namespace) -> tuple[Any, Any]:
         region=args.region,
         day_first=args.day_first,
         rejects_path=Path(args.rejects).expanduser() if args.rejects else None,
+        values=_values(args.value),
     )
     return options, saved
+
+
+def _values(texts: list[str]) -> dict[str, str]:
+    from cxconsole.importing import ImportProblem
+
+    found = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImportProblem(f"--value {text!r}: expected FIELD=VALUE")
+        found[key.strip()] = value.strip()
+    return found
 
 
 async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:

@@ -32,6 +32,8 @@ class ImportOptions:
     progress_interval: float = 0.25
     # Seconds before a batch whose reply was lost is sent again (reconciling vendors only).
     reconcile_pause: float = 2.0
+    # field -> a value every record gets where the file gives none (a QuestionPro segment).
+    values: dict[str, str] = field(default_factory=dict)
     # Day-or-month order per field, settled by the pre-flight from the whole column.
     date_orders: dict[str, bool] = field(default_factory=dict)
 

@@ -76,6 +76,7 @@ async def prepare_import(
         concurrency=options.concurrency,
         region=options.region,
         day_first=options.day_first,
+        values=dict(options.values),
     )
     if fields is None:
         await setup.open_profile(account, client)
@@ -95,6 +96,9 @@ async def prepare_import(
         )
     if mapping is not None:
         setup.warnings += setup.apply_saved(mapping, strict=True)
+    problem = next((p for p in setup.problems() if p.subject == "values"), None)
+    if problem is not None:
+        raise ImportProblem(problem.message)
     for text in overrides:
         setup.override(text)
     mapping = setup.mapping
@@ -244,6 +248,7 @@ async def _resume(
         rejects_path=Path(header.rejects_path),
         max_failed_batches=saved.get("max_failed_batches", 20),
         date_orders=saved.get("date_orders") or {},
+        values=saved.get("values") or {},
     )
     return ImportRun(
         account=account,
@@ -276,6 +281,7 @@ def _same_options(run_id: str, header: RunHeader, given: ImportOptions) -> None:
         ("format", source.get("format"), given.format),
         ("region", saved.get("region"), given.region.upper() if given.region else None),
         ("day_first", saved.get("day_first"), given.day_first),
+        ("values", saved.get("values") or {}, given.values or None),
     ]
     for option, theirs, ours in pairs:
         if ours is None or theirs is None:

@@ -41,6 +41,7 @@ class RowPlan:
         date_orders: dict[str, bool] | None = None,
         text_only: bool = False,
         vendor: Vendor | None = None,
+        values: dict[str, str] | None = None,
     ) -> None:
         self.headers = list(headers)
         self.text_only = text_only  # every value is a str (CSV)
@@ -93,6 +94,7 @@ class RowPlan:
         ]
         self.groups = requirement_groups(fields, self.kinds, vendor)
         self.product_fields = {f.name for f in fields if f.group == "product"}
+        self.values = dict(values or {})  # given to every record where the file gives none
         self.build = self._compile()
 
     def date_orders(self) -> dict[str, bool]:
@@ -117,6 +119,7 @@ class RowPlan:
         groups = [(label, frozenset(keys)) for label, keys in self.groups if keys]
         nested, nested_of = self.nested, self._nested
         folds = self.folds
+        given = list(self.values.items())
 
         def fill(values: list[Any], steps: Steps, into: dict[str, Any]) -> None:
             for index, key, check in steps:
@@ -139,6 +142,9 @@ class RowPlan:
             if record or not folds:
                 if not record:
                     raise RowError("row", "no value in any of the columns sent")
+                for key, value in given:
+                    if key not in record:
+                        record[key] = value
                 for key, label in required:
                     if key not in record:
                         raise RowError(label, "required, but empty")

@@ -538,6 +538,7 @@ class ImportRun:
                 "region": self.region,
                 "day_first": self.options.day_first,
                 "date_orders": self.options.date_orders,
+                "values": self.options.values,
                 "max_failed_batches": self.options.max_failed_batches,
             },
             rows_total=self.rows_expected,
@@ -557,6 +558,7 @@ class ImportRun:
             date_orders=self.options.date_orders,
             text_only=self.source.format == "csv",
             vendor=self.vendor,
+            values=self.options.values,
         )
 
     def _make_batcher(

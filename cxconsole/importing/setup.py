@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cxconsole.client import get_client
+from cxconsole.errors import CXError
 from cxconsole.importing.errors import ImportProblem, MappingError
 from cxconsole.importing.mapping import (
     IGNORE,
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from cxconsole.importing.runner import ImportRun
     from cxconsole.profiles import Account
     from cxconsole.vendors.base import TargetField
+
+from cxconsole.vendors.base import FieldValues
 
 SKIP = "__skip__"  # a choice: the column is left out
 AS_IS = "__as_is__"  # a choice: a passthrough vendor gets the column under its own header
@@ -104,6 +108,9 @@ class ImportSetup:
     concurrency: int | None = None
     region: str | None = None
     day_first: bool | None = None
+    # field -> a value every record gets where the file gives none; what the vendor offers
+    values: dict[str, str] = field(default_factory=dict)
+    offered: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     # -- the file --------------------------------------------------------------------------
@@ -143,12 +150,23 @@ class ImportSetup:
         from cxconsole.importing.prepare import target_fields
 
         fields, _columns = await target_fields(account, client)
+        offered: dict[str, list[tuple[str, str]]] = {}
+        vendor = account.vendor
+        if isinstance(vendor, FieldValues):
+            try:
+                offered = await vendor.field_values(
+                    client or get_client(), account.base, account.secret, account.settings
+                )
+            except CXError as exc:
+                self.warnings.append(f"the values {vendor.title} offers could not be read: {exc}")
         if self.account is not None and self.account.vendor.name != account.vendor.name:
             # A mapping belongs to a vendor's fields, numbers to its limits: never carried
             # to another vendor.
             self.choices.clear()
+            self.values.clear()
             self.batch_size = self.concurrency = None
         self.account, self.fields = account, list(fields)
+        self.offered = offered
 
     # -- remembered mappings ------------------------------------------------------------------
     def _memory(self) -> Path | None:
@@ -307,6 +325,19 @@ class ImportSetup:
             found.append(
                 SetupProblem("region", f"{self.region!r} is not a phone region code", self.region)
             )
+        names = {f.name for f in self.fields}
+        for key, value in self.values.items():
+            known = [v for _label, v in self.offered.get(key, [])]
+            if key not in names and not self._passthrough:
+                found.append(SetupProblem("values", f"{key!r} is no field of the vendor", key))
+            elif known and value not in known:
+                found.append(
+                    SetupProblem(
+                        "values",
+                        f"{value!r} is not one of the {key} values the vendor lists",
+                        value,
+                    )
+                )
         most_batch, most_at_once = self.limits
         title = self.account.vendor.title if self.account else ""
         for subject, value, most in (
@@ -344,6 +375,7 @@ class ImportSetup:
             delimiter=self.delimiter,
             region=self.region,
             day_first=self.day_first,
+            values=dict(self.values),
         )
 
     # -- preview and run ----------------------------------------------------------------------
@@ -369,6 +401,7 @@ class ImportSetup:
             region=resolve_region(self.region, self.account),
             day_first=self.day_first,
             vendor=vendor,
+            values=self.values,
         )
         labels = {f.name: f.label for f in self.fields}
         columns = [(key, labels.get(key, key)) for key in mapping.included(headers).values()]

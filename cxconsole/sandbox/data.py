@@ -17,7 +17,13 @@ class Segment:
     code: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"segmentID": self.id, "segmentName": self.name, "segmentCode": self.code}
+        # The public API names the code businessUnitCode; older pages say segmentCode.
+        return {
+            "segmentID": self.id,
+            "segmentName": self.name,
+            "businessUnitCode": self.code,
+            "segmentCode": self.code,
+        }
 
 
 SEGMENTS: tuple[Segment, ...] = (

@@ -129,6 +129,9 @@ class ImportsScreen(CXScreen):
     ImportsScreen #region { width: 8; }
     ImportsScreen #preview-body-box { height: auto; max-height: 14; background: $panel; }
     ImportsScreen #date-order { width: 22; }
+    ImportsScreen #values-row { display: none; }
+    ImportsScreen #values-row.-shown { display: block; }
+    ImportsScreen #values-select { width: 1fr; max-width: 40; }
     ImportsScreen .hint { width: auto; padding: 0 1; color: $text-muted; }
     ImportsScreen #detected { width: 1fr; height: 1; }
     ImportsScreen #encoding { width: 24; }
@@ -318,6 +321,19 @@ class ImportsScreen(CXScreen):
                             allow_blank=False,
                             id="date-order",
                             compact=True,
+                        )
+                    with Horizontal(classes="row", id="values-row"):
+                        yield Label("Every", id="values-label")
+                        yield Select[str](
+                            [("— as in the file", AUTO)],
+                            value=AUTO,
+                            allow_blank=False,
+                            id="values-select",
+                            compact=True,
+                        )
+                        yield Static(
+                            "given to each record the file leaves without one",
+                            classes="hint",
                         )
                     yield Static(
                         "Mapping  [dim]enter: choose the field · ctrl+s save · ctrl+l load[/dim]",
@@ -534,6 +550,7 @@ class ImportsScreen(CXScreen):
         self.query_one("#concurrency", Input).value = str(setup.concurrency or at_once)
         self.query_one("#batch-hint", Static).update(f"max {most_batch:,}")
         self.query_one("#concurrency-hint", Static).update(f"max {most_at_once}")
+        self._show_offered()
         own = account.profile.phone_region
         self.query_one("#region", Input).placeholder = own or "region"
         self.query_one("#region-hint", Static).update(
@@ -543,6 +560,35 @@ class ImportsScreen(CXScreen):
         if self.focused is self.query_one("#profile") and self.mapping is not None:
             self.set_focus(self.query_one(MappingTable))  # the next thing to look at
         self.refresh_bindings()
+
+    def _show_offered(self) -> None:
+        """A choice of the values the vendor lists for a field (QuestionPro's segments)."""
+        setup = self._setup()
+        row = self.query_one("#values-row")
+        offered = [(name, choices) for name, choices in setup.offered.items() if choices]
+        row.set_class(bool(offered), "-shown")
+        if not offered:
+            return
+        name, choices = offered[0]
+        label = next((f.label for f in setup.fields if f.name == name), name)
+        self.query_one("#values-label", Label).update(label.split()[0])
+        select = self.query_one("#values-select", Select)
+        with self.prevent(Select.Changed):
+            select.set_options([(f"— as in the file ({label})", AUTO), *choices])
+            select.value = setup.values.get(name, AUTO)
+        self._values_field = name
+
+    @on(Select.Changed, "#values-select")
+    def _value_chosen(self, event: Select.Changed) -> None:
+        setup = self._setup()
+        name = getattr(self, "_values_field", None)
+        if name is None:
+            return
+        if isinstance(event.value, str) and event.value != AUTO:
+            setup.values[name] = event.value
+        else:
+            setup.values.pop(name, None)
+        self._rebuild_mapping()
 
     # -- the file --------------------------------------------------------------------------------
     def action_open_file(self) -> None:

@@ -196,6 +196,18 @@ class DynamicFields(Protocol):
 
 
 @runtime_checkable
+class FieldValues(Protocol):
+    """A vendor that lists the values some fields take (QuestionPro's segments): offered to
+    give every record of an import one of them."""
+
+    async def field_values(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> dict[str, list[tuple[str, str]]]:
+        """Field name -> (label, value) choices."""
+        ...
+
+
+@runtime_checkable
 class Reconciling(Protocol):
     """A vendor that recognises a record sent twice by an id we give it, so a batch whose
     reply was lost can be sent again safely: what it already holds is answered as a

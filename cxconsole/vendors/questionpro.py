@@ -141,6 +141,11 @@ class Segment(BaseModel):
     segmentID: int
     segmentName: str = ""
     segmentCode: str = ""
+    businessUnitCode: str = ""  # the import's segmentCode
+
+    @property
+    def code(self) -> str:
+        return self.businessUnitCode or self.segmentCode
 
 
 class QuestionPro(Vendor):
@@ -299,6 +304,15 @@ class QuestionPro(Vendor):
             if page >= pages:
                 return found
             page += 1
+
+    async def field_values(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> dict[str, list[tuple[str, str]]]:
+        """segmentCode: the workspace's segments, by their businessUnitCode."""
+        segments = await self.segments(client, base, secret, settings)
+        return {
+            "segmentCode": [(f"{s.segmentName} ({s.code})", s.code) for s in segments if s.code]
+        }
 
     async def test_connection(
         self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
