@@ -542,3 +542,21 @@ def test_a_segment_the_vendor_lists_is_given_to_every_contact_without_one(
     got = {r["custom1"]: r["segmentCode"] for r in record(sandbox_reset.url)["questionpro"]}
     # The file's own segment stays; the others get the one chosen (by its businessUnitCode).
     assert got == {"r0": "RN", "r1": "RN", "r2": "RS", "r3": "RN"}
+
+
+def test_a_small_cp1252_excel_export_is_read_as_western_and_said_to_be_a_guess(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b"sep=;\r\nemail;mobile;First name;Date;Ref\r\n"
+        b"jos\xe9@example.com;+61412345678;Jos\xe9;28/10/2026;r1\r\n"
+        b"b@example.com;+61412345679;M\xfcller \x80;03/04/2026;r2\r\n"
+    )
+    code, out, err = cli("import", str(path), *QP, "--json")
+    assert code == 0, (out, err)
+    assert "cp1252" in err and "guess" in err and "(chosen)" not in err, err
+    got = {r["custom1"]: r for r in record(sandbox_reset.url)["questionpro"]}
+    assert got["r1"]["email"] == "josé@example.com"
+    assert got["r2"]["firstName"] == "Müller €"

@@ -38,6 +38,21 @@ _WESTERN_GUESSES = frozenset(
         "iso8859_16",
         "mac_roman",
         "mac_latin2",
+        # Guessed for small Western files too (a few accented letters look Baltic or DOS to
+        # the guesser): cp1252, said to be a guess, is right far more often.
+        "cp775",
+        "cp437",
+        "cp850",
+        "cp852",
+        "cp858",
+        "cp1258",
+        "iso8859_3",
+        "iso8859_4",
+        "iso8859_10",
+        "iso8859_13",
+        "iso8859_14",
+        "mac_iceland",
+        "mac_turkish",
     }
 )
 

@@ -368,7 +368,8 @@ class ImportSetup:
             dry_run=dry_run,
             batch_size=self.batch_size or batch,
             concurrency=self.concurrency or at_once,
-            encoding=self.encoding or (self.sniffed.encoding if self.sniffed else None),
+            # None: detected again the same way, and said to be a guess where it is one.
+            encoding=self.encoding,
             sheet=self.sheet,
             json_key=self.json_key,
             format=self.format,
