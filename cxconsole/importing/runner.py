@@ -169,6 +169,8 @@ class ImportRun:
         self._batches_done = 0
         self._batches_ok = 0  # batches whose every row was imported, this process
         self._batches_unknown = 0
+        # batch -> rows in flight when the run stopped abnormally (unknown, not yet listed)
+        self._lost: dict[int, int] = {}
         self._batches_seen = 0
         self._build = RequestBuilder(self.vendor, account.base, account.settings)
         # A vendor that recognises a record sent twice (Noojee's njExternalLeadId) lets a
@@ -768,6 +770,8 @@ class ImportRun:
             )
             state = "unknown" if unknown else "done"
             await self._write(BatchSettled(batch=number, state=state))
+            if unknown:
+                self._batches_unknown += 1
             self._batches_done += 1
             return None
         url, params, body = self._build([item.record for item in keep])
@@ -792,15 +796,20 @@ class ImportRun:
 
     async def _process(self, batch: Batch) -> None:
         outcome = Outcome()
-        cancelled = False
         try:
             await self.sender.send(batch, outcome)
-        except asyncio.CancelledError:
-            cancelled = True  # abandoned in flight: its fate is for the next resume to tell
+        except Stop:
+            await self._settled(batch, outcome)
             raise
-        finally:
-            if not cancelled:
-                await self._settled(batch, outcome)
+        except BaseException:
+            # Abandoned in flight (cancelled), or the disk refused the journal: the vendor may
+            # hold the rows that have no outcome here. Counted as unknown now; the journal's
+            # intent makes a resume list them so.
+            settled = outcome.imported + outcome.refused + outcome.unknown
+            settled += sum(len(item.lines) for item in outcome.failed)
+            self._lost[batch.number] = max(0, batch.rows - settled)
+            raise
+        await self._settled(batch, outcome)
         if len(self._failed) > self.options.max_failed_batches:
             raise Stop(
                 RunState.STOPPED,
@@ -1053,13 +1062,14 @@ class ImportRun:
         if batches_total is None:
             batches_total = end.batches if end is not None else self._batches_seen
         imported = self.ledger.rows_imported
-        listed = sum(counts.values())
+        lost = sum(self._lost.values())
+        listed = sum(counts.values()) + lost
         not_sent = max(0, rows_total - imported - listed)
         if self.options.dry_run:
             ok, failed_batches, unknown_batches = self._batches_done, 0, 0
         else:
             ok = self._batches_ok + (self.replay.batches_ok if self.replay else 0)
-            unknown_batches = self._batches_unknown
+            unknown_batches = self._batches_unknown + len(self._lost)
             failed_batches = len(self._failed)
         return RunSummary(
             run_id=self.run_id,
@@ -1070,7 +1080,7 @@ class ImportRun:
             rows_rejected=listed,
             rows_invalid=counts.get("invalid", 0),
             rows_refused=counts.get("refused", 0),
-            rows_unknown=counts.get("unknown", 0),
+            rows_unknown=counts.get("unknown", 0) + lost,
             rows_failed=counts.get("failed", 0),
             batches_total=batches_total,
             batches_ok=ok,
