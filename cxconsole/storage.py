@@ -123,11 +123,13 @@ def check_output_path(
     *,
     inputs: tuple[os.PathLike[str] | str, ...] = (),
     option: str = "",
+    fresh: bool = False,
 ) -> Path:
     """Refuse, before anything is sent, a path that would hurt or cannot be written.
 
     Refused: one of the ``inputs`` (the file being imported), a directory, anything but a
-    regular file (``/dev/full``, a FIFO), and a place we cannot create or append to.
+    regular file (``/dev/full``, a FIFO), a place we cannot create or append to, and with
+    ``fresh`` a file that already holds something.
     """
     target = Path(path).expanduser().absolute()
     for source in inputs:
@@ -151,6 +153,13 @@ def check_output_path(
             raise OutputPathError(target, "is not a regular file", option=option)
         if not os.access(target, os.W_OK):
             raise OutputPathError(target, "is not writable", option=option)
+        if fresh and target.stat().st_size:
+            raise OutputPathError(
+                target,
+                "exists and is not empty: nothing is ever written into a file cxconsole did "
+                "not make; choose a new path",
+                option=option,
+            )
         return target
     parent = target.parent
     existing = parent

@@ -104,19 +104,27 @@ def test_an_unterminated_quote_deep_inside_sends_nothing(
 # -- outputs that would hurt ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["input", "directory", "dev-full"])
+@pytest.mark.parametrize("target", ["input", "directory", "dev-full", "someone-elses"])
 def test_rejects_that_would_hurt_are_refused_before_anything_is_sent(
     target: str, sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_profiles(monkeypatch, sandbox_reset.url)
     path = contacts(tmp_path / "c.csv", 30, every=7, email="broken@")
     before = path.read_bytes()
-    rejects = {"input": str(path), "directory": str(tmp_path), "dev-full": "/dev/full"}[target]
+    precious = tmp_path / "precious.csv"
+    precious.write_text("precious\n")
+    rejects = {
+        "input": str(path),
+        "directory": str(tmp_path),
+        "dev-full": "/dev/full",
+        "someone-elses": str(precious),
+    }[target]
     code, out, err = cli("import", str(path), *QP, "--rejects", rejects)
     assert code == 2, (out, err)
     assert "--rejects" in err and "nothing was sent" in err, err
     assert "Traceback" not in err + out
     assert path.read_bytes() == before
+    assert precious.read_text() == "precious\n"
     assert refs(sandbox_reset.url) == Counter()
 
 
@@ -564,3 +572,31 @@ def test_a_small_cp1252_excel_export_is_read_as_western_and_said_to_be_a_guess(
     got = {r["custom1"]: r for r in record(sandbox_reset.url)["questionpro"]}
     assert got["r1"]["email"] == "josé@example.com"
     assert got["r2"]["firstName"] == "Müller €"
+
+
+def test_the_preview_reads_dates_as_the_run_will(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from cxconsole.context import Context
+    from cxconsole.importing.setup import ImportSetup
+
+    rows = [["a@example.com", "03/04/2026"], ["b@example.com", "28/10/2026"],
+            ["c@example.com", "10/28/2026"]]  # fmt: skip
+    path = write_csv(tmp_path / "d.csv", ["Email", "Date"], rows)
+
+    async def go() -> object:
+        setup = ImportSetup()
+        await setup.open_profile(
+            Context.for_sandbox(sandbox_reset.url).account("sandbox-questionpro")
+        )
+        await setup.open_file(path)
+        return await asyncio.to_thread(setup.preview)
+
+    preview = asyncio.run(go())
+    by_line = {row.line: row for row in preview.rows}  # type: ignore[attr-defined]
+    # Line 3 settles day-first for the column, line 2 included; line 4 then has month 28.
+    assert by_line[2].problem is None and by_line[2].values["transactionDate"] == "03/04/2026"
+    assert by_line[3].problem is None
+    assert by_line[4].problem and "not a real date" in by_line[4].problem

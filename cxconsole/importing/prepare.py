@@ -70,7 +70,7 @@ async def prepare_import(
     check_base_url(account.base)
     if options.rejects_path is not None:
         # Before anything is read or sent: never the input, a directory, or unwritable.
-        check_output_path(options.rejects_path, inputs=(path,), option="rejects_path")
+        check_output_path(options.rejects_path, inputs=(path,), option="rejects_path", fresh=True)
     setup = ImportSetup(
         batch_size=options.batch_size,
         concurrency=options.concurrency,

@@ -32,6 +32,7 @@ class RunInfo:
     batches_ok: int
     batches_failed: int
     rows_unknown: int  # rows whose outcome is unknown (a lost reply): may be sent again
+    batches_unknown: int
     outcome: str | None  # complete | partial | nothing | empty, once the run ended
     message: str
     journal_path: Path
@@ -75,6 +76,9 @@ def run_info(path: Path) -> RunInfo:
         batches_ok=summary.get("batches_ok", sum(1 for s in replay.done.values() if s == "done")),
         batches_failed=summary.get("batches_failed", len(replay.failed)),
         rows_unknown=summary.get("rows_unknown", replay.unknown_rows),
+        batches_unknown=summary.get(
+            "batches_unknown", sum(1 for s in replay.done.values() if s == "unknown")
+        ),
         outcome=summary.get("outcome"),
         message=end.message if end is not None else "",
         journal_path=path,

@@ -394,16 +394,30 @@ class ImportSetup:
             return None
         vendor = self.account.vendor
         headers = self.sniffed.headers
-        plan = RowPlan(
-            headers,
-            mapping,
-            self.fields,
-            date_format=vendor.output_date_format(self.account.settings),
-            region=resolve_region(self.region, self.account),
-            day_first=self.day_first,
-            vendor=vendor,
-            values=self.values,
-        )
+
+        def make_plan(orders: dict[str, bool]) -> RowPlan:
+            return RowPlan(
+                headers,
+                mapping,
+                self.fields,
+                date_format=vendor.output_date_format(self.account.settings),
+                region=resolve_region(self.region, self.account),
+                day_first=self.day_first,
+                date_orders=orders,
+                vendor=vendor,
+                values=self.values,
+            )
+
+        # Dates as the run reads them: the order a column settles on applies to its earlier
+        # rows too, so the rows shown are read twice, the second time with what the first
+        # settled (the run decides from the whole file, the preview from its first rows).
+        learning = make_plan({})
+        for _line, values in self.sniffed.rows:
+            try:
+                learning.build(learning.normalise_row(list(values))[0])
+            except RowError:
+                continue
+        plan = make_plan(learning.date_orders())
         labels = {f.name: f.label for f in self.fields}
         columns = [(key, labels.get(key, key)) for key in mapping.included(headers).values()]
         rows: list[PreviewRow] = []
@@ -416,7 +430,10 @@ class ImportSetup:
                 full, _extra = plan.normalise_row(list(values))
                 record, product = plan.build(full)
             except RowError as exc:
-                rows.append(PreviewRow(line, {}, f"{exc.field}: {exc.reason}"))
+                why = f"{exc.field}: {exc.reason}"
+                if "ambiguous" in exc.reason:
+                    why += " in these rows; the whole file decides when it is checked"
+                rows.append(PreviewRow(line, {}, why))
                 continue
             sent = {k: _text(v) for k, v in record.items()}
             if product:
@@ -452,7 +469,7 @@ class ImportSetup:
         check_base_url(self.account.base)
         if rejects_path is not None:
             options.rejects_path = check_output_path(
-                rejects_path, inputs=(self.path,), option="rejects_path"
+                rejects_path, inputs=(self.path,), option="rejects_path", fresh=True
             )
         source = await asyncio.to_thread(
             inspect,

@@ -223,6 +223,11 @@ class BatchBook:
                 self.first_reasons.append(f"line {line}: {reason}")
             return
         row = self.row(event.batch)
+        if event.kind == "unknown" and not row.unknown_rows:
+            # Listed again by a resume: the batch's rows may be at the vendor (never "not sent").
+            row.unknown_rows += len(event.lines)
+            if event.reasons and not row.message:
+                row.message = event.reasons[0]
         if event.kind == "refused":
             # The refused part is settled; the rest of the batch (if any) is sent next.
             row.active = row.retrying = False

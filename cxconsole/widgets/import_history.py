@@ -32,6 +32,16 @@ def when(iso: str | None, *, full: bool = False) -> str:
         return iso[:16]
 
 
+def _state(run: RunInfo) -> str:
+    """The run's state, and for a finished one what it achieved (never a bare ✓ on a run
+    that left rows behind)."""
+    if run.state == "finished" and run.outcome not in (None, "complete"):
+        return {"partial": "◐ finished, partly", "nothing": "✗ finished, none in"}.get(
+            run.outcome, STATE_LABEL["finished"]
+        )
+    return STATE_LABEL.get(run.state, run.state)
+
+
 def _count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
@@ -50,8 +60,15 @@ def describe(run: RunInfo) -> str:
         parts.append(f"Rejects: {run.rejects_path}")
     if run.message:
         parts.append(run.message)
+    if run.rows_unknown:
+        parts.append(
+            f"{run.rows_unknown:,} row(s) of unknown outcome: check the vendor, then u sends "
+            "them again"
+        )
     if run.state == "resumable":
         parts.append("enter or r: resume it (the file must be unchanged)")
+    if run.state in ("finished", "resumable") and not run.dry_run:
+        parts.append("e: fix its rejected rows")
     return "\n".join(parts)
 
 
@@ -73,7 +90,7 @@ class HistoryTable(DataTable[Text]):
             ("Rows", "rows"),
             ("Imported", "imported"),
             ("Rejected", "rejected"),
-            ("Batches ok/✗", "batches"),
+            ("Batches ok/✗/?", "batches"),
             ("Run id", "run"),
         ):
             self.add_column(label, key=key)
@@ -89,13 +106,16 @@ class HistoryTable(DataTable[Text]):
                 row = i
             self.add_row(
                 Text(when(run.started)),
-                Text(STATE_LABEL.get(run.state, run.state), style=style.get(run.state, "")),
+                Text(_state(run), style=style.get(run.state, "")),
                 Text(Path(run.file).name or run.file),
                 Text(run.profile),
                 Text(_count(run.rows_total), justify="right"),
                 Text(_count(run.rows_imported), justify="right"),
                 Text(_count(run.rows_rejected), justify="right"),
-                Text(f"{run.batches_ok:,}/{run.batches_failed:,}", justify="right"),
+                Text(
+                    f"{run.batches_ok:,}/{run.batches_failed:,}/{run.batches_unknown:,}",
+                    justify="right",
+                ),
                 Text(run.run_id, style="dim"),
                 key=run.run_id,
             )
