@@ -227,6 +227,12 @@ class CXClient:
         on_retry: Callable[[RetryInfo], Any] | None = None,
     ) -> Reply:
         """Make the call, retrying what may be retried; return a successful reply or raise."""
+        try:
+            port = httpx.URL(spec.url).port  # a bad port is the profile's, said before any call
+        except httpx.InvalidURL as exc:
+            raise CXError(f"the URL {redact_url(spec.url)} is not valid: {exc}") from None
+        if port is not None and not 0 < port < 65536:
+            raise CXError(f"the URL {redact_url(spec.url)} has port {port}, outside 1-65535")
         if self.tune is not None:
             policy = self.tune(policy)
         lane = self._lane(policy, spec.key)

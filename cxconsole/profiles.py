@@ -84,6 +84,12 @@ class Profile(BaseModel):
             raise ValueError(
                 "the base URL takes no query string or fragment: vendor paths are appended to it"
             )
+        try:
+            port = parts.port  # raises on "host:abc" or "host:1:2"
+        except ValueError:
+            port = -1
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(f"the base URL {value!r} has no valid port (1-65535)")
         return value.rstrip("/")
 
     @field_validator("phone_region")

@@ -136,9 +136,18 @@ def run(args: argparse.Namespace) -> int:
             return _run(args, ctx)
     except VendorError as exc:
         print_vendor_error("import", exc)
-        return EXIT_AUTH if exc.is_auth else EXIT_FAILED
+        code = EXIT_AUTH if exc.is_auth else EXIT_FAILED
+        _json_error(args, str(exc), code)
+        return code
     except CXError as exc:  # profile, keyring, file, mapping, resume problems
+        _json_error(args, _worded(exc), EXIT_USAGE)
         return fail(f"import: {_worded(exc)}", EXIT_USAGE)
+
+
+def _json_error(args: argparse.Namespace, message: str, code: int) -> None:
+    """With --json, a script still gets one object: why nothing ran, and the exit code."""
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message, "exit_code": code, "rows_imported": 0}))
 
 
 def _worded(exc: Exception) -> str:
@@ -160,7 +169,6 @@ def _worded(exc: Exception) -> str:
             "encoding": "give it with --encoding E",
             "quote": "close the quote, or remove it, and import again",
             "newline": "save the file with one kind of line end, and import again",
-            "nul": "remove the NUL characters (a binary or truncated file?)",
         }.get(exc.kind, "")
         text = str(exc) + (f"; {hint}" if hint else "") + "; nothing was sent"
         if exc.context:
@@ -479,6 +487,9 @@ class Reporter:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
             self._shown = False
+        elif isinstance(event, RunFinished) and not self.live:
+            self._last_plain = 0.0  # the last progress line says where it ended, not before
+            self._progress(self.run.progress())
 
     def _progress(self, event: Any) -> None:
         total = f"/{event.rows_total:,}" if event.rows_total is not None else ""

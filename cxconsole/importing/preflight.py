@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxconsole.importing.batching import Batcher, BatchInfo
-from cxconsole.importing.errors import DateOrderNeeded, RegionNeeded
+from cxconsole.importing.errors import DateOrderNeeded, InputError, RegionNeeded
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
 from cxconsole.importing.readers import RowStream
 from cxconsole.importing.records import RowPlan
@@ -122,6 +122,11 @@ async def run_preflight(
     if end.error is not None:
         raise end.error
     decisions(plan)
+    if end.rows == 0:
+        raise InputError(
+            "no row to import: the file holds a header only, or only blank lines",
+            path=getattr(stream, "path", None),
+        )
     report.rows = end.rows
     report.batches = end.batches
     report.rows_invalid = producer.rows_invalid

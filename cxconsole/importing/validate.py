@@ -95,7 +95,7 @@ _E164 = re.compile(r"\+[1-9]\d{7,14}")
 _SEPARATORS = str.maketrans("", "", " -().\u00a0/\t")
 _DIGITS = re.compile(r"\d{10,11}")
 # Digits, with an extension at the end at most: anything else is no phone number at all.
-_PHONE_SHAPE = re.compile(r"\d{3,17}(?:(?:e?xt?\.?|extension|#|,)\d{1,7})?", re.IGNORECASE)
+_PHONE_SHAPE = re.compile(r"\d{3,17}(?:(?:e?xt?\.?|extension|#|,|;ext=)\d{1,7})?", re.IGNORECASE)
 
 
 class PhoneCheck:
