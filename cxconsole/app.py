@@ -23,7 +23,7 @@ from cxconsole.settings import load_settings, save_settings
 
 if TYPE_CHECKING:
     from cxconsole.context import Context
-    from cxconsole.history import ErrorEvent
+    from cxconsole.errorlog import ErrorEvent
 
 #: mode -> (screen class path, title, key). The order is the order of the keys 1..5.
 SCREENS: dict[str, tuple[str, str, str]] = {

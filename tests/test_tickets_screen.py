@@ -234,7 +234,7 @@ async def test_detail_copy_search_and_sort(sandbox_reset):
         assert set(ids_on_screen(screen)) == {t.ticketID for t in screen.page.tickets}
 
         # Sort: by time left (soonest first) from the start, then reversed.
-        from cxconsole.tickets import due_at
+        from cxconsole.tickets.timeleft import due_at
 
         table.focus()
         due = [due_at(t) for t in table.tickets]  # time left orders as the due time does
@@ -314,7 +314,7 @@ async def test_inspect_opens_the_error_inspector(sandbox_reset):
         await shown_page(pilot, screen, 1)
         set_faults(sandbox_reset, rate=0.0)
         # A segment the vendor does not know: 404 1040, never retried.
-        from cxconsole.tickets import TicketQuery
+        from cxconsole.tickets.query import TicketQuery
 
         screen._set_query(TicketQuery("sandbox-questionpro", 999, None, 50))
         await wait_for(pilot, lambda: screen.last_error is not None)

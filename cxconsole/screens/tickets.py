@@ -30,7 +30,8 @@ from cxconsole.widgets.tickets_table import TicketsTable
 if TYPE_CHECKING:
     from cxconsole.context import Context
     from cxconsole.profiles import Account
-    from cxconsole.tickets import LoadedPage, PageCache, TicketPager, TicketQuery
+    from cxconsole.tickets.paging import LoadedPage, PageCache, TicketPager
+    from cxconsole.tickets.query import TicketQuery
 
 SOURCE = "tickets"
 NARROW = 100  # below this width the detail pane opens at the bottom, not on the right
@@ -207,7 +208,7 @@ class TicketsScreen(Screen[None]):
     async def _boot(self) -> None:
         ctx = await self._ctx()
         try:
-            names = await asyncio.to_thread(_questionpro_profiles, ctx)
+            names = await asyncio.to_thread(_ticket_profiles, ctx)
         except Exception as exc:
             self._fail(exc, "reading the profiles", retry=self._boot)
             return
@@ -230,7 +231,7 @@ class TicketsScreen(Screen[None]):
     async def _reload_profiles(self) -> None:
         ctx = await self._ctx()
         try:
-            names = await asyncio.to_thread(_questionpro_profiles, ctx)
+            names = await asyncio.to_thread(_ticket_profiles, ctx)
         except Exception:
             return  # shown when it mattered (boot); a resume keeps what it had
         if names and self.profile in names:
@@ -238,7 +239,8 @@ class TicketsScreen(Screen[None]):
 
     @work(exclusive=True, group="tickets-profile", exit_on_error=False)
     async def _open_profile(self, name: str, status: int | None = None, per_page: int = 50) -> None:
-        from cxconsole.tickets import PageCache, TicketQuery
+        from cxconsole.tickets.paging import PageCache
+        from cxconsole.tickets.query import TicketQuery
 
         ctx = await self._ctx()
         self.profile = name
@@ -282,7 +284,7 @@ class TicketsScreen(Screen[None]):
         return self.pager.query if self.pager is not None else None
 
     def _set_query(self, query: TicketQuery, page: int = 1) -> None:
-        from cxconsole.tickets import TicketPager
+        from cxconsole.tickets.paging import TicketPager
 
         account = self.accounts.get(query.profile)
         if account is None or self.cache is None:
@@ -352,7 +354,7 @@ class TicketsScreen(Screen[None]):
             self.detail.show(self.table.ticket, page.query)
 
     def _render_rows(self, *, keep_cursor: bool) -> None:
-        from cxconsole.tickets import search_tickets, sort_tickets
+        from cxconsole.tickets.rows import search_tickets, sort_tickets
 
         if self.page is None:
             return
@@ -552,7 +554,7 @@ class TicketsScreen(Screen[None]):
         self._apply_filters(event.select.id)
 
     def _apply_filters(self, changed: str | None) -> None:
-        from cxconsole.tickets import TicketQuery
+        from cxconsole.tickets.query import TicketQuery
 
         filters = self.filters.values()
         if filters.profile is not None and filters.profile != self.profile:
@@ -678,7 +680,7 @@ class TicketsScreen(Screen[None]):
         self.notify(f"Copied {label} {value}", title="Clipboard", timeout=3, markup=False)
 
     def action_export(self) -> None:
-        from cxconsole.tickets import default_export_path, format_for
+        from cxconsole.tickets.export import default_export_path, format_for
 
         query = self._query
         if query is None:
@@ -737,10 +739,10 @@ class TicketsScreen(Screen[None]):
         self._report(event.error, source="tickets export")
 
 
-def _questionpro_profiles(ctx: Context) -> list[str]:
-    from cxconsole.tickets import questionpro_profiles
+def _ticket_profiles(ctx: Context) -> list[str]:
+    from cxconsole.tickets.sources import ticket_profiles
 
-    return questionpro_profiles((p.name, p.vendor) for p in ctx.profiles.load().values())
+    return ticket_profiles(ctx.profiles.load().values())
 
 
 def _unique(tickets: list[Any]) -> list[Any]:

@@ -20,6 +20,7 @@ from cxconsole.vendors.base import (
     ConnectionReport,
     HeaderAuth,
     TargetField,
+    TicketSource,
     Vendor,
     VendorSettings,
 )
@@ -143,7 +144,7 @@ class Segment(BaseModel):
     segmentCode: str = ""
 
 
-class QuestionPro(Vendor):
+class QuestionPro(Vendor, TicketSource):
     name = "questionpro"
     title = "QuestionPro CX"
     secret_label = "API key (header api-key)"

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from cxconsole.tickets import TicketQuery
+    from cxconsole.tickets.query import TicketQuery
     from cxconsole.vendors.questionpro import Ticket
 
 HINT = "c copy e-mail  ·  C copy phone  ·  esc close"
@@ -68,14 +68,9 @@ class TicketDetail(VerticalScroll):
         self.scroll_home(animate=False)
 
     def _fields(self, ticket: Ticket, query: TicketQuery | None) -> Group:
-        from cxconsole.tickets import (
-            due_at,
-            format_time_left,
-            status_name,
-            ticket_status,
-            time_left,
-            urgency,
-        )
+        from cxconsole.tickets.query import status_name
+        from cxconsole.tickets.rows import ticket_status
+        from cxconsole.tickets.timeleft import due_at, format_time_left, time_left, urgency
 
         left = time_left(ticket)
         grade = urgency(left)
@@ -107,7 +102,7 @@ class TicketDetail(VerticalScroll):
 
 def _received(ticket: Ticket) -> Text:
     """Local time first (what the operator thinks in), then the vendor's own UTC stamp."""
-    from cxconsole.tickets import format_received
+    from cxconsole.tickets.rows import format_received
 
     text = Text(format_received(ticket) + " local")
     if ticket.timestamp:

@@ -18,7 +18,8 @@ from textual.widgets import ProgressBar, Static
 if TYPE_CHECKING:
     from cxconsole.client import CXClient
     from cxconsole.profiles import Account
-    from cxconsole.tickets import ExportProgress, PageCache, TicketDump, TicketQuery
+    from cxconsole.tickets.paging import FetchProgress, PageCache, TicketDump
+    from cxconsole.tickets.query import TicketQuery
 
 
 class ExportBar(Horizontal):
@@ -74,13 +75,14 @@ class ExportBar(Horizontal):
         client: CXClient,
         cache: PageCache,
     ) -> None:
-        from cxconsole.tickets import TicketPager, export_query
+        from cxconsole.tickets.export import export_query
+        from cxconsole.tickets.paging import TicketPager
 
         pager = TicketPager(account, query, client=client, cache=cache, prefetch=False)
         bar = self.query_one(ProgressBar)
         label = self.query_one("#export-label", Static)
 
-        def progress(event: ExportProgress) -> None:
+        def progress(event: FetchProgress) -> None:
             bar.update(total=max(event.total, 1), progress=event.done)
             verb = "fetching page" if event.phase == "fetch" else "writing"
             label.update(f"Export {path.name}: {verb} {event.done:,}/{event.total:,}")

@@ -25,7 +25,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 if TYPE_CHECKING:
-    from cxconsole.tickets import TicketQuery, TicketRow
+    from cxconsole.tickets.query import TicketQuery
+    from cxconsole.tickets.rows import TicketRow
     from cxconsole.vendors.questionpro import Ticket
 
 
@@ -186,7 +187,7 @@ class TicketsTable(ScrollView, can_focus=True):
         now: datetime | None = None,
     ) -> None:
         """Replace the rows; the cursor goes to the top unless ``keep_cursor``."""
-        from cxconsole.tickets import ticket_row
+        from cxconsole.tickets.rows import ticket_row
 
         self.tickets = list(tickets)
         self._query = query
