@@ -35,6 +35,10 @@ SCREENS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: The footer shows the screen keys as one compact group: ``1 2 3 4 5 Screens``.
+SCREEN_KEYS = Binding.Group("Screens", compact=True)
+
+
 def _screen_factory(path: str) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
         module, name = path.split(":")
@@ -52,11 +56,26 @@ class CXApp(App[int]):
         mode: _screen_factory(path) for mode, (path, _, _) in SCREENS.items()
     }
     BINDINGS: ClassVar[list[BindingType]] = [
+        # 1-5 are not priority keys: typed into a field they stay in the field. alt+1-5 (what
+        # tmux, irssi and browser users press for "window N") switch from anywhere, fields
+        # included, and never type.
         *(
-            Binding(key, f"go('{mode}')", title, id=f"app.{mode}")
+            Binding(key, f"go('{mode}')", title, id=f"app.{mode}", group=SCREEN_KEYS)
+            for mode, (_, title, key) in SCREENS.items()
+        ),
+        *(
+            Binding(
+                f"alt+{key}",
+                f"go('{mode}')",
+                title,
+                id=f"app.{mode}_alt",
+                show=False,
+                priority=True,
+            )
             for mode, (_, title, key) in SCREENS.items()
         ),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?"),
+        Binding("f1", "help", "Keys", id="app.help_f1", show=False, priority=True),
         Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
