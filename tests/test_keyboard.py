@@ -103,9 +103,8 @@ async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(s
         await pilot.press("4")
         await wait_for(pilot, lambda: app.current_mode == "tickets")
         footer4 = app.screen.query_one(Footer)
-        await wait_for(pilot, lambda: "Next page" in str(footer4.children and [
-            getattr(k, "description", "") for k in footer4.query("FooterKey")
-        ]))
+        described = lambda: [getattr(k, "description", "") for k in footer4.query("FooterKey")]  # noqa: E731
+        await wait_for(pilot, lambda: "Next page" in described())
 
 
 async def test_credentials_focus_lands_on_the_profile_list(sandbox):
