@@ -171,6 +171,16 @@ class CXApp(App[int]):
             )
             return
         self.call_from_thread(self._set_context, ctx)
+        self._prepare_screens()
+
+    def _prepare_screens(self) -> None:
+        """Import every screen's module now, in the boot thread after the first frame, so a
+        first visit pays for composing the screen only, not for loading its code."""
+        for path, _, _ in SCREENS.values():
+            try:
+                importlib.import_module(path.split(":")[0])
+            except Exception:  # the visit itself reports it, where the operator looks
+                return
 
     def _set_context(self, ctx: Context) -> None:
         self.ctx = ctx

@@ -16,9 +16,9 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
+from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.pager import PagerBar, PagerState
 from cxconsole.widgets.tickets_detail import TicketDetail
 from cxconsole.widgets.tickets_error import ErrorBanner, short_line
@@ -53,7 +53,7 @@ HEADER_SORTS = {
 }
 
 
-class TicketsScreen(Screen[None]):
+class TicketsScreen(CXScreen):
     """QuestionPro detractor tickets, a page at a time."""
 
     DEFAULT_CSS = """
