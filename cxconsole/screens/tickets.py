@@ -99,7 +99,7 @@ class TicketsScreen(CXScreen):
         Binding("x", "export", "Export", id="tickets.export"),
         Binding("r", "retry", "Retry", id="tickets.retry"),
         Binding("i", "inspect", "Inspect error", id="tickets.inspect"),
-        Binding("ctrl+r,f5", "refresh", "Refresh", id="tickets.refresh", show=False),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="tickets.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -110,7 +110,9 @@ class TicketsScreen(CXScreen):
         self.accounts: dict[str, Account] = {}
         self.profile: str | None = None  # the profile open (or being opened)
         self.segments: dict[str, list[tuple[int, str]]] = {}
-        self.sort_index = 1  # most urgent first within the page: the operator's question
+        # Most urgent first across every page: the operator's question. Any sort or search
+        # loads every page of the query into the cache (the client keeps the rate limit).
+        self.sort_index = 1
         self.sort_reverse = False
         self.search_text = ""
         self.last_error: BaseException | None = None
@@ -122,6 +124,10 @@ class TicketsScreen(CXScreen):
         self._loading = ""
         self._retry: Callable[[], None] | None = None
         self._styles: dict[str, str] = {}
+        self.view_page = 1  # the page of the whole sorted or searched list shown
+        self.whole_count = 0  # tickets in that list
+        self._whole_for: TicketPager | None = None  # the pager whose pages are all loading
+        self._whole_progress: tuple[int, int] | None = None
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,7 +139,7 @@ class TicketsScreen(CXScreen):
             yield TicketsTable(id="tickets-table")
             yield TicketDetail(id="tickets-detail")
         yield Input(
-            placeholder="search the loaded pages: id, e-mail, phone, comment  (esc clears)",
+            placeholder="search every ticket: id, e-mail, phone, comment  (esc clears)",
             id="tickets-search",
             compact=True,
         )
@@ -299,6 +305,7 @@ class TicketsScreen(CXScreen):
             # Its prefetches are of no use to the new query.
             self.run_worker(old.aclose(), group="tickets-close", exit_on_error=False)
         self._clear_search()
+        self.view_page = 1
         self._sync_filters(query)
         self._go(page)
 
@@ -315,6 +322,12 @@ class TicketsScreen(CXScreen):
         """Show page ``target``: at once from the cache, else through a worker."""
         pager = self.pager
         if pager is None:
+            return
+        if self._whole_ready():
+            # Every page is in: pages of the sorted list are slices, drawn at once.
+            if target != self.view_page:
+                self.view_page = target
+                self._render_rows(keep_cursor=False)
             return
         hit = pager.from_cache(target)
         if hit is not None:
@@ -347,30 +360,106 @@ class TicketsScreen(CXScreen):
         self._clear_error()
         self._set_loading("")
         self.table.remove_class("-stale")
-        if self.search_text:
-            self._clear_search()
         self._render_rows(keep_cursor=False)
         if self.detail.is_open:
             self.detail.show(self.table.ticket, page.query)
 
-    def _render_rows(self, *, keep_cursor: bool) -> None:
+    @property
+    def whole_view(self) -> bool:
+        """A sort or a search spans every ticket of the query, not one page."""
+        return SORTS[self.sort_index][0] is not None or bool(self.search_text)
+
+    def _whole_ready(self) -> bool:
+        pager = self.pager
+        return (
+            self.whole_view
+            and pager is not None
+            and pager.cache.complete(pager.query)
+            and self._whole_for is None
+        )
+
+    def _arranged(self, tickets: list[Any]) -> list[Any]:
+        """Searched, then sorted, as the operator asked: the on-screen order (exports too)."""
         from cxconsole.tickets.rows import search_tickets, sort_tickets
 
-        if self.page is None:
+        if self.search_text:
+            tickets = search_tickets(tickets, self.search_text)
+        key, descending, _ = SORTS[self.sort_index]
+        if key is not None:
+            tickets = sort_tickets(tickets, key, reverse=descending != self.sort_reverse)  # type: ignore[arg-type]
+        return tickets
+
+    def _render_rows(self, *, keep_cursor: bool) -> None:
+        if self.page is None or self.pager is None:
             return
-        tickets = list(self.page.tickets)
-        if self.search_text and self.pager is not None:
-            tickets = search_tickets(_unique(self.pager.loaded_tickets()), self.search_text)
+        per_page = self.page.shape.per_page or self.pager.query.per_page
+        if self._whole_ready():
+            every = self._arranged(self.pager.loaded_tickets())
+            self.whole_count = len(every)
+            pages = max(1, -(-len(every) // per_page))
+            self.view_page = min(max(1, self.view_page), pages)
+            start = (self.view_page - 1) * per_page
+            tickets = every[start : start + per_page]
+        else:
+            if self.whole_view:
+                self._load_whole()
+            elif self._whole_for is not None:
+                # Back to page order: the rest of the pages are not needed now.
+                self.workers.cancel_group(self, "tickets-whole")
+                self._whole_for = None
+                self._whole_progress = None
+            # Until every page is in, the page on screen is sorted (and searched) on its own.
+            tickets = self._arranged(list(self.page.tickets))
         key, descending, _ = SORTS[self.sort_index]
         table = self.table
         table.sort_marker = None
         if key is not None:
             down = descending != self.sort_reverse
-            tickets = sort_tickets(tickets, key, reverse=down)  # type: ignore[arg-type]
             column = next((c for c, k in HEADER_SORTS.items() if k == key), None)
             table.sort_marker = (column, down) if column else None
         table.show(tickets, self.page.query, keep_cursor=keep_cursor)
         self._update_pager()
+
+    def _load_whole(self) -> None:
+        """Every page of the query into the cache, then the whole list sorted (once per query)."""
+        pager = self.pager
+        if pager is None or self._whole_for is pager:
+            return
+        self._whole_for = pager
+        self._whole_progress = (0, pager.total_pages or 0)
+        self._fetch_whole(pager)
+
+    @work(exclusive=True, group="tickets-whole", exit_on_error=False)
+    async def _fetch_whole(self, pager: TicketPager) -> None:
+        def progress(event: Any) -> None:
+            if pager is self.pager:
+                self._whole_progress = (event.done, event.total)
+                self._update_pager()
+
+        try:
+            await pager.fetch_all(fresh=False, on_progress=progress)
+        except asyncio.CancelledError:
+            if self._whole_for is pager:
+                self._whole_for = None
+            raise
+        except Exception as exc:
+            if self._whole_for is pager:
+                self._whole_for = None
+                self._whole_progress = None
+                self._fail(exc, "loading every page", retry=self._load_whole)
+            return
+        if self._whole_for is pager:
+            self._whole_for = None
+            self._whole_progress = None
+            self.view_page = 1
+            self._render_rows(keep_cursor=False)
+
+    def set_sort(self, key: str | None, *, reverse: bool = False) -> None:
+        """Sort by a core sort key (None: the server's page order, one page at a time)."""
+        self.sort_index = next(i for i, s in enumerate(SORTS) if s[0] == key)
+        self.sort_reverse = reverse
+        self.view_page = 1
+        self._render_rows(keep_cursor=False)
 
     # -- status lines ------------------------------------------------------------------------
     def _set_loading(self, what: str) -> None:
@@ -379,8 +468,25 @@ class TicketsScreen(CXScreen):
 
     def _update_pager(self) -> None:
         page = self.page
-        state = PagerState(loading=self._loading, error=self._error_line())
-        if page is not None:
+        state = PagerState(loading=self._loading_text(), error=self._error_line())
+        if page is not None and self._whole_ready():
+            per_page = page.shape.per_page
+            shown = len(self.table.tickets)
+            first = (self.view_page - 1) * per_page + 1 if shown else 0
+            state = PagerState(
+                page=self.view_page,
+                pages=max(1, -(-self.whole_count // per_page)),
+                first=first,
+                last=first + shown - 1 if shown else 0,
+                total=self.whole_count,
+                per_page=per_page,
+                asked_per_page=page.query.per_page,
+                noun="found" if self.search_text else "tickets",
+                loading=state.loading,
+                error=state.error,
+                note=self._note(),
+            )
+        elif page is not None:
             shape = page.shape
             first = page.first_index if page.tickets else 0
             state = PagerState(
@@ -392,22 +498,36 @@ class TicketsScreen(CXScreen):
                 per_page=shape.per_page,
                 asked_per_page=page.query.per_page,
                 source="from cache" if page.from_cache else "",
-                loading=self._loading,
+                loading=state.loading,
                 error=state.error,
                 note=self._note(),
             )
         self.query_one(PagerBar).state = state
 
+    def _loading_text(self) -> str:
+        if self._loading:
+            return self._loading
+        if self._whole_progress is not None and self._whole_for is not None:
+            done, total = self._whole_progress
+            return f"every page {done}/{total}" if total else "every page"
+        return ""
+
     def _note(self) -> str:
         parts = []
-        if self.search_text and self.pager is not None:
-            loaded = len(self.pager.cache.pages(self.pager.query))
-            found = len(self.table.tickets)
-            parts.append(f"search “{self.search_text}”: {found} found in {loaded} loaded pages")
+        whole = self._whole_ready()
+        if self.search_text:
+            if whole and self.page is not None:
+                parts.append(
+                    f"search “{self.search_text}”: {self.whole_count:,} of "
+                    f"{self.page.shape.total_items:,}"
+                )
+            else:
+                parts.append(f"search “{self.search_text}” in this page")
         key, descending, label = SORTS[self.sort_index]
         if key is not None:
             arrow = "↓" if descending != self.sort_reverse else "↑"
-            parts.append(f"sorted by {label} {arrow}")
+            where = "all pages" if whole else "this page until all are in"
+            parts.append(f"{label} {arrow} · {where}")
         return "  ·  ".join(parts)
 
     def _error_line(self) -> str:
@@ -468,6 +588,13 @@ class TicketsScreen(CXScreen):
         pager = self.pager
         if pager is None:
             return
+        if self._whole_ready():
+            per_page = self.page.shape.per_page if self.page else pager.query.per_page
+            pages = max(1, -(-self.whole_count // per_page))
+            steps = {"first": 1, "previous": self.view_page - 1, "next": self.view_page + 1}
+            target = pages if move == "last" else steps[move]
+            self._go(min(max(1, target), pages))
+            return
         base = self._pending or (self.page.number if self.page else 1)
         total = pager.total_pages
         targets = {"first": 1, "previous": base - 1, "next": base + 1, "last": total or base}
@@ -484,6 +611,8 @@ class TicketsScreen(CXScreen):
         if pager is None:
             return
         total = pager.total_pages or 0
+        if self._whole_ready() and self.page is not None:
+            total = max(1, -(-self.whole_count // self.page.shape.per_page))
 
         def check(text: str) -> str | None:
             if not text.isdigit() or int(text) < 1:
@@ -511,10 +640,13 @@ class TicketsScreen(CXScreen):
     def action_refresh(self) -> None:
         if self.pager is None:
             return
+        self.workers.cancel_group(self, "tickets-whole")
+        self._whole_for = None
+        self._whole_progress = None
         self.pager.refresh()
         self.segments.pop(self.pager.query.profile, None)
+        # The vendor is asked again for the page in view; a sort or search then reloads the rest.
         self._go(self.page.number if self.page else 1)
-        self.notify("Cache of this query dropped; reloading.", timeout=3)
 
     def action_retry(self) -> None:
         retry = self._retry
@@ -603,6 +735,7 @@ class TicketsScreen(CXScreen):
     def action_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
         self.sort_reverse = False
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def action_sort_reverse(self) -> None:
@@ -610,6 +743,7 @@ class TicketsScreen(CXScreen):
             self.sort_index = 1
         else:
             self.sort_reverse = not self.sort_reverse
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def on_tickets_table_header_clicked(self, event: TicketsTable.HeaderClicked) -> None:
@@ -621,6 +755,7 @@ class TicketsScreen(CXScreen):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_index, self.sort_reverse = index, False
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def action_search(self) -> None:
@@ -632,6 +767,7 @@ class TicketsScreen(CXScreen):
         if event.input.id != "tickets-search":
             return
         self.search_text = event.value.strip()
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -719,7 +855,9 @@ class TicketsScreen(CXScreen):
         if account is None or self.cache is None:
             return
         client = self.app.ctx.client  # type: ignore[attr-defined]
-        self.query_one(ExportBar).start(account, query, path, fmt, client=client, cache=self.cache)
+        self.query_one(ExportBar).start(
+            account, query, path, fmt, client=client, cache=self.cache, order=self._arranged
+        )
 
     def on_export_bar_done(self, event: ExportBar.Done) -> None:
         dump, path = event.dump, event.path
