@@ -24,6 +24,7 @@ from cxconsole.settings import load_settings, save_settings
 if TYPE_CHECKING:
     from cxconsole.context import Context
     from cxconsole.errorlog import ErrorEvent
+    from cxconsole.tickets.paging import PageCache
 
 #: mode -> (screen class path, title, key). The order is the order of the keys 1..5.
 SCREENS: dict[str, tuple[str, str, str]] = {
@@ -102,6 +103,7 @@ class CXApp(App[int]):
         if ctx is not None:
             self._core_ready.set()
         self._theme_failures: list[str] = []
+        self._tickets_cache: PageCache | None = None
         self._apply_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -191,6 +193,15 @@ class CXApp(App[int]):
         """The title says so for as long as the insecure file store holds the secrets."""
         insecure = self.ctx is not None and getattr(self.ctx.secrets.store, "insecure", False)
         self.title = "cxconsole · INSECURE secret store" if insecure else "cxconsole"
+
+    @property
+    def tickets_cache(self) -> PageCache:
+        """The session's ticket pages, shared by Home's counts and the tickets screen."""
+        if self._tickets_cache is None:
+            from cxconsole.tickets.paging import PageCache
+
+            self._tickets_cache = PageCache()
+        return self._tickets_cache
 
     async def context(self) -> Context:
         """The shared context, once the core has loaded."""

@@ -245,7 +245,6 @@ class TicketsScreen(CXScreen):
 
     @work(exclusive=True, group="tickets-profile", exit_on_error=False)
     async def _open_profile(self, name: str, status: int | None = None, per_page: int = 50) -> None:
-        from cxconsole.tickets.paging import PageCache
         from cxconsole.tickets.query import TicketQuery
 
         ctx = await self._ctx()
@@ -262,7 +261,8 @@ class TicketsScreen(CXScreen):
             self._fail(exc, f"opening profile {name}", retry=lambda: self._open_profile(name))
             return
         if self.cache is None:
-            self.cache = PageCache()
+            # Shared with Home, which counts the same default query's tickets.
+            self.cache = self.cx.tickets_cache
         self._load_segments(name, account)
         self._set_query(query)
 
