@@ -263,7 +263,7 @@ async def test_overdue_is_coloured_and_flagged(sandbox_reset):
         cell = table.get_row_at(0)[1]
         assert str(cell).strip().startswith("-")
         assert "…" not in str(cell)  # shown whole
-        assert app.theme_variables["error"].lower() in str(cell.style).lower()
+        assert app.theme_variables["text-error"].lower() in str(cell.style).lower()
         await pilot.press("enter")
         body = plain(screen.detail.query_one("#detail-body", Static))
         assert "OVERDUE" in body

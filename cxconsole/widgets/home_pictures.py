@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from cxconsole.colours import rich_colour
+
 #: (bucket, label, theme colour): the order the bar and the legend read in.
 BUCKETS: tuple[tuple[str, str, str], ...] = (
     ("overdue", "overdue", "error"),
@@ -62,18 +64,22 @@ class TicketBuckets(Widget):
 
     def render(self) -> Text:
         colours = self.app.theme_variables
+        muted = rich_colour(colours, "text-muted", over="background")
         width = self.content_size.width or 80
         name_width = min(22, max((len(line.name) for line in self.lines), default=8))
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self.lines:
-            text.append("No profile that serves tickets.", style=colours.get("text-muted", ""))
+            text.append(
+                "No profile that serves tickets.",
+                style=muted,
+            )
             return text
         for index, line in enumerate(self.lines):
             if index:
                 text.append("\n")
             text.append(line.name[:name_width].ljust(name_width + 1))
             if line.note:
-                text.append(line.note, style=colours.get("text-muted", ""))
+                text.append(line.note, style=muted)
                 continue
             if line.loading is not None:
                 done, total = line.loading
@@ -94,7 +100,9 @@ class TicketBuckets(Widget):
             for i, (n, (_, label, colour)) in enumerate(zip(counts, BUCKETS, strict=True)):
                 if i:
                     text.append(" · ")
-                text.append(f"{n:,}", style=f"bold {colours.get(colour, '')}" if n else "")
+                # Numbers in the text-* shade of their colour: 4.5:1, where the bar needs 3:1.
+                shade = colours.get(f"text-{colour}", "")
+                text.append(f"{n:,}", style=f"bold {shade}" if n else "")
                 text.append(f" {label}")
         return text
 
