@@ -57,22 +57,12 @@ class CXApp(App[int]):
         mode: _screen_factory(path) for mode, (path, _, _) in SCREENS.items()
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        # 1-5 are not priority keys: typed into a field they stay in the field. alt+1-5 (what
-        # tmux, irssi and browser users press for "window N") switch from anywhere, fields
-        # included, and never type.
+        # 1-5 are not priority keys: typed into a field they stay in the field; Escape leaves
+        # the field (every screen), then 1-5 switch. No alt+digit alias: Textual reads the
+        # ESC-prefixed digit a terminal sends for alt+1 as macOS's option characters (¡™£¢∞),
+        # so it would type into the field in tmux and most terminals.
         *(
             Binding(key, f"go('{mode}')", title, id=f"app.{mode}", group=SCREEN_KEYS)
-            for mode, (_, title, key) in SCREENS.items()
-        ),
-        *(
-            Binding(
-                f"alt+{key}",
-                f"go('{mode}')",
-                title,
-                id=f"app.{mode}_alt",
-                show=False,
-                priority=True,
-            )
             for mode, (_, title, key) in SCREENS.items()
         ),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?"),

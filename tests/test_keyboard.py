@@ -28,7 +28,7 @@ def app_for(sandbox: SandboxServer, mode: str = "home") -> CXApp:
     return CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode=mode)
 
 
-async def test_digits_typed_into_a_field_stay_there_and_alt_digits_switch(sandbox):
+async def test_digits_typed_into_a_field_stay_there_and_escape_then_digit_switches(sandbox):
     app = app_for(sandbox, "tickets")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash")
@@ -37,11 +37,14 @@ async def test_digits_typed_into_a_field_stay_there_and_alt_digits_switch(sandbo
         await pilot.press(*"12345")
         assert field.value == "12345"
         assert app.current_mode == "tickets"
-        await pilot.press("alt+5")
+        await pilot.press("escape")  # leaves the field (on tickets it also ends the search)
+        await wait_for(pilot, lambda: app.focused is not field)
+        typed = field.value
+        await pilot.press("5")
         await wait_for(pilot, lambda: app.current_mode == "errors")
-        await pilot.press("alt+4")
+        await pilot.press("4")
         await wait_for(pilot, lambda: app.current_mode == "tickets")
-        assert field.value == "12345"  # nothing typed by the switches
+        assert field.value == typed  # nothing typed by the switches
 
 
 @pytest.mark.parametrize("mode", list(SCREENS))
@@ -51,7 +54,7 @@ async def test_every_screen_key_works_from_every_screen(sandbox, mode: str):
         for target, (_, _, key) in SCREENS.items():
             await pilot.press(key)
             await wait_for(pilot, lambda target=target: app.current_mode == target)
-            await pilot.press(f"alt+{SCREENS[mode][2]}")
+            await pilot.press(SCREENS[mode][2])
             await wait_for(pilot, lambda: app.current_mode == mode)
 
 
@@ -92,7 +95,9 @@ async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(s
         profiles = app.screen.query_one("#profiles", DataTable)
         runs = app.screen.query_one("#runs", DataTable)
         footer = app.screen.query_one(Footer)
-        await wait_for(pilot, lambda: app.focused is profiles and len(footer.children) > 3)
+        palette = lambda: footer.query(".-command-palette")  # noqa: E731
+        await wait_for(pilot, lambda: app.focused is profiles and bool(palette()))
+        await wait_for(pilot, lambda: screen_signature_settled(app))
         keys = list(footer.children)
         for target in (runs, profiles, runs):
             target.focus()
@@ -105,6 +110,15 @@ async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(s
         footer4 = app.screen.query_one(Footer)
         described = lambda: [getattr(k, "description", "") for k in footer4.query("FooterKey")]  # noqa: E731
         await wait_for(pilot, lambda: "Next page" in described())
+
+
+def screen_signature_settled(app: CXApp) -> bool:
+    """The footer draws the screen's keys as they are now (its last rebuild is done)."""
+    screen = app.screen
+    wanted = {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
+    footer = screen.query_one(Footer)
+    drawn = {k.action for k in footer.query("FooterKey") if not k.has_class("-command-palette")}
+    return drawn == wanted
 
 
 async def test_credentials_focus_lands_on_the_profile_list(sandbox):

@@ -20,7 +20,9 @@ FIELDS = (Input, TextArea, Select)
 class CXScreen(Screen[None]):
     """A screen of :class:`CXApp`: ``self.cx`` is the app, typed."""
 
-    AUTO_FOCUS = LISTS
+    # Not Textual's AUTO_FOCUS selector: "OptionList" would also match a Select's hidden
+    # overlay, which then takes the first typed key as a search. See on_screen_resume.
+    AUTO_FOCUS = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         # Not a priority: a screen's own Escape (close a pane, clear a search) comes first.
         Binding("escape", "leave_field", "Leave the field", id="screen.leave_field", show=False),
@@ -35,6 +37,10 @@ class CXScreen(Screen[None]):
         app = self.app
         assert isinstance(app, CXApp)
         return app
+
+    def on_screen_resume(self) -> None:
+        if self.focused is None:
+            self.focus_home()
 
     def on_mount(self) -> None:
         # Compact keys: at 80 columns twice as many of a screen's keys fit.
@@ -77,7 +83,7 @@ class CXScreen(Screen[None]):
     def focus_home(self) -> None:
         """Focus the screen's list or table (the first shown), or nothing."""
         for widget in self.query(LISTS):
-            if widget.focusable:
+            if widget.focusable and not isinstance(widget.parent, Select):  # not its overlay
                 widget.focus()
                 return
         self.set_focus(None)

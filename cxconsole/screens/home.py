@@ -24,7 +24,7 @@ from cxconsole.widgets.home_pictures import ProfileTickets, TicketBuckets, outco
 WELCOME = (
     "cxconsole: set up a vendor account once, push customer files batch by batch, "
     "work the detractor tickets, decode any vendor error. "
-    "Keys 1-5 (alt+1-5 from a field) switch screens, ? or F1 lists the keys, "
+    "Keys 1-5 switch screens (Escape first to leave a text field), ? or F1 lists the keys, "
     "ctrl+p opens the command palette."
 )
 #: Home counts a profile's tickets only up to this many pages (of 50): beyond, it would spend
@@ -91,6 +91,7 @@ class HomeScreen(CXScreen):
         super().__init__()
         self._profiles: list[dict[str, Any]] = []
         self._runs: list[dict[str, Any]] = []
+        self._shown: dict[str, tuple[Any, ...]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -169,6 +170,10 @@ class HomeScreen(CXScreen):
     ):
         table = self.query_one(selector, DataTable)
         kept = fit_columns(columns, rows, width)
+        shown = (tuple(c.key for c in kept), id(rows), self.app.theme)
+        if self._shown.get(selector) == shown:
+            return  # a resize that keeps the same columns: nothing to redraw
+        self._shown[selector] = shown
         # Columns are rebuilt with the rows: a kept header can keep its old widths.
         cursor = table.cursor_row
         table.clear(columns=True)

@@ -375,6 +375,7 @@ class TicketsScreen(CXScreen):
         pager = self.pager
         return (
             self.whole_view
+            and self.page is not None  # a first page is shown (its shape sizes the slices)
             and pager is not None
             and pager.cache.complete(pager.query)
             and self._whole_for is None

@@ -74,6 +74,16 @@ class PagerBar(Widget):
                 text.append(f" {s.noun}", style=muted)
             else:
                 text.append(f"  ·  no {s.noun}", style=muted)
+        # Most important first, so it stays on an 80-column line: a failure, what is loading,
+        # what the rows are (a search, a sort); the page size and the source last.
+        if s.error:
+            error = self.app.theme_variables.get("text-error", "red")
+            text.append(f"  ✗ {s.error}", style=f"bold {error}")
+        if s.loading:
+            text.append(f"  {SPINNER[self._frame]} loading {s.loading}…", style="bold")
+        if s.note:
+            text.append(("  ·  " if s.page else "") + s.note, style="bold")
+        if s.page:
             if s.per_page:
                 per = f"  ·  {s.per_page}/page"
                 if s.asked_per_page and s.asked_per_page != s.per_page:
@@ -81,11 +91,4 @@ class PagerBar(Widget):
                 text.append(per, style=muted)
             if s.source:
                 text.append(f"  ·  {s.source}", style=f"{muted} italic")
-        if s.note:
-            text.append(("  ·  " if s.page else "") + s.note, style="bold")
-        if s.loading:
-            text.append(f"  {SPINNER[self._frame]} loading {s.loading}…", style="bold")
-        if s.error:
-            error = self.app.theme_variables.get("text-error", "red")
-            text.append(f"  ✗ {s.error}", style=f"bold {error}")
         return text
