@@ -28,8 +28,8 @@ def app_for(sandbox: SandboxServer, mode: str = "home") -> CXApp:
     return CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode=mode)
 
 
-async def test_digits_typed_into_a_field_stay_there_and_escape_then_digit_switches(sandbox):
-    app = app_for(sandbox, "tickets")
+async def test_digits_typed_into_a_field_stay_there_and_escape_then_digit_switches(sandbox_reset):
+    app = app_for(sandbox_reset, "tickets")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash")
         field = app.screen.query_one("#tickets-search", Input)
@@ -48,8 +48,8 @@ async def test_digits_typed_into_a_field_stay_there_and_escape_then_digit_switch
 
 
 @pytest.mark.parametrize("mode", list(SCREENS))
-async def test_every_screen_key_works_from_every_screen(sandbox, mode: str):
-    app = app_for(sandbox, mode)
+async def test_every_screen_key_works_from_every_screen(sandbox_reset, mode: str):
+    app = app_for(sandbox_reset, mode)
     async with app.run_test(size=SIZE) as pilot:
         for target, (_, _, key) in SCREENS.items():
             await pilot.press(key)
@@ -59,8 +59,8 @@ async def test_every_screen_key_works_from_every_screen(sandbox, mode: str):
 
 
 @pytest.mark.parametrize("mode", list(SCREENS))
-async def test_a_screen_opens_on_its_list_and_escape_leaves_any_field(sandbox, mode: str):
-    app = app_for(sandbox, mode)
+async def test_a_screen_opens_on_its_list_and_escape_leaves_any_field(sandbox_reset, mode: str):
+    app = app_for(sandbox_reset, mode)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused is not None)
         assert not isinstance(app.focused, Input | TextArea), (
@@ -75,10 +75,10 @@ async def test_a_screen_opens_on_its_list_and_escape_leaves_any_field(sandbox, m
             assert app.current_mode == mode
 
 
-async def test_f1_opens_the_keys_from_a_field(sandbox):
+async def test_f1_opens_the_keys_from_a_field(sandbox_reset):
     from cxconsole.screens.help import HelpScreen
 
-    app = app_for(sandbox, "errors")
+    app = app_for(sandbox_reset, "errors")
     async with app.run_test(size=SIZE) as pilot:
         field = app.screen.query_one("#catalog-search", Input)
         field.focus()
@@ -89,8 +89,8 @@ async def test_f1_opens_the_keys_from_a_field(sandbox):
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
 
 
-async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(sandbox):
-    app = app_for(sandbox, "home")
+async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(sandbox_reset):
+    app = app_for(sandbox_reset, "home")
     async with app.run_test(size=SIZE) as pilot:
         profiles = app.screen.query_one("#profiles", DataTable)
         runs = app.screen.query_one("#runs", DataTable)
@@ -109,7 +109,7 @@ async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(s
         await wait_for(pilot, lambda: app.current_mode == "tickets")
         footer4 = app.screen.query_one(Footer)
         described = lambda: [getattr(k, "description", "") for k in footer4.query("FooterKey")]  # noqa: E731
-        await wait_for(pilot, lambda: "Next page" in described())
+        await wait_for(pilot, lambda: "Next" in described())
 
 
 def screen_signature_settled(app: CXApp) -> bool:
@@ -121,8 +121,8 @@ def screen_signature_settled(app: CXApp) -> bool:
     return drawn == wanted
 
 
-async def test_credentials_focus_lands_on_the_profile_list(sandbox):
-    app = app_for(sandbox, "credentials")
+async def test_credentials_focus_lands_on_the_profile_list(sandbox_reset):
+    app = app_for(sandbox_reset, "credentials")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused is not None)
         await pilot.pause()

@@ -27,8 +27,10 @@ WELCOME = (
     "Keys 1-5 switch screens (Escape first to leave a text field), ? or F1 lists the keys, "
     "ctrl+p opens the command palette."
 )
-#: Home counts a profile's tickets only up to this many pages (of 50): beyond, it would spend
-#: too much of the vendor's rate limit on a picture; the tickets screen still sorts them all.
+#: Home counts in pages this large (the server may serve fewer: then its own size), so the
+#: picture costs as few of the vendor's rate-limited calls as it allows; and only up to
+#: COUNT_PAGES pages: beyond, the tickets screen still sorts them all.
+COUNT_PER_PAGE = 100
 COUNT_PAGES = 100
 
 
@@ -207,7 +209,7 @@ class HomeScreen(CXScreen):
                 account = await asyncio.to_thread(ctx.account, name)
                 pager = TicketPager(
                     account,
-                    TicketQuery(name),
+                    TicketQuery(name, per_page=COUNT_PER_PAGE),
                     client=ctx.client,
                     cache=self.cx.tickets_cache,
                     prefetch=False,

@@ -68,18 +68,26 @@ class TicketsScreen(CXScreen):
     TicketsScreen #tickets-search { display: none; }
     TicketsScreen #tickets-search.-shown { display: block; }
     """
+    # In the footer's order, most important first (an 80-column footer shows the first six):
+    # retry and inspect appear only after a failure, and then they matter most.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right_square_bracket", "page('next')", "Next page", id="tickets.next_page"),
-        Binding(
-            "p,left_square_bracket", "page('previous')", "Prev page", id="tickets.previous_page"
-        ),
+        Binding("r", "retry", "Retry", id="tickets.retry"),
+        Binding("i", "inspect", "Inspect error", id="tickets.inspect"),
+        Binding("slash", "search", "Search", id="tickets.search", key_display="/"),
+        Binding("n,right_square_bracket", "page('next')", "Next", id="tickets.next_page"),
+        Binding("p,left_square_bracket", "page('previous')", "Prev", id="tickets.previous_page"),
+        Binding("x", "export", "Export", id="tickets.export"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="tickets.refresh"),
+        Binding("s", "pick('segment')", "Segment", id="tickets.segment"),
+        Binding("t", "pick('status')", "Status", id="tickets.status"),
+        Binding("c", "copy('email')", "Copy e-mail", id="tickets.copy_email"),
+        Binding("colon", "goto", "Go to page", id="tickets.goto_page", key_display=":"),
         Binding(
             "g,less_than_sign", "page('first')", "First page", id="tickets.first_page", show=False
         ),
         Binding(
             "G,greater_than_sign", "page('last')", "Last page", id="tickets.last_page", show=False
         ),
-        Binding("colon", "goto", "Go to page", id="tickets.goto_page", key_display=":"),
         Binding(
             "plus,equals_sign",
             "per_page(1)",
@@ -89,18 +97,10 @@ class TicketsScreen(CXScreen):
         ),
         Binding("minus", "per_page(-1)", "Fewer per page", id="tickets.per_page_fewer", show=False),
         Binding("a", "pick('profile')", "Profile", id="tickets.profile", show=False),
-        Binding("s", "pick('segment')", "Segment", id="tickets.segment"),
-        Binding("t", "pick('status')", "Status", id="tickets.status"),
         Binding("o", "sort", "Sort", id="tickets.sort", show=False),
         Binding("O", "sort_reverse", "Reverse sort", id="tickets.sort_reverse", show=False),
-        Binding("slash", "search", "Search", id="tickets.search", key_display="/"),
         Binding("escape", "close", "Close pane / search", id="tickets.close", show=False),
-        Binding("c", "copy('email')", "Copy e-mail", id="tickets.copy_email"),
         Binding("C", "copy('phone')", "Copy phone", id="tickets.copy_phone", show=False),
-        Binding("x", "export", "Export", id="tickets.export"),
-        Binding("r", "retry", "Retry", id="tickets.retry"),
-        Binding("i", "inspect", "Inspect error", id="tickets.inspect"),
-        Binding("f5,ctrl+r", "refresh", "Refresh", id="tickets.refresh"),
     ]
 
     def __init__(self) -> None:
