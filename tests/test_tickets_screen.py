@@ -290,6 +290,8 @@ async def test_export_writes_the_whole_query(sandbox_reset, tmp_path: Path):
         # In the order on screen (most urgent first), with what the screen shows.
         due = [d["dueAt"] for d in data]
         assert due == sorted(due) and all(d["timeLeft"] for d in data)
+        # Said on the status line, where no toast covers it.
+        assert "Exported" in screen.query_one(PagerBar).state.note
         assert screen.last_export == target
 
 

@@ -125,6 +125,7 @@ class TicketsScreen(CXScreen):
         self._loading = ""
         self._retry: Callable[[], None] | None = None
         self._styles: dict[str, str] = {}
+        self.status_message = ""  # the last message said on the status line
         self.view_page = 1  # the page of the whole sorted or searched list shown
         self.whole_count = 0  # tickets in that list
         self._whole_for: TicketPager | None = None  # the pager whose pages are all loading
@@ -395,6 +396,8 @@ class TicketsScreen(CXScreen):
     def _render_rows(self, *, keep_cursor: bool) -> None:
         if self.page is None or self.pager is None:
             return
+        if not keep_cursor:
+            self.status_message = ""  # a new view: the last message was about the old one
         per_page = self.page.shape.per_page or self.pager.query.per_page
         if self._whole_ready():
             every = self._arranged(self.pager.loaded_tickets())
@@ -507,6 +510,11 @@ class TicketsScreen(CXScreen):
             )
         self.query_one(PagerBar).state = state
 
+    def _say(self, text: str) -> None:
+        """A message on the status line, where no toast covers it; it stays until the next."""
+        self.status_message = text
+        self._update_pager()
+
     def _loading_text(self) -> str:
         if self._loading:
             return self._loading
@@ -516,7 +524,7 @@ class TicketsScreen(CXScreen):
         return ""
 
     def _note(self) -> str:
-        parts = []
+        parts = [self.status_message] if self.status_message else []
         whole = self._whole_ready()
         if self.search_text:
             if whole and self.page is not None:
@@ -661,7 +669,7 @@ class TicketsScreen(CXScreen):
     def action_inspect(self) -> None:
         error = self.last_error
         if error is None:
-            self.notify("No error to inspect yet.", timeout=3)
+            self._say("No error to inspect yet.")
             return
         inspect = getattr(self.app, "inspect", None)
         if callable(inspect):
@@ -807,26 +815,26 @@ class TicketsScreen(CXScreen):
     def action_copy(self, what: str) -> None:
         ticket = self.table.ticket
         if ticket is None:
-            self.notify("No ticket selected.", severity="warning", timeout=3)
+            self._say("No ticket selected.")
             return
         value = ticket.emailAddress if what == "email" else ticket.phoneNumber
         label = "e-mail" if what == "email" else "phone"
         if not value:
-            self.notify(f"Ticket {ticket.ticketID} has no {label}.", severity="warning", timeout=3)
+            self._say(f"Ticket {ticket.ticketID} has no {label}.")
             return
         # OSC 52: reaches the operator's own clipboard through ssh (and tmux set-clipboard on).
         self.app.copy_to_clipboard(value)
-        self.notify(f"Copied {label} {value}", title="Clipboard", timeout=3, markup=False)
+        self._say(f"Copied {label} {value}")
 
     def action_export(self) -> None:
         from cxconsole.tickets.export import default_export_path, format_for
 
         query = self._query
         if query is None:
-            self.notify("Nothing to export yet.", severity="warning", timeout=3)
+            self._say("Nothing to export yet.")
             return
         if self.query_one(ExportBar).running:
-            self.notify("An export is running already.", severity="warning", timeout=3)
+            self._say("An export is running already.")
             return
         total = self.page.shape.total_items if self.page else 0
 
@@ -866,14 +874,11 @@ class TicketsScreen(CXScreen):
         dump, path = event.dump, event.path
         self.last_export = path
         if dump.complete:
-            self.notify(f"{len(dump.tickets):,} tickets → {path}", title="Exported", timeout=8)
+            self._say(f"Exported {len(dump.tickets):,} tickets → {path}")
         else:
-            self.notify(
-                f"{len(dump.tickets):,} of {dump.shape.total_items:,} tickets → {path}: tickets "
-                "changed during the export; export again for a consistent snapshot",
-                title="Exported, incomplete",
-                severity="warning",
-                timeout=12,
+            self._say(
+                f"Exported {len(dump.tickets):,} of {dump.shape.total_items:,} tickets → {path}: "
+                "tickets changed during the export; export again for a consistent snapshot"
             )
 
     def on_export_bar_failed(self, event: ExportBar.Failed) -> None:
