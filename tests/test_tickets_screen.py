@@ -476,3 +476,27 @@ async def test_overdue_times_are_never_cut_at_80_columns(sandbox_reset):
             row = table.get_row_at(index)
             assert len(str(row[1])) <= left.width and "…" not in str(row[1])
             assert len(str(row[0])) <= ticket.width
+
+
+async def test_a_failure_at_80x24_stays_readable_and_retry_is_the_first_key(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_tickets(pilot, app, page_order=True)
+        await wait_for(pilot, lambda: not screen.pager._inflight)
+        set_faults(sandbox_reset, rate=1.0, faults=["500"], seed=1)
+        screen._go(40)
+        await wait_for(pilot, lambda: screen.last_error is not None, seconds=30)
+        set_faults(sandbox_reset, rate=0.0)
+        bar = screen.query_one(PagerBar)
+        # The failure comes first on the status line, inside 80 columns.
+        line = str(bar.render())
+        assert "1026" in line[:80] or "failed" in line[:80], line
+        banner = screen.query_one("#tickets-error", Static)
+        assert banner.region.width <= 80 and banner.region.height >= 1
+        shown = [b.binding.id for b in screen.active_bindings.values() if b.binding.show]
+        # The screen's own keys (the table's Enter comes first: it is the focused widget's).
+        own = [i for i in shown if i and i.startswith("tickets.") and i != "tickets.detail"]
+        assert own[:2] == ["tickets.retry", "tickets.inspect"]
+        await pilot.press("r")
+        await shown_page(pilot, screen, 40)
+        assert screen.last_error is None
