@@ -492,7 +492,8 @@ async def test_a_failure_at_80x24_stays_readable_and_retry_is_the_first_key(sand
         line = str(bar.render())
         assert "1026" in line[:80] or "failed" in line[:80], line
         banner = screen.query_one("#tickets-error", Static)
-        assert banner.region.width <= 80 and banner.region.height >= 1
+        await wait_for(pilot, lambda: banner.region.height >= 1)  # on screen, not squeezed out
+        assert banner.region.right <= 80
         shown = [b.binding.id for b in screen.active_bindings.values() if b.binding.show]
         # The screen's own keys (the table's Enter comes first: it is the focused widget's).
         own = [i for i in shown if i and i.startswith("tickets.") and i != "tickets.detail"]
