@@ -772,7 +772,9 @@ class TicketsScreen(CXScreen):
     def action_search(self) -> None:
         field = self.query_one("#tickets-search", Input)
         field.add_class("-shown")
-        field.focus()
+        # At once, not through the queue as focus() does: keys typed right after "/" (a fast
+        # typist, a paste) would reach the table, and "1" would leave the screen.
+        self.set_focus(field)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "tickets-search":
