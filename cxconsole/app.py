@@ -23,7 +23,8 @@ from cxconsole.settings import load_settings, save_settings
 
 if TYPE_CHECKING:
     from cxconsole.context import Context
-    from cxconsole.history import ErrorEvent
+    from cxconsole.errorlog import ErrorEvent
+    from cxconsole.tickets.paging import PageCache
 
 #: mode -> (screen class path, title, key). The order is the order of the keys 1..5.
 SCREENS: dict[str, tuple[str, str, str]] = {
@@ -33,6 +34,10 @@ SCREENS: dict[str, tuple[str, str, str]] = {
     "tickets": ("cxconsole.screens.tickets:TicketsScreen", "Tickets", "4"),
     "errors": ("cxconsole.screens.errors:ErrorsScreen", "Errors", "5"),
 }
+
+
+#: The footer shows the screen keys as one compact group: ``1 2 3 4 5 Screens``.
+SCREEN_KEYS = Binding.Group("Screens", compact=True)
 
 
 def _screen_factory(path: str) -> Callable[[], Screen[Any]]:
@@ -52,11 +57,16 @@ class CXApp(App[int]):
         mode: _screen_factory(path) for mode, (path, _, _) in SCREENS.items()
     }
     BINDINGS: ClassVar[list[BindingType]] = [
+        # 1-5 are not priority keys: typed into a field they stay in the field; Escape leaves
+        # the field (every screen), then 1-5 switch. No alt+digit alias: Textual reads the
+        # ESC-prefixed digit a terminal sends for alt+1 as macOS's option characters (¡™£¢∞),
+        # so it would type into the field in tmux and most terminals.
         *(
-            Binding(key, f"go('{mode}')", title, id=f"app.{mode}")
+            Binding(key, f"go('{mode}')", title, id=f"app.{mode}", group=SCREEN_KEYS)
             for mode, (_, title, key) in SCREENS.items()
         ),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?"),
+        Binding("f1", "help", "Keys", id="app.help_f1", show=False, priority=True),
         Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -83,6 +93,7 @@ class CXApp(App[int]):
         if ctx is not None:
             self._core_ready.set()
         self._theme_failures: list[str] = []
+        self._tickets_cache: PageCache | None = None
         self._apply_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -152,6 +163,16 @@ class CXApp(App[int]):
             )
             return
         self.call_from_thread(self._set_context, ctx)
+        self._prepare_screens()
+
+    def _prepare_screens(self) -> None:
+        """Import every screen's module now, in the boot thread after the first frame, so a
+        first visit pays for composing the screen only, not for loading its code."""
+        for path, _, _ in SCREENS.values():
+            try:
+                importlib.import_module(path.split(":")[0])
+            except Exception:  # the visit itself reports it, where the operator looks
+                return
 
     def _set_context(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -162,6 +183,15 @@ class CXApp(App[int]):
         """The title says so for as long as the insecure file store holds the secrets."""
         insecure = self.ctx is not None and getattr(self.ctx.secrets.store, "insecure", False)
         self.title = "cxconsole · INSECURE secret store" if insecure else "cxconsole"
+
+    @property
+    def tickets_cache(self) -> PageCache:
+        """The session's ticket pages, shared by Home's counts and the tickets screen."""
+        if self._tickets_cache is None:
+            from cxconsole.tickets.paging import PageCache
+
+            self._tickets_cache = PageCache()
+        return self._tickets_cache
 
     async def context(self) -> Context:
         """The shared context, once the core has loaded."""

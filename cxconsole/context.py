@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 
 from cxconsole.client import CXClient, get_client
-from cxconsole.history import ErrorHistory
+from cxconsole.errorlog import ErrorHistory
 from cxconsole.keystore import Secrets, default_store
 from cxconsole.profile_book import ProfileBook
 from cxconsole.profiles import (

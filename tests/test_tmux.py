@@ -32,6 +32,13 @@ class Tmux:
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "cx")
 
+    def wait_gone(self, text: str, seconds: float = 20.0) -> None:
+        deadline = time.monotonic() + seconds
+        while text in self.screen():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} still on screen after {seconds}s")
+            time.sleep(0.02)
+
     def wait_for(self, text: str, seconds: float = 20.0) -> str:
         deadline = time.monotonic() + seconds
         screen = ""
@@ -39,7 +46,7 @@ class Tmux:
             screen = self.screen()
             if text in screen:
                 return screen
-            time.sleep(0.2)
+            time.sleep(0.02)  # a poll, not a wait: the deadline bounds it
         size = self.run("display", "-p", "-t", "cx", "#{window_width}x#{window_height}")
         raise AssertionError(f"{text!r} not on screen after {seconds}s ({size.strip()}):\n{screen}")
 
@@ -55,8 +62,7 @@ def tmux(isolated_home: Path) -> Iterator[Tmux]:
     session.run("kill-server")
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-def test_installed_command_in_tmux(tmux: Tmux, size: tuple[int, int]):
+def start(tmux: Tmux, size: tuple[int, int]) -> None:
     width, height = size
     env_line = (
         f"XDG_CONFIG_HOME={os.environ['XDG_CONFIG_HOME']} "
@@ -67,6 +73,11 @@ def test_installed_command_in_tmux(tmux: Tmux, size: tuple[int, int]):
         # pytest's COLUMNS/LINES would reach the app through tmux and override the pane's size.
         f"env -u COLUMNS -u LINES {env_line} {COMMAND} --sandbox; echo EXITED-$?; sleep 30",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_installed_command_in_tmux(tmux: Tmux, size: tuple[int, int]):
+    start(tmux, size)
     screen = tmux.wait_for("sandbox-noojee")
     assert "SANDBOX" in screen
     tmux.keys("2")
@@ -77,6 +88,48 @@ def test_installed_command_in_tmux(tmux: Tmux, size: tuple[int, int]):
     screen = tmux.wait_for("Session errors")
     tmux.keys("?")
     tmux.wait_for("Keys")
+    tmux.keys("Escape")
+    tmux.keys("C-q")
+    screen = tmux.wait_for("EXITED-0")
+    assert "Traceback" not in screen
+
+
+#: key -> text the screen itself draws (not the title, which changes first).
+WALK = {
+    "1": "Recent import runs",
+    "2": "Test connection",
+    "3": "Read as",
+    "4": "Segment",
+    "5": "Session errors",
+}
+
+
+def test_walk_every_screen_at_80x24(tmux: Tmux):
+    """Every screen by its key, the keys screen, digits in a field, Escape, and out: 80x24."""
+    start(tmux, (80, 24))
+    tmux.wait_for("sandbox-noojee")
+    for key, mark in [*WALK.items(), ("1", WALK["1"])]:
+        tmux.keys(key)
+        screen = tmux.wait_for(mark)
+        lines = screen.splitlines()
+        assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
+        assert lines[-1].strip(), f"screen {key}: no footer"
+        assert "Traceback" not in screen
+    # Tickets: sorted across every page once all are in.
+    tmux.keys("4")
+    tmux.wait_for("all pages")
+    # A field keeps its digits; Escape leaves it, then a digit switches.
+    tmux.keys("/")
+    tmux.keys("1", "2")
+    tmux.wait_for("search “12”")  # typed into the search, not a switch to screen 1 or 2
+    tmux.keys("Escape")  # ends the search and leaves the field
+    tmux.wait_gone("search “12”")
+    tmux.keys("1")
+    tmux.wait_for(WALK["1"])
+    tmux.keys("3")
+    tmux.wait_for(WALK["3"])
+    tmux.keys("F1")
+    tmux.wait_for("Keys: Imports")
     tmux.keys("Escape")
     tmux.keys("C-q")
     screen = tmux.wait_for("EXITED-0")

@@ -19,7 +19,8 @@ from cxconsole.commands.common import (
 
 if TYPE_CHECKING:
     from cxconsole.context import Context
-    from cxconsole.tickets import TicketQuery, TicketRow
+    from cxconsole.tickets.query import TicketQuery
+    from cxconsole.tickets.rows import TicketRow
 
 FORMATS = ("table", "csv", "json")
 STATUS_WORDS = {"new": 0, "open": 1, "escalated": 2, "resolved": 3}
@@ -77,13 +78,15 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path
 
     from cxconsole.client import VendorError
-    from cxconsole.tickets import TicketQuery, TicketsError, format_for
+    from cxconsole.tickets.export import format_for
+    from cxconsole.tickets.query import TicketQuery, TicketsError
+    from cxconsole.tickets.sources import offers_tickets
 
     profile = ctx.profiles.get(args.profile)
-    if profile.vendor != "questionpro":
+    if not offers_tickets(profile.adapter):
         raise TicketsError(
-            f"profile {profile.name!r} is for {profile.vendor}; detractor tickets "
-            "need a QuestionPro profile"
+            f"profile {profile.name!r} ({profile.adapter.title}) serves no detractor tickets; "
+            "give a profile of a vendor that does"
         )
     query = TicketQuery(args.profile, args.segment, args.status, args.per_page)
     output = Path(args.output).expanduser() if args.output else None
@@ -102,7 +105,7 @@ async def _fetch_and_print(
     args: argparse.Namespace, query: TicketQuery, account: Any, fmt: str, output: Any
 ) -> int:
     from cxconsole.client import close_client, get_client
-    from cxconsole.tickets import ExportProgress, TicketPager
+    from cxconsole.tickets.paging import FetchProgress, TicketPager
 
     pager = TicketPager(account, query, client=get_client(), prefetch=False)
     code = EXIT_OK
@@ -111,7 +114,7 @@ async def _fetch_and_print(
             progress = _progress_printer() if sys.stderr.isatty() else None
             dump = await pager.fetch_all(concurrency=args.concurrency, on_progress=progress)
             if progress is not None:
-                progress(ExportProgress("done", 0, 0))
+                progress(FetchProgress("done", 0, 0))
             tickets, shape = list(dump.tickets), dump.shape
             if not dump.complete:
                 print(
@@ -145,14 +148,14 @@ async def _fetch_and_print(
 
 
 def _emit(tickets: list[Any], query: TicketQuery, fmt: str, output: Any, summary: str) -> None:
-    from cxconsole.tickets import export_text, write_export
+    from cxconsole.tickets.export import export_text, write_export
 
     if output is not None and fmt in ("csv", "json"):
-        write_export(tickets, output, fmt)  # type: ignore[arg-type]
+        write_export(tickets, output, fmt, query)  # type: ignore[arg-type]
         print(f"wrote {len(tickets):,} tickets to {output} ({summary})", file=sys.stderr)
         return
     if fmt in ("csv", "json"):
-        sys.stdout.write(export_text(tickets, fmt))  # type: ignore[arg-type]
+        sys.stdout.write(export_text(tickets, fmt, query))  # type: ignore[arg-type]
         return
     text = render_table(tickets, query) + f"\n{summary}\n"
     if output is not None:
@@ -171,7 +174,7 @@ def render_table(tickets: list[Any], query: TicketQuery, width: int | None = Non
     """
     import shutil
 
-    from cxconsole.tickets import ticket_row
+    from cxconsole.tickets.rows import ticket_row
 
     width = width or shutil.get_terminal_size((120, 24)).columns
     rows = [_cells(ticket_row(t, query)) for t in tickets]

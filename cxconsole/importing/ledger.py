@@ -12,7 +12,7 @@ from cxconsole.importing.rejects import Reject, RejectsFile
 
 if TYPE_CHECKING:
     from cxconsole.client import VendorError
-    from cxconsole.history import ErrorHistory
+    from cxconsole.errorlog import ErrorHistory
     from cxconsole.importing.entries import Entry
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from cxconsole.client import CXClient, get_client
-from cxconsole.history import ErrorHistory
+from cxconsole.errorlog import ErrorHistory
 from cxconsole.importing.entries import ReadDone, RunHeader
 from cxconsole.importing.errors import ImportProblem, MappingError, ResumeError
 from cxconsole.importing.journal import (

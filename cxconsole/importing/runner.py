@@ -27,7 +27,7 @@ from typing import Any
 
 from cxconsole import logs
 from cxconsole.client import CXClient
-from cxconsole.history import ErrorHistory
+from cxconsole.errorlog import ErrorHistory
 from cxconsole.importing.batching import (
     Batch,
     Batcher,

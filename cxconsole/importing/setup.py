@@ -36,7 +36,7 @@ from cxconsole.importing.sniff import Sniff, sniff
 
 if TYPE_CHECKING:
     from cxconsole.client import CXClient
-    from cxconsole.history import ErrorHistory
+    from cxconsole.errorlog import ErrorHistory
     from cxconsole.importing.runner import ImportRun
     from cxconsole.profiles import Account
     from cxconsole.vendors.base import TargetField

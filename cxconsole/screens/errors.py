@@ -3,7 +3,7 @@
 Three tabs, keyboard first: ``/`` searches the catalog, ``F5`` (or ctrl+d) decodes the paste
 area (which also decodes as you type), ``]`` moves to the next tab. The catalog and the decoder
 are the core's (:mod:`cxconsole.catalog`); decoding runs in a thread so a 20 kB paste never
-stalls a key. The session list follows :class:`cxconsole.history.ErrorHistory` live: its
+stalls a key. The session list follows :class:`cxconsole.errorlog.ErrorHistory` live: its
 listener may run on any thread, so it only posts a replaceable message and the screen redraws
 at most five times a second however fast errors arrive.
 """
@@ -51,7 +51,7 @@ from cxconsole.widgets.decode_result import DecodeResult
 
 if TYPE_CHECKING:
     from cxconsole.catalog.entry import CatalogEntry, Decoded
-    from cxconsole.history import ErrorEvent, ErrorGroup, ErrorHistory
+    from cxconsole.errorlog import ErrorEvent, ErrorGroup, ErrorHistory
 
 TABS = ("catalog", "decode", "session")
 ALL = "__all__"
@@ -575,7 +575,7 @@ class ErrorsScreen(CXScreen):
             self._pending, self._has_pending = error, True
             return
         from cxconsole.catalog.entry import CatalogEntry, Decoded
-        from cxconsole.history import ErrorGroup
+        from cxconsole.errorlog import ErrorGroup
 
         if isinstance(error, ErrorGroup) and error.events:
             error = error.events[-1]
@@ -812,7 +812,7 @@ def _clock(when: Any) -> str:
 
 def _origin(error: object) -> str:
     """Where an error came from, in one or two lines, for the top of the decode result."""
-    from cxconsole.history import ErrorEvent
+    from cxconsole.errorlog import ErrorEvent
 
     if isinstance(error, ErrorEvent):
         return f"From {error.where}, at {_clock(error.at)}\n{error.message}"

@@ -33,8 +33,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"[b]Keys: {self.target.__class__.__name__.removesuffix('Screen')}[/b]")
             yield DataTable(cursor_type="row", zebra_stripes=True)
             yield Static(
-                '[dim]Remap any key in settings.toml: [keymap] "<id>" = "<keys>"  ·  '
-                "ctrl+p: command palette[/dim]"
+                "Screens: 1-5. In a text field digits are typed: Escape leaves the field, then "
+                "1-5.  F1 (or ? outside a field) lists these keys.  ctrl+p: command palette.\n"
+                'Remap any key by its id in settings.toml: [keymap] "<id>" = "<keys>"',
+                classes="muted",
+                markup=False,
             )
 
     def on_mount(self) -> None:

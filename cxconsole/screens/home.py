@@ -1,41 +1,99 @@
-"""The home screen: profiles with their last test, recent import runs, and where you are."""
+"""The home screen: profiles with their last test, tickets by time left, the last import runs.
+
+The screen paints at once; profiles and runs are read in a thread, and the tickets pictures
+are counted after them, page by page into the app's shared ticket cache (the tickets screen
+then opens on pages already in).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cxconsole.screens.base import CXScreen
+from cxconsole.widgets.home_pictures import ProfileTickets, TicketBuckets, outcome_bar
 
 WELCOME = (
     "cxconsole: set up a vendor account once, push customer files batch by batch, "
     "work the detractor tickets, decode any vendor error. "
-    "Keys 1-5 switch screens, ? lists the keys, ctrl+p opens the command palette."
+    "Keys 1-5 switch screens (Escape first to leave a text field), ? or F1 lists the keys, "
+    "ctrl+p opens the command palette."
 )
+#: Home counts in pages this large (the server may serve fewer: then its own size), so the
+#: picture costs as few of the vendor's rate-limited calls as it allows; and only up to
+#: COUNT_PAGES pages: beyond, the tickets screen still sorts them all.
+COUNT_PER_PAGE = 100
+COUNT_PAGES = 100
 
 
-# The base URL last: it is the longest and the least needed at a glance.
-PROFILE_COLUMNS = ("Profile", "Vendor", "Last test", "Secret", "Base URL")
-RUN_COLUMNS = ("When", "File", "Profile", "Rows", "Imported", "Rejected", "State")
+@dataclass(frozen=True, slots=True)
+class Col:
+    """A column: its label, a rank (lower stays longer when the screen is narrow), a width cap."""
+
+    key: str
+    label: str
+    rank: int
+    cap: int = 40
+
+
+# The base URL last and first to go: it is the longest and the least needed at a glance.
+PROFILE_COLUMNS = (
+    Col("name", "Profile", 0),
+    Col("vendor", "Vendor", 2),
+    Col("test", "Last test", 1, 24),
+    Col("secret", "Secret", 3),
+    Col("base", "Base URL", 4, 60),
+)
+RUN_COLUMNS = (
+    Col("when", "When", 1),
+    Col("file", "File", 2, 24),
+    Col("profile", "Profile", 4),
+    Col("outcome", "Outcome", 0),
+    Col("imported", "Imported", 3),
+    Col("rejected", "Rejected", 5),
+    Col("state", "State", 0),
+)
+OUTCOME_WIDTH = 10
+
+
+def fit_columns(columns: tuple[Col, ...], rows: list[dict[str, Any]], width: int) -> list[Col]:
+    """The columns that fit ``width`` cells, whole: the highest-ranked go first, never cut."""
+
+    def cells(col: Col) -> int:
+        values = [len(str(row.get(col.key, ""))) for row in rows]
+        return min(col.cap, max([len(col.label), *values])) + 2  # DataTable pads 1 each side
+
+    kept = list(columns)
+    while len(kept) > 1 and sum(cells(c) for c in kept) > width:
+        kept.remove(max(kept, key=lambda c: (c.rank, columns.index(c))))
+    return kept
 
 
 class HomeScreen(CXScreen):
     DEFAULT_CSS = """
-    HomeScreen #profiles { height: auto; max-height: 45%; }
-    HomeScreen #runs { height: auto; max-height: 45%; }
-    HomeScreen #runs-title { margin-top: 1; }
+    HomeScreen #profiles { height: auto; max-height: 35%; }
+    HomeScreen #runs { height: auto; max-height: 40%; }
+    HomeScreen #runs-title, HomeScreen #tickets-title { margin-top: 1; }
     HomeScreen .empty { padding: 0 2; color: $text-muted; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="home.open"),
         Binding("r", "refresh", "Refresh", id="home.refresh"),
-        Binding("enter", "open", "Open", id="home.open", show=False),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._profiles: list[dict[str, Any]] = []
+        self._runs: list[dict[str, Any]] = []
+        self._shown: dict[str, tuple[Any, ...]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -44,6 +102,8 @@ class HomeScreen(CXScreen):
             yield Static("Profiles", classes="section-title")
             yield DataTable(id="profiles", cursor_type="row", zebra_stripes=True)
             yield Static("", id="profiles-empty", classes="empty")
+            yield Static("Tickets by time left", classes="section-title", id="tickets-title")
+            yield TicketBuckets(id="buckets")
             yield Static("Recent import runs", classes="section-title", id="runs-title")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Static("", id="runs-empty", classes="empty")
@@ -56,13 +116,18 @@ class HomeScreen(CXScreen):
             banner.update("SANDBOX  ·  starting the built-in emulator of the four APIs…")
         else:
             banner.display = False
+        self.query_one("#tickets-title").display = False
+        self.query_one(TicketBuckets).display = False
 
     def on_screen_resume(self) -> None:
         # Also on the first show: the worker waits for the core when it is still loading.
         self.load()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._draw_tables()
+
     def action_refresh(self) -> None:
-        self.load()
+        self.load(fresh=True)
 
     def action_open(self) -> None:
         table = self.focused
@@ -72,36 +137,119 @@ class HomeScreen(CXScreen):
             self.cx.action_go("credentials")
 
     @work(exclusive=True, group="home-load")
-    async def load(self) -> None:
+    async def load(self, fresh: bool = False) -> None:
         ctx = await self.cx.context()
-        rows, runs, banner = await self._gather(ctx)
-        profiles = self.query_one("#profiles", DataTable)
-        # Columns are rebuilt with the rows: a kept header can keep its old widths.
-        profiles.clear(columns=True)
-        profiles.add_columns(*PROFILE_COLUMNS)
-        for row in rows:
-            profiles.add_row(*map(Text, row))  # Text: a "[" in a name is not markup
+        self._profiles, self._runs, ticket_names, banner = await self._gather(ctx)
+        self._draw_tables()
         empty = self.query_one("#profiles-empty", Static)
-        empty.update("" if rows else f"{WELCOME}\n\nNo profiles yet: press 2 to add one.")
-        empty.display = not rows
-        table = self.query_one("#runs", DataTable)
-        table.clear(columns=True)
-        table.add_columns(*RUN_COLUMNS)
-        for run in runs:
-            table.add_row(*map(Text, run))
+        empty.update("" if self._profiles else f"{WELCOME}\n\nNo profiles yet: press 2 to add one.")
+        empty.display = not self._profiles
         runs_empty = self.query_one("#runs-empty", Static)
-        runs_empty.update("" if runs else "No import runs yet: press 3 to start one.")
-        runs_empty.display = not runs
+        resumable = any(r["state"] == "resumable" for r in self._runs)
+        runs_empty.update(
+            "Resumable runs: press 3, then F4 (history), to resume."
+            if resumable
+            else ("" if self._runs else "No import runs yet: press 3 to start one.")
+        )
+        runs_empty.display = resumable or not self._runs
         if banner:
             widget = self.query_one("#banner", Static)
             widget.update(banner)
             widget.display = True
+        self.query_one("#tickets-title").display = bool(ticket_names)
+        buckets = self.query_one(TicketBuckets)
+        buckets.display = bool(ticket_names)
+        if ticket_names:
+            self.count_tickets(ctx, ticket_names, fresh)
 
-    async def _gather(self, ctx: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], str]:
-        import asyncio
+    def _draw_tables(self) -> None:
+        width = self.size.width - 2
+        self._fill("#profiles", PROFILE_COLUMNS, self._profiles, width)
+        self._fill("#runs", RUN_COLUMNS, self._runs, width)
 
-        def read() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], str]:
+    def _fill(
+        self, selector: str, columns: tuple[Col, ...], rows: list[dict[str, Any]], width: int
+    ):
+        table = self.query_one(selector, DataTable)
+        kept = fit_columns(columns, rows, width)
+        shown = (tuple(c.key for c in kept), id(rows), self.app.theme)
+        if self._shown.get(selector) == shown:
+            return  # a resize that keeps the same columns: nothing to redraw
+        self._shown[selector] = shown
+        # Columns are rebuilt with the rows: a kept header can keep its old widths.
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for col in kept:
+            table.add_column(col.label, key=col.key)
+        colours = self.app.theme_variables
+        for row in rows:
+            cells: list[Any] = []
+            for col in kept:
+                if col.key == "outcome":
+                    cells.append(outcome_bar(*row["outcome"], colours, OUTCOME_WIDTH))
+                else:
+                    # Text: a "[" in a name is not markup; cut with an ellipsis at the cap.
+                    cells.append(Text(_cut(str(row[col.key]), col.cap)))
+            table.add_row(*cells)
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+    @work(exclusive=True, group="home-tickets", exit_on_error=False)
+    async def count_tickets(self, ctx: Any, names: list[str], fresh: bool) -> None:
+        """Each ticket-serving profile's tickets, counted by time left, one profile at a time."""
+        from cxconsole.tickets.paging import TicketPager
+        from cxconsole.tickets.query import TicketQuery
+        from cxconsole.tickets.timeleft import bucket_counts
+
+        buckets = self.query_one(TicketBuckets)
+        for name in names:
+            buckets.set_line(ProfileTickets(name))
+        for name in names:
+            try:
+                account = await asyncio.to_thread(ctx.account, name)
+                pager = TicketPager(
+                    account,
+                    TicketQuery(name, per_page=COUNT_PER_PAGE),
+                    client=ctx.client,
+                    cache=self.cx.tickets_cache,
+                    prefetch=False,
+                )
+                if fresh:
+                    pager.refresh()
+                first = await pager.fetch(1)
+                if first.shape.total_pages > COUNT_PAGES:
+                    buckets.set_line(
+                        ProfileTickets(
+                            name,
+                            loading=None,
+                            note=f"{first.shape.total_items:,} tickets: too many to count here; "
+                            "press 4 for Tickets",
+                        )
+                    )
+                    continue
+
+                def progress(event: Any, name: str = name) -> None:
+                    buckets.set_line(ProfileTickets(name, loading=(event.done, event.total)))
+
+                dump = await pager.fetch_all(fresh=False, on_progress=progress)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a line saying why, never a traceback or a toast
+                code = getattr(exc, "code", None)
+                why = f"{code} " if code else ""
+                buckets.set_line(
+                    ProfileTickets(name, loading=None, note=f"not counted: {why}{_first_line(exc)}")
+                )
+                continue
+            counts = bucket_counts(dump.tickets)
+            buckets.set_line(ProfileTickets(name, counts=dict(counts), loading=None))
+
+    async def _gather(
+        self, ctx: Any
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], str]:
+        def read() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], str]:
             from cxconsole.client import CXError
+            from cxconsole.tickets.sources import offers_tickets
 
             banner = ""
             if ctx.sandbox_url:
@@ -114,7 +262,7 @@ class HomeScreen(CXScreen):
             try:
                 profiles = ctx.profiles.load()
             except CXError as exc:
-                return [], [], f"{banner}\n{exc}".strip()
+                return [], [], [], f"{banner}\n{exc}".strip()
             tests = ctx.tests.load()
             rows = []
             for profile in profiles.values():
@@ -125,20 +273,29 @@ class HomeScreen(CXScreen):
                 except CXError as exc:
                     base = f"(!) {exc}"
                 rows.append(
-                    (
-                        profile.name,
-                        profile.adapter.title,
-                        last,
-                        ctx.secrets.source(profile.name),
-                        base,
-                    )
+                    {
+                        "name": profile.name,
+                        "vendor": profile.adapter.title,
+                        "test": last,
+                        "secret": ctx.secrets.source(profile.name),
+                        "base": base,
+                    }
                 )
-            return rows, recent_runs(), banner
+            names = sorted(p.name for p in profiles.values() if offers_tickets(p.adapter))
+            return rows, recent_runs(), names, banner
 
         return await asyncio.to_thread(read)
 
 
-def recent_runs(limit: int = 8) -> list[tuple[str, ...]]:
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:60]
+
+
+def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
     """The latest real runs (dry runs left out), newest first, from their journals."""
     from datetime import datetime
     from pathlib import Path
@@ -151,16 +308,15 @@ def recent_runs(limit: int = 8) -> list[tuple[str, ...]]:
             when = datetime.fromisoformat(run.started).astimezone().strftime("%Y-%m-%d %H:%M")
         except ValueError:
             when = run.started[:16]
-        state = "resumable (3 to resume)" if run.state == "resumable" else run.state
         rows.append(
-            (
-                when,
-                Path(run.file).name,
-                run.profile,
-                "?" if run.rows_total is None else f"{run.rows_total:,}",
-                f"{run.rows_imported:,}",
-                "?" if run.rows_rejected is None else f"{run.rows_rejected:,}",
-                state,
-            )
+            {
+                "when": when,
+                "file": Path(run.file).name,
+                "profile": run.profile,
+                "outcome": (run.rows_imported, run.rows_rejected, run.rows_total),
+                "imported": f"{run.rows_imported:,}",
+                "rejected": "?" if run.rows_rejected is None else f"{run.rows_rejected:,}",
+                "state": run.end_state if run.state == "finished" and run.end_state else run.state,
+            }
         )
     return rows

@@ -68,7 +68,7 @@ from cxconsole.widgets.rejects_grid import RejectsGrid
 
 if TYPE_CHECKING:
     from cxconsole.context import Context
-    from cxconsole.history import ErrorEvent
+    from cxconsole.errorlog import ErrorEvent
     from cxconsole.importing import ImportRun, RunSummary, Sniff
     from cxconsole.importing.mapping import ColumnMapping
     from cxconsole.importing.setup import ImportSetup, Preview
@@ -1475,7 +1475,7 @@ class ImportsScreen(CXScreen):
 
     def _made_error(self, row: BatchRow) -> ErrorEvent:
         """An error event for a failure the history never saw (an unexpected exception)."""
-        from cxconsole.history import ErrorEvent
+        from cxconsole.errorlog import ErrorEvent
 
         run = self.run
         return ErrorEvent(

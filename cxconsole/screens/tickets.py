@@ -16,9 +16,10 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
+from cxconsole.colours import rich_colour
+from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.pager import PagerBar, PagerState
 from cxconsole.widgets.tickets_detail import TicketDetail
 from cxconsole.widgets.tickets_error import ErrorBanner, short_line
@@ -30,7 +31,8 @@ from cxconsole.widgets.tickets_table import TicketsTable
 if TYPE_CHECKING:
     from cxconsole.context import Context
     from cxconsole.profiles import Account
-    from cxconsole.tickets import LoadedPage, PageCache, TicketPager, TicketQuery
+    from cxconsole.tickets.paging import LoadedPage, PageCache, TicketPager
+    from cxconsole.tickets.query import TicketQuery
 
 SOURCE = "tickets"
 NARROW = 100  # below this width the detail pane opens at the bottom, not on the right
@@ -52,7 +54,7 @@ HEADER_SORTS = {
 }
 
 
-class TicketsScreen(Screen[None]):
+class TicketsScreen(CXScreen):
     """QuestionPro detractor tickets, a page at a time."""
 
     DEFAULT_CSS = """
@@ -66,18 +68,26 @@ class TicketsScreen(Screen[None]):
     TicketsScreen #tickets-search { display: none; }
     TicketsScreen #tickets-search.-shown { display: block; }
     """
+    # In the footer's order, most important first (an 80-column footer shows the first six):
+    # retry and inspect appear only after a failure, and then they matter most.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right_square_bracket", "page('next')", "Next page", id="tickets.next_page"),
-        Binding(
-            "p,left_square_bracket", "page('previous')", "Prev page", id="tickets.previous_page"
-        ),
+        Binding("r", "retry", "Retry", id="tickets.retry"),
+        Binding("i", "inspect", "Inspect error", id="tickets.inspect"),
+        Binding("slash", "search", "Search", id="tickets.search", key_display="/"),
+        Binding("n,right_square_bracket", "page('next')", "Next", id="tickets.next_page"),
+        Binding("p,left_square_bracket", "page('previous')", "Prev", id="tickets.previous_page"),
+        Binding("x", "export", "Export", id="tickets.export"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="tickets.refresh"),
+        Binding("s", "pick('segment')", "Segment", id="tickets.segment"),
+        Binding("t", "pick('status')", "Status", id="tickets.status"),
+        Binding("c", "copy('email')", "Copy e-mail", id="tickets.copy_email"),
+        Binding("colon", "goto", "Go to page", id="tickets.goto_page", key_display=":"),
         Binding(
             "g,less_than_sign", "page('first')", "First page", id="tickets.first_page", show=False
         ),
         Binding(
             "G,greater_than_sign", "page('last')", "Last page", id="tickets.last_page", show=False
         ),
-        Binding("colon", "goto", "Go to page", id="tickets.goto_page", key_display=":"),
         Binding(
             "plus,equals_sign",
             "per_page(1)",
@@ -87,18 +97,10 @@ class TicketsScreen(Screen[None]):
         ),
         Binding("minus", "per_page(-1)", "Fewer per page", id="tickets.per_page_fewer", show=False),
         Binding("a", "pick('profile')", "Profile", id="tickets.profile", show=False),
-        Binding("s", "pick('segment')", "Segment", id="tickets.segment"),
-        Binding("t", "pick('status')", "Status", id="tickets.status"),
         Binding("o", "sort", "Sort", id="tickets.sort", show=False),
         Binding("O", "sort_reverse", "Reverse sort", id="tickets.sort_reverse", show=False),
-        Binding("slash", "search", "Search", id="tickets.search", key_display="/"),
         Binding("escape", "close", "Close pane / search", id="tickets.close", show=False),
-        Binding("c", "copy('email')", "Copy e-mail", id="tickets.copy_email"),
         Binding("C", "copy('phone')", "Copy phone", id="tickets.copy_phone", show=False),
-        Binding("x", "export", "Export", id="tickets.export"),
-        Binding("r", "retry", "Retry", id="tickets.retry"),
-        Binding("i", "inspect", "Inspect error", id="tickets.inspect"),
-        Binding("ctrl+r,f5", "refresh", "Refresh", id="tickets.refresh", show=False),
     ]
 
     def __init__(self) -> None:
@@ -109,7 +111,9 @@ class TicketsScreen(Screen[None]):
         self.accounts: dict[str, Account] = {}
         self.profile: str | None = None  # the profile open (or being opened)
         self.segments: dict[str, list[tuple[int, str]]] = {}
-        self.sort_index = 1  # most urgent first within the page: the operator's question
+        # Most urgent first across every page: the operator's question. Any sort or search
+        # loads every page of the query into the cache (the client keeps the rate limit).
+        self.sort_index = 1
         self.sort_reverse = False
         self.search_text = ""
         self.last_error: BaseException | None = None
@@ -121,6 +125,11 @@ class TicketsScreen(Screen[None]):
         self._loading = ""
         self._retry: Callable[[], None] | None = None
         self._styles: dict[str, str] = {}
+        self.status_message = ""  # the last message said on the status line
+        self.view_page = 1  # the page of the whole sorted or searched list shown
+        self.whole_count = 0  # tickets in that list
+        self._whole_for: TicketPager | None = None  # the pager whose pages are all loading
+        self._whole_progress: tuple[int, int] | None = None
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -132,7 +141,7 @@ class TicketsScreen(Screen[None]):
             yield TicketsTable(id="tickets-table")
             yield TicketDetail(id="tickets-detail")
         yield Input(
-            placeholder="search the loaded pages: id, e-mail, phone, comment  (esc clears)",
+            placeholder="search every ticket: id, e-mail, phone, comment  (esc clears)",
             id="tickets-search",
             compact=True,
         )
@@ -173,15 +182,16 @@ class TicketsScreen(Screen[None]):
             self._boot()
 
     def _apply_theme(self) -> None:
+        # The text-* shades: 4.5:1 on the rows and on the cursor row in every shipped theme.
         colours = self.app.theme_variables
-        error = colours.get("error", "red")
-        warning = colours.get("warning", "yellow")
+        error = colours.get("text-error", "red")
+        warning = colours.get("text-warning", "yellow")
         self._styles = {
             "overdue": f"bold {error}",
             "urgent": f"bold {warning}",
             "soon": warning,
-            "ok": colours.get("success", "green"),
-            "unknown": "dim",
+            "ok": colours.get("text-success", "green"),
+            "unknown": rich_colour(colours, "text-muted"),
         }
         self.table.styles_for = self._styles
         self.detail.urgency_styles = self._styles
@@ -207,7 +217,7 @@ class TicketsScreen(Screen[None]):
     async def _boot(self) -> None:
         ctx = await self._ctx()
         try:
-            names = await asyncio.to_thread(_questionpro_profiles, ctx)
+            names = await asyncio.to_thread(_ticket_profiles, ctx)
         except Exception as exc:
             self._fail(exc, "reading the profiles", retry=self._boot)
             return
@@ -230,7 +240,7 @@ class TicketsScreen(Screen[None]):
     async def _reload_profiles(self) -> None:
         ctx = await self._ctx()
         try:
-            names = await asyncio.to_thread(_questionpro_profiles, ctx)
+            names = await asyncio.to_thread(_ticket_profiles, ctx)
         except Exception:
             return  # shown when it mattered (boot); a resume keeps what it had
         if names and self.profile in names:
@@ -238,7 +248,7 @@ class TicketsScreen(Screen[None]):
 
     @work(exclusive=True, group="tickets-profile", exit_on_error=False)
     async def _open_profile(self, name: str, status: int | None = None, per_page: int = 50) -> None:
-        from cxconsole.tickets import PageCache, TicketQuery
+        from cxconsole.tickets.query import TicketQuery
 
         ctx = await self._ctx()
         self.profile = name
@@ -254,7 +264,8 @@ class TicketsScreen(Screen[None]):
             self._fail(exc, f"opening profile {name}", retry=lambda: self._open_profile(name))
             return
         if self.cache is None:
-            self.cache = PageCache()
+            # Shared with Home, which counts the same default query's tickets.
+            self.cache = self.cx.tickets_cache
         self._load_segments(name, account)
         self._set_query(query)
 
@@ -282,7 +293,7 @@ class TicketsScreen(Screen[None]):
         return self.pager.query if self.pager is not None else None
 
     def _set_query(self, query: TicketQuery, page: int = 1) -> None:
-        from cxconsole.tickets import TicketPager
+        from cxconsole.tickets.paging import TicketPager
 
         account = self.accounts.get(query.profile)
         if account is None or self.cache is None:
@@ -297,6 +308,7 @@ class TicketsScreen(Screen[None]):
             # Its prefetches are of no use to the new query.
             self.run_worker(old.aclose(), group="tickets-close", exit_on_error=False)
         self._clear_search()
+        self.view_page = 1
         self._sync_filters(query)
         self._go(page)
 
@@ -313,6 +325,12 @@ class TicketsScreen(Screen[None]):
         """Show page ``target``: at once from the cache, else through a worker."""
         pager = self.pager
         if pager is None:
+            return
+        if self._whole_ready():
+            # Every page is in: pages of the sorted list are slices, drawn at once.
+            if target != self.view_page:
+                self.view_page = target
+                self._render_rows(keep_cursor=False)
             return
         hit = pager.from_cache(target)
         if hit is not None:
@@ -345,30 +363,109 @@ class TicketsScreen(Screen[None]):
         self._clear_error()
         self._set_loading("")
         self.table.remove_class("-stale")
-        if self.search_text:
-            self._clear_search()
         self._render_rows(keep_cursor=False)
         if self.detail.is_open:
             self.detail.show(self.table.ticket, page.query)
 
-    def _render_rows(self, *, keep_cursor: bool) -> None:
-        from cxconsole.tickets import search_tickets, sort_tickets
+    @property
+    def whole_view(self) -> bool:
+        """A sort or a search spans every ticket of the query, not one page."""
+        return SORTS[self.sort_index][0] is not None or bool(self.search_text)
 
-        if self.page is None:
+    def _whole_ready(self) -> bool:
+        pager = self.pager
+        return (
+            self.whole_view
+            and self.page is not None  # a first page is shown (its shape sizes the slices)
+            and pager is not None
+            and pager.cache.complete(pager.query)
+            and self._whole_for is None
+        )
+
+    def _arranged(self, tickets: list[Any]) -> list[Any]:
+        """Searched, then sorted, as the operator asked: the on-screen order (exports too)."""
+        from cxconsole.tickets.rows import search_tickets, sort_tickets
+
+        if self.search_text:
+            tickets = search_tickets(tickets, self.search_text)
+        key, descending, _ = SORTS[self.sort_index]
+        if key is not None:
+            tickets = sort_tickets(tickets, key, reverse=descending != self.sort_reverse)  # type: ignore[arg-type]
+        return tickets
+
+    def _render_rows(self, *, keep_cursor: bool) -> None:
+        if self.page is None or self.pager is None:
             return
-        tickets = list(self.page.tickets)
-        if self.search_text and self.pager is not None:
-            tickets = search_tickets(_unique(self.pager.loaded_tickets()), self.search_text)
+        if not keep_cursor:
+            self.status_message = ""  # a new view: the last message was about the old one
+        per_page = self.page.shape.per_page or self.pager.query.per_page
+        if self._whole_ready():
+            every = self._arranged(self.pager.loaded_tickets())
+            self.whole_count = len(every)
+            pages = max(1, -(-len(every) // per_page))
+            self.view_page = min(max(1, self.view_page), pages)
+            start = (self.view_page - 1) * per_page
+            tickets = every[start : start + per_page]
+        else:
+            if self.whole_view:
+                self._load_whole()
+            elif self._whole_for is not None:
+                # Back to page order: the rest of the pages are not needed now.
+                self.workers.cancel_group(self, "tickets-whole")
+                self._whole_for = None
+                self._whole_progress = None
+            # Until every page is in, the page on screen is sorted (and searched) on its own.
+            tickets = self._arranged(list(self.page.tickets))
         key, descending, _ = SORTS[self.sort_index]
         table = self.table
         table.sort_marker = None
         if key is not None:
             down = descending != self.sort_reverse
-            tickets = sort_tickets(tickets, key, reverse=down)  # type: ignore[arg-type]
             column = next((c for c, k in HEADER_SORTS.items() if k == key), None)
             table.sort_marker = (column, down) if column else None
         table.show(tickets, self.page.query, keep_cursor=keep_cursor)
         self._update_pager()
+
+    def _load_whole(self) -> None:
+        """Every page of the query into the cache, then the whole list sorted (once per query)."""
+        pager = self.pager
+        if pager is None or self._whole_for is pager:
+            return
+        self._whole_for = pager
+        self._whole_progress = (0, pager.total_pages or 0)
+        self._fetch_whole(pager)
+
+    @work(exclusive=True, group="tickets-whole", exit_on_error=False)
+    async def _fetch_whole(self, pager: TicketPager) -> None:
+        def progress(event: Any) -> None:
+            if pager is self.pager:
+                self._whole_progress = (event.done, event.total)
+                self._update_pager()
+
+        try:
+            await pager.fetch_all(fresh=False, on_progress=progress)
+        except asyncio.CancelledError:
+            if self._whole_for is pager:
+                self._whole_for = None
+            raise
+        except Exception as exc:
+            if self._whole_for is pager:
+                self._whole_for = None
+                self._whole_progress = None
+                self._fail(exc, "loading every page", retry=self._load_whole)
+            return
+        if self._whole_for is pager:
+            self._whole_for = None
+            self._whole_progress = None
+            self.view_page = 1
+            self._render_rows(keep_cursor=False)
+
+    def set_sort(self, key: str | None, *, reverse: bool = False) -> None:
+        """Sort by a core sort key (None: the server's page order, one page at a time)."""
+        self.sort_index = next(i for i, s in enumerate(SORTS) if s[0] == key)
+        self.sort_reverse = reverse
+        self.view_page = 1
+        self._render_rows(keep_cursor=False)
 
     # -- status lines ------------------------------------------------------------------------
     def _set_loading(self, what: str) -> None:
@@ -377,8 +474,25 @@ class TicketsScreen(Screen[None]):
 
     def _update_pager(self) -> None:
         page = self.page
-        state = PagerState(loading=self._loading, error=self._error_line())
-        if page is not None:
+        state = PagerState(loading=self._loading_text(), error=self._error_line())
+        if page is not None and self._whole_ready():
+            per_page = page.shape.per_page
+            shown = len(self.table.tickets)
+            first = (self.view_page - 1) * per_page + 1 if shown else 0
+            state = PagerState(
+                page=self.view_page,
+                pages=max(1, -(-self.whole_count // per_page)),
+                first=first,
+                last=first + shown - 1 if shown else 0,
+                total=self.whole_count,
+                per_page=per_page,
+                asked_per_page=page.query.per_page,
+                noun="found" if self.search_text else "tickets",
+                loading=state.loading,
+                error=state.error,
+                note=self._note(),
+            )
+        elif page is not None:
             shape = page.shape
             first = page.first_index if page.tickets else 0
             state = PagerState(
@@ -390,22 +504,41 @@ class TicketsScreen(Screen[None]):
                 per_page=shape.per_page,
                 asked_per_page=page.query.per_page,
                 source="from cache" if page.from_cache else "",
-                loading=self._loading,
+                loading=state.loading,
                 error=state.error,
                 note=self._note(),
             )
         self.query_one(PagerBar).state = state
 
+    def _say(self, text: str) -> None:
+        """A message on the status line, where no toast covers it; it stays until the next."""
+        self.status_message = text
+        self._update_pager()
+
+    def _loading_text(self) -> str:
+        if self._loading:
+            return self._loading
+        if self._whole_progress is not None and self._whole_for is not None:
+            done, total = self._whole_progress
+            return f"every page {done}/{total}" if total else "every page"
+        return ""
+
     def _note(self) -> str:
-        parts = []
-        if self.search_text and self.pager is not None:
-            loaded = len(self.pager.cache.pages(self.pager.query))
-            found = len(self.table.tickets)
-            parts.append(f"search “{self.search_text}”: {found} found in {loaded} loaded pages")
+        parts = [self.status_message] if self.status_message else []
+        whole = self._whole_ready()
+        if self.search_text:
+            if whole and self.page is not None:
+                parts.append(
+                    f"search “{self.search_text}”: {self.whole_count:,} of "
+                    f"{self.page.shape.total_items:,}"
+                )
+            else:
+                parts.append(f"search “{self.search_text}” in this page")
         key, descending, label = SORTS[self.sort_index]
         if key is not None:
             arrow = "↓" if descending != self.sort_reverse else "↑"
-            parts.append(f"sorted by {label} {arrow}")
+            where = "all pages" if whole else "this page until all are in"
+            parts.append(f"{label} {arrow} · {where}")
         return "  ·  ".join(parts)
 
     def _error_line(self) -> str:
@@ -466,6 +599,13 @@ class TicketsScreen(Screen[None]):
         pager = self.pager
         if pager is None:
             return
+        if self._whole_ready():
+            per_page = self.page.shape.per_page if self.page else pager.query.per_page
+            pages = max(1, -(-self.whole_count // per_page))
+            steps = {"first": 1, "previous": self.view_page - 1, "next": self.view_page + 1}
+            target = pages if move == "last" else steps[move]
+            self._go(min(max(1, target), pages))
+            return
         base = self._pending or (self.page.number if self.page else 1)
         total = pager.total_pages
         targets = {"first": 1, "previous": base - 1, "next": base + 1, "last": total or base}
@@ -482,6 +622,8 @@ class TicketsScreen(Screen[None]):
         if pager is None:
             return
         total = pager.total_pages or 0
+        if self._whole_ready() and self.page is not None:
+            total = max(1, -(-self.whole_count // self.page.shape.per_page))
 
         def check(text: str) -> str | None:
             if not text.isdigit() or int(text) < 1:
@@ -509,10 +651,13 @@ class TicketsScreen(Screen[None]):
     def action_refresh(self) -> None:
         if self.pager is None:
             return
+        self.workers.cancel_group(self, "tickets-whole")
+        self._whole_for = None
+        self._whole_progress = None
         self.pager.refresh()
         self.segments.pop(self.pager.query.profile, None)
+        # The vendor is asked again for the page in view; a sort or search then reloads the rest.
         self._go(self.page.number if self.page else 1)
-        self.notify("Cache of this query dropped; reloading.", timeout=3)
 
     def action_retry(self) -> None:
         retry = self._retry
@@ -524,7 +669,7 @@ class TicketsScreen(Screen[None]):
     def action_inspect(self) -> None:
         error = self.last_error
         if error is None:
-            self.notify("No error to inspect yet.", timeout=3)
+            self._say("No error to inspect yet.")
             return
         inspect = getattr(self.app, "inspect", None)
         if callable(inspect):
@@ -552,7 +697,7 @@ class TicketsScreen(Screen[None]):
         self._apply_filters(event.select.id)
 
     def _apply_filters(self, changed: str | None) -> None:
-        from cxconsole.tickets import TicketQuery
+        from cxconsole.tickets.query import TicketQuery
 
         filters = self.filters.values()
         if filters.profile is not None and filters.profile != self.profile:
@@ -601,6 +746,7 @@ class TicketsScreen(Screen[None]):
     def action_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
         self.sort_reverse = False
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def action_sort_reverse(self) -> None:
@@ -608,6 +754,7 @@ class TicketsScreen(Screen[None]):
             self.sort_index = 1
         else:
             self.sort_reverse = not self.sort_reverse
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def on_tickets_table_header_clicked(self, event: TicketsTable.HeaderClicked) -> None:
@@ -619,17 +766,21 @@ class TicketsScreen(Screen[None]):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_index, self.sort_reverse = index, False
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def action_search(self) -> None:
         field = self.query_one("#tickets-search", Input)
         field.add_class("-shown")
-        field.focus()
+        # At once, not through the queue as focus() does: keys typed right after "/" (a fast
+        # typist, a paste) would reach the table, and "1" would leave the screen.
+        self.set_focus(field)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "tickets-search":
             return
         self.search_text = event.value.strip()
+        self.view_page = 1
         self._render_rows(keep_cursor=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -666,26 +817,26 @@ class TicketsScreen(Screen[None]):
     def action_copy(self, what: str) -> None:
         ticket = self.table.ticket
         if ticket is None:
-            self.notify("No ticket selected.", severity="warning", timeout=3)
+            self._say("No ticket selected.")
             return
         value = ticket.emailAddress if what == "email" else ticket.phoneNumber
         label = "e-mail" if what == "email" else "phone"
         if not value:
-            self.notify(f"Ticket {ticket.ticketID} has no {label}.", severity="warning", timeout=3)
+            self._say(f"Ticket {ticket.ticketID} has no {label}.")
             return
         # OSC 52: reaches the operator's own clipboard through ssh (and tmux set-clipboard on).
         self.app.copy_to_clipboard(value)
-        self.notify(f"Copied {label} {value}", title="Clipboard", timeout=3, markup=False)
+        self._say(f"Copied {label} {value}")
 
     def action_export(self) -> None:
-        from cxconsole.tickets import default_export_path, format_for
+        from cxconsole.tickets.export import default_export_path, format_for
 
         query = self._query
         if query is None:
-            self.notify("Nothing to export yet.", severity="warning", timeout=3)
+            self._say("Nothing to export yet.")
             return
         if self.query_one(ExportBar).running:
-            self.notify("An export is running already.", severity="warning", timeout=3)
+            self._say("An export is running already.")
             return
         total = self.page.shape.total_items if self.page else 0
 
@@ -717,30 +868,29 @@ class TicketsScreen(Screen[None]):
         if account is None or self.cache is None:
             return
         client = self.app.ctx.client  # type: ignore[attr-defined]
-        self.query_one(ExportBar).start(account, query, path, fmt, client=client, cache=self.cache)
+        self.query_one(ExportBar).start(
+            account, query, path, fmt, client=client, cache=self.cache, order=self._arranged
+        )
 
     def on_export_bar_done(self, event: ExportBar.Done) -> None:
         dump, path = event.dump, event.path
         self.last_export = path
         if dump.complete:
-            self.notify(f"{len(dump.tickets):,} tickets → {path}", title="Exported", timeout=8)
+            self._say(f"Exported {len(dump.tickets):,} tickets → {path}")
         else:
-            self.notify(
-                f"{len(dump.tickets):,} of {dump.shape.total_items:,} tickets → {path}: tickets "
-                "changed during the export; export again for a consistent snapshot",
-                title="Exported, incomplete",
-                severity="warning",
-                timeout=12,
+            self._say(
+                f"Exported {len(dump.tickets):,} of {dump.shape.total_items:,} tickets → {path}: "
+                "tickets changed during the export; export again for a consistent snapshot"
             )
 
     def on_export_bar_failed(self, event: ExportBar.Failed) -> None:
         self._report(event.error, source="tickets export")
 
 
-def _questionpro_profiles(ctx: Context) -> list[str]:
-    from cxconsole.tickets import questionpro_profiles
+def _ticket_profiles(ctx: Context) -> list[str]:
+    from cxconsole.tickets.sources import ticket_profiles
 
-    return questionpro_profiles((p.name, p.vendor) for p in ctx.profiles.load().values())
+    return ticket_profiles(ctx.profiles.load().values())
 
 
 def _unique(tickets: list[Any]) -> list[Any]:

@@ -12,12 +12,15 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from cxconsole.client import CallSpec, CXClient, Reply, VendorPolicy
+
+if TYPE_CHECKING:
+    from cxconsole.vendors.questionpro import Segment, TicketPage
 
 FieldKind = Literal["text", "email", "phone", "date", "datetime", "int", "bool"]
 
@@ -256,3 +259,28 @@ def _key_id(vendor: str, secret: SecretStr) -> str:
     """A stable, non-reversible id of a key: rate limits are per key."""
     digest = hashlib.sha256(secret.get_secret_value().encode()).hexdigest()[:12]
     return f"{vendor}:{digest}"
+
+
+@runtime_checkable
+class TicketSource(Protocol):
+    """An adapter that serves detractor tickets, a page at a time, and the segments to filter by.
+
+    Faces ask ``isinstance(adapter, TicketSource)`` once, never the vendor's name.
+    """
+
+    async def tickets_page(
+        self,
+        client: CXClient,
+        base: str,
+        secret: SecretStr,
+        settings: VendorSettings,
+        *,
+        page: int,
+        per_page: int,
+        segment: int | None = None,
+        status: int | None = None,
+    ) -> TicketPage: ...
+
+    async def segments(
+        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
+    ) -> list[Segment]: ...

@@ -20,6 +20,7 @@ from cxconsole.vendors.base import (
     ConnectionReport,
     HeaderAuth,
     TargetField,
+    TicketSource,
     Vendor,
     VendorSettings,
 )
@@ -148,7 +149,7 @@ class Segment(BaseModel):
         return self.businessUnitCode or self.segmentCode
 
 
-class QuestionPro(Vendor):
+class QuestionPro(Vendor, TicketSource):
     name = "questionpro"
     title = "QuestionPro CX"
     secret_label = "API key (header api-key)"

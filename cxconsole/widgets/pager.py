@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from cxconsole.colours import rich_colour
+
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
@@ -61,27 +63,32 @@ class PagerBar(Widget):
     def render(self) -> Text:
         s = self.state
         text = Text(no_wrap=True, overflow="ellipsis")
+        # Muted, not "dim": a terminal's dim halves the contrast below 4.5:1.
+        muted = rich_colour(self.app.theme_variables, "text-muted", over="panel")
         if s.page:
             text.append(f"Page {s.page:,}", style="bold")
             text.append(f" of {max(s.pages, 1):,}")
             if s.total:
-                text.append(f"  ·  {s.first:,}\u2013{s.last:,} of ", style="dim")
+                text.append(f"  ·  {s.first:,}\u2013{s.last:,} of ", style=muted)
                 text.append(f"{s.total:,}", style="bold")
-                text.append(f" {s.noun}", style="dim")
+                text.append(f" {s.noun}", style=muted)
             else:
-                text.append(f"  ·  no {s.noun}", style="dim")
+                text.append(f"  ·  no {s.noun}", style=muted)
+        # Most important first, so it stays on an 80-column line: a failure, what is loading,
+        # what the rows are (a search, a sort); the page size and the source last.
+        if s.error:
+            error = self.app.theme_variables.get("text-error", "red")
+            text.append(f"  ✗ {s.error}", style=f"bold {error}")
+        if s.loading:
+            text.append(f"  {SPINNER[self._frame]} loading {s.loading}…", style="bold")
+        if s.note:
+            text.append(("  ·  " if s.page else "") + s.note, style="bold")
+        if s.page:
             if s.per_page:
                 per = f"  ·  {s.per_page}/page"
                 if s.asked_per_page and s.asked_per_page != s.per_page:
                     per += f" (asked {s.asked_per_page}; server maximum)"
-                text.append(per, style="dim")
+                text.append(per, style=muted)
             if s.source:
-                text.append(f"  ·  {s.source}", style="dim italic")
-        if s.note:
-            text.append(("  ·  " if s.page else "") + s.note, style="bold")
-        if s.loading:
-            text.append(f"  {SPINNER[self._frame]} loading {s.loading}…", style="bold")
-        if s.error:
-            error = self.app.theme_variables.get("error", "red")
-            text.append(f"  ✗ {s.error}", style=f"bold {error}")
+                text.append(f"  ·  {s.source}", style=f"{muted} italic")
         return text

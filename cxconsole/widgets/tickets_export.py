@@ -6,6 +6,7 @@ the screen's pager, never stops an export half way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,8 @@ from textual.widgets import ProgressBar, Static
 if TYPE_CHECKING:
     from cxconsole.client import CXClient
     from cxconsole.profiles import Account
-    from cxconsole.tickets import ExportProgress, PageCache, TicketDump, TicketQuery
+    from cxconsole.tickets.paging import FetchProgress, PageCache, TicketDump
+    from cxconsole.tickets.query import TicketQuery
 
 
 class ExportBar(Horizontal):
@@ -58,11 +60,13 @@ class ExportBar(Horizontal):
         *,
         client: CXClient,
         cache: PageCache,
+        order: Callable[[list[Any]], list[Any]] | None = None,
     ) -> None:
+        """Export every ticket of ``query``; ``order`` puts them as the screen shows them."""
         self.add_class("-running")
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.query_one("#export-label", Static).update(f"Exporting to {path.name}")
-        self._run(account, query, path, fmt, client, cache)
+        self._run(account, query, path, fmt, client, cache, order)
 
     @work(group="tickets-export", exit_on_error=False)
     async def _run(
@@ -73,14 +77,16 @@ class ExportBar(Horizontal):
         fmt: str,
         client: CXClient,
         cache: PageCache,
+        order: Callable[[list[Any]], list[Any]] | None,
     ) -> None:
-        from cxconsole.tickets import TicketPager, export_query
+        from cxconsole.tickets.export import export_query
+        from cxconsole.tickets.paging import TicketPager
 
         pager = TicketPager(account, query, client=client, cache=cache, prefetch=False)
         bar = self.query_one(ProgressBar)
         label = self.query_one("#export-label", Static)
 
-        def progress(event: ExportProgress) -> None:
+        def progress(event: FetchProgress) -> None:
             bar.update(total=max(event.total, 1), progress=event.done)
             verb = "fetching page" if event.phase == "fetch" else "writing"
             label.update(f"Export {path.name}: {verb} {event.done:,}/{event.total:,}")
@@ -88,7 +94,7 @@ class ExportBar(Horizontal):
         outcome: Any
         try:
             outcome = self.Done(
-                await export_query(pager, path, fmt, on_progress=progress),  # type: ignore[arg-type]
+                await export_query(pager, path, fmt, on_progress=progress, order=order),  # type: ignore[arg-type]
                 path,
             )
         except Exception as exc:  # reported by the screen, decoded; never a traceback

@@ -25,7 +25,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 if TYPE_CHECKING:
-    from cxconsole.tickets import TicketQuery, TicketRow
+    from cxconsole.tickets.query import TicketQuery
+    from cxconsole.tickets.rows import TicketRow
     from cxconsole.vendors.questionpro import Ticket
 
 
@@ -45,11 +46,22 @@ NONE = "\u2013"  # an en dash for "not given": quieter than a hyphen
 _CONTROLS = {c: "\ufffd" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
 
 
-def layout(width: int, show_status: bool, email_width: int = 30) -> list[Column]:
-    """Columns that fit ``width`` cells; the comment takes what is left, optional ones go."""
+def layout(
+    width: int,
+    show_status: bool,
+    email_width: int = 30,
+    *,
+    id_width: int = 6,
+    left_width: int = 7,
+) -> list[Column]:
+    """Columns that fit ``width`` cells; the comment takes what is left, optional ones go.
+
+    The ticket id and the time left are never cut (``-19d 2h`` cut to ``-19d 2…`` misleads):
+    they are as wide as their widest value, and other columns give way first.
+    """
     columns = [
-        Column("ticket", "Ticket", 6),
-        Column("left", "Left", 7),
+        Column("ticket", "Ticket", max(6, id_width)),
+        Column("left", "Left", max(7, left_width)),
         Column("rating", "Rating", 6),
         Column("status", "Status", 9),
         Column("comment", "Comment", MIN_COMMENT),
@@ -186,7 +198,7 @@ class TicketsTable(ScrollView, can_focus=True):
         now: datetime | None = None,
     ) -> None:
         """Replace the rows; the cursor goes to the top unless ``keep_cursor``."""
-        from cxconsole.tickets import ticket_row
+        from cxconsole.tickets.rows import ticket_row
 
         self.tickets = list(tickets)
         self._query = query
@@ -223,7 +235,13 @@ class TicketsTable(ScrollView, can_focus=True):
         width = self.size.width or self.app.size.width
         email = max((cell_len(t.emailAddress) for t in self.tickets), default=12)
         # On a narrow terminal the comment matters more than a long e-mail address.
-        return layout(width, show_status, min(email, 30 if width >= 110 else 24))
+        return layout(
+            width,
+            show_status,
+            min(email, 30 if width >= 110 else 24),
+            id_width=max((cell_len(cells["ticket"]) for cells in self._cells), default=6),
+            left_width=max((cell_len(cells["left"]) for cells in self._cells), default=7),
+        )
 
     # -- cursor --------------------------------------------------------------------------------
     def move_cursor(self, *, row: int, animate: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""The session's error history: every vendor error met, grouped, counted and traced to its source.
+"""The session's error log: every vendor error met, grouped, counted and traced to its source.
 
 Imports, ticket paging and connection tests report here; the error inspector lists it. It is
 in-memory and core (no UI): the TUI reads it, tests assert on it.
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from cxconsole.catalog.entry import CatalogEntry, Decoded
 
-log = logging.getLogger("cxconsole.history")
+log = logging.getLogger("cxconsole.errorlog")
 
 
 @dataclass(slots=True)

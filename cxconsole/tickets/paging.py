@@ -1,4 +1,4 @@
-"""Paging, caching, prefetch and export of QuestionPro detractor tickets (no UI here).
+"""Paging and caching of detractor tickets: one page at a time with prefetch, or every page.
 
 The pager pages by the ``currentPage``/``totalPages``/``perPage`` the server answered with and
 never by ``pagination.links`` (document 004's links point at another path and other pages). A
@@ -10,74 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
-import json
 import logging
 import math
-import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from cxconsole.client import CXClient, get_client
-from cxconsole.errors import TicketsError
-from cxconsole.paths import ensure_private_dir, state_dir
 from cxconsole.profiles import Account
-from cxconsole.vendors.questionpro import TICKET_STATUSES, QuestionPro, Ticket, TicketPage
+from cxconsole.tickets.query import TicketQuery, TicketsError
+from cxconsole.vendors.base import TicketSource
+from cxconsole.vendors.questionpro import Ticket, TicketPage
 
 log = logging.getLogger("cxconsole.tickets")
 
-DEFAULT_PER_PAGE = 50
-PER_PAGE_CHOICES: tuple[int, ...] = (25, 50, 100, 200)
-MAX_PER_PAGE = 1000  # a guard against typos; the vendor documents no maximum
-#: The documented fields, in the order exports write them (ticket id first: it is the handle).
-TICKET_FIELDS: tuple[str, ...] = (
-    "ticketID",
-    "responseID",
-    "timestamp",
-    "timelimit",
-    "rating",
-    "emailAddress",
-    "phoneNumber",
-    "comment",
-)
-URGENT = timedelta(hours=4)
-SOON = timedelta(hours=24)
-
-Urgency = Literal["overdue", "urgent", "soon", "ok", "unknown"]
-ExportFormat = Literal["csv", "json"]
 Move = Literal["first", "previous", "next", "last"]
-SortKey = Literal["time_left", "received", "rating", "ticket", "email"]
-SORT_KEYS: tuple[SortKey, ...] = ("time_left", "received", "rating", "ticket", "email")
-
-
-# -- queries and pages ------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class TicketQuery:
-    """What is being paged: one profile's tickets, filtered, at a page size. The cache key."""
-
-    profile: str
-    segment: int | None = None
-    status: int | None = None
-    per_page: int = DEFAULT_PER_PAGE
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.per_page <= MAX_PER_PAGE:
-            raise TicketsError(
-                f"per page must be between 1 and {MAX_PER_PAGE}, not {self.per_page}"
-            )
-        if self.status is not None and self.status not in TICKET_STATUSES:
-            known = ", ".join(f"{k} {v}" for k, v in TICKET_STATUSES.items())
-            raise TicketsError(f"unknown ticket status {self.status} (known: {known})")
-
-    def describe(self) -> str:
-        segment = f"segment {self.segment}" if self.segment is not None else "all segments"
-        status = status_name(self.status) if self.status is not None else "any status"
-        return f"{self.profile}: {segment}, {status}, {self.per_page} per page"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +95,15 @@ class PageCache:
         return sorted(found, key=lambda page: page.number)
 
     def tickets(self, query: TicketQuery) -> list[Ticket]:
-        """Every ticket of the query's loaded pages, in page order (what ``/`` searches)."""
-        return [ticket for page in self.pages(query) for ticket in page.tickets]
+        """Every ticket of the query's loaded pages, in page order, each once."""
+        return list(_unique(self.pages(query))[0])
+
+    def complete(self, query: TicketQuery) -> bool:
+        """Whether every page of the query is in the cache (a whole sort or search is possible)."""
+        shape = self._shapes.get(query)
+        if shape is None:
+            return False
+        return all((query, n) in self._pages for n in range(1, shape.total_pages + 1))
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -155,8 +111,8 @@ class PageCache:
 
 # -- the pager --------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class ExportProgress:
-    """Told to progress callbacks: pages fetched, then tickets written."""
+class FetchProgress:
+    """Told to progress callbacks: pages fetched, then (exports) tickets written."""
 
     phase: Literal["fetch", "write", "done"]
     done: int
@@ -164,7 +120,7 @@ class ExportProgress:
     tickets: int = 0
 
 
-ProgressCallback = Callable[[ExportProgress], Any]
+ProgressCallback = Callable[[FetchProgress], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +140,7 @@ class TicketDump:
 
 
 class TicketPager:
-    """Pages one query of one QuestionPro account through the shared client, with a cache."""
+    """Pages one query of one ticket-serving account through the shared client, with a cache."""
 
     def __init__(
         self,
@@ -195,13 +151,13 @@ class TicketPager:
         cache: PageCache | None = None,
         prefetch: bool = True,
     ) -> None:
-        if not isinstance(account.vendor, QuestionPro):
+        vendor = account.vendor
+        if not isinstance(vendor, TicketSource):
             raise TicketsError(
-                f"profile {query.profile!r} is a {account.vendor.title} profile; "
-                "detractor tickets are a QuestionPro CX feature"
+                f"profile {query.profile!r} ({vendor.title}) serves no detractor tickets"
             )
         self.account = account
-        self.vendor: QuestionPro = account.vendor
+        self.vendor: TicketSource = vendor
         self.query = query
         self.client = client
         self.cache = cache if cache is not None else PageCache()
@@ -385,7 +341,7 @@ class TicketPager:
         page size or the ticket count changes while paging, it starts again (up to
         ``attempts`` times) and otherwise returns what it got with ``consistent=False``.
         """
-        width = max(1, concurrency or self.vendor.policy.concurrency)
+        width = max(1, concurrency or self.account.vendor.policy.concurrency)
         for attempt in range(1, attempts + 1):
             pages = await self._fetch_round(width, on_progress, fresh)
             shape = pages[1].shape
@@ -407,25 +363,29 @@ class TicketPager:
         first = await self.fetch(1, fresh=fresh)
         pages: dict[int, LoadedPage] = {1: first}
         total = max(1, first.shape.total_pages)
-        await _notify(on_progress, ExportProgress("fetch", 1, total, len(first.tickets)))
+        await notify_progress(on_progress, FetchProgress("fetch", 1, total, len(first.tickets)))
         gate = asyncio.Semaphore(width)
 
         async def one(number: int) -> None:
             async with gate:
                 pages[number] = await self.fetch(number, fresh=fresh)
             got = sum(len(p.tickets) for p in pages.values())
-            await _notify(on_progress, ExportProgress("fetch", len(pages), total, got))
+            await notify_progress(on_progress, FetchProgress("fetch", len(pages), total, got))
 
         numbers = range(2, first.shape.total_pages + 1)
         try:
-            await _gather_or_cancel([one(n) for n in numbers])
-        except BaseException:
-            # Stop the requests still out: a failed export must not keep calling the vendor.
+            async with asyncio.TaskGroup() as group:
+                for number in numbers:
+                    group.create_task(one(number))
+        except BaseExceptionGroup as failed:
+            # The requests are shielded from their readers: stop those still out, so a failed
+            # fetch does not keep calling the vendor.
             for number in numbers:
                 task = self._inflight.get(number)
                 if task is not None:
                     task.cancel()
-            raise
+            # Callers catch the vendor's error itself (a decoded 401, a 429), not a group.
+            raise failed.exceptions[0] from None
         return pages
 
     async def aclose(self) -> None:
@@ -439,24 +399,12 @@ class TicketPager:
         self._inflight.clear()
 
 
-async def _notify(callback: ProgressCallback | None, event: ExportProgress) -> None:
+async def notify_progress(callback: ProgressCallback | None, event: FetchProgress) -> None:
     if callback is None:
         return
     outcome = callback(event)
     if asyncio.iscoroutine(outcome):
         await outcome
-
-
-async def _gather_or_cancel(coros: Sequence[Any]) -> None:
-    """Run all; on the first failure cancel the rest and raise that failure itself."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _unique(pages: Iterable[LoadedPage]) -> tuple[tuple[Ticket, ...], int]:
@@ -472,289 +420,3 @@ def _unique(pages: Iterable[LoadedPage]) -> tuple[tuple[Ticket, ...], int]:
             seen.add(ticket.ticketID)
             kept.append(ticket)
     return tuple(kept), duplicates
-
-
-# -- time left, status, display helpers -------------------------------------------------------
-def parse_timestamp(value: str) -> datetime | None:
-    """QuestionPro's ``2020-01-14T12:51:48.000+0000`` (or any ISO 8601) as an aware datetime."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    # No offset given: the vendor writes UTC everywhere else.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def due_at(ticket: Ticket) -> datetime | None:
-    received = parse_timestamp(ticket.timestamp)
-    if received is None or ticket.timelimit is None:
-        return None
-    return received + timedelta(hours=ticket.timelimit)
-
-
-def time_left(ticket: Ticket, now: datetime | None = None) -> timedelta | None:
-    """timestamp + timelimit hours - now; negative when overdue, None when unknown."""
-    due = due_at(ticket)
-    return None if due is None else due - (now or datetime.now(UTC))
-
-
-def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
-    left = time_left(ticket, now)
-    return left is not None and left < timedelta(0)
-
-
-def urgency(left: timedelta | None) -> Urgency:
-    if left is None:
-        return "unknown"
-    if left < timedelta(0):
-        return "overdue"
-    if left < URGENT:
-        return "urgent"
-    if left < SOON:
-        return "soon"
-    return "ok"
-
-
-def format_time_left(left: timedelta | None) -> str:
-    """``-3d 4h`` (overdue), ``5h 12m``, ``12m``; ``?`` when unknown."""
-    if left is None:
-        return "?"
-    sign = "-" if left < timedelta(0) else ""
-    minutes = int(abs(left).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours}h"
-    if hours:
-        return f"{sign}{hours}h {mins}m"
-    return f"{sign}{mins}m"
-
-
-def format_received(
-    ticket: Ticket, tz: Any = None, *, short: bool = False, now: datetime | None = None
-) -> str:
-    """When the ticket was received, in local time (or ``tz``): ``2020-01-14 23:51``.
-
-    ``short`` (at most 12 cells, for tables) gives ``14 Jan 23:51`` for this year's tickets
-    and ``2020-01-14`` for older ones.
-    """
-    moment = parse_timestamp(ticket.timestamp)
-    if moment is None:
-        return ticket.timestamp or "?"
-    local = moment.astimezone(tz)
-    if not short:
-        return local.strftime("%Y-%m-%d %H:%M")
-    if local.year == (now or datetime.now(UTC)).astimezone(tz).year:
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%Y-%m-%d")
-
-
-def status_name(status: int | None) -> str:
-    if status is None:
-        return ""
-    return TICKET_STATUSES.get(status, str(status))
-
-
-def ticket_status(ticket: Ticket, query: TicketQuery | None = None) -> int | None:
-    """The status if known: sent by the vendor (not documented) or implied by the filter."""
-    extra = (ticket.model_extra or {}).get("status")
-    if isinstance(extra, int) and not isinstance(extra, bool):
-        return extra
-    if isinstance(extra, str) and extra.strip().isdigit():
-        return int(extra)
-    return query.status if query is not None else None
-
-
-def one_line(text: str, width: int | None = None) -> str:
-    """A comment on one line (newlines and runs of spaces folded), cut to ``width`` with ``…``."""
-    flat = " ".join(text.split())
-    if width is not None and len(flat) > width:
-        return flat[: max(0, width - 1)] + "…"
-    return flat
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRow:
-    """A ticket as the table shows it (CLI and TUI alike): plain strings plus its urgency."""
-
-    ticket_id: str
-    time_left: str
-    urgency: Urgency
-    rating: str
-    status: str
-    comment: str
-    email: str
-    phone: str
-    received: str
-
-
-def ticket_row(
-    ticket: Ticket,
-    query: TicketQuery | None = None,
-    *,
-    now: datetime | None = None,
-    comment_width: int | None = None,
-    tz: Any = None,
-    short: bool = False,
-) -> TicketRow:
-    left = time_left(ticket, now)
-    return TicketRow(
-        ticket_id=str(ticket.ticketID),
-        time_left=format_time_left(left),
-        urgency=urgency(left),
-        rating=ticket.rating,
-        status=status_name(ticket_status(ticket, query)),
-        comment=one_line(ticket.comment, comment_width),
-        email=ticket.emailAddress,
-        phone=ticket.phoneNumber,
-        received=format_received(ticket, tz, short=short, now=now),
-    )
-
-
-# -- search and sort (within loaded pages) ----------------------------------------------------
-def search_tickets(tickets: Iterable[Ticket], text: str) -> list[Ticket]:
-    """Tickets whose id, e-mail, phone, rating or comment contains ``text`` (any case)."""
-    needle = text.casefold().strip()
-    if not needle:
-        return list(tickets)
-    return [
-        t
-        for t in tickets
-        if needle
-        in "\n".join(
-            (str(t.ticketID), t.emailAddress, t.phoneNumber, t.rating, t.comment)
-        ).casefold()
-    ]
-
-
-def sort_tickets(
-    tickets: Iterable[Ticket],
-    key: SortKey,
-    *,
-    reverse: bool = False,
-    now: datetime | None = None,
-) -> list[Ticket]:
-    """Sorted copy; tickets lacking the key go last whichever the direction."""
-    moment = now or datetime.now(UTC)
-
-    def value(t: Ticket) -> Any:
-        if key == "time_left":
-            left = time_left(t, moment)
-            return None if left is None else left.total_seconds()
-        if key == "received":
-            received = parse_timestamp(t.timestamp)
-            return None if received is None else received.timestamp()
-        if key == "rating":
-            return int(t.rating) if t.rating.strip().lstrip("-").isdigit() else None
-        if key == "email":
-            return t.emailAddress.casefold() or None
-        return t.ticketID
-
-    items = list(tickets)
-    known = [t for t in items if value(t) is not None]
-    unknown = [t for t in items if value(t) is None]
-    return sorted(known, key=value, reverse=reverse) + unknown
-
-
-# -- export -----------------------------------------------------------------------------------
-def ticket_record(ticket: Ticket) -> dict[str, Any]:
-    """The ticket as the vendor sent it: its field names, nothing added."""
-    return ticket.model_dump(mode="json", exclude_unset=True)
-
-
-def csv_columns(tickets: Sequence[Ticket]) -> list[str]:
-    """The documented fields, then any extra field the vendor sent, in first-seen order."""
-    columns = list(TICKET_FIELDS)
-    for ticket in tickets:
-        for name in ticket.model_extra or {}:
-            if name not in columns:
-                columns.append(name)
-    return columns
-
-
-def write_csv(tickets: Sequence[Ticket], stream: IO[str]) -> None:
-    writer = csv.DictWriter(stream, fieldnames=csv_columns(tickets), extrasaction="ignore")
-    writer.writeheader()
-    for ticket in tickets:
-        row = ticket.model_dump(mode="json")
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-
-
-def write_json(tickets: Sequence[Ticket], stream: IO[str]) -> None:
-    json.dump([ticket_record(t) for t in tickets], stream, ensure_ascii=False, indent=2)
-    stream.write("\n")
-
-
-def export_text(tickets: Sequence[Ticket], fmt: ExportFormat) -> str:
-    buffer = io.StringIO()
-    (write_csv if fmt == "csv" else write_json)(tickets, buffer)
-    return buffer.getvalue()
-
-
-def exports_dir() -> Path:
-    return state_dir() / "exports"
-
-
-def default_export_path(query: TicketQuery, fmt: ExportFormat, now: datetime | None = None) -> Path:
-    """``<state dir>/exports/tickets-<profile>-<segment>-<status>-<time>.<fmt>``."""
-    moment = (now or datetime.now(UTC)).astimezone()
-    segment = f"seg{query.segment}" if query.segment is not None else "all"
-    status = status_name(query.status).lower() if query.status is not None else "any"
-    name = f"tickets-{query.profile}-{segment}-{status}-{moment:%Y%m%d-%H%M%S}.{fmt}"
-    return exports_dir() / name
-
-
-def format_for(path: Path, default: ExportFormat = "csv") -> ExportFormat:
-    suffix = path.suffix.lower().lstrip(".")
-    return "json" if suffix == "json" else "csv" if suffix == "csv" else default
-
-
-def write_export(tickets: Sequence[Ticket], path: Path, fmt: ExportFormat) -> Path:
-    """Write tickets to ``path`` atomically, readable by the owner only (customer data).
-
-    CSV gets a UTF-8 byte-order mark so spreadsheet programs read accented and CJK comments.
-    """
-    path = path.expanduser()
-    if path.is_dir():
-        raise TicketsError(f"{path} is a folder; give a file name")
-    if path.parent == exports_dir():
-        ensure_private_dir(path.parent)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-        with open(fd, "w", encoding=encoding, newline="") as stream:
-            (write_csv if fmt == "csv" else write_json)(tickets, stream)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return path
-
-
-async def export_query(
-    pager: TicketPager,
-    path: Path,
-    fmt: ExportFormat,
-    *,
-    on_progress: ProgressCallback | None = None,
-    concurrency: int | None = None,
-) -> TicketDump:
-    """Fetch every page of the pager's query and write them to ``path``."""
-    dump = await pager.fetch_all(concurrency=concurrency, on_progress=on_progress)
-    count = len(dump.tickets)
-    await _notify(on_progress, ExportProgress("write", 0, count, count))
-    # A thread: a large file must not freeze the screen while it is written.
-    await asyncio.to_thread(write_export, dump.tickets, path, fmt)
-    await _notify(on_progress, ExportProgress("done", count, count, count))
-    return dump
-
-
-def questionpro_profiles(names_and_vendors: Iterable[tuple[str, str]]) -> list[str]:
-    """The profile names whose vendor is QuestionPro (the only vendor with tickets)."""
-    return sorted(name for name, vendor in names_and_vendors if vendor == QuestionPro.name)

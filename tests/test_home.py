@@ -1,0 +1,79 @@
+"""Home's pictures, driven through Pilot: tickets by time left per profile, and the last runs
+with their outcome, at 80 columns with no column cut."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from import_support import cli, write_csv
+from rich.text import Text
+from textual.widgets import DataTable
+
+from cxconsole.app import CXApp
+from cxconsole.context import Context
+from cxconsole.screens.home import RUN_COLUMNS, Col, fit_columns
+from cxconsole.tickets.query import TicketQuery
+from cxconsole.widgets.home_pictures import TicketBuckets, outcome_bar, split_cells
+
+
+async def wait_for(pilot, predicate, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.01)
+
+
+def test_split_cells_adds_up_and_shows_every_part():
+    assert sum(split_cells([1870, 307, 423, 0], 30)) == 30
+    assert split_cells([1000, 1, 0], 10)[1] == 1  # one ticket still shows
+    assert split_cells([0, 0], 10) == [0, 0]
+    bar = outcome_bar(40, 3, 45, {"success": "green", "error": "red"}, 10)
+    assert bar.cell_len == 10 and "░" in bar.plain
+
+
+def test_fit_columns_drops_by_rank_never_cuts():
+    row = {"when": "2026-12-02 01:20", "file": "x" * 40, "profile": "p" * 19, "outcome": ""}
+    rows = [{**row, "imported": "1,000", "rejected": "12", "state": "resumable"}]
+    kept = [c.key for c in fit_columns(RUN_COLUMNS, rows, 78)]
+    assert "state" in kept and "outcome" in kept and "when" in kept
+    assert "rejected" not in kept  # the outcome bar shows it; it goes first
+    wide = [c.key for c in fit_columns(RUN_COLUMNS, rows, 200)]
+    assert wide == [c.key for c in RUN_COLUMNS]
+    assert fit_columns((Col("a", "A", 0),), rows, 1)[0].key == "a"  # one column always stays
+
+
+async def test_home_pictures_tickets_by_time_left_and_run_outcomes(sandbox_reset, tmp_path: Path):
+    header = ["First Name", "E-mail", "Mobile", "Transaction Date", "Ref"]
+    rows = [[f"F{i}", f"u{i}@example.com", f"+614123456{i:02d}", "14/01/2020", f"r{i}"]
+            for i in range(1, 21)]  # fmt: skip
+    rows[4][1] = "bad@nowhere"  # one rejected row
+    data = write_csv(tmp_path / "customers.csv", header, rows)
+    code, _out, err = cli("--sandbox", "import", str(data), "--profile", "sandbox-questionpro")
+    assert code == 1, err  # a row was rejected
+
+    app = CXApp(ctx=Context.for_sandbox(sandbox_reset.url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        runs = app.screen.query_one("#runs", DataTable)
+        await wait_for(pilot, lambda: runs.row_count == 1)
+        labels = [str(c.label) for c in runs.ordered_columns]
+        assert "State" in labels and "Outcome" in labels and "When" in labels
+        row = runs.get_row_at(0)
+        state = str(row[labels.index("State")])
+        assert state in {"finished", "completed"} or "finish" in state, state
+        bar = row[labels.index("Outcome")]
+        assert isinstance(bar, Text) and bar.cell_len == 10
+        colours = {str(span.style) for span in bar.spans}
+        assert app.theme_variables["success"] in colours
+        assert app.theme_variables["error"] in colours  # the rejected row shows
+        assert sum(c.get_render_width(runs) for c in runs.ordered_columns) <= 80
+
+        buckets = app.screen.query_one(TicketBuckets)
+        await wait_for(pilot, lambda: buckets.lines and buckets.lines[0].loading is None)
+        line = buckets.lines[0]
+        assert line.name == "sandbox-questionpro" and not line.note
+        assert sum(line.counts.values()) == 2600  # counts add up to the profile's tickets
+        assert line.counts["overdue"] > 0
+        # Counted into the app's shared ticket cache, in pages as large as the server serves.
+        assert app.tickets_cache.complete(TicketQuery("sandbox-questionpro", per_page=100))

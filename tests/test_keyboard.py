@@ -1,0 +1,129 @@
+"""The keyboard model, driven through Pilot: screen keys from every focus state, digits that
+stay in fields, focus on arrival on a list, Escape out of any field, a footer that keeps still."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import DataTable, Footer, Input, OptionList, TextArea
+
+from cxconsole.app import SCREENS, CXApp
+from cxconsole.context import Context
+from cxconsole.sandbox.server import SandboxServer
+
+SIZE = (120, 40)
+
+
+async def wait_for(pilot, predicate, seconds: float = 10.0) -> None:
+    """Until ``predicate()`` holds: tiny pauses, bounded by a deadline (never a fixed wait)."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.01)
+
+
+def app_for(sandbox: SandboxServer, mode: str = "home") -> CXApp:
+    return CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode=mode)
+
+
+async def test_digits_typed_into_a_field_stay_there_and_escape_then_digit_switches(sandbox_reset):
+    app = app_for(sandbox_reset, "tickets")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        field = app.screen.query_one("#tickets-search", Input)
+        await wait_for(pilot, lambda: app.focused is field)
+        await pilot.press(*"12345")
+        assert field.value == "12345"
+        assert app.current_mode == "tickets"
+        await pilot.press("escape")  # leaves the field (on tickets it also ends the search)
+        await wait_for(pilot, lambda: app.focused is not field)
+        typed = field.value
+        await pilot.press("5")
+        await wait_for(pilot, lambda: app.current_mode == "errors")
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.current_mode == "tickets")
+        assert field.value == typed  # nothing typed by the switches
+
+
+@pytest.mark.parametrize("mode", list(SCREENS))
+async def test_every_screen_key_works_from_every_screen(sandbox_reset, mode: str):
+    app = app_for(sandbox_reset, mode)
+    async with app.run_test(size=SIZE) as pilot:
+        for target, (_, _, key) in SCREENS.items():
+            await pilot.press(key)
+            await wait_for(pilot, lambda target=target: app.current_mode == target)
+            await pilot.press(SCREENS[mode][2])
+            await wait_for(pilot, lambda: app.current_mode == mode)
+
+
+@pytest.mark.parametrize("mode", list(SCREENS))
+async def test_a_screen_opens_on_its_list_and_escape_leaves_any_field(sandbox_reset, mode: str):
+    app = app_for(sandbox_reset, mode)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused is not None)
+        assert not isinstance(app.focused, Input | TextArea), (
+            f"{mode} opened with focus on the field {app.focused!r}"
+        )
+        fields = [w for w in app.screen.query("Input, TextArea") if w.focusable]
+        for field in fields[:3]:
+            field.focus()
+            await wait_for(pilot, lambda field=field: app.focused is field)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.focused, Input | TextArea))
+            assert app.current_mode == mode
+
+
+async def test_f1_opens_the_keys_from_a_field(sandbox_reset):
+    from cxconsole.screens.help import HelpScreen
+
+    app = app_for(sandbox_reset, "errors")
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.screen.query_one("#catalog-search", Input)
+        field.focus()
+        await wait_for(pilot, lambda: app.focused is field)
+        await pilot.press("question_mark")
+        assert field.value == "?"  # typed: it is a field
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(sandbox_reset):
+    app = app_for(sandbox_reset, "home")
+    async with app.run_test(size=SIZE) as pilot:
+        profiles = app.screen.query_one("#profiles", DataTable)
+        runs = app.screen.query_one("#runs", DataTable)
+        footer = app.screen.query_one(Footer)
+        palette = lambda: footer.query(".-command-palette")  # noqa: E731
+        await wait_for(pilot, lambda: app.focused is profiles and bool(palette()))
+        await wait_for(pilot, lambda: screen_signature_settled(app))
+        keys = list(footer.children)
+        for target in (runs, profiles, runs):
+            target.focus()
+            await wait_for(pilot, lambda target=target: app.focused is target)
+            await pilot.pause()
+        assert list(footer.children) == keys  # the very same widgets: no rebuild
+        # A change in what is shown still reaches it: a screen with other keys.
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.current_mode == "tickets")
+        footer4 = app.screen.query_one(Footer)
+        described = lambda: [getattr(k, "description", "") for k in footer4.query("FooterKey")]  # noqa: E731
+        await wait_for(pilot, lambda: "Next" in described())
+
+
+def screen_signature_settled(app: CXApp) -> bool:
+    """The footer draws the screen's keys as they are now (its last rebuild is done)."""
+    screen = app.screen
+    wanted = {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
+    footer = screen.query_one(Footer)
+    drawn = {k.action for k in footer.query("FooterKey") if not k.has_class("-command-palette")}
+    return drawn == wanted
+
+
+async def test_credentials_focus_lands_on_the_profile_list(sandbox_reset):
+    app = app_for(sandbox_reset, "credentials")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused is not None)
+        await pilot.pause()
+        assert isinstance(app.focused, OptionList), app.focused
