@@ -164,7 +164,7 @@ class ImportRun:
         self._unpaused = asyncio.Event()
         self._unpaused.set()
         self._stopping = False
-        self._stop_state: tuple[str, str] | None = None
+        self._stop_state: tuple[RunState, str] | None = None
         self._started = 0.0
         self._batches_done = 0
         self._batches_ok = 0  # batches whose every row was imported, this process
@@ -707,9 +707,10 @@ class ImportRun:
     async def _accept(self, batch: Batch) -> Batch | None:
         self._batches_seen += 1
         if self.replay is not None:
-            batch = await self._resume_filter(batch)
-            if batch is None:
+            left = await self._resume_filter(batch)
+            if left is None:
                 return None
+            batch = left
         self.hub.emit(
             BatchQueued(
                 batch.number, len(batch.items), batch.rows, batch.first_line, batch.last_line
