@@ -769,7 +769,7 @@ def _widget_for(name: str, annotation: Any, value: Any) -> Widget:
             compact=True,
         )
     text = "" if value is None else str(value)
-    kind = "integer" if annotation is int else "text"
+    kind: Literal["integer", "text"] = "integer" if annotation is int else "text"
     return Input(value=text, id=widget_id, classes="setting", type=kind, compact=True)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -12,6 +12,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cxconsole.screens.base import CXScreen
+
+if TYPE_CHECKING:
+    from cxconsole.context import Context
 
 WELCOME = (
     "cxconsole: set up a vendor account once, push customer files batch by batch, "
@@ -97,7 +100,9 @@ class HomeScreen(CXScreen):
             widget.update(banner)
             widget.display = True
 
-    async def _gather(self, ctx: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], str]:
+    async def _gather(
+        self, ctx: Context
+    ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], str]:
         import asyncio
 
         def read() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], str]:
@@ -116,7 +121,7 @@ class HomeScreen(CXScreen):
             except CXError as exc:
                 return [], [], f"{banner}\n{exc}".strip()
             tests = ctx.tests.load()
-            rows = []
+            rows: list[tuple[str, ...]] = []
             for profile in profiles.values():
                 test = tests.get(profile.name)
                 last = "never" if not test else ("ok " if test["ok"] else "FAILED ") + test["at"]
@@ -145,7 +150,7 @@ def recent_runs(limit: int = 8) -> list[tuple[str, ...]]:
 
     from cxconsole.importing.runs import list_runs
 
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for run in [r for r in list_runs() if not r.dry_run][:limit]:
         try:
             when = datetime.fromisoformat(run.started).astimezone().strftime("%Y-%m-%d %H:%M")
