@@ -302,9 +302,9 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 await run.preflight()
             summary = await run.run()
         except asyncio.CancelledError:
-            summary = run.summary
-            if summary is None:
+            if run.summary is None:
                 raise
+            summary = run.summary
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
