@@ -581,7 +581,7 @@ class ImportRun:
         plan = self._plan = self._make_plan()
         size = self.options.queue_batches or max(4, 2 * self.concurrency)
         self._chunks = queue.Queue(size)
-        self._wake = asyncio.Event()
+        wake = self._wake = asyncio.Event()
         self._batches = asyncio.Queue(self.concurrency)
         chunks = self._chunks
 
@@ -592,7 +592,7 @@ class ImportRun:
         def deliver(item: Chunk | ReadEnd) -> None:
             chunks.put(item)  # blocks while the senders are behind: flat memory
             if self._waiting and (chunks.qsize() >= enough or isinstance(item, ReadEnd)):
-                loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
+                loop.call_soon_threadsafe(wake.set)
 
         batcher = self._make_batcher(plan, lambda batch: None)
         stream = open_rows(dataclasses.replace(self.source, hashing=not self.options.dry_run))
