@@ -52,7 +52,7 @@ import json
 import os
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -1034,7 +1034,7 @@ def file_sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
-_STREAMS: dict[str, type[RowStream]] = {
+_STREAMS: dict[str, Callable[[Source], RowStream]] = {
     "csv": CsvRows,
     "json": JsonRows,
     "jsonl": JsonlRows,
@@ -1045,6 +1045,6 @@ _STREAMS: dict[str, type[RowStream]] = {
 def open_rows(source: Source) -> RowStream:
     """Open the file as described; the stream has read the headers already."""
     try:
-        return _STREAMS[source.format](source)  # type: ignore[call-arg]
+        return _STREAMS[source.format](source)
     except FileNotFoundError:
         raise InputError("no such file", path=source.path) from None
