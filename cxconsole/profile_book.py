@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxconsole.client import CXError
+from cxconsole.errors import ProfileError
 from cxconsole.keystore import SecretLocation, Secrets
-from cxconsole.profiles import STORED, Profile, ProfileError, ProfileStore, check_sandbox_reach
+from cxconsole.profiles import STORED, Profile, ProfileStore, check_sandbox_reach
 
 
 class ChangeFailed(CXError):

@@ -122,7 +122,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxconsole.client import CXError, VendorError
+    from cxconsole.errors import CXError, VendorError
 
     if args.resend_unknown and not args.resume:
         return fail("import: --resend-unknown goes with --resume RUN_ID")

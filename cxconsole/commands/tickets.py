@@ -76,8 +76,8 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio
     from pathlib import Path
 
-    from cxconsole.client import VendorError
-    from cxconsole.tickets import TicketQuery, TicketsError, format_for
+    from cxconsole.errors import TicketsError, VendorError
+    from cxconsole.tickets import TicketQuery, format_for
 
     profile = ctx.profiles.get(args.profile)
     if profile.vendor != "questionpro":

@@ -11,7 +11,7 @@ from cxconsole.importing.events import EventHub, RowsRejected
 from cxconsole.importing.rejects import Reject, RejectsFile
 
 if TYPE_CHECKING:
-    from cxconsole.client import VendorError
+    from cxconsole.errors import VendorError
     from cxconsole.history import ErrorHistory
     from cxconsole.importing.entries import Entry
 

@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxconsole.client import CXClient, UnknownOutcome, Unreachable, VendorError, get_client
+from cxconsole.client import CXClient, get_client
+from cxconsole.errors import UnknownOutcome, Unreachable, VendorError
 from cxconsole.importing.batching import Batch, RequestBuilder
 from cxconsole.importing.entries import Ack, Failed, Lost, Refused, Send, Unknown
 from cxconsole.importing.events import (

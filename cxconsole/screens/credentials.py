@@ -388,7 +388,8 @@ class CredentialsScreen(CXScreen):
         """The form as a validated Profile, or None with messages beside the fields."""
         from pydantic import ValidationError
 
-        from cxconsole.profiles import Profile, ProfileError
+        from cxconsole.errors import ProfileError
+        from cxconsole.profiles import Profile
 
         self.clear_messages()
         data = {
@@ -439,9 +440,9 @@ class CredentialsScreen(CXScreen):
     async def _save(self, profile: Any, secret: str) -> None:
         ctx = await self.cx.context()
         from cxconsole.client import CXError
+        from cxconsole.errors import ProfileError
         from cxconsole.keystore import KeyringUnavailable
         from cxconsole.profile_book import ChangeFailed, ChangeIncomplete
-        from cxconsole.profiles import ProfileError
 
         old = self.editing
         book = ctx.book
@@ -497,7 +498,7 @@ class CredentialsScreen(CXScreen):
         ctx = await self.cx.context()
         from pydantic import SecretStr
 
-        from cxconsole.client import CXError, VendorError
+        from cxconsole.errors import CXError, VendorError
         from cxconsole.keystore import KeyringUnavailable
         from cxconsole.redact import redact_url, register_secret
 

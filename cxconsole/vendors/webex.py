@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from cxconsole.client import CXClient, Reply, VendorError, VendorPolicy
+from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.errors import VendorError
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
