@@ -133,8 +133,10 @@ class Webex(Vendor):
             if exc.is_auth:
                 raise
             return []
-        body = reply.json() if isinstance(reply.json(), dict) else {}
-        holder = body.get("datastore") if isinstance(body.get("datastore"), dict) else body
+        data = reply.json()
+        body: dict[str, Any] = data if isinstance(data, dict) else {}
+        inner = body.get("datastore")
+        holder: dict[str, Any] = inner if isinstance(inner, dict) else body
         columns = []
         for raw in holder.get("columns") or []:
             try:
