@@ -70,7 +70,8 @@ def setting_flags() -> dict[str, SettingFlag]:
             annotation = info.annotation
             if get_origin(annotation) is Union or type(annotation).__name__ == "UnionType":
                 annotation = next(a for a in get_args(annotation) if a is not type(None))
-            kind, choices = "text", ()
+            kind = "text"
+            choices: tuple[str, ...] = ()
             if annotation is bool:
                 kind = "bool"
             elif get_origin(annotation) is Literal:

@@ -687,10 +687,16 @@ class CredentialsScreen(CXScreen):
 
         ctx = await self.cx.context()
         from cxconsole.client import CXError
-        from cxconsole.keystore import STORE_ENV, KeyringStore, MoveIncomplete, move_secrets
+        from cxconsole.keystore import (
+            STORE_ENV,
+            FileStore,
+            KeyringStore,
+            MoveIncomplete,
+            move_secrets,
+        )
 
         source = ctx.secrets.store
-        if not source.insecure:
+        if not (source.insecure and isinstance(source, FileStore)):  # the one insecure store
             return
         if os.environ.get(STORE_ENV, "").lower() == "file":
             self.notify(
