@@ -230,9 +230,10 @@ class CXApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def action_screenshot(self) -> None:
-        """An SVG of the screen in the private state dir; every secret masked whatever its
-        reveal state, and every known secret redacted from the text as well."""
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """An SVG of the screen in the private state dir (or ``path``, Textual's argument);
+        every secret masked whatever its reveal state, and every known secret redacted from
+        the text as well."""
         import os
         from datetime import datetime
 
@@ -245,15 +246,16 @@ class CXApp(App[int]):
                 register_secret(value)
             svg = redact_text(self.export_screenshot())
         try:
-            folder = ensure_private_dir(state_dir() / "screenshots")
-            path = folder / f"cxconsole_{datetime.now().strftime('%Y-%m-%dT%H_%M_%S_%f')}.svg"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            folder = Path(path) if path else ensure_private_dir(state_dir() / "screenshots")
+            name = filename or f"cxconsole_{datetime.now().strftime('%Y-%m-%dT%H_%M_%S_%f')}.svg"
+            target = folder / name
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(svg)
         except OSError as exc:
             self.notify(f"Screenshot not saved: {exc}", title="Screenshot", severity="error")
             return
-        self.notify(f"Saved {path}", title="Screenshot")
+        self.notify(f"Saved {target}", title="Screenshot")
 
     # -- errors ------------------------------------------------------------------------------
     def report_error(self, error: BaseException, source: str, **where: Any) -> ErrorEvent | None:

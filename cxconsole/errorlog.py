@@ -12,8 +12,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from cxconsole.catalog.entry import CatalogEntry, Decoded
+
+if TYPE_CHECKING:
+    from typing import TypedDict, Unpack
+
+    class Where(TypedDict, total=False):
+        """Where an error was met: the optional fields of :class:`ErrorEvent`."""
+
+        profile: str | None
+        run_id: str | None
+        batch: int | None
+        page: int | None
+
 
 log = logging.getLogger("cxconsole.errorlog")
 
@@ -79,7 +92,7 @@ class ErrorHistory:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
 
-    def record_error(self, error: object, source: str, **where: object) -> ErrorEvent:
+    def record_error(self, error: object, source: str, **where: Unpack[Where]) -> ErrorEvent:
         """Record a :class:`cxconsole.client.VendorError` (or any exception) met in ``source``."""
         event = ErrorEvent(
             vendor=str(getattr(error, "vendor", "cxconsole")),
@@ -90,7 +103,7 @@ class ErrorHistory:
             status=getattr(error, "status", None),
             body=str(getattr(error, "body", "") or ""),
             decoded=getattr(error, "decoded", None),
-            **where,  # type: ignore[arg-type]
+            **where,
         )
         self.add(event)
         return event

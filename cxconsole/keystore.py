@@ -176,7 +176,8 @@ class FileStore:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             # The message of a TOML error may quote the line, and the line holds a secret.
-            where = f"line {exc.lineno}" if getattr(exc, "lineno", None) else "somewhere"
+            lineno = getattr(exc, "lineno", None)  # Python 3.14 on; not before
+            where = f"line {lineno}" if lineno else "somewhere"
             raise CXError(
                 f"the insecure secret file {self.path} is not valid TOML ({where})"
             ) from None

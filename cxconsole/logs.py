@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import logging
 import os
 import stat
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO, Any
+from typing import cast
 
 from cxconsole.paths import ensure_private_dir, log_path
 from cxconsole.redact import install_log_redaction
@@ -99,7 +100,7 @@ def _private(path: str, flags: int) -> int:
 class LogFile(RotatingFileHandler):
     """The rotating log file: created owner-only; a failed write is reported, never raised."""
 
-    def _open(self) -> IO[Any]:
+    def _open(self) -> io.TextIOWrapper:
         # Rotation creates a new file too: owner-only from the start, whatever the umask.
         stream = open(  # noqa: SIM115 - the handler owns the stream
             self.baseFilename,
@@ -110,7 +111,8 @@ class LogFile(RotatingFileHandler):
         )
         if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
             os.fchmod(stream.fileno(), 0o600)  # a file left by an older version
-        return stream
+        # The handler's mode is a text mode ("a"); typeshed cannot tell that from a str.
+        return cast(io.TextIOWrapper, stream)
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]

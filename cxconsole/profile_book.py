@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxconsole.client import CXError
+from cxconsole.errors import ProfileError
 from cxconsole.keystore import SecretLocation, Secrets
-from cxconsole.profiles import STORED, Profile, ProfileError, ProfileStore, check_sandbox_reach
+from cxconsole.profiles import STORED, Profile, ProfileStore, check_sandbox_reach
 
 
 class ChangeFailed(CXError):
@@ -100,7 +101,7 @@ class ProfileBook:
             value = store.get(name)  # read first: a store that cannot be read changes nothing
         except CXError as exc:
             raise ChangeFailed("remove", name, exc) from None
-        undo: list[tuple[str, Callable[[], None]]] = []
+        undo: list[tuple[str, Callable[[], object]]] = []
         try:
             self.profiles.remove(name)
             undo.append(("the profile is gone", lambda: self.profiles.restore(profile)))
@@ -136,7 +137,7 @@ class ProfileBook:
         secret = (secret or "").strip() or None
         store = self.secrets.store
         outcome = Outcome(name)
-        undo: list[tuple[str, Callable[[], None]]] = []
+        undo: list[tuple[str, Callable[[], object]]] = []
         try:
             moving = store.get(old_name) if renaming and old_name else None
             value = secret or moving
@@ -178,7 +179,7 @@ class ProfileBook:
 
     @staticmethod
     def _undo(
-        action: str, name: str, cause: Exception, undo: list[tuple[str, Callable[[], None]]]
+        action: str, name: str, cause: Exception, undo: list[tuple[str, Callable[[], object]]]
     ) -> None:
         left: list[str] = []
         for what, step in reversed(undo):

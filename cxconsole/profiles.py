@@ -341,7 +341,8 @@ class ConnectionLog:
         if self._memory is not None:
             return dict(self._memory)
         try:
-            return json.loads(self.path.read_text("utf-8"))
+            tests: dict[str, dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
+            return tests
         except (OSError, ValueError):
             return {}
 

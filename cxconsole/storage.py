@@ -14,7 +14,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from cxconsole.client import CXError
+from cxconsole.errors import CXError
 
 # The failures of the disk itself, as opposed to a path we were wrong to use.
 DISK_ERRNOS = frozenset(

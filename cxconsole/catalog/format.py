@@ -17,8 +17,11 @@ def terminal_width(default: int = _WIDTH) -> int:
         return max(int(os.environ["COLUMNS"]), 40)
     except (KeyError, ValueError):
         pass
+    stdout = sys.__stdout__  # None without a console (pythonw)
+    if stdout is None:
+        return default
     try:
-        return max(os.get_terminal_size(sys.__stdout__.fileno()).columns, 40)
+        return max(os.get_terminal_size(stdout.fileno()).columns, 40)
     except (AttributeError, ValueError, OSError):
         return default
 

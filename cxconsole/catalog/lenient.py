@@ -126,7 +126,8 @@ class _Parser:
             self.repairs.add("single-quoted string", start)
             raw = raw.replace("\\'", "'").replace('"', '\\"')
         try:
-            return json.loads(f'"{raw}"', strict=False)
+            text: str = json.loads(f'"{raw}"', strict=False)  # a JSON string literal
+            return text
         except ValueError:
             self.repairs.add("bad escape kept as written", start)
             return raw

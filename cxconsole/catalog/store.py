@@ -11,10 +11,14 @@ import functools
 
 from cxconsole.catalog.entry import CatalogEntry
 
+TYPE_CHECKING = False  # typing itself costs milliseconds at start
+if TYPE_CHECKING:
+    from typing import Any
+
 RETRYABLE = ("yes", "after_pause", "never")
 
 
-class ReplyShape(tuple):  # a NamedTuple would import typing: `codes` must start fast
+class ReplyShape(tuple[object, ...]):  # a NamedTuple would import typing: `codes` must start fast
     """How a vendor's reply bodies look, as data: the decoder reads nothing else.
 
     signature: groups of key paths; all present = this vendor. code_paths: the first path that
@@ -38,31 +42,51 @@ class ReplyShape(tuple):  # a NamedTuple would import typing: `codes` must start
         "status_is_code",
     )
 
-    signature = property(lambda self: self[0])
-    code_paths = property(lambda self: self[1])
-    name_paths = property(lambda self: self[2])
-    message_paths = property(lambda self: self[3])
-    status_paths = property(lambda self: self[4])
-    detail_paths = property(lambda self: self[5])
-    ok_codes = property(lambda self: self[6])
-    ok_signature = property(lambda self: self[7])
-    ok_on_2xx = property(lambda self: self[8])
-    status_is_code = property(lambda self: self[9])
+    if TYPE_CHECKING:  # what the properties below return, for the type checker
+        signature: tuple[tuple[str, ...], ...]
+        code_paths: tuple[str, ...]
+        name_paths: tuple[str, ...]
+        message_paths: tuple[str, ...]
+        status_paths: tuple[str, ...]
+        detail_paths: tuple[str, ...]
+        ok_codes: tuple[str, ...]
+        ok_signature: tuple[tuple[str, ...], ...]
+        ok_on_2xx: bool
+        status_is_code: bool
+    else:
+        signature = property(lambda self: self[0])
+        code_paths = property(lambda self: self[1])
+        name_paths = property(lambda self: self[2])
+        message_paths = property(lambda self: self[3])
+        status_paths = property(lambda self: self[4])
+        detail_paths = property(lambda self: self[5])
+        ok_codes = property(lambda self: self[6])
+        ok_signature = property(lambda self: self[7])
+        ok_on_2xx = property(lambda self: self[8])
+        status_is_code = property(lambda self: self[9])
 
 
-class VendorInfo(tuple):
+class VendorInfo(tuple[object, ...]):
     """One vendor file: its title, docs, reply shape and entries."""
 
     __slots__ = ()
-    vendor = property(lambda self: self[0])
-    title = property(lambda self: self[1])
-    docs = property(lambda self: self[2])
-    order = property(lambda self: self[3])
-    shape = property(lambda self: self[4])
-    entries = property(lambda self: self[5])
+    if TYPE_CHECKING:  # what the properties below return, for the type checker
+        vendor: str
+        title: str
+        docs: str | None
+        order: int
+        shape: ReplyShape
+        entries: tuple[CatalogEntry, ...]
+    else:
+        vendor = property(lambda self: self[0])
+        title = property(lambda self: self[1])
+        docs = property(lambda self: self[2])
+        order = property(lambda self: self[3])
+        shape = property(lambda self: self[4])
+        entries = property(lambda self: self[5])
 
 
-def vendor_from_literal(raw: tuple) -> VendorInfo:
+def vendor_from_literal(raw: tuple[Any, ...]) -> VendorInfo:
     """A vendor as ``_data.py`` holds it: ``(vendor, title, docs, order, shape, entries)``."""
     vendor, title, docs, order, shape, entries = raw
     return VendorInfo(

@@ -122,7 +122,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxconsole.client import CXError, VendorError
+    from cxconsole.errors import CXError, VendorError
 
     if args.resend_unknown and not args.resume:
         return fail("import: --resend-unknown goes with --resume RUN_ID")
@@ -310,9 +310,9 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 await run.preflight()
             summary = await run.run()
         except asyncio.CancelledError:
-            summary = run.summary
-            if summary is None:
+            if run.summary is None:
                 raise
+            summary = run.summary
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)

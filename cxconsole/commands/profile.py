@@ -70,7 +70,8 @@ def setting_flags() -> dict[str, SettingFlag]:
             annotation = info.annotation
             if get_origin(annotation) is Union or type(annotation).__name__ == "UnionType":
                 annotation = next(a for a in get_args(annotation) if a is not type(None))
-            kind, choices = "text", ()
+            kind = "text"
+            choices: tuple[str, ...] = ()
             if annotation is bool:
                 kind = "bool"
             elif get_origin(annotation) is Literal:
@@ -233,8 +234,9 @@ def _read_secret(args: argparse.Namespace, label: str) -> str | None:
 
 def _save(args: argparse.Namespace, ctx: Any, *, editing: bool) -> int:
     from cxconsole.client import CXError
+    from cxconsole.errors import ProfileError
     from cxconsole.profile_book import ChangeFailed, ChangeIncomplete
-    from cxconsole.profiles import Profile, ProfileError
+    from cxconsole.profiles import Profile
 
     try:
         existing = ctx.profiles.get(args.name) if editing else None
@@ -447,7 +449,8 @@ def run_remove(args: argparse.Namespace, ctx: Any) -> int:
 def run_test(args: argparse.Namespace, ctx: Any) -> int:
     import asyncio
 
-    from cxconsole.client import CXError, VendorError, close_client
+    from cxconsole.client import close_client
+    from cxconsole.errors import CXError, VendorError
     from cxconsole.keystore import SecretMissing
 
     async def test() -> Any:

@@ -77,9 +77,9 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio
     from pathlib import Path
 
-    from cxconsole.client import VendorError
+    from cxconsole.errors import TicketsError, VendorError
     from cxconsole.tickets.export import format_for
-    from cxconsole.tickets.query import TicketQuery, TicketsError
+    from cxconsole.tickets.query import TicketQuery
     from cxconsole.tickets.sources import offers_tickets
 
     profile = ctx.profiles.get(args.profile)

@@ -8,9 +8,12 @@ import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import TYPE_CHECKING
 
 from cxconsole.importing.errors import InputError
+
+if TYPE_CHECKING:
+    from _typeshed import StrPath, SupportsRead
 
 SAMPLE_BYTES = 64 * 1024
 
@@ -178,11 +181,11 @@ class DecodedText:
 
     def __init__(
         self,
-        raw: IO[bytes],
+        raw: SupportsRead[bytes | None],
         encoding: str,
         *,
         how: str = "",
-        path: object = None,
+        path: StrPath | None = None,
         newline: str = "\n",
         nul: bool = False,
     ) -> None:
@@ -207,6 +210,7 @@ class DecodedText:
             raise self._fault
         while not self._done:
             data = self._raw.read(size)
+            assert data is not None, "a blocking stream"  # a raw stream's read() may say None
             state = self._decoder.getstate()
             try:
                 text = self._decoder.decode(data, not data)
@@ -271,7 +275,7 @@ class DecodedText:
         )
 
 
-def context_at(path: object, encoding: str, mark: str, line: int, around: int = 2) -> str:
+def context_at(path: StrPath | None, encoding: str, mark: str, line: int, around: int = 2) -> str:
     """The lines around ``line`` of a text file, that line marked with ">", long lines cut and
     control characters made visible; read again from the start (only when reporting a fault)."""
     if path is None:

@@ -172,7 +172,9 @@ class Journal:
             queue.SimpleQueue()
         )
         self._failure: DiskError | None = None
-        self._thread = threading.Thread(target=self._writer, name="cxconsole-journal", daemon=True)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._writer, name="cxconsole-journal", daemon=True
+        )
         self._thread.start()
 
     @property

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from cxconsole.importing.encoding import context_at
 from cxconsole.importing.errors import InputError
+
+if TYPE_CHECKING:
+    from _typeshed import StrPath, SupportsRead
 
 CHUNK = 1 << 20
 MAX_RECORD = 16 << 20  # one record larger than this is a broken file, not a customer
@@ -23,7 +26,7 @@ _WS = re.compile(r"[ \t\r\n]*")
 class JsonArrayStream:
     """Records (dicts) of the top-level array, or of ``{"key": [...]}``, with their line."""
 
-    def __init__(self, fh: IO[str], path: object, key: str | None = None) -> None:
+    def __init__(self, fh: SupportsRead[str], path: StrPath, key: str | None = None) -> None:
         self.fh = fh
         self.path = path
         self.wanted = key

@@ -11,8 +11,8 @@ from cxconsole.importing.events import EventHub, RowsRejected
 from cxconsole.importing.rejects import Reject, RejectsFile
 
 if TYPE_CHECKING:
-    from cxconsole.client import VendorError
     from cxconsole.errorlog import ErrorHistory
+    from cxconsole.errors import VendorError
     from cxconsole.importing.entries import Entry
 
 

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -323,7 +323,7 @@ def describe_mapping(
 
 
 def requirement_groups(
-    fields: Sequence[TargetField], kinds: dict[str, str], vendor: Vendor | None
+    fields: Sequence[TargetField], kinds: Mapping[str, str], vendor: Vendor | None
 ) -> list[tuple[str, tuple[str, ...]]]:
     """(label, keys sent) of each requirement met by any one of several values: the fields
     of a ``one_of`` group, and the vendor's required kinds (keys of that kind)."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from time import sleep
-from typing import Protocol
+from typing import Any, Protocol
 
 from cxconsole.importing.batching import Batch, Batcher, BatchInfo
 from cxconsole.importing.readers import RowProblem, RowStream
@@ -30,7 +30,7 @@ REJECT_FLUSH = 256  # invalid rows written to the rejects file in groups of this
 class Chunk:
     """What the thread hands over: batches (maybe none), and rows it rejected before them."""
 
-    batches: list[Batch] | list[BatchInfo]  # BatchInfo in a dry run
+    batches: list[Batch | BatchInfo]  # BatchInfo in a dry run
     rejected: list[Reject] = field(default_factory=list)
 
 
@@ -99,9 +99,9 @@ class Producer(threading.Thread):
         pending, self._pending = self._pending, []
         return self.rejects.add(pending) if pending else []
 
-    def _reject(self, line: int, error: RowError, values: object) -> None:
+    def _reject(self, line: int, error: RowError, values: Sequence[Any]) -> None:
         self.rows_invalid += 1
-        self._pending.append(Reject(line, "invalid", error.field, error.reason, values))  # type: ignore[arg-type]
+        self._pending.append(Reject(line, "invalid", error.field, error.reason, values))
         if len(self._pending) >= REJECT_FLUSH:
             self.deliver(Chunk([], self._take_pending()))
 

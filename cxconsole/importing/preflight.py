@@ -141,6 +141,6 @@ def decisions(plan: RowPlan) -> None:
         if check.region is None and check.national:
             proposed, valid = propose_region(check.samples)
             raise RegionNeeded(check.field, check.national, proposed, valid, len(check.samples))
-    for check in plan.date_checks.values():
-        if check.day_first is None and check.ambiguous:
-            raise DateOrderNeeded(check.field, check.ambiguous, check.examples)
+    for dates in plan.date_checks.values():
+        if dates.day_first is None and dates.ambiguous:
+            raise DateOrderNeeded(dates.field, dates.ambiguous, dates.examples)

@@ -52,11 +52,11 @@ import json
 import os
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from cxconsole.importing.encoding import (
     SAMPLE_BYTES,
@@ -112,7 +112,7 @@ _MYSQL_CHARS = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "Z": "\x1a", "\\": "
 _SEP_LINE = re.compile(r'\ufeff?"?sep=([^\r\n"])"?[^\r\n]*?(\r\n|\n|\r|$)', re.IGNORECASE)
 
 
-class RowProblem(list):
+class RowProblem(list[Any]):
     """Stands in for a row that could not be read (a broken JSON line, a row wider than the
     header): an empty list with a reason, so the fast path's length check sends it to the slow
     path."""
@@ -198,7 +198,7 @@ class HashingReader(io.RawIOBase):
     """A raw file that hashes and counts every byte read through it (``hashing=False``: only
     counts, for a dry run, which is never resumed)."""
 
-    def __init__(self, raw: IO[bytes], hashing: bool = True) -> None:
+    def __init__(self, raw: io.RawIOBase, hashing: bool = True) -> None:
         self.raw = raw
         self.sha = hashlib.sha256()
         self.hashing = hashing
@@ -1034,7 +1034,7 @@ def file_sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
-_STREAMS: dict[str, type[RowStream]] = {
+_STREAMS: dict[str, Callable[[Source], RowStream]] = {
     "csv": CsvRows,
     "json": JsonRows,
     "jsonl": JsonlRows,
@@ -1045,6 +1045,6 @@ _STREAMS: dict[str, type[RowStream]] = {
 def open_rows(source: Source) -> RowStream:
     """Open the file as described; the stream has read the headers already."""
     try:
-        return _STREAMS[source.format](source)  # type: ignore[call-arg]
+        return _STREAMS[source.format](source)
     except FileNotFoundError:
         raise InputError("no such file", path=source.path) from None

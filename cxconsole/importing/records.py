@@ -151,7 +151,7 @@ class RowPlan:
                 for label, keys in groups:
                     if not keys & record.keys():
                         raise RowError(label, "required: every value of it is empty")
-            product = None
+            product: dict[str, Any] | None = None
             if product_steps:
                 product = {}
                 fill(values, product_steps, product)
@@ -311,7 +311,9 @@ class ProductFolder:
         return done
 
     @staticmethod
-    def _append(item: Item, product: dict | None, record: dict, line: int, row: Any) -> None:
+    def _append(
+        item: Item, product: dict[str, Any] | None, record: dict[str, Any], line: int, row: Any
+    ) -> None:
         # A folded contact's lines and rows are lists (made in add), so they can grow.
         assert isinstance(item.lines, list) and isinstance(item.rows, list)
         if product:

@@ -164,7 +164,7 @@ class ImportRun:
         self._unpaused = asyncio.Event()
         self._unpaused.set()
         self._stopping = False
-        self._stop_state: tuple[str, str] | None = None
+        self._stop_state: tuple[RunState, str] | None = None
         self._started = 0.0
         self._batches_done = 0
         self._batches_ok = 0  # batches whose every row was imported, this process
@@ -581,7 +581,7 @@ class ImportRun:
         plan = self._plan = self._make_plan()
         size = self.options.queue_batches or max(4, 2 * self.concurrency)
         self._chunks = queue.Queue(size)
-        self._wake = asyncio.Event()
+        wake = self._wake = asyncio.Event()
         self._batches = asyncio.Queue(self.concurrency)
         chunks = self._chunks
 
@@ -592,7 +592,7 @@ class ImportRun:
         def deliver(item: Chunk | ReadEnd) -> None:
             chunks.put(item)  # blocks while the senders are behind: flat memory
             if self._waiting and (chunks.qsize() >= enough or isinstance(item, ReadEnd)):
-                loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
+                loop.call_soon_threadsafe(wake.set)
 
         batcher = self._make_batcher(plan, lambda batch: None)
         stream = open_rows(dataclasses.replace(self.source, hashing=not self.options.dry_run))
@@ -707,9 +707,10 @@ class ImportRun:
     async def _accept(self, batch: Batch) -> Batch | None:
         self._batches_seen += 1
         if self.replay is not None:
-            batch = await self._resume_filter(batch)
-            if batch is None:
+            left = await self._resume_filter(batch)
+            if left is None:
                 return None
+            batch = left
         self.hub.emit(
             BatchQueued(
                 batch.number, len(batch.items), batch.rows, batch.first_line, batch.last_line

@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxconsole.client import CXClient, UnknownOutcome, Unreachable, VendorError, get_client
+from cxconsole.client import CXClient, get_client
+from cxconsole.errors import UnknownOutcome, Unreachable, VendorError
 from cxconsole.importing.batching import Batch, RequestBuilder
 from cxconsole.importing.entries import Ack, Failed, Lost, Refused, Send, Unknown
 from cxconsole.importing.events import (
@@ -26,6 +27,7 @@ from cxconsole.importing.events import (
     BatchFailed,
     BatchRetrying,
     BatchSending,
+    RunState,
 )
 from cxconsole.importing.journal import ranges
 from cxconsole.importing.ledger import Ledger
@@ -55,7 +57,7 @@ class Outcome:
 class Stop(Exception):
     """Stops the whole run (an authentication failure, too many failed batches)."""
 
-    def __init__(self, state: str, message: str) -> None:
+    def __init__(self, state: RunState, message: str) -> None:
         super().__init__(message)
         self.state = state
         self.message = message
@@ -257,7 +259,7 @@ class Sender:
             await self._failed_part(
                 batch, items, part, exc.message, exc, exc.code, True, outcome, auth=True
             )
-            raise Stop("auth_failed", exc.message)
+            raise Stop(RunState.AUTH_FAILED, exc.message)
         if str(exc.code) in self.vendor.row_refusal_codes():
             named = {
                 i: reason

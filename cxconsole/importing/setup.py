@@ -340,17 +340,17 @@ class ImportSetup:
                 )
         most_batch, most_at_once = self.limits
         title = self.account.vendor.title if self.account else ""
-        for subject, value, most in (
+        for subject, number, most in (
             ("batch_size", self.batch_size, most_batch),
             ("concurrency", self.concurrency, most_at_once),
         ):
-            if value is not None and not 1 <= value <= most:
+            if number is not None and not 1 <= number <= most:
                 words = subject.replace("_", " ")
                 found.append(
                     SetupProblem(
                         subject,
-                        f"{words} {value} is outside 1-{most}, what {title} allows",
-                        value,
+                        f"{words} {number} is outside 1-{most}, what {title} allows",
+                        number,
                         most,
                     )
                 )
@@ -390,9 +390,10 @@ class ImportSetup:
         from cxconsole.importing.validate import RowError
 
         mapping = self.mapping
-        if mapping is None or self.sniffed is None or self.account is None:
+        account = self.account
+        if mapping is None or self.sniffed is None or account is None:
             return None
-        vendor = self.account.vendor
+        vendor = account.vendor
         headers = self.sniffed.headers
 
         def make_plan(orders: dict[str, bool]) -> RowPlan:
@@ -400,8 +401,8 @@ class ImportSetup:
                 headers,
                 mapping,
                 self.fields,
-                date_format=vendor.output_date_format(self.account.settings),
-                region=resolve_region(self.region, self.account),
+                date_format=vendor.output_date_format(account.settings),
+                region=resolve_region(self.region, account),
                 day_first=self.day_first,
                 date_orders=orders,
                 vendor=vendor,
@@ -443,7 +444,7 @@ class ImportSetup:
             rows.append(PreviewRow(line, sent, None))
         body = ""
         if records:
-            build = RequestBuilder(vendor, self.account.base, self.account.settings)
+            build = RequestBuilder(vendor, account.base, account.settings)
             size = self.batch_size or vendor.default_batch_size
             _url, _params, payload = build(records[:size])
             body = json.dumps(json.loads(payload), indent=2, ensure_ascii=False)

@@ -43,7 +43,7 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return value
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return str(value.isoformat())
     return str(value)
 
 

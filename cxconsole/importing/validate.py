@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, final
 
 CACHE_LIMIT = 50_000  # entries per column cache before it is cleared (bounded memory)
 
 
+@final  # the checks' caches tell it apart with `type(x) is RowError`
 class RowError(Exception):
     """A value that cannot be sent: which field, and why (written to the rejects file)."""
 
@@ -43,14 +44,13 @@ class EmailCheck:
         self._domains: dict[str, str | RowError] = {}
 
     def __call__(self, value: Any) -> str:
-        if value.__class__ is not str:
-            value = str(value)
-        local, _, domain = value.rpartition("@")
+        text: str = value if value.__class__ is str else str(value)
+        local, _, domain = text.rpartition("@")
         # The common case: a domain seen before, a plain local part, nothing to change.
         known = self._domains.get(domain)
         if known == domain and local and len(local) <= 64 and _LOCAL.fullmatch(local):
-            return value
-        return self._check(value)
+            return text
+        return self._check(text)
 
     def _check(self, value: str) -> str:
         value = value.strip()
@@ -122,11 +122,10 @@ class PhoneCheck:
         self.samples: list[str] = []
 
     def __call__(self, value: Any) -> str:
-        if value.__class__ is not str:
-            value = str(value)
-        if _E164.fullmatch(value):
-            return value
-        compact = value.strip().translate(_SEPARATORS)
+        text: str = value if value.__class__ is str else str(value)
+        if _E164.fullmatch(text):
+            return text
+        compact = text.strip().translate(_SEPARATORS)
         if compact.startswith("00"):
             compact = "+" + compact[2:]
         if _E164.fullmatch(compact):
@@ -137,7 +136,7 @@ class PhoneCheck:
                 return "+1" + compact
             if len(compact) == 11 and compact[0] == "1" and compact[1] in "23456789":
                 return "+" + compact
-        return self._parse(value)
+        return self._parse(text)
 
     def _parse(self, value: str) -> str:
         import phonenumbers
@@ -266,7 +265,7 @@ class DateCheck:
         self.kind = kind
         self.day_first = day_first
         self.fixed = day_first is not None
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, str | RowError] = {}
         self.ambiguous = 0  # values read either way while the order was not settled
         self.examples: list[str] = []
 
@@ -279,7 +278,7 @@ class DateCheck:
                     raise RowError(hit.field, hit.reason)
                 return hit
             try:
-                out = self.write(self.read(value.strip()))
+                out: str | RowError = self.write(self.read(value.strip()))
             except RowError as exc:
                 out = exc
             if len(self._cache) >= CACHE_LIMIT:

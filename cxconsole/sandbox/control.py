@@ -13,7 +13,8 @@ from cxconsole.sandbox.state import SandboxState
 
 
 def _state(request: Request) -> SandboxState:
-    return request.app.state.sandbox
+    state: SandboxState = request.app.state.sandbox  # starlette's State holds Any
+    return state
 
 
 async def record(request: Request) -> Response:

@@ -71,7 +71,8 @@ class SandboxServer:
 
     @property
     def state(self) -> SandboxState:
-        return self.app.state.sandbox
+        state: SandboxState = self.app.state.sandbox  # starlette's State holds Any
+        return state
 
     @property
     def url(self) -> str:

@@ -14,7 +14,7 @@ from types import UnionType
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -165,7 +165,8 @@ class CredentialsScreen(CXScreen):
                 yield DataTable(id="details", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    async def on_mount(self) -> None:
+    @on(events.Mount)
+    async def _mounted(self) -> None:
         self.sub_title = "Credentials"
         self.query_one("#guidance").display = False
         self.query_one("#result").display = False
@@ -388,7 +389,8 @@ class CredentialsScreen(CXScreen):
         """The form as a validated Profile, or None with messages beside the fields."""
         from pydantic import ValidationError
 
-        from cxconsole.profiles import Profile, ProfileError
+        from cxconsole.errors import ProfileError
+        from cxconsole.profiles import Profile
 
         self.clear_messages()
         data = {
@@ -439,9 +441,9 @@ class CredentialsScreen(CXScreen):
     async def _save(self, profile: Any, secret: str) -> None:
         ctx = await self.cx.context()
         from cxconsole.client import CXError
+        from cxconsole.errors import ProfileError
         from cxconsole.keystore import KeyringUnavailable
         from cxconsole.profile_book import ChangeFailed, ChangeIncomplete
-        from cxconsole.profiles import ProfileError
 
         old = self.editing
         book = ctx.book
@@ -497,7 +499,7 @@ class CredentialsScreen(CXScreen):
         ctx = await self.cx.context()
         from pydantic import SecretStr
 
-        from cxconsole.client import CXError, VendorError
+        from cxconsole.errors import CXError, VendorError
         from cxconsole.keystore import KeyringUnavailable
         from cxconsole.redact import redact_url, register_secret
 
@@ -686,10 +688,16 @@ class CredentialsScreen(CXScreen):
 
         ctx = await self.cx.context()
         from cxconsole.client import CXError
-        from cxconsole.keystore import STORE_ENV, KeyringStore, MoveIncomplete, move_secrets
+        from cxconsole.keystore import (
+            STORE_ENV,
+            FileStore,
+            KeyringStore,
+            MoveIncomplete,
+            move_secrets,
+        )
 
         source = ctx.secrets.store
-        if not source.insecure:
+        if not (source.insecure and isinstance(source, FileStore)):  # the one insecure store
             return
         if os.environ.get(STORE_ENV, "").lower() == "file":
             self.notify(
@@ -769,7 +777,7 @@ def _widget_for(name: str, annotation: Any, value: Any) -> Widget:
             compact=True,
         )
     text = "" if value is None else str(value)
-    kind = "integer" if annotation is int else "text"
+    kind: Literal["integer", "text"] = "integer" if annotation is int else "text"
     return Input(value=text, id=widget_id, classes="setting", type=kind, compact=True)
 
 

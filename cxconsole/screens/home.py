@@ -186,7 +186,8 @@ class HomeScreen(CXScreen):
             cells: list[Any] = []
             for col in kept:
                 if col.key == "outcome":
-                    cells.append(outcome_bar(*row["outcome"], colours, OUTCOME_WIDTH))
+                    imported, rejected, total = row["outcome"]
+                    cells.append(outcome_bar(imported, rejected, total, colours, OUTCOME_WIDTH))
                 else:
                     # Text: a "[" in a name is not markup; cut with an ellipsis at the cap.
                     cells.append(Text(_cut(str(row[col.key]), col.cap)))
@@ -242,7 +243,9 @@ class HomeScreen(CXScreen):
                 )
                 continue
             counts = bucket_counts(dump.tickets)
-            buckets.set_line(ProfileTickets(name, counts=dict(counts), loading=None))
+            buckets.set_line(
+                ProfileTickets(name, counts={str(k): v for k, v in counts.items()}, loading=None)
+            )
 
     async def _gather(
         self, ctx: Any

@@ -523,7 +523,7 @@ class ImportsScreen(CXScreen):
     @work(exclusive=True, group="imports-profile", exit_on_error=False)
     async def _open_profile(self, name: str) -> None:
         ctx = await self.cx.context()
-        from cxconsole.client import CXError, VendorError
+        from cxconsole.errors import CXError, VendorError
 
         setup = self._setup()
         self.fields_problem = None
@@ -1023,7 +1023,7 @@ class ImportsScreen(CXScreen):
     # -- the run -------------------------------------------------------------------------------
     @work(group="imports-run", exit_on_error=False)
     async def _run_worker(self, prepare: Callable[[], Awaitable[ImportRun]]) -> None:
-        from cxconsole.client import CXError, VendorError
+        from cxconsole.errors import CXError, VendorError
         from cxconsole.importing import ResumeError
 
         try:

@@ -677,11 +677,12 @@ class TicketsScreen(CXScreen):
 
     # -- actions: filters, sort, search ------------------------------------------------------
     def action_pick(self, which: str) -> None:
-        select = {
+        selects: dict[str, Select[Any]] = {
             "profile": self.filters.profile,
             "segment": self.filters.segment,
             "status": self.filters.status,
-        }[which]
+        }
+        select = selects[which]
         select.focus()
         select.expanded = True
 

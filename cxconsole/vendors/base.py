@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
@@ -232,7 +232,7 @@ class HeaderAuth(httpx.Auth):
         self._secret = secret
         self._prefix = prefix
 
-    def auth_flow(self, request: httpx.Request):  # type: ignore[override]
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[self._header] = self._prefix + self._secret.get_secret_value()
         yield request
 
@@ -247,7 +247,7 @@ class QueryAuth(httpx.Auth):
         self._param = param
         self._secret = secret
 
-    def auth_flow(self, request: httpx.Request):  # type: ignore[override]
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.url = request.url.copy_merge_params({self._param: self._secret.get_secret_value()})
         yield request
 

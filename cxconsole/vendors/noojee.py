@@ -188,7 +188,9 @@ class Noojee(Vendor):
         parsed = NoojeeReply.model_validate(reply.json() or {})
         return [Entity.model_validate(e) for e in parsed.entities if isinstance(e, dict)]
 
-    async def templates(self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings):
+    async def templates(
+        self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings
+    ) -> list[Entity]:
         return await self.entities(client, base, secret, s, "getCampaignTemplateList")
 
     async def campaigns(

@@ -14,7 +14,8 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from cxconsole.client import CXClient, Reply, VendorError, VendorPolicy
+from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.errors import VendorError
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,

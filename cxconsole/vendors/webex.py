@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from cxconsole.client import CXClient, Reply, VendorError, VendorPolicy
+from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.errors import VendorError
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
@@ -132,8 +133,10 @@ class Webex(Vendor):
             if exc.is_auth:
                 raise
             return []
-        body = reply.json() if isinstance(reply.json(), dict) else {}
-        holder = body.get("datastore") if isinstance(body.get("datastore"), dict) else body
+        data = reply.json()
+        body: dict[str, Any] = data if isinstance(data, dict) else {}
+        inner = body.get("datastore")
+        holder: dict[str, Any] = inner if isinstance(inner, dict) else body
         columns = []
         for raw in holder.get("columns") or []:
             try:

@@ -59,7 +59,7 @@ class TicketBuckets(Widget):
         names = order if line.name in order else [*order, line.name]
         self.lines = tuple(merged[name] for name in names)
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[override]
+    def get_content_height(self, container, viewport, width: int) -> int:
         return max(1, len(self.lines))
 
     def render(self) -> Text:

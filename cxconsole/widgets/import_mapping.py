@@ -145,7 +145,7 @@ class FieldPicker(ModalScreen[str | None]):
             words = f"{f.label} {f.name} {' '.join(f.synonyms)}".casefold()
             if needle and needle not in words:
                 continue
-            tags = [f.kind] if f.kind != "text" else []
+            tags: list[str] = [f.kind] if f.kind != "text" else []
             if f.required:
                 tags.append("required")
             elif f.one_of:

@@ -104,7 +104,8 @@ class RejectsGrid(DataTable[Text]):
             cells.append(Text(clipped))
         return cells
 
-    def refresh_row(self, key: int) -> None:
+    def redraw_row(self, key: int) -> None:
+        # Not refresh_row: DataTable calls that with a row index, this takes a file line.
         row = self.rows_by_key[key]
         for column, cell in zip(self.ordered_columns, self._cells(row), strict=False):
             self.update_cell(str(key), column.key, cell)
@@ -135,7 +136,7 @@ class RejectsGrid(DataTable[Text]):
             row.values[column] = value
             self.edited.add(row.key)
             self.problems[row.key] = check(row.values)
-            self.refresh_row(row.key)
+            self.redraw_row(row.key)
 
         title = f"{self.headers[column]} (line {row.key})"
         self.app.push_screen(CellEditor(title, row.values[column]), edited)
