@@ -298,16 +298,29 @@ class CXApp(App[int]):
     def _go(self, mode: str) -> Callable[[], None]:
         return lambda: self.action_go(mode)
 
-    # -- never show secrets in a crash -------------------------------------------------------
+    # -- never a traceback on the operator's terminal ------------------------------------------
     def _fatal_error(self) -> None:
-        # Textual's own crash report prints local variables, which can hold a secret; ours
-        # prints the traceback without locals and with every known secret masked.
+        # Textual's own crash report prints the traceback with its local variables, which
+        # can hold a secret. The details go to the (redacted) log; the terminal gets one line.
+        import logging
         import sys
 
+        from cxconsole.paths import log_path
         from cxconsole.redact import redact_text
 
         self.bell()
         error = sys.exc_info()[1] or self._exception
-        text = "".join(traceback.format_exception(error)) if error else "unknown error"
-        self._exit_renderables.append(Text(redact_text(text)))
+        detail = "".join(traceback.format_exception(error)) if error else "unknown error"
+        log = logging.getLogger("cxconsole")
+        if log.hasHandlers():
+            log.error("the app stopped on an internal error:\n%s", redact_text(detail))
+        what = f"{type(error).__name__}: {error}" if error else "unknown error"
+        self._exit_renderables.append(
+            Text(
+                redact_text(
+                    f"cxconsole stopped on an internal error ({what}). Nothing more was sent; "
+                    f"a running import is resumable. The details are in {log_path()}."
+                )
+            )
+        )
         self._close_messages_no_wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -323,3 +324,21 @@ async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: P
         await wait_for(pilot, lambda: runs.row_count == 1)
         row = [str(cell) for cell in runs.get_row_at(0)]
         assert row[1] == "people.csv" and row[2] == "sandbox-webex" and row[6] == "finished"
+
+
+async def test_an_internal_error_prints_no_traceback_and_names_the_log(
+    sandbox: Any,
+) -> None:
+    from cxconsole.app import CXApp
+    from cxconsole.context import Context
+
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        try:
+            _ = 1 / 0
+        except ZeroDivisionError:
+            app._fatal_error()  # what Textual calls on an error no handler caught
+        shown = " ".join(str(r) for r in app._exit_renderables)
+    assert "internal error (ZeroDivisionError" in shown and "cxconsole.log" in shown
+    assert "Traceback" not in shown and "File " not in shown
