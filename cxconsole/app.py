@@ -224,6 +224,32 @@ class CXApp(App[int]):
         if self.current_mode != mode:
             self.switch_mode(mode)
 
+    async def action_quit(self) -> None:
+        """Quit; while an import sends, only after a yes (it stays resumable either way)."""
+        running = [
+            screen
+            for stack in self._screen_stacks.values()
+            for screen in stack
+            if getattr(screen, "running", False) is True
+        ]
+        if not running:
+            self.exit()
+            return
+        from cxconsole.widgets.confirm import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            Confirm(
+                "An import is sending. Quit now? The batches in flight end of unknown outcome; "
+                "the run stays resumable (History, r).",
+                yes="Quit",
+            ),
+            answered,
+        )
+
     def action_help(self) -> None:
         from cxconsole.screens.help import HelpScreen
 

@@ -591,3 +591,24 @@ async def test_a_questionpro_segment_is_offered_by_its_business_unit_code(
         await wait_for(pilot, lambda: screen.summary is not None, 20)
         rows = httpx.get(f"{url}/_sandbox/record", timeout=10).json()["questionpro"]
         assert len(rows) == 5 and {r["segmentCode"] for r in rows} == {"RS"}
+
+
+async def test_quitting_while_an_import_sends_asks_first(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, _good, _invalid = wx_file(tmp_path / "customers.csv", 200)
+    faults(url, latency_ms=200)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=1)
+        await start(pilot, screen)
+        await wait_for(pilot, lambda: screen.run_state == "running")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert app.is_running and screen.running
+        screen.action_cancel()
+        await wait_for(pilot, lambda: screen.summary is not None, 30)
