@@ -188,6 +188,7 @@ def test_qp_segments(http: httpx.Client) -> None:
         "segmentID": 101,
         "segmentName": "Retail North",
         "segmentCode": "RN",
+        "businessUnitCode": "RN",
     }
     assert len(body["response"]) == 4
     assert body["pagination"] == {"perPage": 4, "totalItems": 6, "currentPage": 1, "totalPages": 2}
