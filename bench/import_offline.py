@@ -152,16 +152,15 @@ def pydantic_pipeline(path: Path, sample: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def dry_run(path: Path) -> tuple[dict, float, float, float]:
-    """``cxconsole import --dry-run --json`` in a child: its JSON, wall seconds, CPU seconds
-    (user + system, startup included) and peak RSS in MB."""
+def bench_env() -> dict[str, str]:
+    """A throw-away home with one QuestionPro profile ("bench") that is never called."""
     home = Path(tempfile.mkdtemp(prefix="cxconsole-bench-"))
     config = home / "config" / "cxconsole"
     config.mkdir(parents=True)
     (config / "profiles.toml").write_text(
         '[profiles.bench]\nvendor = "questionpro"\nbase_url = "http://127.0.0.1:9/qp"\n'
     )
-    env = {
+    return {
         **os.environ,
         "PYTHONPATH": str(MAIN),
         "XDG_CONFIG_HOME": str(home / "config"),
@@ -169,6 +168,12 @@ def dry_run(path: Path) -> tuple[dict, float, float, float]:
         "CXCONSOLE_SECRET_BENCH": "bench-key-not-used",
         "CXCONSOLE_SECRET_STORE": "file",
     }
+
+
+def dry_run(path: Path) -> tuple[dict, float, float, float]:
+    """``cxconsole import --dry-run --json`` in a child: its JSON, wall seconds, CPU seconds
+    (user + system, startup included) and peak RSS in MB."""
+    env = bench_env()
     args = [sys.executable, "-m", "cxconsole", "import", str(path), "--profile", "bench",
             "--dry-run", "--json", "--region", "US"]  # fmt: skip
     t0 = time.perf_counter()

@@ -16,10 +16,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from import_offline import bare_ceiling, data_file
+from import_offline import bare_ceiling, bench_env, data_file
 
 MAIN = Path(__file__).resolve().parents[1]
 
@@ -46,20 +45,7 @@ asyncio.run(main())
 
 
 def preflight(path: Path) -> dict[str, float]:
-    home = Path(tempfile.mkdtemp(prefix="cxconsole-bench-"))
-    config = home / "config" / "cxconsole"
-    config.mkdir(parents=True)
-    (config / "profiles.toml").write_text(
-        '[profiles.bench]\nvendor = "questionpro"\nbase_url = "http://127.0.0.1:9/qp"\n'
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(MAIN),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "CXCONSOLE_SECRET_BENCH": "bench-key-not-used",
-        "CXCONSOLE_SECRET_STORE": "file",
-    }
+    env = bench_env()
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(path)], env=env, capture_output=True, text=True
     )
