@@ -40,7 +40,7 @@ SANDBOX_SECRETS: dict[str, str] = {
 SLOW_FAULT_DELAY_S = 2.0
 
 # Noojee's server runs "hardware threads / 2" inserts at once and fails a call queued for more
-# than a minute with 109 (doc 003, DESIGN §3). We emulate a small 4-thread box.
+# than a minute with 109 (document 003). We emulate a small 4-thread box.
 NOOJEE_MAX_CONCURRENT_INSERTS = 2
 NOOJEE_QUEUE_TIMEOUT_S = 60.0
 

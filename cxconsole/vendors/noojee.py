@@ -1,9 +1,10 @@
 """Noojee Contact: ``insertLeadsFast`` and the template / campaign / allocation lists.
 
-Document 003 and DESIGN.md §3. Every reply is ``{"type", "code", "message", "entities"}`` with
-code 0 for OK. The API key travels as the ``apiKey`` query parameter, so it is added only at
-send time and redacted everywhere. The server runs few inserts at once and fails a call queued
-over 60 s with 109: low concurrency, a read timeout above 60 s, and 109 retried after a pause.
+Document 003 and Noojee's public pages. Every reply is ``{"type", "code", "message",
+"entities"}`` with code 0 for OK. The API key travels as the ``apiKey`` query parameter, so it
+is added only at send time and redacted everywhere. The server runs few inserts at once and
+fails a call queued over 60 s with 109: low concurrency, a read timeout above 60 s, and 109
+retried after a pause.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Documents 000 (``POST /a/api/v2/cx/transactions/import``) and 004 (``POST
 /a/api/v2/cx/tickets/detractors``); datacenter hosts, the rate limit and the segments call are
-from QuestionPro's public pages (DESIGN.md §3).
+from QuestionPro's public pages.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ IMPORT_PATH = "/a/api/v2/cx/transactions/import"
 TICKETS_PATH = "/a/api/v2/cx/tickets/detractors"
 SEGMENTS_PATH = "/a/api/v2/cx/feedback/{workspace}/segments"
 
-#: Datacenter -> API host (DESIGN.md §3, from QuestionPro's "Environment" page).
+#: Datacenter -> API host (from QuestionPro's "Environment" page).
 DATACENTERS: dict[str, str] = {
     "US": "https://api.questionpro.com",
     "EU": "https://api.questionpro.eu",
