@@ -27,7 +27,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 # charset-normalizer reads Western European text (cp1252, what Excel on Windows writes) as
-# cp1250 or one of these relatives (DESIGN §7): among them, cp1252 is by far the likeliest.
+# cp1250 or one of these relatives: among them, cp1252 is by far the likeliest.
 _WESTERN_GUESSES = frozenset(
     {
         "cp1250",

@@ -35,7 +35,7 @@ SEGMENTS: tuple[Segment, ...] = (
     Segment(106, "Corporate Accounts", "CORP"),
 )
 
-# Inferred from QuestionPro's app (DESIGN §3): the API itself only takes the integer.
+# Inferred from QuestionPro's app: the API itself only takes the integer.
 TICKET_STATUSES: dict[int, str] = {0: "New", 1: "Open", 2: "Escalated", 3: "Resolved"}
 
 

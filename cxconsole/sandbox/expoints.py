@@ -22,7 +22,7 @@ _TYPE_BATCHES = (0, 1, "0", "1", "email", "portal")
 
 
 def admit(call: Call) -> Response | None:
-    # Assumption (DESIGN §3): the scheme is not public; we take "Authorization: Bearer <token>".
+    # Assumption: the scheme is not public; we take "Authorization: Bearer <token>".
     scheme, _, token = call.request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or token.strip() != SANDBOX_SECRETS["expoints"]:
         # Doc 001 only says "401 Unauthorized"; ASP.NET sends it with an empty body.

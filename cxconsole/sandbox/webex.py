@@ -12,7 +12,7 @@ from cxconsole.sandbox.config import SANDBOX_SECRETS
 from cxconsole.sandbox.data import WEBEX_DATASTORES
 from cxconsole.sandbox.pipeline import Call, NotJSON, VendorSpec, vendor_route
 
-# Our documented default (DESIGN §3): the real records path is not public, so profiles can
+# Our documented default: the real records path is not public, so profiles can
 # override it; the sandbox serves this one.
 RECORDS_PATH = "/campaignapi/resources/v3/datastores/records"
 METADATA_PATH = "/campaignapi/metadata/v3/datastore/{datastore_id}"
