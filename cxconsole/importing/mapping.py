@@ -193,7 +193,8 @@ def auto_map(
     return ColumnMapping(ordered, passthrough=passthrough)
 
 
-def _find_header(headers: Sequence[str], name: str) -> str | None:
+def find_header(headers: Sequence[str], name: str) -> str | None:
+    """The header ``name`` means: itself, else the one header equal to it folded or normalised."""
     if name in headers:
         return name
     folded = [h for h in headers if h.casefold() == name.casefold()]
@@ -233,7 +234,7 @@ def build_mapping(
     warnings: list[str] = []
 
     def assign(column: str, target: str, origin: str) -> None:
-        header = _find_header(headers, column)
+        header = find_header(headers, column)
         if header is None:
             raise MappingError(
                 f"{origin}: unknown column {column!r}; the file's columns: {', '.join(headers)}"
@@ -256,7 +257,7 @@ def build_mapping(
         if saved.vendor and saved.vendor != vendor:
             raise MappingError(f"the saved mapping is for {saved.vendor}, not {vendor}")
         for column, target in saved.columns.items():
-            if _find_header(headers, column) is None:
+            if find_header(headers, column) is None:
                 warnings.append(f"the saved mapping's column {column!r} is not in this file")
                 continue
             assign(column, target, "mapping file")

@@ -14,7 +14,7 @@ import json
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -70,18 +70,28 @@ class RejectsFile:
 
     # -- reading back ----------------------------------------------------------------------
     def _scan(self) -> Iterable[tuple[int, str]]:
+        for key, kind, _field, _reason in self._listed_rows():
+            yield key, kind
+
+    def _listed_rows(self) -> Iterator[tuple[int, str, str, str]]:
+        """(key, kind, field, reason) of every row the file lists, read back."""
         with self.path.open(encoding="utf-8", newline="") as fh:
             if self.format == "csv":
                 reader = csv.reader(fh)
                 next(reader, None)
                 for row in reader:
-                    if len(row) >= 2 and row[0].isdigit():
-                        yield int(row[0]), row[1]
+                    if len(row) >= 4 and row[0].isdigit():
+                        yield int(row[0]), row[1], row[2], row[3]
             else:
                 for text in fh:
                     try:
                         item = json.loads(text)
-                        yield int(item["line"]), str(item["kind"])
+                        yield (
+                            int(item["line"]),
+                            str(item["kind"]),
+                            str(item.get("field", "")),
+                            str(item.get("reason", "")),
+                        )
                     except (ValueError, KeyError, TypeError):
                         continue
 
@@ -235,22 +245,12 @@ class RejectsFile:
     def listed(self, kinds: Iterable[str]) -> dict[int, tuple[str, str, str]]:
         """Key -> (kind, field, reason) of the rows listed with one of ``kinds``."""
         wanted = set(kinds)
-        found: dict[int, tuple[str, str, str]] = {}
-        with self._lock, self.path.open(encoding="utf-8", newline="") as fh:
-            if self.format == "csv":
-                reader = csv.reader(fh)
-                next(reader, None)
-                for row in reader:
-                    if len(row) >= 4 and row[0].isdigit() and row[1] in wanted:
-                        found[int(row[0])] = (row[1], row[2], row[3])
-            else:
-                for text in fh:
-                    try:
-                        item = json.loads(text)
-                        if item["kind"] in wanted:
-                            found[int(item["line"])] = (item["kind"], item["field"], item["reason"])
-                    except (ValueError, KeyError, TypeError):
-                        continue
+        with self._lock:
+            found = {
+                key: (kind, field, reason)
+                for key, kind, field, reason in self._listed_rows()
+                if kind in wanted
+            }
         return found
 
     def sync(self) -> None:

@@ -149,7 +149,6 @@ class ImportRun:
         # run state
         self._held_journal = journal  # locked by prepare_resume before it read the journal
         self._journal: Journal | None = None
-        self._rejects: RejectsFile | None = None
         self._producer: Producer | None = None
         self._chunks: queue.Queue[Chunk | ReadEnd] | None = None
         self._wake: asyncio.Event | None = None
@@ -251,13 +250,18 @@ class ImportRun:
         """Rows of unknown outcome the journal lists (what a resend would send again)."""
         return self.replay.unknown_rows if self.replay is not None else 0
 
+    @property
+    def _rejects(self) -> RejectsFile | None:
+        """The run's rejects file, once opened (the ledger holds it)."""
+        return self.ledger.rejects
+
     def rejects_file(self) -> RejectsFile:
         """The run's rejects file (opened for a run read from its journal, too)."""
-        if self._rejects is None:
-            self._rejects = self.ledger.rejects = RejectsFile(
+        if self.ledger.rejects is None:
+            self.ledger.rejects = RejectsFile(
                 self.rejects_path, self.source.headers, self.rejects_format
             )
-        return self._rejects
+        return self.ledger.rejects
 
     def row_plan(self) -> RowPlan:
         """A plan like the run's (region, date orders): checks a row as the run would."""
@@ -488,12 +492,12 @@ class ImportRun:
         await self._write(
             Session(pid=os.getpid(), resumed=self.resumed, concurrency=self.concurrency)
         )
-        self._rejects = self.ledger.rejects = await asyncio.to_thread(
+        self.ledger.rejects = await asyncio.to_thread(
             RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
         )
         if self.replay is not None:
             # Rows the operator fixed and the vendor took: never listed again on resume.
-            self._rejects.skip = set(self.replay.fixed)
+            self.ledger.rejects.skip = set(self.replay.fixed)
         self.hub.emit(
             RunStarted(
                 run_id=self.run_id,

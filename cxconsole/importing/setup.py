@@ -28,7 +28,7 @@ from cxconsole.importing.mapping import (
     FieldIndex,
     auto_map,
     check_mapping,
-    normalise,
+    find_header,
     parse_override,
 )
 from cxconsole.importing.options import ImportOptions, resolve_region
@@ -225,7 +225,7 @@ class ImportSetup:
         """A ``COLUMN=FIELD`` override (``COLUMN=`` leaves it out), checked strictly."""
         headers = self._headers()
         column, target = parse_override(text)
-        header = _find_header(headers, column)
+        header = find_header(headers, column)
         if header is None:
             raise MappingError(
                 f"unknown column {column!r} in {text!r}; the file's columns: {', '.join(headers)}"
@@ -253,7 +253,7 @@ class ImportSetup:
         index = FieldIndex(self.fields)
         notes: list[str] = []
         for column, target in saved.columns.items():
-            header = _find_header(headers, column)
+            header = find_header(headers, column)
             if header is None:
                 notes.append(f"the saved mapping's column {column!r} is not in this file")
                 continue
@@ -517,13 +517,6 @@ def _assign(mapping: ColumnMapping, header: str, choice: str) -> None:
         if key == choice and other != header:
             del mapping.columns[other]  # a passthrough vendor then gets it as it is
     mapping.columns[header] = choice
-
-
-def _find_header(headers: Sequence[str], name: str) -> str | None:
-    if name in headers:
-        return name
-    wanted = normalise(name)
-    return next((h for h in headers if normalise(h) == wanted), None)
 
 
 def _text(value: Any) -> str:
