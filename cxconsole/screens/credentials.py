@@ -22,7 +22,6 @@ from textual.widget import Widget
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -35,6 +34,7 @@ from textual.widgets.option_list import Option
 
 from cxconsole.redact import redact_url
 from cxconsole.screens.base import CXScreen
+from cxconsole.widgets.footer import CXFooter
 from cxconsole.widgets.secret_input import SecretInput
 
 NEW = "__new__"
@@ -85,7 +85,7 @@ class CredentialsScreen(CXScreen):
     CredentialsScreen #guidance { height: auto; padding: 1; border: round $warning; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "new", "New profile", id="credentials.new"),
+        Binding("ctrl+n", "new", "New", id="credentials.new", tooltip="New profile"),
         Binding("ctrl+s", "save", "Save", id="credentials.save"),
         Binding("ctrl+t", "test", "Test connection", id="credentials.test"),
         # Priority: inputs bind ctrl+d and ctrl+f to editing keys, and the form is full of inputs.
@@ -163,7 +163,7 @@ class CredentialsScreen(CXScreen):
                 yield Static("", id="guidance")
                 yield Static("", id="result")
                 yield DataTable(id="details", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield CXFooter()
 
     @on(events.Mount)
     async def _mounted(self) -> None:

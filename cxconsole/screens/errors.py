@@ -28,7 +28,6 @@ from textual.widget import Widget
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Select,
@@ -48,6 +47,7 @@ from cxconsole.widgets.catalog_detail import (
 )
 from cxconsole.widgets.catalog_table import CatalogTable
 from cxconsole.widgets.decode_result import DecodeResult
+from cxconsole.widgets.footer import CXFooter
 
 if TYPE_CHECKING:
     from cxconsole.catalog.entry import CatalogEntry, Decoded
@@ -135,9 +135,6 @@ class ErrorsScreen(CXScreen):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="errors.search", key_display="/"),
-        Binding("c", "copy", "Copy code", id="errors.copy"),
-        Binding("v", "cycle_vendor", "Vendor", id="errors.vendor"),
-        Binding("r", "cycle_retryable", "Retryable", id="errors.retryable"),
         # ctrl+enter never reaches some terminals, and the paste area keeps plain keys for
         # itself: these fire from anywhere on the screen (priority).
         Binding(
@@ -148,6 +145,9 @@ class ErrorsScreen(CXScreen):
             priority=True,
             key_display="F5",
         ),
+        Binding("c", "copy", "Copy", id="errors.copy", tooltip="Copy the code"),
+        Binding("v", "cycle_vendor", "Vendor", id="errors.vendor"),
+        Binding("r", "cycle_retryable", "Retryable", id="errors.retryable"),
         Binding("ctrl+l", "clear", "Clear paste", id="errors.clear", show=False),
         Binding("o", "open", "Open decoded", id="errors.open"),
         Binding("right_square_bracket", "next_tab", "Next tab", id="errors.next_tab"),
@@ -231,7 +231,7 @@ class ErrorsScreen(CXScreen):
                 yield DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="session-occurrences"):
                     yield Static("", id="session-occurrences-body", markup=False)
-        yield Footer()
+        yield CXFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Error inspector"

@@ -16,9 +16,10 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from cxconsole.screens.base import CXScreen
+from cxconsole.widgets.footer import CXFooter
 from cxconsole.widgets.home_pictures import ProfileTickets, TicketBuckets, outcome_bar
 
 WELCOME = (
@@ -107,7 +108,7 @@ class HomeScreen(CXScreen):
             yield Static("Recent import runs", classes="section-title", id="runs-title")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Static("", id="runs-empty", classes="empty")
-        yield Footer()
+        yield CXFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Home"

@@ -40,7 +40,6 @@ from textual.timer import Timer
 from textual.widgets import (
     DataTable,
     DirectoryTree,
-    Footer,
     Header,
     Input,
     Label,
@@ -55,6 +54,7 @@ from textual.widgets import (
 from cxconsole.screens.base import CXScreen
 from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
 from cxconsole.widgets.choice import Choice
+from cxconsole.widgets.footer import CXFooter
 from cxconsole.widgets.import_files import ImportFileTree, PathInput
 from cxconsole.widgets.import_history import HistoryTable, describe
 from cxconsole.widgets.import_mapping import (
@@ -382,7 +382,7 @@ class ImportsScreen(CXScreen):
                 )
                 yield RejectsGrid(id="rejects-grid")
                 yield Static("", id="fix-status", markup=False)
-        yield Footer()
+        yield CXFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Imports"

@@ -16,10 +16,11 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from cxconsole.colours import rich_colour
 from cxconsole.screens.base import CXScreen
+from cxconsole.widgets.footer import CXFooter
 from cxconsole.widgets.pager import PagerBar, PagerState
 from cxconsole.widgets.tickets_detail import TicketDetail
 from cxconsole.widgets.tickets_error import ErrorBanner, short_line
@@ -147,7 +148,7 @@ class TicketsScreen(CXScreen):
         )
         yield ExportBar(id="tickets-export")
         yield PagerBar(id="tickets-pager")
-        yield Footer()
+        yield CXFooter()
 
     @property
     def table(self) -> TicketsTable:
