@@ -4,10 +4,10 @@ colours). The bar's place is kept blank when not focused, so nothing moves."""
 
 from __future__ import annotations
 
+from conftest import wait_until
 from textual.widgets import Input, Select
 from textual.widgets._select import SelectCurrent
 
-from conftest import wait_until
 from cxconsole.app import CXApp
 from cxconsole.context import Context
 from cxconsole.sandbox.server import SandboxServer

@@ -5,9 +5,9 @@ quit) always stay, and a wider terminal gets the dropped keys back."""
 from __future__ import annotations
 
 import pytest
+from conftest import wait_until
 from textual.widgets import Footer
 
-from conftest import wait_until
 from cxconsole.app import CXApp
 from cxconsole.context import Context
 from cxconsole.sandbox.server import SandboxServer
