@@ -11,8 +11,8 @@ The retry rule for a failure without a readable reply (docs/delivery.md says why
   (connect refused, DNS, TLS handshake, connect or pool timeout, or a pooled keep-alive
   connection found broken before its first byte was written);
 - otherwise a call not marked ``idempotent`` (an import POST) ends in :class:`UnknownOutcome`
-  and is never sent again by the client: the vendor may have applied it. A 504 from a gateway
-  counts as such a lost reply;
+  and is never sent again by the client: the vendor may have applied it. A 502 or 504 from a
+  gateway counts as such a lost reply;
 - idempotent calls (reads) are retried whatever happened.
 
 How far an attempt got comes from httpcore's ``trace`` request extension; where the trace cannot
@@ -45,6 +45,9 @@ from cxconsole.redact import redact_text, redact_url
 log = logging.getLogger("cxconsole.client")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: A gateway's answer, not the vendor's: the call may have reached the vendor and been applied
+#: (502: the vendor's reply was lost or garbled on its way back; 504: it came too late).
+GATEWAY_LOST = frozenset({502, 504})
 USER_AGENT = "cxconsole/0.1 (+https://github.com/cxconsole)"
 
 
@@ -350,8 +353,7 @@ class CXClient:
         retryable = entry.retryable if entry else None
         if retryable is None:
             retryable = "yes" if response.status_code in RETRY_STATUSES else "never"
-        if response.status_code == 504 and not spec.idempotent:
-            # A gateway gave up waiting for the vendor, which may still have applied the call.
+        if response.status_code in GATEWAY_LOST and not spec.idempotent:
             raise _transport_error(
                 UnknownOutcome,
                 "UNKNOWN_OUTCOME",
@@ -359,8 +361,8 @@ class CXClient:
                 spec,
                 None,
                 attempt,
-                status=504,
-                detail=f"HTTP 504 {summary}",
+                status=response.status_code,
+                detail=f"HTTP {response.status_code} {summary}",
             )
         if retryable == "never":
             raise error

@@ -251,14 +251,15 @@ async def test_an_idempotent_call_is_retried_whatever_happened(error: Exception)
     assert reply.attempts == 2 and len(seen) == 2 and len(fake.sleeps) == 1
 
 
-async def test_a_gateway_timeout_on_a_post_is_unknown():
-    gateway = httpx.Response(504, text="<html>504</html>")
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_gateway_error_on_a_post_is_unknown(status: int):
+    gateway = httpx.Response(status, text=f"<html>{status}</html>")
     handler, seen = replies(gateway, gateway, OK)
     fake = FakeTime()
     async with client(handler, fake) as cx:
         with pytest.raises(UnknownOutcome) as info:
             await cx.send(POST, policy())
-        assert (info.value.status, len(seen), fake.sleeps) == (504, 1, [])
+        assert (info.value.status, len(seen), fake.sleeps) == (status, 1, [])
         reply = await cx.send(GET, policy())  # a read through the same gateway is retried
     assert reply.attempts == 2 and len(seen) == 3
 

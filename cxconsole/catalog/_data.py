@@ -840,14 +840,17 @@ VENDORS = (('questionpro',
     'BAD_GATEWAY',
     502,
     'Bad Gateway',
-    'A proxy or load balancer in front of the vendor got no valid answer from it.',
+    'A proxy or load balancer in front of the vendor got no valid answer from it. The vendor may '
+    'have processed the request and its reply been lost on the way back: for a write, the client '
+    'treats this as an unknown outcome.',
     'yes',
-    'Retried automatically with backoff; if it persists the vendor is down: try again later.',
+    'Retried automatically for reads; if it persists the vendor is down: try again later. A write '
+    'may have been applied: check in the vendor before sending it again.',
     'RFC 9110 section 15 (status codes); RFC 6585 section 4 (429)',
     False,
-    (('cli.import',
-      'Retried automatically with backoff; if it persists the vendor is down: resume the run later '
-      '(`cxconsole import --resume last`).'),)),
+    (('import',
+      "The batch's rows are listed as unknown, never resent by themselves: check in the vendor "
+      'whether they landed (see UNKNOWN_OUTCOME) before resending them.'),)),
    ('503',
     'SERVICE_UNAVAILABLE',
     503,
