@@ -29,12 +29,14 @@ def expoints_columns() -> list[TargetField]:
 
 
 def webex_columns() -> list[TargetField]:
-    """A datastore's columns as the metadata call makes them: two of our own, two new."""
+    """A datastore's columns as the metadata call makes them: two of our own, four new."""
     return [
         TargetField("msisdn", "msisdn", "text", group="datastore", max_length=20),
         TargetField("emailid", "emailid", "email", group="datastore", max_length=120),
         TargetField("Ref", "Ref", group="datastore", max_length=40),
         TargetField("Joined", "Joined", "date", group="datastore"),
+        TargetField("Visits", "Visits", "int", group="datastore"),
+        TargetField("Opted in", "Opted in", "bool", group="datastore"),
     ]
 
 
