@@ -12,36 +12,19 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from cxconsole.client import CallSpec, CXClient, Reply, VendorPolicy
+from cxconsole.vendors.record_fields import FieldKind as FieldKind
+from cxconsole.vendors.record_fields import Target as Target
+from cxconsole.vendors.record_fields import TargetField as TargetField
+from cxconsole.vendors.record_fields import fields_of
 
 if TYPE_CHECKING:
     from cxconsole.vendors.questionpro import Segment, TicketPage
-
-FieldKind = Literal["text", "email", "phone", "date", "datetime", "int", "bool"]
-
-
-@dataclass(frozen=True, slots=True)
-class TargetField:
-    """A field of the vendor's record that a file column can be mapped onto."""
-
-    name: str
-    label: str
-    kind: FieldKind = "text"
-    required: bool = False
-    synonyms: tuple[str, ...] = ()
-    group: str = ""  # "product" for QuestionPro product fields; "data" for Expoints columns
-    ref: Any = None  # vendor-specific handle (an Expoints CustomerDataColumnId)
-    #: A requirement shared with other fields: one value of the group must be there (its
-    #: label, e.g. "an e-mail or a mobile"). Checked on the mapping and on every row.
-    one_of: str = ""
-    format: str = ""  # how the vendor wants this date written, where not its usual way
-    limits: tuple[int, int] | None = None  # an int's lowest and highest allowed value
-    max_length: int | None = None  # the longest text the vendor's column takes
 
 
 @dataclass(slots=True)
@@ -96,6 +79,10 @@ class Vendor(ABC):
     )
     #: What the faces say beside the base URL field.
     base_url_hint: ClassVar[str] = "required: the vendor's API root (may carry a path prefix)"
+    #: The models of the record a batch carries, each with the group its fields are in (""
+    #: for the record's own, "product" for QuestionPro's products): the one description of
+    #: the fields an import maps onto (their import metadata is declared on the models).
+    record_models: ClassVar[tuple[tuple[type[BaseModel], str], ...]] = ()
 
     # -- profile -----------------------------------------------------------------------------
     @abstractmethod
@@ -121,8 +108,10 @@ class Vendor(ABC):
 
     # -- importing ---------------------------------------------------------------------------
     def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
-        """The fields an import can map onto; ``extra`` are ones fetched from the vendor."""
-        return list(extra)
+        """The fields an import can map onto: those of the record models, then ``extra``,
+        the ones fetched from the vendor."""
+        own = [f for model, group in self.record_models for f in fields_of(model, group)]
+        return own + list(extra)
 
     def fields_for_settings(
         self, fields: list[TargetField], settings: VendorSettings

@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -20,6 +20,7 @@ from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
     HeaderAuth,
+    Target,
     TargetField,
     Vendor,
     VendorSettings,
@@ -78,13 +79,23 @@ class DataItem(BaseModel):
 
 
 class ImportCustomer(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    Email: str | None = None
-    PhoneNumber: str | None = None
-    SendDate: str | None = None
-    TransactionDate: str | None = None
-    EndDate: str | None = None
-    Priority: int | None = None
+    """One customer; each field an import maps onto is declared here once, with its import
+    metadata. The account's data columns go in ``Data`` (mapped as ``data:<id>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Required unless the batch is a portal batch: see Expoints.fields_for_settings.
+    Email: Annotated[
+        str | None, Target("E-mail", "email", synonyms=("e-mail", "email address", "mail"))
+    ] = None
+    PhoneNumber: Annotated[
+        str | None, Target("Phone", "phone", synonyms=("phone", "mobile", "msisdn"))
+    ] = None
+    SendDate: Annotated[str | None, Target("Send date", "datetime")] = None
+    TransactionDate: Annotated[
+        str | None, Target("Transaction date", "datetime", synonyms=("date",))
+    ] = None
+    EndDate: Annotated[str | None, Target("End date", "datetime")] = None
+    Priority: Annotated[int | None, Target("Priority")] = None
     Data: list[DataItem] = Field(default_factory=list)
 
 
@@ -114,6 +125,7 @@ class Expoints(Vendor):
     default_batch_size = 100
     default_concurrency = 3
     date_format = "iso8601"
+    record_models = ((ImportCustomer, ""),)
 
     def default_base_url(self, settings: VendorSettings) -> str:
         raise ValueError("Expoints publishes no API host: set the profile's base URL")
@@ -134,18 +146,6 @@ class Expoints(Vendor):
         prefix = f"{settings.auth_scheme} " if settings.auth_scheme else ""
         return HeaderAuth(settings.auth_header, secret, prefix)
 
-    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
-        return [
-            # Required unless the batch is a portal batch: see fields_for_settings.
-            TargetField("Email", "E-mail", "email", synonyms=("e-mail", "email address", "mail")),
-            TargetField("PhoneNumber", "Phone", "phone", synonyms=("phone", "mobile", "msisdn")),
-            TargetField("SendDate", "Send date", "datetime"),
-            TargetField("TransactionDate", "Transaction date", "datetime", synonyms=("date",)),
-            TargetField("EndDate", "End date", "datetime"),
-            TargetField("Priority", "Priority", "int"),
-            *extra,
-        ]
-
     def fields_for_settings(
         self, fields: list[TargetField], settings: VendorSettings
     ) -> list[TargetField]:
@@ -157,16 +157,12 @@ class Expoints(Vendor):
 
     @staticmethod
     def column_fields(columns: Sequence[CustomerDataColumn]) -> list[TargetField]:
-        """Data columns as import targets; archived ones are left out."""
+        """Data columns as import targets (``data:<id>``); archived ones are left out."""
         return [
-            TargetField(
-                f"data:{c.Id}",
+            Target(
                 c.DisplayName or c.Name,
-                required=c.Required,
-                synonyms=tuple({c.Name, c.DisplayName} - {""}),
-                group="data",
-                ref=c.Id,
-            )
+                synonyms=tuple(dict.fromkeys(n for n in (c.Name, c.DisplayName) if n)),
+            ).field(f"data:{c.Id}", group="data", required=c.Required, ref=c.Id)
             for c in columns
             if not c.Archived
         ]

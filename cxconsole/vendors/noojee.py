@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr
 
 from cxconsole.client import CXClient, Reply, VendorPolicy
 from cxconsole.vendors.base import (
@@ -22,7 +22,7 @@ from cxconsole.vendors.base import (
     ConnectionReport,
     FieldKind,
     QueryAuth,
-    TargetField,
+    Target,
     Vendor,
     VendorSettings,
 )
@@ -52,6 +52,35 @@ class NoojeeSettings(VendorSettings):
         pattern=r"^[A-Za-z]+$",
         description="the insert call: insertLeadsFast (documented) or insertLeadFast (older)",
     )
+
+
+class Lead(BaseModel):
+    """One lead: the campaign template's own fields go under the operator's column names;
+    Noojee's system fields, which an import offers as targets, are declared here once with
+    their import metadata."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str | int | bool]
+    njExternalLeadId: Annotated[
+        str | None, Target("External lead id", synonyms=("external id",))
+    ] = None
+    njCallBackDate: Annotated[
+        str | None,
+        Target(
+            "Call-back date",
+            "datetime",
+            synonyms=("callback", "call back", "callback date"),
+            format="%Y/%m/%d %H:%M",  # yyyy/MM/dd HH:mm, as documented
+        ),
+    ] = None
+    njPriority: Annotated[int | None, Target("Priority (0-100)"), Field(ge=0, le=100)] = None
+    njContactHours: Annotated[str | None, Target("Contact hours", synonyms=("contact hours",))] = (
+        None
+    )
+
+
+class InsertLeadsRequest(RootModel[list[Lead]]):
+    """The body of insertLeadsFast: a list of leads (the campaign is named in the query)."""
 
 
 class Entity(BaseModel):
@@ -89,6 +118,7 @@ class Noojee(Vendor):
     default_concurrency = 2
     date_format = "%Y-%m-%d %H:%M:%S"
     passthrough = True  # lead fields are the campaign template's own
+    record_models = ((Lead, ""),)
     # Unique within a campaign: a lead sent again is refused with 112, so a lost reply can
     # be resolved by sending the batch again (Reconciling).
     reconcile_field: ClassVar[str] = "njExternalLeadId"
@@ -107,23 +137,6 @@ class Noojee(Vendor):
             for item in details.get(key, [])
         ]
         return ("List", "Id", "Name"), rows
-
-    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
-        # Lead fields are the campaign template's own: a column goes under its own name.
-        # Only the documented system fields are offered as targets.
-        return [
-            TargetField("njExternalLeadId", "External lead id", synonyms=("external id",)),
-            TargetField(
-                "njCallBackDate",
-                "Call-back date",
-                "datetime",
-                synonyms=("callback", "call back", "callback date"),
-                format="%Y/%m/%d %H:%M",  # yyyy/MM/dd HH:mm, as documented
-            ),
-            TargetField("njPriority", "Priority (0-100)", "int", limits=(0, 100)),
-            TargetField("njContactHours", "Contact hours", synonyms=("contact hours",)),
-            *extra,
-        ]
 
     def passthrough_kind(self, key: str) -> FieldKind:
         # Sent under its own name, but a column named like a phone is a number to dial

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -20,7 +20,7 @@ from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
     HeaderAuth,
-    TargetField,
+    Target,
     TicketSource,
     Vendor,
     VendorSettings,
@@ -44,10 +44,6 @@ DATACENTERS: dict[str, str] = {
 
 TICKET_STATUSES: dict[int, str] = {0: "New", 1: "Open", 2: "Escalated", 3: "Resolved"}
 
-CUSTOM_FIELDS = 10
-PRODUCT_CUSTOM_FIELDS = 5
-
-
 #: Output date order of ``transactionDate``: the v2 import example writes 14/01/2020 (day
 #: first); the older API and the responses endpoint write month first.
 DATE_ORDERS: dict[str, str] = {"day-first": "%d/%m/%Y", "month-first": "%m/%d/%Y"}
@@ -68,28 +64,67 @@ class QuestionProSettings(VendorSettings):
 
 
 # -- request and reply models (document 000 and 004) -------------------------------------------
+# Each field an import maps onto is declared here once, with its import metadata (Target); the
+# models forbid any other key, so a batch cannot carry a field QuestionPro's record lacks.
+CONTACT_BY = "an e-mail or a mobile"
+
+
 class Product(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    productName: str | None = None  # the vendor's field names
-    productGroup: str | None = None
+    model_config = ConfigDict(extra="forbid")
+    productName: Annotated[str | None, Target("Product name", synonyms=("product",))] = None
+    productGroup: Annotated[str | None, Target("Product group", synonyms=("brand",))] = None
+    pCustom1: Annotated[str | None, Target("Product custom 1")] = None
+    pCustom2: Annotated[str | None, Target("Product custom 2")] = None
+    pCustom3: Annotated[str | None, Target("Product custom 3")] = None
+    pCustom4: Annotated[str | None, Target("Product custom 4")] = None
+    pCustom5: Annotated[str | None, Target("Product custom 5")] = None
 
 
 class Contact(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    firstName: str | None = None
-    lastName: str | None = None
-    email: str | None = None
-    mobile: str | None = None
-    segmentCode: str | None = None
-    transactionDate: str | None = None  # dd/MM/yyyy
+    model_config = ConfigDict(extra="forbid")
+    firstName: Annotated[
+        str | None, Target("First name", synonyms=("first", "given name", "forename"))
+    ] = None
+    lastName: Annotated[
+        str | None, Target("Last name", synonyms=("last", "surname", "family name"))
+    ] = None
+    # A contact nobody can survey is refused here, not by the vendor: one of the two.
+    email: Annotated[
+        str | None,
+        Target("E-mail", "email", synonyms=("e-mail", "email address", "mail"), one_of=CONTACT_BY),
+    ] = None
+    mobile: Annotated[
+        str | None,
+        Target(
+            "Mobile",
+            "phone",
+            synonyms=("phone", "msisdn", "mobile number", "cell"),
+            one_of=CONTACT_BY,
+        ),
+    ] = None
+    segmentCode: Annotated[
+        str | None, Target("Segment code", synonyms=("segment", "business unit"))
+    ] = None
+    # Required of each contact (the vendor refuses a contact without it); the rows that only
+    # add products to a contact carry no contact value and are not checked. dd/MM/yyyy.
+    transactionDate: Annotated[
+        str, Target("Transaction date", "date", synonyms=("date", "purchase date"))
+    ]
+    custom1: Annotated[str | None, Target("Custom 1")] = None
+    custom2: Annotated[str | None, Target("Custom 2")] = None
+    custom3: Annotated[str | None, Target("Custom 3")] = None
+    custom4: Annotated[str | None, Target("Custom 4")] = None
+    custom5: Annotated[str | None, Target("Custom 5")] = None
+    custom6: Annotated[str | None, Target("Custom 6")] = None
+    custom7: Annotated[str | None, Target("Custom 7")] = None
+    custom8: Annotated[str | None, Target("Custom 8")] = None
+    custom9: Annotated[str | None, Target("Custom 9")] = None
+    custom10: Annotated[str | None, Target("Custom 10")] = None
     products: list[Product] = Field(default_factory=list)
 
 
 class ImportRequest(BaseModel):
     contacts: list[Contact]
-
-
-CONTACT_BY = "an e-mail or a mobile"
 
 
 class ImportReply(BaseModel):
@@ -172,6 +207,7 @@ class QuestionPro(Vendor, TicketSource):
     default_concurrency = 4
     date_format = DATE_ORDERS["day-first"]
     base_url_hint = "optional: leave empty to use the datacenter's host"
+    record_models = ((Contact, ""), (Product, "product"))
 
     def default_base_url(self, settings: VendorSettings) -> str:
         assert isinstance(settings, QuestionProSettings)
@@ -190,47 +226,6 @@ class QuestionPro(Vendor, TicketSource):
 
     def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
         return HeaderAuth("api-key", secret)
-
-    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
-        fields = [
-            TargetField("firstName", "First name", synonyms=("first", "given name", "forename")),
-            TargetField("lastName", "Last name", synonyms=("last", "surname", "family name")),
-            # A contact nobody can survey is refused here, not by the vendor: one of the two.
-            TargetField(
-                "email",
-                "E-mail",
-                "email",
-                synonyms=("e-mail", "email address", "mail"),
-                one_of=CONTACT_BY,
-            ),
-            TargetField(
-                "mobile",
-                "Mobile",
-                "phone",
-                synonyms=("phone", "msisdn", "mobile number", "cell"),
-                one_of=CONTACT_BY,
-            ),
-            TargetField("segmentCode", "Segment code", synonyms=("segment", "business unit")),
-            # Required of each contact (the vendor refuses a contact without it); the rows
-            # that only add products to a contact carry no contact value and are not checked.
-            TargetField(
-                "transactionDate",
-                "Transaction date",
-                "date",
-                required=True,
-                synonyms=("date", "purchase date"),
-            ),
-        ]
-        fields += [TargetField(f"custom{i}", f"Custom {i}") for i in range(1, CUSTOM_FIELDS + 1)]
-        fields += [
-            TargetField("productName", "Product name", group="product", synonyms=("product",)),
-            TargetField("productGroup", "Product group", group="product", synonyms=("brand",)),
-        ]
-        fields += [
-            TargetField(f"pCustom{i}", f"Product custom {i}", group="product")
-            for i in range(1, PRODUCT_CUSTOM_FIELDS + 1)
-        ]
-        return fields + list(extra)
 
     def build_batch(
         self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]

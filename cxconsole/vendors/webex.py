@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -21,6 +21,7 @@ from cxconsole.vendors.base import (
     ConnectionReport,
     FieldKind,
     HeaderAuth,
+    Target,
     TargetField,
     Vendor,
     VendorSettings,
@@ -68,11 +69,26 @@ class WebexSettings(VendorSettings):
     )
 
 
+class DatastoreRecord(BaseModel):
+    """One record: the fields an import offers are declared here once, with their import
+    metadata; any other key is a datastore column of the operator's, passed through."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str | int | bool]
+    msisdn: Annotated[
+        str | None, Target("MSISDN", "phone", synonyms=("mobile", "phone", "cell"))
+    ] = None
+    firstname: Annotated[str | None, Target("First name", synonyms=("first name", "name"))] = None
+    emailid: Annotated[
+        str | None, Target("E-mail", "email", synonyms=("email", "e-mail", "mail"))
+    ] = None
+
+
 class AddRecordsRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     datastore_id: str = Field(alias="datastore-id")
     feed_id: str = Field(alias="feed-id")
-    records: list[dict[str, str]]
+    records: list[DatastoreRecord]
 
 
 class AddRecordsResult(BaseModel):
@@ -104,6 +120,7 @@ class Webex(Vendor):
     default_batch_size = 200
     default_concurrency = 4
     passthrough = True  # any other column becomes a record key
+    record_models = ((DatastoreRecord, ""),)
     base_url_hint = "optional when a tenant is set: https://<tenant>.webexcampaign.io"
 
     def default_base_url(self, settings: VendorSettings) -> str:
@@ -169,14 +186,6 @@ class Webex(Vendor):
                 f if column is None else dataclasses.replace(f, max_length=column.max_length)
             )
         return merged + list(fetched.values())
-
-    def target_fields(self, extra: Sequence[TargetField] = ()) -> list[TargetField]:
-        return [
-            TargetField("msisdn", "MSISDN", "phone", synonyms=("mobile", "phone", "cell")),
-            TargetField("firstname", "First name", synonyms=("first name", "name")),
-            TargetField("emailid", "E-mail", "email", synonyms=("email", "e-mail", "mail")),
-            *extra,
-        ]
 
     def import_problems(self, settings: VendorSettings) -> list[str]:
         assert isinstance(settings, WebexSettings)
