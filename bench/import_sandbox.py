@@ -127,14 +127,13 @@ async def sequential(url: str, vendor: str, path: Path, batch: int, calls: int) 
     del rows
     t0 = time.perf_counter()
     async with CXClient() as client:
+        session = account.session(client)
         for n in range(calls):
             part = records[n * batch : (n + 1) * batch]
             url_, params, body = adapter.build_batch(account.base, account.settings, part)
-            spec = adapter.call("POST", url_, account.secret, account.settings, what="seq",
-                                params=params)  # fmt: skip
-            spec.content = json.dumps(body).encode()
-            spec.headers = {"content-type": "application/json"}
-            await client.send(spec, adapter.policy)
+            await session.send("POST", url_, what="seq", params=params,
+                               content=json.dumps(body).encode(),
+                               headers={"content-type": "application/json"})  # fmt: skip
     return time.perf_counter() - t0
 
 

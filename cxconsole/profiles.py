@@ -3,8 +3,9 @@
 The secret is never here: :mod:`cxconsole.keystore` holds it, and a base URL that carries one
 (``user:password@``, ``?apiKey=``) is refused; an older file that still holds such a URL is read,
 its credentials registered for redaction. :class:`Account` joins a profile, its vendor adapter,
-its validated settings, its base URL and its secret, ready to make calls: it is the one place a
-profile becomes callable, so the sandbox's seal (loopback hosts only) is enforced there.
+its validated settings, its base URL and its secret, ready to make calls (``Account.session``
+binds them to the shared client): it is the one place a profile becomes callable, so the
+sandbox's seal (loopback hosts only) is enforced there.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from cxconsole.paths import config_dir, state_dir
 from cxconsole.redact import redact_url, register_url_secrets, url_credentials
 from cxconsole.vendors import get_vendor, vendor_names
 from cxconsole.vendors.base import ConnectionReport, Vendor, VendorSettings
+from cxconsole.vendors.session import VendorSession
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -326,8 +328,12 @@ class Account:
             secret,
         )
 
+    def session(self, client: CXClient) -> VendorSession:
+        """The account's vendor bound to it: every call to the vendor goes through this."""
+        return VendorSession(self.vendor, client, self.base, self.secret, self.settings)
+
     async def test(self, client: CXClient) -> ConnectionReport:
-        return await self.vendor.test_connection(client, self.base, self.secret, self.settings)
+        return await self.vendor.test_connection(self.session(client))
 
 
 class ConnectionLog:

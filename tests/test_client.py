@@ -35,6 +35,7 @@ from cxconsole.redact import MASK, install_log_redaction, redact_text
 from cxconsole.sandbox.config import SANDBOX_SECRETS, SandboxConfig
 from cxconsole.sandbox.server import SandboxServer
 from cxconsole.vendors import get_vendor
+from cxconsole.vendors.session import VendorSession
 
 WaitFor = Callable[..., Awaitable[None]]
 PREFIX = {"questionpro": "/qp", "expoints": "/expoints", "webex": "/webex", "noojee": "/noojee"}
@@ -102,10 +103,10 @@ BATCHES = {
 async def test_one_batch_is_accepted_and_recorded(sandbox_reset: SandboxServer, vendor: str):
     acc = account(sandbox_reset.url, vendor)
     url, params, body = acc.vendor.build_batch(acc.base, acc.settings, BATCHES[vendor])
-    spec = acc.vendor.call("POST", url, acc.secret, acc.settings, what="batch 1", json=body)
-    spec.params = params
     async with CXClient() as client:
-        reply = await client.send(spec, acc.vendor.policy)
+        reply = await acc.session(client).send(
+            "POST", url, what="batch 1", params=params, json=body
+        )
     outcome = acc.vendor.read_batch_reply(reply, 1)
     assert outcome.ok
     record = httpx.get(sandbox_reset.url + "/_sandbox/record").json()
@@ -144,8 +145,8 @@ async def test_webex_http_200_failure_is_an_error(sandbox_reset: SandboxServer):
     acc = account(sandbox_reset.url, "webex")
     acc.settings.datastore_id = "99"  # unknown datastore: statuscode 1010 with HTTP 200
     url, _, body = acc.vendor.build_batch(acc.base, acc.settings, BATCHES["webex"])
-    spec = acc.vendor.call("POST", url, acc.secret, acc.settings, what="batch 1", json=body)
     async with CXClient() as client:
+        spec = acc.session(client).spec("POST", url, what="batch 1", json=body)
         with pytest.raises(VendorError) as info:
             await client.send(spec, fast("webex", max_attempts=2))
     assert info.value.status == 200 and info.value.code == "1010"
@@ -153,15 +154,14 @@ async def test_webex_http_200_failure_is_an_error(sandbox_reset: SandboxServer):
 
 async def test_webex_bad_json_1001_is_never_retried(sandbox_reset: SandboxServer):
     acc = account(sandbox_reset.url, "webex")
-    spec = CallSpec(
-        "POST",
-        acc.base + "/campaignapi/resources/v3/datastores/records",
-        key="k",
-        content=b'{"datastore-id": "1466", ',
-        headers={"content-type": "application/json"},
-        auth=acc.vendor.auth(acc.secret, acc.settings),
-    )
     async with CXClient() as client:
+        spec = acc.session(client).spec(
+            "POST",
+            "/campaignapi/resources/v3/datastores/records",
+            what="batch 1",
+            content=b'{"datastore-id": "1466", ',
+            headers={"content-type": "application/json"},
+        )
         with pytest.raises(VendorError) as info:
             await client.send(spec, fast("webex"))
     assert (info.value.code, info.value.attempts) == ("1001", 1)
@@ -171,9 +171,8 @@ async def test_noojee_duplicate_105_is_never_retried(sandbox_reset: SandboxServe
     acc = account(sandbox_reset.url, "noojee")
     leads = [{"phone1": "+61299990001"}, {"phone1": "+61299990001"}]
     url, params, body = acc.vendor.build_batch(acc.base, acc.settings, leads)
-    spec = acc.vendor.call("POST", url, acc.secret, acc.settings, what="batch 1", json=body)
-    spec.params = params
     async with CXClient() as client:
+        spec = acc.session(client).spec("POST", url, what="batch 1", params=params, json=body)
         with pytest.raises(VendorError) as info:
             await client.send(spec, fast("noojee"))
     assert (info.value.code, info.value.attempts) == ("105", 1)
@@ -185,16 +184,14 @@ async def test_noojee_busy_109_is_retried_after_a_pause(sandbox_reset: SandboxSe
     faults = {"rate": 1.0, "faults": ["http200"], "seed": 1}
     httpx.post(sandbox_reset.url + "/_sandbox/faults", json=faults).raise_for_status()
     acc = account(sandbox_reset.url, "noojee")
-    spec = acc.vendor.call(
-        "GET",
-        acc.base + "/servicemanager/rest/CampaignAPI/getCampaignTemplateList",
-        acc.secret,
-        acc.settings,
-        what="templates",
-        idempotent=True,
-    )
     waits: list[float] = []
     async with CXClient() as client:
+        spec = acc.session(client).spec(
+            "GET",
+            "/servicemanager/rest/CampaignAPI/getCampaignTemplateList",
+            what="templates",
+            idempotent=True,
+        )
         with pytest.raises(VendorError) as info:
             await client.send(
                 spec, fast("noojee", max_attempts=3), on_retry=lambda r: waits.append(r.wait)
@@ -269,26 +266,24 @@ async def test_rate_limit_never_provokes_a_429():
         policy = fast("questionpro", rate_calls=5, rate_period=1.0, concurrency=8)
         async with CXClient() as client:
             t0 = time.monotonic()
-            pages = await _pages(client, acc, policy, 12)
+            pages = await _pages(acc.session(client), policy, 12)
             elapsed = time.monotonic() - t0
         assert len(pages) == 12
         assert server.state.rate_limited == 0
         assert elapsed >= 2.0  # 12 calls at 5 per second need two full windows
 
 
-async def _pages(client: CXClient, acc: Account, policy: VendorPolicy, n: int) -> list[object]:
+async def _pages(session: VendorSession, policy: VendorPolicy, n: int) -> list[object]:
     async def one(page: int) -> object:
-        spec = acc.vendor.call(
+        spec = session.spec(
             "POST",
-            acc.base + "/a/api/v2/cx/tickets/detractors",
-            acc.secret,
-            acc.settings,
+            "/a/api/v2/cx/tickets/detractors",
             what=f"page {page}",
             params={"page": str(page), "perPage": "5"},
             json={},
             idempotent=True,
         )
-        return await client.send(spec, policy)
+        return await session.client.send(spec, policy)
 
     return await asyncio.gather(*(one(p) for p in range(1, n + 1)))
 
@@ -314,11 +309,10 @@ async def test_concurrency_cap_per_key():
 
 
 # -- transport failures --------------------------------------------------------------------
-def batch_spec(acc: Account, vendor: str) -> CallSpec:
+def batch_spec(session: VendorSession, vendor: str) -> CallSpec:
     """The import POST of one small batch (not idempotent, as every import call)."""
-    url, params, body = acc.vendor.build_batch(acc.base, acc.settings, BATCHES[vendor])
-    spec = acc.vendor.call("POST", url, acc.secret, acc.settings, what="batch 7", json=body)
-    spec.params = params
+    url, params, body = session.vendor.build_batch(session.base, session.settings, BATCHES[vendor])
+    spec = session.spec("POST", url, what="batch 7", params=params, json=body)
     assert not spec.idempotent
     return spec
 
@@ -338,7 +332,9 @@ async def test_reply_dropped_after_processing_is_unknown_and_never_resent(
     retries: list[object] = []
     async with CXClient() as client:
         with pytest.raises(UnknownOutcome) as info:
-            await client.send(batch_spec(acc, vendor), fast(vendor), on_retry=retries.append)
+            await client.send(
+                batch_spec(acc.session(client), vendor), fast(vendor), on_retry=retries.append
+            )
     error = info.value
     assert (error.code, error.attempts, error.what, retries) == (
         "UNKNOWN_OUTCOME",
@@ -362,7 +358,9 @@ async def test_reply_later_than_the_read_timeout_is_unknown_and_never_resent(
     acc = account(sandbox_reset.url, vendor)
     async with CXClient() as client:
         with pytest.raises(UnknownOutcome) as info:
-            await client.send(batch_spec(acc, vendor), fast(vendor, read_timeout=0.2))
+            await client.send(
+                batch_spec(acc.session(client), vendor), fast(vendor, read_timeout=0.2)
+            )
     assert "ReadTimeout" in str(info.value) and info.value.attempts == 1
     await wait_for(lambda: state.stats()["finished"][vendor] == 1, what="the late reply")
     assert receipts(sandbox_reset, vendor) == (1, [1])
@@ -377,7 +375,7 @@ async def test_connection_dropped_before_processing_is_still_unknown_for_a_post(
     acc = account(sandbox_reset.url, "webex")
     async with CXClient() as client:
         with pytest.raises(UnknownOutcome):
-            await client.send(batch_spec(acc, "webex"), fast("webex"))
+            await client.send(batch_spec(acc.session(client), "webex"), fast("webex"))
     assert receipts(sandbox_reset, "webex") == (1, [])
 
 
@@ -400,7 +398,9 @@ async def test_a_refused_post_is_retried_and_arrives_once():
 
     try:
         async with CXClient() as client:
-            reply = await client.send(batch_spec(acc, "webex"), fast("webex"), on_retry=come_up)
+            reply = await client.send(
+                batch_spec(acc.session(client), "webex"), fast("webex"), on_retry=come_up
+            )
         assert reply.status == 200 and reply.attempts == 3
         assert all(reason.startswith("cannot connect") for reason in reasons), reasons
         assert receipts(server, "webex") == (1, [1])
@@ -417,11 +417,9 @@ async def test_a_get_whose_reply_was_dropped_is_retried(sandbox_reset: SandboxSe
         state.configure_faults(rate=0.0)
 
     async with CXClient() as client:
-        templates = acc.vendor.call(
+        templates = acc.session(client).spec(
             "GET",
-            acc.base + "/servicemanager/rest/CampaignAPI/getCampaignTemplateList",
-            acc.secret,
-            acc.settings,
+            "/servicemanager/rest/CampaignAPI/getCampaignTemplateList",
             what="templates",
             idempotent=True,
         )
@@ -482,11 +480,9 @@ async def test_dropped_connection_is_retried(sandbox_reset: SandboxServer):
     async with CXClient() as client:
         with pytest.raises(Unreachable) as info:
             await client.send(
-                acc.vendor.call(
+                acc.session(client).spec(
                     "POST",
-                    acc.base + "/a/api/v2/cx/tickets/detractors",
-                    acc.secret,
-                    acc.settings,
+                    "/a/api/v2/cx/tickets/detractors",
                     what="page 1",
                     json={},
                     idempotent=True,
@@ -508,10 +504,9 @@ async def test_noojee_key_is_redacted_from_logs_errors_and_tracebacks(
     )
     acc = Account.open(profile, SecretStr(secret))
     async with CXClient() as client:
+        session = acc.session(client)
         with pytest.raises(Unreachable) as info:
-            await acc.vendor.entities(
-                client, acc.base, acc.secret, acc.settings, "getCampaignTemplateList"
-            )
+            await acc.vendor.entities(session, "getCampaignTemplateList")
     error = info.value
     texts = [
         str(error),
@@ -521,6 +516,8 @@ async def test_noojee_key_is_redacted_from_logs_errors_and_tracebacks(
         caplog.text,
         repr(acc.vendor.auth(acc.secret, acc.settings)),
         repr(acc),
+        repr(session),
+        repr(session.spec("GET", "/x", what="x")),
     ]
     for text in texts:
         assert secret not in text

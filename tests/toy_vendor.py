@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from pydantic import Field, SecretStr
 
-from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.client import Reply, VendorPolicy
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
@@ -22,6 +22,7 @@ from cxconsole.vendors.base import (
     Vendor,
     VendorSettings,
 )
+from cxconsole.vendors.session import VendorSession
 
 RECORDS = "/campaignapi/resources/v3/datastores/records"
 
@@ -64,7 +65,5 @@ class Toy(Vendor):
         data = reply.json() if isinstance(reply.json(), dict) else {}
         return BatchOutcome(ok=True, receipt={"toy": data.get("trans_id")})
 
-    async def test_connection(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> ConnectionReport:
+    async def test_connection(self, session: VendorSession) -> ConnectionReport:
         return ConnectionReport(True, "Toy CRM: nothing to ask")

@@ -39,9 +39,7 @@ async def target_fields(
     vendor = account.vendor
     extra: list[TargetField] = []
     if isinstance(vendor, DynamicFields):
-        extra = await vendor.fetch_fields(
-            client or get_client(), account.base, account.secret, account.settings
-        )
+        extra = await vendor.fetch_fields(account.session(client or get_client()))
     return fields_for(vendor, extra, account.settings), extra
 
 

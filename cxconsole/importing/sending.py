@@ -116,16 +116,6 @@ class Sender:
         )
         await self.ledger.write(intent)  # durable before the request leaves: a crash = "unknown"
         self.ledger.hub.emit(BatchSending(number, part, len(items)))
-        spec = self.vendor.call(
-            "POST",
-            url,
-            self.account.secret,
-            self.account.settings,
-            what=f"import batch {number}" + (f" part {part}" if part else ""),
-            params=params,
-        )
-        spec.content = body
-        spec.headers = {"content-type": "application/json"}
 
         def on_retry(info: Any) -> None:
             self.ledger.hub.emit(
@@ -133,9 +123,17 @@ class Sender:
             )
 
         started = time.monotonic()
-        client = self.client or get_client()
+        session = self.account.session(self.client or get_client())
         try:
-            reply = await client.send(spec, self.vendor.policy, on_retry=on_retry)
+            reply = await session.send(
+                "POST",
+                url,
+                what=f"import batch {number}" + (f" part {part}" if part else ""),
+                params=params,
+                content=body,
+                headers={"content-type": "application/json"},
+                on_retry=on_retry,
+            )
         except UnknownOutcome as exc:
             if self.reconciling is not None and part.count("u") < RECONCILE_ATTEMPTS:
                 await self._send_again(batch, items, part, exc, outcome)

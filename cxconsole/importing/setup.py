@@ -154,9 +154,7 @@ class ImportSetup:
         vendor = account.vendor
         if isinstance(vendor, FieldValues):
             try:
-                offered = await vendor.field_values(
-                    client or get_client(), account.base, account.secret, account.settings
-                )
+                offered = await vendor.field_values(account.session(client or get_client()))
             except CXError as exc:
                 self.warnings.append(f"the values {vendor.title} offers could not be read: {exc}")
         if self.account is not None and self.account.vendor.name != account.vendor.name:

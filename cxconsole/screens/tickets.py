@@ -276,9 +276,7 @@ class TicketsScreen(CXScreen):
             ctx = await self._ctx()
             vendor: Any = account.vendor
             try:
-                found = await vendor.segments(
-                    ctx.client, account.base, account.secret, account.settings
-                )
+                found = await vendor.segments(account.session(ctx.client))
             except Exception as exc:
                 # Not fatal: a segment id can still be typed.
                 self._report(exc, source="tickets segments")

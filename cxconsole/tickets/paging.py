@@ -281,10 +281,7 @@ class TicketPager:
         per_page = known.per_page if known else self.query.per_page
         self.requests += 1
         reply = await self.vendor.tickets_page(
-            self.client or get_client(),
-            self.account.base,
-            self.account.secret,
-            self.account.settings,
+            self.account.session(self.client or get_client()),
             page=number,
             per_page=per_page,
             segment=self.query.segment,

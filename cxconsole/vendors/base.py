@@ -3,12 +3,12 @@
 An adapter is data plus a few small functions: its client policy (timeouts, concurrency, rate
 limit), its profile settings model, how to build a base URL and authenticate, the fields an import
 can map onto, how to turn a batch of mapped rows into one request and how to read the reply, and
-a cheap call that proves a profile works.
+a cheap call that proves a profile works. Every call to the vendor takes one
+:class:`~cxconsole.vendors.session.VendorSession`: the adapter bound to an account.
 """
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from cxconsole.client import CallSpec, CXClient, Reply, VendorPolicy
+from cxconsole.client import Reply, VendorPolicy
 from cxconsole.vendors.record_fields import FieldKind as FieldKind
 from cxconsole.vendors.record_fields import Target as Target
 from cxconsole.vendors.record_fields import TargetField as TargetField
@@ -25,6 +25,7 @@ from cxconsole.vendors.record_fields import fields_of
 
 if TYPE_CHECKING:
     from cxconsole.vendors.questionpro import Segment, TicketPage
+    from cxconsole.vendors.session import VendorSession
 
 
 @dataclass(slots=True)
@@ -146,32 +147,7 @@ class Vendor(ABC):
 
     # -- reading -----------------------------------------------------------------------------
     @abstractmethod
-    async def test_connection(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> ConnectionReport: ...
-
-    def call(
-        self,
-        method: str,
-        url: str,
-        secret: SecretStr,
-        settings: VendorSettings,
-        *,
-        what: str,
-        params: dict[str, str] | None = None,
-        json: Any = None,
-        idempotent: bool = False,
-    ) -> CallSpec:
-        return CallSpec(
-            method=method,
-            url=url,
-            key=_key_id(self.name, secret),
-            params=params,
-            json=json,
-            auth=self.auth(secret, settings),
-            idempotent=idempotent,
-            what=what,
-        )
+    async def test_connection(self, session: VendorSession) -> ConnectionReport: ...
 
 
 @runtime_checkable
@@ -179,9 +155,7 @@ class DynamicFields(Protocol):
     """A vendor whose import fields are partly the account's own, read from its API
     (Expoints' customer data columns, a Webex datastore's columns)."""
 
-    async def fetch_fields(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> list[TargetField]:
+    async def fetch_fields(self, session: VendorSession) -> list[TargetField]:
         """The account's own fields; [] when the API does not say (columns then pass as
         they are)."""
         ...
@@ -192,9 +166,7 @@ class FieldValues(Protocol):
     """A vendor that lists the values some fields take (QuestionPro's segments): offered to
     give every record of an import one of them."""
 
-    async def field_values(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> dict[str, list[tuple[str, str]]]:
+    async def field_values(self, session: VendorSession) -> dict[str, list[tuple[str, str]]]:
         """Field name -> (label, value) choices."""
         ...
 
@@ -244,12 +216,6 @@ class QueryAuth(httpx.Auth):
         return f"QueryAuth({self._param!r}, ***)"
 
 
-def _key_id(vendor: str, secret: SecretStr) -> str:
-    """A stable, non-reversible id of a key: rate limits are per key."""
-    digest = hashlib.sha256(secret.get_secret_value().encode()).hexdigest()[:12]
-    return f"{vendor}:{digest}"
-
-
 @runtime_checkable
 class TicketSource(Protocol):
     """An adapter that serves detractor tickets, a page at a time, and the segments to filter by.
@@ -259,10 +225,7 @@ class TicketSource(Protocol):
 
     async def tickets_page(
         self,
-        client: CXClient,
-        base: str,
-        secret: SecretStr,
-        settings: VendorSettings,
+        session: VendorSession,
         *,
         page: int,
         per_page: int,
@@ -270,6 +233,4 @@ class TicketSource(Protocol):
         status: int | None = None,
     ) -> TicketPage: ...
 
-    async def segments(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> list[Segment]: ...
+    async def segments(self, session: VendorSession) -> list[Segment]: ...

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.client import Reply, VendorPolicy
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
@@ -25,6 +25,7 @@ from cxconsole.vendors.base import (
     Vendor,
     VendorSettings,
 )
+from cxconsole.vendors.session import VendorSession
 
 ADD_PATH = "/external/api/v3/customer/add"
 COLUMNS_PATH = "/external/api/{version}/customerdatacolumn"
@@ -227,31 +228,23 @@ class Expoints(Vendor):
     def row_refusal_codes(self) -> frozenset[str]:
         return frozenset({"400"})
 
-    async def data_columns(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> list[CustomerDataColumn]:
+    async def data_columns(self, session: VendorSession) -> list[CustomerDataColumn]:
+        settings = session.settings
         assert isinstance(settings, ExpointsSettings)
-        spec = self.call(
+        reply = await session.send(
             "GET",
-            self.url(base, COLUMNS_PATH.format(version=settings.columns_api)),
-            secret,
-            settings,
+            COLUMNS_PATH.format(version=settings.columns_api),
             what="customer data columns",
             idempotent=True,
         )
-        reply = await client.send(spec, self.policy)
         data = reply.json() or {}
         return [CustomerDataColumn.model_validate(c) for c in data.get("CustomerDataColumns", [])]
 
-    async def fetch_fields(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> list[TargetField]:
-        return self.column_fields(await self.data_columns(client, base, secret, settings))
+    async def fetch_fields(self, session: VendorSession) -> list[TargetField]:
+        return self.column_fields(await self.data_columns(session))
 
-    async def test_connection(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> ConnectionReport:
-        columns = await self.data_columns(client, base, secret, settings)
+    async def test_connection(self, session: VendorSession) -> ConnectionReport:
+        columns = await self.data_columns(session)
         live = [c for c in columns if not c.Archived]
         required = [c.DisplayName or c.Name for c in live if c.Required]
         summary = f"Token accepted; {len(live)} customer data columns ({len(required)} required)"

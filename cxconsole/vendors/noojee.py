@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr
 
-from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.client import Reply, VendorPolicy
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
@@ -26,6 +26,7 @@ from cxconsole.vendors.base import (
     Vendor,
     VendorSettings,
 )
+from cxconsole.vendors.session import VendorSession
 
 API_ROOT = "/servicemanager/rest/CampaignAPI"
 # The document prints "insertLeadsFastinsertLeadFast" (two names run together) and the page's
@@ -181,57 +182,35 @@ class Noojee(Vendor):
         return frozenset({"102", "105", "108", "111", "112", "114"})
 
     async def entities(
-        self,
-        client: CXClient,
-        base: str,
-        secret: SecretStr,
-        settings: VendorSettings,
-        call: str,
-        params: dict[str, str] | None = None,
+        self, session: VendorSession, call: str, params: dict[str, str] | None = None
     ) -> list[Entity]:
-        spec = self.call(
-            "GET",
-            self.url(base, f"{API_ROOT}/{call}"),
-            secret,
-            settings,
-            what=call,
-            params=params,
-            idempotent=True,
+        reply = await session.send(
+            "GET", f"{API_ROOT}/{call}", what=call, params=params, idempotent=True
         )
-        reply = await client.send(spec, self.policy)
         parsed = NoojeeReply.model_validate(reply.json() or {})
         return [Entity.model_validate(e) for e in parsed.entities if isinstance(e, dict)]
 
-    async def templates(
-        self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings
-    ) -> list[Entity]:
-        return await self.entities(client, base, secret, s, "getCampaignTemplateList")
+    async def templates(self, session: VendorSession) -> list[Entity]:
+        return await self.entities(session, "getCampaignTemplateList")
 
-    async def campaigns(
-        self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings, template: int
-    ) -> list[Entity]:
-        params = {"fTemplateId": str(template)}
-        return await self.entities(client, base, secret, s, "getCampaignList", params)
+    async def campaigns(self, session: VendorSession, template: int) -> list[Entity]:
+        return await self.entities(session, "getCampaignList", {"fTemplateId": str(template)})
 
-    async def allocations(
-        self, client: CXClient, base: str, secret: SecretStr, s: VendorSettings, campaign: int
-    ) -> list[Entity]:
-        params = {"fCampaignId": str(campaign)}
-        return await self.entities(client, base, secret, s, "getAllocationList", params)
+    async def allocations(self, session: VendorSession, campaign: int) -> list[Entity]:
+        return await self.entities(session, "getAllocationList", {"fCampaignId": str(campaign)})
 
-    async def test_connection(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> ConnectionReport:
+    async def test_connection(self, session: VendorSession) -> ConnectionReport:
+        settings = session.settings
         assert isinstance(settings, NoojeeSettings)
-        templates = await self.templates(client, base, secret, settings)
+        templates = await self.templates(session)
         details: dict[str, Any] = {"templates": [t.model_dump() for t in templates]}
         template = settings.template_id or (templates[0].id if templates else None)
         if template is not None:
-            campaigns = await self.campaigns(client, base, secret, settings, template)
+            campaigns = await self.campaigns(session, template)
             details["campaigns"] = [c.model_dump() for c in campaigns]
             campaign = settings.campaign_id or (campaigns[0].id if campaigns else None)
             if campaign is not None:
-                allocations = await self.allocations(client, base, secret, settings, campaign)
+                allocations = await self.allocations(session, campaign)
                 details["allocations"] = [a.model_dump() for a in allocations]
         summary = f"Key accepted; {len(templates)} campaign templates"
         return ConnectionReport(True, summary, details)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.client import Reply, VendorPolicy
 from cxconsole.errors import VendorError
 from cxconsole.vendors.base import (
     BatchOutcome,
@@ -25,6 +25,7 @@ from cxconsole.vendors.base import (
     Vendor,
     VendorSettings,
 )
+from cxconsole.vendors.session import VendorSession
 
 IMPORT_PATH = "/a/api/v2/cx/transactions/import"
 TICKETS_PATH = "/a/api/v2/cx/tickets/detractors"
@@ -248,10 +249,7 @@ class QuestionPro(Vendor, TicketSource):
     # -- reads -------------------------------------------------------------------------------
     async def tickets_page(
         self,
-        client: CXClient,
-        base: str,
-        secret: SecretStr,
-        settings: VendorSettings,
+        session: VendorSession,
         *,
         page: int,
         per_page: int,
@@ -263,38 +261,31 @@ class QuestionPro(Vendor, TicketSource):
             body["segmentID"] = segment
         if status is not None:
             body["status"] = status
-        spec = self.call(
+        reply = await session.send(
             "POST",
-            self.url(base, TICKETS_PATH),
-            secret,
-            settings,
+            TICKETS_PATH,
             what=f"tickets page {page}",
             params={"page": str(page), "perPage": str(per_page)},
             json=body,
             idempotent=True,  # a read, though the vendor made it a POST
         )
-        reply = await client.send(spec, self.policy)
         return TicketPage.model_validate(reply.json() or {})
 
-    async def segments(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> list[Segment]:
+    async def segments(self, session: VendorSession) -> list[Segment]:
+        settings = session.settings
         assert isinstance(settings, QuestionProSettings)
         if settings.workspace_id is None:
             return []
         found: list[Segment] = []
         page = 1
         while True:
-            spec = self.call(
+            reply = await session.send(
                 "GET",
-                self.url(base, SEGMENTS_PATH.format(workspace=settings.workspace_id)),
-                secret,
-                settings,
+                SEGMENTS_PATH.format(workspace=settings.workspace_id),
                 what=f"segments page {page}",
                 params={"page": str(page), "perPage": "100"},
                 idempotent=True,
             )
-            reply = await client.send(spec, self.policy)
             data = reply.json() or {}
             found += [Segment.model_validate(s) for s in data.get("response", [])]
             pages = Pagination.model_validate(data.get("pagination", {})).totalPages
@@ -302,23 +293,19 @@ class QuestionPro(Vendor, TicketSource):
                 return found
             page += 1
 
-    async def field_values(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> dict[str, list[tuple[str, str]]]:
+    async def field_values(self, session: VendorSession) -> dict[str, list[tuple[str, str]]]:
         """segmentCode: the workspace's segments, by their businessUnitCode."""
-        segments = await self.segments(client, base, secret, settings)
+        segments = await self.segments(session)
         return {
             "segmentCode": [(f"{s.segmentName} ({s.code})", s.code) for s in segments if s.code]
         }
 
-    async def test_connection(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> ConnectionReport:
-        page = await self.tickets_page(client, base, secret, settings, page=1, per_page=1)
+    async def test_connection(self, session: VendorSession) -> ConnectionReport:
+        page = await self.tickets_page(session, page=1, per_page=1)
         details: dict[str, Any] = {"detractor_tickets": page.pagination.totalItems}
         summary = f"Key accepted; {page.pagination.totalItems:,} detractor tickets"
         try:
-            segs = await self.segments(client, base, secret, settings)
+            segs = await self.segments(session)
         except VendorError as exc:
             summary += f"; segments unavailable ({exc.code})"
         else:

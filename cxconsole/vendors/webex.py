@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from cxconsole.client import CXClient, Reply, VendorPolicy
+from cxconsole.client import Reply, VendorPolicy
 from cxconsole.errors import VendorError
 from cxconsole.vendors.base import (
     BatchOutcome,
@@ -26,6 +26,7 @@ from cxconsole.vendors.base import (
     Vendor,
     VendorSettings,
 )
+from cxconsole.vendors.session import VendorSession
 
 #: Our default; the real path is not public. Kept per profile.
 DEFAULT_RECORDS_PATH = "/campaignapi/resources/v3/datastores/records"
@@ -132,20 +133,16 @@ class Webex(Vendor):
     def auth(self, secret: SecretStr, settings: VendorSettings) -> httpx.Auth:
         return HeaderAuth("authorization", secret, "Bearer ")
 
-    async def fetch_fields(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> list[TargetField]:
+    async def fetch_fields(self, session: VendorSession) -> list[TargetField]:
         """The datastore's own columns, with their types and lengths; [] (columns pass as
         they are) when the datastore is not set or the metadata call does not answer."""
+        settings = session.settings
         assert isinstance(settings, WebexSettings)
         if not settings.datastore_id:
             return []
         path = METADATA_PATH.format(datastore_id=settings.datastore_id)
-        spec = self.call(
-            "GET", self.url(base, path), secret, settings, what="datastore columns", idempotent=True
-        )
         try:
-            reply = await client.send(spec, self.policy)
+            reply = await session.send("GET", path, what="datastore columns", idempotent=True)
         except VendorError as exc:
             if exc.is_auth:
                 raise
@@ -214,23 +211,19 @@ class Webex(Vendor):
             receipt["correlation_id"] = parsed.result.correlation_id
         return BatchOutcome(ok=True, receipt=receipt)
 
-    async def test_connection(
-        self, client: CXClient, base: str, secret: SecretStr, settings: VendorSettings
-    ) -> ConnectionReport:
+    async def test_connection(self, session: VendorSession) -> ConnectionReport:
         # There is no documented read call. An empty body is refused with 1002 "mandatory field
         # missing" only once the key has been accepted, and it writes nothing.
+        settings = session.settings
         assert isinstance(settings, WebexSettings)
-        spec = self.call(
-            "POST",
-            self.url(base, settings.records_path),
-            secret,
-            settings,
-            what="connection test",
-            json={},
-            idempotent=True,  # an empty body writes nothing: resending a lost probe is safe
-        )
         try:
-            await client.send(spec, self.policy)
+            await session.send(
+                "POST",
+                settings.records_path,
+                what="connection test",
+                json={},
+                idempotent=True,  # an empty body writes nothing: resending a lost probe is safe
+            )
         except VendorError as exc:
             if exc.code == "1002":
                 missing = [n for n in ("datastore_id", "feed_id") if not getattr(settings, n)]
