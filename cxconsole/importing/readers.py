@@ -52,9 +52,11 @@ import json
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import chain, repeat
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -272,6 +274,12 @@ class Lines:
         return self.mark.join(part.rstrip("\r") for part in found)
 
     def __iter__(self) -> Iterator[str]:
+        # The lines of a chunk come out of C (a map over its parts, chained): no Python frame
+        # resumed per line.
+        return chain.from_iterable(self._chunks())
+
+    def _chunks(self) -> Iterator[Iterable[str]]:
+        """Each chunk's whole lines, ends put back, once the chunk is kept for :meth:`text`."""
         read = self._text.read
         mark = self.mark
         lone = self.lone
@@ -282,7 +290,7 @@ class Lines:
             if not chunk:
                 if carry:
                     self._keep([carry], line)
-                    yield carry
+                    yield (carry,)
                 return
             buf = carry + chunk if carry else chunk
             parts = buf.split(mark)
@@ -299,8 +307,7 @@ class Lines:
                 lone.extend(line + i for i, part in enumerate(parts) if part[-1:] != "\r")
             self._keep(parts, line)
             line += len(parts)
-            for part in parts:
-                yield part + mark
+            yield map(add, parts, repeat(mark, len(parts)))
 
 
 # -- detection -------------------------------------------------------------------------------

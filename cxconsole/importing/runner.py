@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import logging
 import os
 import queue
@@ -71,7 +70,7 @@ from cxconsole.importing.journal import (
 from cxconsole.importing.ledger import Ledger
 from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
-from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
+from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd, fewer_collections
 from cxconsole.importing.preflight import PreflightReport, decisions, run_preflight
 from cxconsole.importing.readers import Source, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
@@ -84,7 +83,6 @@ from cxconsole.vendors.base import Reconciling, TargetField
 
 log = logging.getLogger("cxconsole.importing")
 
-GC_THRESHOLD = 50_000
 _END = object()  # no more batches from the reading side
 LONE_BATCH_WAIT = 0.02  # seconds the senders wait for the reading thread to fill up
 DRY_RUN_GROUP = 16  # batches per hand-over in a dry run
@@ -370,10 +368,8 @@ class ImportRun:
             return await self._end_before_start(RunState.DISK_ERROR, str(exc))
         ticker = asyncio.create_task(self._tick())
         workers: list[asyncio.Task[None]] = []
-        # The reading thread allocates a few containers per row, none of them in a cycle:
-        # the default of a collection every 700 allocations costs up to a fifth of its time.
-        threshold = gc.get_threshold()
-        gc.set_threshold(max(threshold[0], GC_THRESHOLD), *threshold[1:])
+        collections = contextlib.ExitStack()
+        collections.enter_context(fewer_collections())
         if self._feeder is None and self._batches is not None:
             self._feeder = asyncio.create_task(self._feed())
         try:
@@ -398,7 +394,7 @@ class ImportRun:
             raise
         finally:
             ticker.cancel()
-            gc.set_threshold(*threshold)
+            collections.close()
         return await self._finish()
 
     # -- opening -------------------------------------------------------------------------------
@@ -417,14 +413,17 @@ class ImportRun:
             stream = await asyncio.to_thread(
                 open_rows, dataclasses.replace(self.source, hashing=False)
             )
-            report = await run_preflight(
-                stream,
-                plan,
-                # Counted, not serialised: the bodies are built when they are sent.
-                self._make_batcher(plan, lambda batch: None, build=False),
-                progress=lambda rows, fraction: self.hub.emit(PreflightProgress(rows, fraction)),
-                stamp=self._stamp,
-            )
+            with fewer_collections():
+                report = await run_preflight(
+                    stream,
+                    plan,
+                    # Counted, not serialised: the bodies are built when they are sent.
+                    self._make_batcher(plan, lambda batch: None, build=False),
+                    progress=lambda rows, fraction: self.hub.emit(
+                        PreflightProgress(rows, fraction)
+                    ),
+                    stamp=self._stamp,
+                )
         finally:
             self._set_state(before)
         # The whole column decides; an order the operator chose is kept as chosen.
