@@ -359,8 +359,8 @@ class DateCheck:
     def _learn(self, day_first: bool) -> bool:
         if self.day_first is None:
             self.day_first = day_first
-            # Values rejected as ambiguous before are not any more. (The same dict, emptied
-            # of them: generated code holds its get method.)
+            # Values rejected as ambiguous before are not any more: emptied of them in place,
+            # so whatever holds the cache keeps seeing the one dict.
             for key in [k for k, v in self._cache.items() if type(v) is RowError]:
                 del self._cache[key]
         return day_first
