@@ -83,3 +83,20 @@ async def test_a_wider_terminal_gets_the_dropped_keys_back(sandbox_reset: Sandbo
             return settled(app) and bool(keys) and all(k.display for k in keys)
 
         await wait_until(all_back, 20, pilot=pilot, what="every key back")
+
+
+async def test_a_screen_asked_for_its_keys_without_its_tabs_answers(sandbox_reset: SandboxServer):
+    """The footer may ask a screen for its keys while the screen is being left or torn down
+    (its tabs gone): that once ended the app with NoMatches in the tmux walk."""
+    from cxconsole.screens.errors import ErrorsScreen
+    from cxconsole.screens.imports import ImportsScreen
+
+    app = CXApp(ctx=Context.for_sandbox(sandbox_reset.url), initial_mode="home")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: settled(app), 20, pilot=pilot, what="footer drawn")
+        assert ErrorsScreen().active_tab == "catalog"
+        assert ImportsScreen().active_tab == "setup"
+        for key in "5151535":  # in and out before the footers settle
+            await pilot.press(key)
+        await wait_until(lambda: settled(app), 20, pilot=pilot, what="footer drawn")
+        assert app.is_running and app.current_mode == "errors"

@@ -269,7 +269,9 @@ class ErrorsScreen(CXScreen):
 
     @property
     def active_tab(self) -> str:
-        return str(self.query_one("#errors-tabs", TabbedContent).active or "catalog")
+        # Asked for its keys before its tabs are mounted, or after they are gone: the first tab.
+        tabs = self.query("#errors-tabs").results(TabbedContent)
+        return str(next((t.active for t in tabs if t.active), "catalog"))
 
     def _switch(self, tab: str, *, focus: bool = True) -> None:
         # No refresh_bindings here: the focus change that follows refreshes the footer, and

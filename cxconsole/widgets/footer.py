@@ -46,6 +46,10 @@ class CXFooter(Footer):
         }
 
     def _fit(self) -> None:
+        if not self.is_attached or not self.screen.is_current:
+            # Left for another screen (or being torn down): it is fitted again when it comes
+            # back, as its keys are published anew; its screen may not answer for its keys now.
+            return
         shown = [child for child in self.children if child.display]
         if not shown or not self.size.width:
             self.fitted = True

@@ -286,7 +286,9 @@ class ImportsScreen(CXScreen):
     # -- tabs ----------------------------------------------------------------------------------
     @property
     def active_tab(self) -> str:
-        return str(self.query_one("#imports-tabs", TabbedContent).active or "setup")
+        # Asked for its keys before its tabs are mounted, or after they are gone: the first tab.
+        tabs = self.query("#imports-tabs").results(TabbedContent)
+        return str(next((t.active for t in tabs if t.active), "setup"))
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#imports-tabs", TabbedContent).active = tab
