@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import wait_until
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from cxconsole.app import SCREENS, CXApp
@@ -26,20 +27,11 @@ def text_of(widget: Static) -> str:
     return str(widget.render())
 
 
-async def wait_for(pilot, predicate, seconds: float = 5.0) -> None:
-    steps = int(seconds / 0.05)
-    for _ in range(steps):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
-
-
 async def test_home_lists_sandbox_profiles_and_banner(sandbox: SandboxServer):
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#profiles", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 4)
+        await wait_until(lambda: table.row_count == 4, pilot=pilot)
         names = [str(table.get_row_at(i)[0]) for i in range(4)]
         assert names == [
             "sandbox-questionpro",
@@ -92,7 +84,7 @@ async def test_core_loads_after_the_first_frame(isolated_home: Path):
         ctx = await app.context()
         assert ctx.sandbox_url and ctx.sandbox_url.startswith("http://127.0.0.1:")
         table = app.screen.query_one("#profiles", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 4)
+        await wait_until(lambda: table.row_count == 4, pilot=pilot)
         assert httpx.get(ctx.sandbox_url + "/_sandbox/stats").status_code == 200
 
 
@@ -118,7 +110,7 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         await pilot.pause(0.2)
         # A new Noojee profile: only Noojee's fields are on the form.
         screen.query_one("#vendor", Select).value = "noojee"
-        await wait_for(pilot, lambda: bool(screen.query("#setting-template_id")))
+        await wait_until(lambda: bool(screen.query("#setting-template_id")), pilot=pilot)
         assert not screen.query("#setting-datacenter")
         await fill(pilot, "#name", "nj prod")  # a space: refused beside the field
         await fill(pilot, "#base_url", sandbox.url + "/noojee")
@@ -131,16 +123,16 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         await fill(pilot, "#setting-template_id", "12")
         await fill(pilot, "#secret-value", SANDBOX_SECRETS["noojee"])
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "nj-prod" in ctx.profiles.load())
+        await wait_until(lambda: "nj-prod" in ctx.profiles.load(), pilot=pilot)
         assert ctx.secrets.get("nj-prod").get_secret_value() == SANDBOX_SECRETS["noojee"]
         assert screen.query_one("#secret-value", Input).value == ""
 
         # Test connection fills the pickers from the vendor's lists.
         await pilot.press("ctrl+t")
         result = screen.query_one("#result", Static)
-        await wait_for(pilot, lambda: "Key accepted" in text_of(result))
+        await wait_until(lambda: "Key accepted" in text_of(result), pilot=pilot)
         picker = screen.query_one("#pick-campaign_id", Select)
-        await wait_for(pilot, lambda: len(picker._options) > 1)
+        await wait_until(lambda: len(picker._options) > 1, pilot=pilot)
         picker.value = "23"
         await pilot.pause(0.1)
         assert screen.query_one("#setting-campaign_id", Input).value == "23"
@@ -149,13 +141,13 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         # Edit: rename, and a wrong key gives the decoded error, not a traceback.
         await fill(pilot, "#name", "nj-main")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen.editing == "nj-main")
+        await wait_until(lambda: screen.editing == "nj-main", pilot=pilot)
         assert set(ctx.profiles.load()) == {"nj-main"}
         assert ctx.secrets.store.get("nj-prod") is None
         assert ctx.secrets.get("nj-main").get_secret_value() == SANDBOX_SECRETS["noojee"]
         await fill(pilot, "#secret-value", "wrong-key-000")
         await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: "What to do" in text_of(result))
+        await wait_until(lambda: "What to do" in text_of(result), pilot=pilot)
         assert "401" in text_of(result)
         assert any(e.profile == "nj-main" for e in ctx.errors.events())
 
@@ -168,7 +160,7 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         await pilot.press("ctrl+d")
         await pilot.pause(0.1)
         await pilot.press("y")
-        await wait_for(pilot, lambda: ctx.profiles.load() == {})
+        await wait_until(lambda: ctx.profiles.load() == {}, pilot=pilot)
         assert ctx.secrets.store.get("nj-main") is None
         options = screen.query_one("#profile-list", OptionList)
         assert options.option_count == 1  # "+ New profile"
@@ -182,10 +174,10 @@ async def test_credentials_expoints_test_shows_data_columns(
         screen = app.screen
         assert isinstance(screen, CredentialsScreen)
         screen.load_profile("sandbox-expoints")
-        await wait_for(pilot, lambda: screen.editing == "sandbox-expoints")
+        await wait_until(lambda: screen.editing == "sandbox-expoints", pilot=pilot)
         await pilot.press("ctrl+t")
         details = screen.query_one("#details", DataTable)
-        await wait_for(pilot, lambda: details.row_count > 0)
+        await wait_until(lambda: details.row_count > 0, pilot=pilot)
         names = {str(details.get_row_at(i)[1]) for i in range(details.row_count)}
         assert "First_name_customer" in names
 
@@ -210,7 +202,7 @@ async def test_no_keyring_shows_guidance_and_file_store_is_opt_in(
             await fill(pilot, "#secret-value", "qp-secret-777")
             await pilot.press("ctrl+s")
             guidance = screen.query_one("#guidance", Static)
-            await wait_for(pilot, lambda: guidance.display)
+            await wait_until(lambda: guidance.display, pilot=pilot)
             text = text_of(guidance)
             assert "dbus-run-session" in text and "CXCONSOLE_SECRET_QP" in text
             assert "INSECURE" in text
@@ -218,11 +210,11 @@ async def test_no_keyring_shows_guidance_and_file_store_is_opt_in(
             assert "qp" not in ctx.profiles.load()
             assert not (isolated_home / "config" / "cxconsole" / "secrets.insecure.toml").exists()
             await pilot.press("ctrl+f")  # asked first: the dialog says what it means
-            await wait_for(
-                pilot, lambda: "PLAIN TEXT" in str(app.screen.query_one(Static).render())
+            await wait_until(
+                lambda: "PLAIN TEXT" in str(app.screen.query_one(Static).render()), pilot=pilot
             )
             await pilot.press("y")
-            await wait_for(pilot, lambda: isinstance(ctx.secrets.store, FileStore))
+            await wait_until(lambda: isinstance(ctx.secrets.store, FileStore), pilot=pilot)
             assert "INSECURE" in app.title
             assert load_settings()[0].secret_store == "file"
     finally:
@@ -321,7 +313,7 @@ async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: P
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
         runs = app.screen.query_one("#runs", DataTable)
-        await wait_for(pilot, lambda: runs.row_count == 1)
+        await wait_until(lambda: runs.row_count == 1, pilot=pilot)
         row = [str(cell) for cell in runs.get_row_at(0)]
         assert row[1] == "people.csv" and row[2] == "sandbox-webex" and row[6] == "finished"
 
