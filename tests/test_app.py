@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 import pytest
 from conftest import wait_until
+from rich.text import Text
+from textual.command import CommandList, CommandPalette
+from textual.content import Content
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from cxconsole.app import SCREENS, CXApp
@@ -48,13 +51,14 @@ async def test_every_screen_is_one_key_away(sandbox: SandboxServer):
     async with app.run_test(size=SIZE) as pilot:
         for mode, (path, _, key) in SCREENS.items():
             await pilot.press(key)
-            await pilot.pause(0.1)
+            name = path.split(":")[1]
+            await wait_until(
+                lambda name=name: type(app.screen).__name__ == name, pilot=pilot, what=name
+            )
             assert app.current_mode == mode
-            assert type(app.screen).__name__ == path.split(":")[1]
         await pilot.press("1")
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, HelpScreen)
+        await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot, what="help")
         keys = app.screen.query_one(DataTable)
         ids = {keys.get_row_at(i)[2] for i in range(keys.row_count)}
         assert {"app.home", "app.tickets", "home.refresh"} <= ids
@@ -68,12 +72,25 @@ async def test_command_palette_lists_every_screen(sandbox: SandboxServer):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {f"Go to {t}" for _, t, _ in SCREENS.values()} <= titles
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await wait_until(lambda: isinstance(app.screen, CommandPalette), pilot=pilot)
         await pilot.press(*"go to tickets")
-        await pilot.pause(0.3)
+        await wait_until(lambda: top_command(app) == "Go to Tickets", pilot=pilot, what="the hit")
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.current_mode == "tickets"
+        await wait_until(lambda: app.current_mode == "tickets", pilot=pilot, what="tickets")
+
+
+def top_command(app: CXApp) -> str:
+    """The palette's highlighted command once the search for the whole typed text is in."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return ""
+    commands = palette.query_one(CommandList)
+    typed = palette.query_one(Input).value
+    if typed != "go to tickets" or commands.highlighted is None:
+        return ""
+    prompt = commands.get_option_at_index(commands.highlighted).prompt
+    plain = prompt.plain if isinstance(prompt, Text | Content) else str(prompt)
+    return plain.splitlines()[0]  # the title; the help line is under it
 
 
 async def test_core_loads_after_the_first_frame(isolated_home: Path):
@@ -95,6 +112,19 @@ def user_context(sandbox: SandboxServer, home: Path) -> Context:
     return Context(ProfileStore(), Secrets(FileStore(home / "secrets.toml")))
 
 
+async def credentials_ready(pilot) -> CredentialsScreen:
+    """The credentials screen once its form and profile list are built."""
+    await wait_until(lambda: isinstance(pilot.app.screen, CredentialsScreen), pilot=pilot)
+    screen = pilot.app.screen
+    options = screen.query_one("#profile-list", OptionList)
+    await wait_until(
+        lambda: screen.built_vendor is not None and options.option_count >= 1,
+        pilot=pilot,
+        what="the credentials form",
+    )
+    return screen
+
+
 async def fill(pilot, selector: str, value: str) -> None:
     widget = pilot.app.screen.query_one(selector, Input)
     widget.value = value
@@ -105,9 +135,7 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
     ctx = user_context(sandbox, isolated_home)
     app = CXApp(ctx=ctx, initial_mode="credentials")
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, CredentialsScreen)
-        await pilot.pause(0.2)
+        screen = await credentials_ready(pilot)
         # A new Noojee profile: only Noojee's fields are on the form.
         screen.query_one("#vendor", Select).value = "noojee"
         await wait_until(lambda: bool(screen.query("#setting-template_id")), pilot=pilot)
@@ -115,8 +143,9 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         await fill(pilot, "#name", "nj prod")  # a space: refused beside the field
         await fill(pilot, "#base_url", sandbox.url + "/noojee")
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
-        assert "letters, digits" in text_of(screen.query_one("#error-name", Static))
+        error = screen.query_one("#error-name", Static)
+        await wait_until(lambda: text_of(error), pilot=pilot, what="the name's error")
+        assert "letters, digits" in text_of(error)
         assert ctx.profiles.load() == {}
 
         await fill(pilot, "#name", "nj-prod")
@@ -134,8 +163,8 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         picker = screen.query_one("#pick-campaign_id", Select)
         await wait_until(lambda: len(picker._options) > 1, pilot=pilot)
         picker.value = "23"
-        await pilot.pause(0.1)
-        assert screen.query_one("#setting-campaign_id", Input).value == "23"
+        campaign = screen.query_one("#setting-campaign_id", Input)
+        await wait_until(lambda: campaign.value == "23", pilot=pilot, what="the picked campaign")
         assert ctx.tests.load()["nj-prod"]["ok"] is True
 
         # Edit: rename, and a wrong key gives the decoded error, not a traceback.
@@ -153,12 +182,12 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
 
         # Remove: the profile and its secret.
         await pilot.press("ctrl+d")
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.screen is not screen, pilot=pilot, what="the question")
         await pilot.press("n")  # asked first; no means no
-        await pilot.pause(0.2)
+        await wait_until(lambda: app.screen is screen and not app.workers, pilot=pilot)
         assert set(ctx.profiles.load()) == {"nj-main"}
         await pilot.press("ctrl+d")
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.screen is not screen, pilot=pilot, what="the question")
         await pilot.press("y")
         await wait_until(lambda: ctx.profiles.load() == {}, pilot=pilot)
         assert ctx.secrets.store.get("nj-main") is None
@@ -195,8 +224,7 @@ async def test_no_keyring_shows_guidance_and_file_store_is_opt_in(
         ctx = Context(ProfileStore(), Secrets(KeyringStore()))
         app = CXApp(ctx=ctx, initial_mode="credentials")
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.screen
-            await pilot.pause(0.2)
+            screen = await credentials_ready(pilot)
             await fill(pilot, "#name", "qp")
             await fill(pilot, "#base_url", sandbox.url + "/qp")
             await fill(pilot, "#secret-value", "qp-secret-777")
@@ -242,11 +270,12 @@ async def test_broken_user_theme_is_one_notification(sandbox: SandboxServer, iso
     (folder / "mine.toml").write_text('name = "mine"\nprimary = "#ff0000"\n')
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
         assert "mine" in app.available_themes
-        failures = [n for n in app._notifications if n.title == "Theme files not loaded"]
-        assert len(failures) == 1
-        message = failures[0].message
+        failures = lambda: [n for n in app._notifications if n.title == "Theme files not loaded"]  # noqa: E731
+        await wait_until(failures, pilot=pilot, what="the notification")
+        await pilot.pause()  # a second one would have come with the first
+        assert len(failures()) == 1
+        message = failures()[0].message
         assert "bad-colour.toml: primary: not a colour" in message
         assert "not-toml.toml" in message
 
@@ -255,8 +284,7 @@ async def test_insecure_store_is_flagged_from_the_start(sandbox: SandboxServer, 
     ctx = Context(ProfileStore(), Secrets(FileStore(isolated_home / "s.toml")))
     app = CXApp(ctx=ctx)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
-        assert "INSECURE" in app.title
+        await wait_until(lambda: "INSECURE" in app.title, pilot=pilot, what="the warning")
 
 
 async def test_user_keymap_remaps_a_binding_by_its_id(sandbox: SandboxServer, isolated_home):
@@ -266,8 +294,7 @@ async def test_user_keymap_remaps_a_binding_by_its_id(sandbox: SandboxServer, is
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4")
-        await pilot.pause(0.2)
-        assert app.current_mode == "tickets"
+        await wait_until(lambda: app.current_mode == "tickets", pilot=pilot, what="tickets")
 
 
 async def test_broken_settings_file_is_reported_not_fatal(sandbox: SandboxServer, isolated_home):
@@ -276,9 +303,9 @@ async def test_broken_settings_file_is_reported_not_fatal(sandbox: SandboxServer
     settings.write_text('secret_store = "postit"\n')
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
-        messages = [n.message for n in app._notifications]
-        assert any("secret_store" in m for m in messages)
+        messages = lambda: [n.message for n in app._notifications]  # noqa: E731
+        await wait_until(messages, pilot=pilot, what="a notification")
+        assert any("secret_store" in m for m in messages())
         assert app.settings.secret_store == "keyring"
 
 
@@ -286,16 +313,18 @@ async def test_typed_secret_never_reaches_a_screenshot(sandbox: SandboxServer, i
     secret = "typed-secret-55555"
     app = CXApp(ctx=user_context(sandbox, isolated_home), initial_mode="credentials")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
+        await credentials_ready(pilot)
         await fill(pilot, "#secret-value", secret)
-        app.screen.query_one("#secret-value", Input).focus()
-        await pilot.pause(0.1)
+        field = app.screen.query_one("#secret-value", Input)
+        field.focus()
+        await wait_until(lambda: app.focused is field, pilot=pilot, what="the focus")
+        await pilot.pause()  # drawn with the focus
         assert secret not in app.export_screenshot()
         await pilot.press("ctrl+r")  # revealed on purpose: the operator asked to see it
-        await pilot.pause(0.1)
-        assert secret in app.export_screenshot()
+        await wait_until(lambda: secret in app.export_screenshot(), pilot=pilot, what="shown")
         await pilot.press("ctrl+r")
-        await pilot.pause(0.1)
+        await wait_until(lambda: field.password, pilot=pilot, what="masked again")
+        await pilot.pause()  # drawn masked
         assert secret not in app.export_screenshot()
 
 

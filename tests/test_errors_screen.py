@@ -18,7 +18,6 @@ from cxconsole.client import VendorError
 from cxconsole.context import Context
 from cxconsole.profiles import Account
 from cxconsole.sandbox.server import SandboxServer
-from cxconsole.screens import errors as errors_screen
 from cxconsole.screens.errors import ErrorsScreen
 from cxconsole.widgets.catalog_detail import CatalogDetail
 from cxconsole.widgets.catalog_table import CatalogTable
@@ -170,11 +169,19 @@ async def test_the_issue_109_body_is_recognised_without_a_vendor_and_says_how(
         assert screen.query_one(CatalogDetail).entry == decoded.entry
 
 
+def slow_decoding_app(sandbox: SandboxServer) -> CXApp:
+    """The errors screen with a debounce no test outlives: only a key decodes the paste."""
+    return CXApp(
+        ctx=Context.for_sandbox(sandbox.url),
+        initial_mode="errors",
+        screens={"errors": lambda: ErrorsScreen(decode_debounce_s=60)},
+    )
+
+
 async def test_webex_failure_with_http_200_decodes_as_not_ok_on_f5(
-    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: SandboxServer,
 ):
-    monkeypatch.setattr(errors_screen, "DECODE_DEBOUNCE_S", 60)  # only the key can decode
-    app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode="errors")
+    app = slow_decoding_app(sandbox)  # only the key can decode
     async with app.run_test(size=SIZE) as pilot:
         screen = await inspector(pilot)
         await pilot.press("right_square_bracket")
@@ -198,10 +205,9 @@ async def test_webex_failure_with_http_200_decodes_as_not_ok_on_f5(
 
 
 async def test_garbage_is_not_recognised_and_offers_the_closest(
-    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: SandboxServer,
 ):
-    monkeypatch.setattr(errors_screen, "DECODE_DEBOUNCE_S", 60)  # only the keys can decode
-    app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode="errors")
+    app = slow_decoding_app(sandbox)  # only the keys can decode
     async with app.run_test(size=SIZE) as pilot:
         screen = await inspector(pilot)
         await pilot.press("d")

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from conftest import wait_until
 from rich.console import Console
+from textual.color import Color
 from textual.widgets import Input, Static
 
 from cxconsole.app import CXApp
@@ -53,11 +54,12 @@ def ids_on_screen(screen: TicketsScreen) -> list[int]:
 
 async def open_tickets(pilot, app: CXApp, *, page_order: bool = False) -> TicketsScreen:
     """The screen once its first page is in; ``page_order``: the server's pages, unsorted."""
-    await wait_until(lambda: isinstance(app.screen, TicketsScreen) and app.screen.page, pilot=pilot)
+    await wait_until(lambda: isinstance(app.screen, TicketsScreen), pilot=pilot)
     screen = screen_of(app)
-    await wait_until(lambda: not screen._loading, pilot=pilot)
     if page_order:
+        # Before the first page if it can: a sort would start loading every page behind it.
         screen.set_sort(None)
+    await wait_until(lambda: screen.page and not screen._loading, pilot=pilot, what="a page")
     return screen
 
 
@@ -67,8 +69,14 @@ async def whole_loaded(pilot, screen: TicketsScreen) -> None:
 
 
 async def shown_page(pilot, screen: TicketsScreen, number: int) -> None:
-    await wait_until(lambda: screen.page is not None and screen.page.number == number, pilot=pilot)
-    await wait_until(lambda: not screen._loading, pilot=pilot)
+    """Page ``number`` of the query now chosen is on screen (not the last query's page)."""
+
+    def shown() -> bool:
+        page = screen.page
+        current = page is not None and page.query == screen.pager.query
+        return current and page.number == number and not screen._loading
+
+    await wait_until(shown, pilot=pilot, what=f"page {number} of the chosen query")
 
 
 def sandbox_app(server: SandboxServer, ctx: Context | None = None) -> CXApp:
@@ -291,11 +299,16 @@ async def test_vendor_error_mid_paging_shown_decoded_then_retried(sandbox_reset)
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app, page_order=True)
-        await wait_until(lambda: not screen.pager._inflight, pilot=pilot)
+        pager = screen.pager
+        await wait_until(
+            lambda: not pager._inflight and screen._whole_for is None, pilot=pilot, what="idle"
+        )
+        # A page not in the cache yet (the loaders may have run ahead): its load must fail.
+        target = next(n for n in range(30, pager.total_pages + 1) if pager.cached(n) is None)
         set_faults(sandbox_reset, rate=1.0, faults=["500"], seed=1)
         await pilot.press("colon")
         await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
-        await pilot.press("3", "0", "enter")
+        await pilot.press(*str(target), "enter")
         # The client retries a 500 a few times (with backoff) before it gives up.
         await wait_until(lambda: screen.last_error is not None, 30, pilot=pilot)
         banner = plain(screen.query_one("#tickets-error", Static))
@@ -303,12 +316,12 @@ async def test_vendor_error_mid_paging_shown_decoded_then_retried(sandbox_reset)
         assert screen.last_error.entry.action_for("tui", "tickets") in banner
         assert "retry" in screen.query_one(PagerBar).state.error
         event = app.ctx.errors.events()[-1]
-        assert (event.code, event.source, event.page) == ("1026", "tickets", 30)
+        assert (event.code, event.source, event.page) == ("1026", "tickets", target)
         assert screen.page.number == 1  # the last good page stays on screen
 
         set_faults(sandbox_reset, rate=0.0)
         await pilot.press("r")
-        await shown_page(pilot, screen, 30)
+        await shown_page(pilot, screen, target)
         assert screen.last_error is None
         assert not screen.query_one("#tickets-error").has_class("-shown")
 
@@ -346,8 +359,8 @@ async def test_small_terminal_fits(sandbox_reset):
         ]
         await pilot.press("enter")
         await wait_until(lambda: screen.detail.is_open, pilot=pilot)
-        await pilot.pause(0.1)
-        assert screen.detail.size.width >= 70  # at the bottom, full width, on 80 columns
+        # At the bottom, full width, on 80 columns (laid out a frame after it opens).
+        await wait_until(lambda: screen.detail.size.width >= 70, pilot=pilot, what="full width")
 
 
 def test_layout_drops_the_least_useful_columns_first():
@@ -382,7 +395,8 @@ async def test_renders_in_other_themes(sandbox_reset, theme: str):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app)
         app.theme = theme
-        await pilot.pause(0.1)
+        wanted = Color.parse(app.current_theme.background)
+        await wait_until(lambda: app.screen.styles.background == wanted, pilot=pilot, what=theme)
         cell = screen.query_one(TicketsTable).get_row_at(0)[1]
         assert str(cell.style)  # still coloured by urgency
         assert app.theme == theme
