@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -79,8 +79,15 @@ class CXApp(App[int]):
         theme: str | None = None,
         initial_mode: str = "home",
         settings_file: Path | None = None,
+        screens: Mapping[str, Callable[[], Screen[Any]]] | None = None,
     ) -> None:
         super().__init__()
+        # A mode's screen built another way: how a test gives a screen other timings.
+        for mode, make in (screens or {}).items():
+            if mode not in SCREENS:
+                raise ValueError(f"no screen mode {mode!r}; modes: {', '.join(SCREENS)}")
+            self.remove_mode(mode)
+            self.add_mode(mode, make)
         self.ctx: Context | None = ctx
         self.sandbox_requested = sandbox or (ctx is not None and ctx.sandbox_url is not None)
         self.initial_mode = initial_mode

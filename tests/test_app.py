@@ -7,6 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import wait_until
+from rich.text import Text
+from textual.command import CommandList, CommandPalette
+from textual.content import Content
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from cxconsole.app import SCREENS, CXApp
@@ -26,20 +30,11 @@ def text_of(widget: Static) -> str:
     return str(widget.render())
 
 
-async def wait_for(pilot, predicate, seconds: float = 5.0) -> None:
-    steps = int(seconds / 0.05)
-    for _ in range(steps):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
-
-
 async def test_home_lists_sandbox_profiles_and_banner(sandbox: SandboxServer):
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#profiles", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 4)
+        await wait_until(lambda: table.row_count == 4, pilot=pilot)
         names = [str(table.get_row_at(i)[0]) for i in range(4)]
         assert names == [
             "sandbox-questionpro",
@@ -56,13 +51,14 @@ async def test_every_screen_is_one_key_away(sandbox: SandboxServer):
     async with app.run_test(size=SIZE) as pilot:
         for mode, (path, _, key) in SCREENS.items():
             await pilot.press(key)
-            await pilot.pause(0.1)
+            name = path.split(":")[1]
+            await wait_until(
+                lambda name=name: type(app.screen).__name__ == name, pilot=pilot, what=name
+            )
             assert app.current_mode == mode
-            assert type(app.screen).__name__ == path.split(":")[1]
         await pilot.press("1")
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, HelpScreen)
+        await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot, what="help")
         keys = app.screen.query_one(DataTable)
         ids = {keys.get_row_at(i)[2] for i in range(keys.row_count)}
         assert {"app.home", "app.tickets", "home.refresh"} <= ids
@@ -76,12 +72,25 @@ async def test_command_palette_lists_every_screen(sandbox: SandboxServer):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {f"Go to {t}" for _, t, _ in SCREENS.values()} <= titles
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await wait_until(lambda: isinstance(app.screen, CommandPalette), pilot=pilot)
         await pilot.press(*"go to tickets")
-        await pilot.pause(0.3)
+        await wait_until(lambda: top_command(app) == "Go to Tickets", pilot=pilot, what="the hit")
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.current_mode == "tickets"
+        await wait_until(lambda: app.current_mode == "tickets", pilot=pilot, what="tickets")
+
+
+def top_command(app: CXApp) -> str:
+    """The palette's highlighted command once the search for the whole typed text is in."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return ""
+    commands = palette.query_one(CommandList)
+    typed = palette.query_one(Input).value
+    if typed != "go to tickets" or commands.highlighted is None:
+        return ""
+    prompt = commands.get_option_at_index(commands.highlighted).prompt
+    plain = prompt.plain if isinstance(prompt, Text | Content) else str(prompt)
+    return plain.splitlines()[0]  # the title; the help line is under it
 
 
 async def test_core_loads_after_the_first_frame(isolated_home: Path):
@@ -92,7 +101,7 @@ async def test_core_loads_after_the_first_frame(isolated_home: Path):
         ctx = await app.context()
         assert ctx.sandbox_url and ctx.sandbox_url.startswith("http://127.0.0.1:")
         table = app.screen.query_one("#profiles", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 4)
+        await wait_until(lambda: table.row_count == 4, pilot=pilot)
         assert httpx.get(ctx.sandbox_url + "/_sandbox/stats").status_code == 200
 
 
@@ -101,6 +110,19 @@ def user_context(sandbox: SandboxServer, home: Path) -> Context:
     """A non-sandbox context, with the insecure store in a tmp dir so the test is hermetic;
     the keyring round trip has its own test."""
     return Context(ProfileStore(), Secrets(FileStore(home / "secrets.toml")))
+
+
+async def credentials_ready(pilot) -> CredentialsScreen:
+    """The credentials screen once its form and profile list are built."""
+    await wait_until(lambda: isinstance(pilot.app.screen, CredentialsScreen), pilot=pilot)
+    screen = pilot.app.screen
+    options = screen.query_one("#profile-list", OptionList)
+    await wait_until(
+        lambda: screen.built_vendor is not None and options.option_count >= 1,
+        pilot=pilot,
+        what="the credentials form",
+    )
+    return screen
 
 
 async def fill(pilot, selector: str, value: str) -> None:
@@ -113,62 +135,61 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
     ctx = user_context(sandbox, isolated_home)
     app = CXApp(ctx=ctx, initial_mode="credentials")
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, CredentialsScreen)
-        await pilot.pause(0.2)
+        screen = await credentials_ready(pilot)
         # A new Noojee profile: only Noojee's fields are on the form.
         screen.query_one("#vendor", Select).value = "noojee"
-        await wait_for(pilot, lambda: bool(screen.query("#setting-template_id")))
+        await wait_until(lambda: bool(screen.query("#setting-template_id")), pilot=pilot)
         assert not screen.query("#setting-datacenter")
         await fill(pilot, "#name", "nj prod")  # a space: refused beside the field
         await fill(pilot, "#base_url", sandbox.url + "/noojee")
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
-        assert "letters, digits" in text_of(screen.query_one("#error-name", Static))
+        error = screen.query_one("#error-name", Static)
+        await wait_until(lambda: text_of(error), pilot=pilot, what="the name's error")
+        assert "letters, digits" in text_of(error)
         assert ctx.profiles.load() == {}
 
         await fill(pilot, "#name", "nj-prod")
         await fill(pilot, "#setting-template_id", "12")
         await fill(pilot, "#secret-value", SANDBOX_SECRETS["noojee"])
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "nj-prod" in ctx.profiles.load())
+        await wait_until(lambda: "nj-prod" in ctx.profiles.load(), pilot=pilot)
         assert ctx.secrets.get("nj-prod").get_secret_value() == SANDBOX_SECRETS["noojee"]
         assert screen.query_one("#secret-value", Input).value == ""
 
         # Test connection fills the pickers from the vendor's lists.
         await pilot.press("ctrl+t")
         result = screen.query_one("#result", Static)
-        await wait_for(pilot, lambda: "Key accepted" in text_of(result))
+        await wait_until(lambda: "Key accepted" in text_of(result), pilot=pilot)
         picker = screen.query_one("#pick-campaign_id", Select)
-        await wait_for(pilot, lambda: len(picker._options) > 1)
+        await wait_until(lambda: len(picker._options) > 1, pilot=pilot)
         picker.value = "23"
-        await pilot.pause(0.1)
-        assert screen.query_one("#setting-campaign_id", Input).value == "23"
+        campaign = screen.query_one("#setting-campaign_id", Input)
+        await wait_until(lambda: campaign.value == "23", pilot=pilot, what="the picked campaign")
         assert ctx.tests.load()["nj-prod"]["ok"] is True
 
         # Edit: rename, and a wrong key gives the decoded error, not a traceback.
         await fill(pilot, "#name", "nj-main")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen.editing == "nj-main")
+        await wait_until(lambda: screen.editing == "nj-main", pilot=pilot)
         assert set(ctx.profiles.load()) == {"nj-main"}
         assert ctx.secrets.store.get("nj-prod") is None
         assert ctx.secrets.get("nj-main").get_secret_value() == SANDBOX_SECRETS["noojee"]
         await fill(pilot, "#secret-value", "wrong-key-000")
         await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: "What to do" in text_of(result))
+        await wait_until(lambda: "What to do" in text_of(result), pilot=pilot)
         assert "401" in text_of(result)
         assert any(e.profile == "nj-main" for e in ctx.errors.events())
 
         # Remove: the profile and its secret.
         await pilot.press("ctrl+d")
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.screen is not screen, pilot=pilot, what="the question")
         await pilot.press("n")  # asked first; no means no
-        await pilot.pause(0.2)
+        await wait_until(lambda: app.screen is screen and not app.workers, pilot=pilot)
         assert set(ctx.profiles.load()) == {"nj-main"}
         await pilot.press("ctrl+d")
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.screen is not screen, pilot=pilot, what="the question")
         await pilot.press("y")
-        await wait_for(pilot, lambda: ctx.profiles.load() == {})
+        await wait_until(lambda: ctx.profiles.load() == {}, pilot=pilot)
         assert ctx.secrets.store.get("nj-main") is None
         options = screen.query_one("#profile-list", OptionList)
         assert options.option_count == 1  # "+ New profile"
@@ -182,10 +203,10 @@ async def test_credentials_expoints_test_shows_data_columns(
         screen = app.screen
         assert isinstance(screen, CredentialsScreen)
         screen.load_profile("sandbox-expoints")
-        await wait_for(pilot, lambda: screen.editing == "sandbox-expoints")
+        await wait_until(lambda: screen.editing == "sandbox-expoints", pilot=pilot)
         await pilot.press("ctrl+t")
         details = screen.query_one("#details", DataTable)
-        await wait_for(pilot, lambda: details.row_count > 0)
+        await wait_until(lambda: details.row_count > 0, pilot=pilot)
         names = {str(details.get_row_at(i)[1]) for i in range(details.row_count)}
         assert "First_name_customer" in names
 
@@ -203,14 +224,13 @@ async def test_no_keyring_shows_guidance_and_file_store_is_opt_in(
         ctx = Context(ProfileStore(), Secrets(KeyringStore()))
         app = CXApp(ctx=ctx, initial_mode="credentials")
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.screen
-            await pilot.pause(0.2)
+            screen = await credentials_ready(pilot)
             await fill(pilot, "#name", "qp")
             await fill(pilot, "#base_url", sandbox.url + "/qp")
             await fill(pilot, "#secret-value", "qp-secret-777")
             await pilot.press("ctrl+s")
             guidance = screen.query_one("#guidance", Static)
-            await wait_for(pilot, lambda: guidance.display)
+            await wait_until(lambda: guidance.display, pilot=pilot)
             text = text_of(guidance)
             assert "dbus-run-session" in text and "CXCONSOLE_SECRET_QP" in text
             assert "INSECURE" in text
@@ -218,11 +238,11 @@ async def test_no_keyring_shows_guidance_and_file_store_is_opt_in(
             assert "qp" not in ctx.profiles.load()
             assert not (isolated_home / "config" / "cxconsole" / "secrets.insecure.toml").exists()
             await pilot.press("ctrl+f")  # asked first: the dialog says what it means
-            await wait_for(
-                pilot, lambda: "PLAIN TEXT" in str(app.screen.query_one(Static).render())
+            await wait_until(
+                lambda: "PLAIN TEXT" in str(app.screen.query_one(Static).render()), pilot=pilot
             )
             await pilot.press("y")
-            await wait_for(pilot, lambda: isinstance(ctx.secrets.store, FileStore))
+            await wait_until(lambda: isinstance(ctx.secrets.store, FileStore), pilot=pilot)
             assert "INSECURE" in app.title
             assert load_settings()[0].secret_store == "file"
     finally:
@@ -250,11 +270,12 @@ async def test_broken_user_theme_is_one_notification(sandbox: SandboxServer, iso
     (folder / "mine.toml").write_text('name = "mine"\nprimary = "#ff0000"\n')
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
         assert "mine" in app.available_themes
-        failures = [n for n in app._notifications if n.title == "Theme files not loaded"]
-        assert len(failures) == 1
-        message = failures[0].message
+        failures = lambda: [n for n in app._notifications if n.title == "Theme files not loaded"]  # noqa: E731
+        await wait_until(failures, pilot=pilot, what="the notification")
+        await pilot.pause()  # a second one would have come with the first
+        assert len(failures()) == 1
+        message = failures()[0].message
         assert "bad-colour.toml: primary: not a colour" in message
         assert "not-toml.toml" in message
 
@@ -263,8 +284,7 @@ async def test_insecure_store_is_flagged_from_the_start(sandbox: SandboxServer, 
     ctx = Context(ProfileStore(), Secrets(FileStore(isolated_home / "s.toml")))
     app = CXApp(ctx=ctx)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
-        assert "INSECURE" in app.title
+        await wait_until(lambda: "INSECURE" in app.title, pilot=pilot, what="the warning")
 
 
 async def test_user_keymap_remaps_a_binding_by_its_id(sandbox: SandboxServer, isolated_home):
@@ -274,8 +294,7 @@ async def test_user_keymap_remaps_a_binding_by_its_id(sandbox: SandboxServer, is
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4")
-        await pilot.pause(0.2)
-        assert app.current_mode == "tickets"
+        await wait_until(lambda: app.current_mode == "tickets", pilot=pilot, what="tickets")
 
 
 async def test_broken_settings_file_is_reported_not_fatal(sandbox: SandboxServer, isolated_home):
@@ -284,9 +303,9 @@ async def test_broken_settings_file_is_reported_not_fatal(sandbox: SandboxServer
     settings.write_text('secret_store = "postit"\n')
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
-        messages = [n.message for n in app._notifications]
-        assert any("secret_store" in m for m in messages)
+        messages = lambda: [n.message for n in app._notifications]  # noqa: E731
+        await wait_until(messages, pilot=pilot, what="a notification")
+        assert any("secret_store" in m for m in messages())
         assert app.settings.secret_store == "keyring"
 
 
@@ -294,16 +313,18 @@ async def test_typed_secret_never_reaches_a_screenshot(sandbox: SandboxServer, i
     secret = "typed-secret-55555"
     app = CXApp(ctx=user_context(sandbox, isolated_home), initial_mode="credentials")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
+        await credentials_ready(pilot)
         await fill(pilot, "#secret-value", secret)
-        app.screen.query_one("#secret-value", Input).focus()
-        await pilot.pause(0.1)
+        field = app.screen.query_one("#secret-value", Input)
+        field.focus()
+        await wait_until(lambda: app.focused is field, pilot=pilot, what="the focus")
+        await pilot.pause()  # drawn with the focus
         assert secret not in app.export_screenshot()
         await pilot.press("ctrl+r")  # revealed on purpose: the operator asked to see it
-        await pilot.pause(0.1)
-        assert secret in app.export_screenshot()
+        await wait_until(lambda: secret in app.export_screenshot(), pilot=pilot, what="shown")
         await pilot.press("ctrl+r")
-        await pilot.pause(0.1)
+        await wait_until(lambda: field.password, pilot=pilot, what="masked again")
+        await pilot.pause()  # drawn masked
         assert secret not in app.export_screenshot()
 
 
@@ -321,7 +342,7 @@ async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: P
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
         runs = app.screen.query_one("#runs", DataTable)
-        await wait_for(pilot, lambda: runs.row_count == 1)
+        await wait_until(lambda: runs.row_count == 1, pilot=pilot)
         row = [str(cell) for cell in runs.get_row_at(0)]
         assert row[1] == "people.csv" and row[2] == "sandbox-webex" and row[6] == "finished"
 

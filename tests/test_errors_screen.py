@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 from pydantic import SecretStr
 from textual import events
 from textual.geometry import Region
@@ -18,7 +18,6 @@ from cxconsole.client import VendorError
 from cxconsole.context import Context
 from cxconsole.profiles import Account
 from cxconsole.sandbox.server import SandboxServer
-from cxconsole.screens import errors as errors_screen
 from cxconsole.screens.errors import ErrorsScreen
 from cxconsole.widgets.catalog_detail import CatalogDetail
 from cxconsole.widgets.catalog_table import CatalogTable
@@ -35,20 +34,12 @@ WEBEX_200 = (
 )
 
 
-async def wait_for(pilot, predicate: Callable[[], object], seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
-
-
 async def inspector(pilot) -> ErrorsScreen:
     """The errors screen, once its catalog is on screen."""
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ErrorsScreen))
+    await wait_until(lambda: isinstance(pilot.app.screen, ErrorsScreen), pilot=pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ErrorsScreen)
-    await wait_for(pilot, lambda: screen.query_one(CatalogTable).row_count > 0)
+    await wait_until(lambda: screen.query_one(CatalogTable).row_count > 0, pilot=pilot)
     return screen
 
 
@@ -81,7 +72,9 @@ async def paste(pilot, screen: ErrorsScreen, text: str) -> None:
 
 async def decoded_after(pilot, screen: ErrorsScreen, previous: object = None):
     result = screen.query_one(DecodeResult)
-    await wait_for(pilot, lambda: result.decoded is not None and result.decoded is not previous)
+    await wait_until(
+        lambda: result.decoded is not None and result.decoded is not previous, pilot=pilot
+    )
     await pilot.pause()  # laid out, so its text can be read
     return result.decoded
 
@@ -176,11 +169,19 @@ async def test_the_issue_109_body_is_recognised_without_a_vendor_and_says_how(
         assert screen.query_one(CatalogDetail).entry == decoded.entry
 
 
+def slow_decoding_app(sandbox: SandboxServer) -> CXApp:
+    """The errors screen with a debounce no test outlives: only a key decodes the paste."""
+    return CXApp(
+        ctx=Context.for_sandbox(sandbox.url),
+        initial_mode="errors",
+        screens={"errors": lambda: ErrorsScreen(decode_debounce_s=60)},
+    )
+
+
 async def test_webex_failure_with_http_200_decodes_as_not_ok_on_f5(
-    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: SandboxServer,
 ):
-    monkeypatch.setattr(errors_screen, "DECODE_DEBOUNCE_S", 60)  # only the key can decode
-    app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode="errors")
+    app = slow_decoding_app(sandbox)  # only the key can decode
     async with app.run_test(size=SIZE) as pilot:
         screen = await inspector(pilot)
         await pilot.press("right_square_bracket")
@@ -204,10 +205,9 @@ async def test_webex_failure_with_http_200_decodes_as_not_ok_on_f5(
 
 
 async def test_garbage_is_not_recognised_and_offers_the_closest(
-    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: SandboxServer,
 ):
-    monkeypatch.setattr(errors_screen, "DECODE_DEBOUNCE_S", 60)  # only the keys can decode
-    app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode="errors")
+    app = slow_decoding_app(sandbox)  # only the keys can decode
     async with app.run_test(size=SIZE) as pilot:
         screen = await inspector(pilot)
         await pilot.press("d")
@@ -256,12 +256,12 @@ async def test_session_errors_are_live_counted_and_open_decoded(sandbox_reset: S
         with pytest.raises(VendorError) as caught:
             await account.test(ctx.client)  # a real 401 from the emulator
         app.report_error(caught.value, "connection test", profile="sandbox-questionpro")
-        await wait_for(pilot, lambda: table.row_count == 1)
+        await wait_until(lambda: table.row_count == 1, pilot=pilot)
         # An import worker records from its own thread.
         await asyncio.to_thread(
             ctx.errors.record_error, caught.value, "import", run_id="r-1", batch=3
         )
-        await wait_for(pilot, lambda: str(table.get_row_at(0)[4]) == "2")
+        await wait_until(lambda: str(table.get_row_at(0)[4]) == "2", pilot=pilot)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[1:4] == ["QuestionPro", "1010", "UNAUTHORIZED"]
         assert "import, run r-1, batch 3" in row[6]
@@ -269,12 +269,12 @@ async def test_session_errors_are_live_counted_and_open_decoded(sandbox_reset: S
             "Session errors (2)"
         )
         # The occurrences pane follows the table on the next coalesced redraw.
-        await wait_for(
-            pilot,
+        await wait_until(
             lambda: (
                 "connection test, profile sandbox-questionpro"
                 in shown_text(screen.query_one("#session-occurrences"))
             ),
+            pilot=pilot,
         )
         assert "batch 3" in shown_text(screen.query_one("#session-occurrences"))
 
@@ -305,7 +305,7 @@ async def test_inspect_from_another_screen_lands_decoded(sandbox_reset: SandboxS
         app.call_later(app.inspect, caught.value)
         screen = await inspector(pilot)
         result = screen.query_one(DecodeResult)
-        await wait_for(pilot, lambda: result.decoded is not None)
+        await wait_until(lambda: result.decoded is not None, pilot=pilot)
         await pilot.pause()
         assert app.current_mode == "errors"
         assert screen.query_one(TabbedContent).active == "decode"
@@ -319,7 +319,7 @@ async def test_inspect_from_another_screen_lands_decoded(sandbox_reset: SandboxS
 
         webex = decode_reply(200, '{"statuscode": 1010, "description": "feed unknown"}')
         app.call_later(app.inspect, webex)
-        await wait_for(pilot, lambda: result.decoded is webex)
+        await wait_until(lambda: result.decoded is webex, pilot=pilot)
         pasted = screen.query_one("#decode-input", TextArea).text
         assert pasted.startswith("HTTP/1.1 200 OK") and '"statuscode": 1010' in pasted
         assert screen.query_one(CatalogDetail).entry == lookup("webex", "1010")

@@ -3,9 +3,9 @@ with their outcome, at 80 columns with no column cut."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from conftest import wait_until
 from import_support import cli, write_csv
 from rich.text import Text
 from textual.widgets import DataTable
@@ -15,14 +15,6 @@ from cxconsole.context import Context
 from cxconsole.screens.home import RUN_COLUMNS, Col, fit_columns
 from cxconsole.tickets.query import TicketQuery
 from cxconsole.widgets.home_pictures import TicketBuckets, outcome_bar, split_cells
-
-
-async def wait_for(pilot, predicate, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.01)
 
 
 def test_split_cells_adds_up_and_shows_every_part():
@@ -56,7 +48,7 @@ async def test_home_pictures_tickets_by_time_left_and_run_outcomes(sandbox_reset
     app = CXApp(ctx=Context.for_sandbox(sandbox_reset.url))
     async with app.run_test(size=(80, 24)) as pilot:
         runs = app.screen.query_one("#runs", DataTable)
-        await wait_for(pilot, lambda: runs.row_count == 1)
+        await wait_until(lambda: runs.row_count == 1, 20, pilot=pilot)
         labels = [str(c.label) for c in runs.ordered_columns]
         assert "State" in labels and "Outcome" in labels and "When" in labels
         row = runs.get_row_at(0)
@@ -70,7 +62,9 @@ async def test_home_pictures_tickets_by_time_left_and_run_outcomes(sandbox_reset
         assert sum(c.get_render_width(runs) for c in runs.ordered_columns) <= 80
 
         buckets = app.screen.query_one(TicketBuckets)
-        await wait_for(pilot, lambda: buckets.lines and buckets.lines[0].loading is None)
+        await wait_until(
+            lambda: buckets.lines and buckets.lines[0].loading is None, 20, pilot=pilot
+        )
         line = buckets.lines[0]
         assert line.name == "sandbox-questionpro" and not line.note
         assert sum(line.counts.values()) == 2600  # counts add up to the profile's tickets

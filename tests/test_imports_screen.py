@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +29,6 @@ SIZE = (120, 40)
 
 
 # -- helpers ------------------------------------------------------------------------------------
-async def wait_for(pilot: Any, predicate: Callable[[], object], seconds: float = 10.0) -> None:
-    """The suite's one condition wait (conftest), letting the app run between polls."""
-    await wait_until(predicate, seconds, pilot=pilot)
-
-
 def wx_file(path: Path, count: int, bad: tuple[int, ...] = ()) -> tuple[Path, set[str], set[int]]:
     """Webex records with a unique Ref; rows numbered in ``bad`` carry a broken e-mail."""
     good, invalid = set(), set()
@@ -69,10 +63,10 @@ def text(widget: Static) -> str:
 
 
 async def open_imports(pilot: Any) -> ImportsScreen:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImportsScreen))
+    await wait_until(lambda: isinstance(pilot.app.screen, ImportsScreen), pilot=pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ImportsScreen)
-    await wait_for(pilot, lambda: bool(screen.profiles))
+    await wait_until(lambda: bool(screen.profiles), pilot=pilot)
     return screen
 
 
@@ -85,9 +79,9 @@ async def set_up(
     await pilot.pause()
     box.value = str(path.parent) + "/"
     await pilot.press(*path.name, "enter")
-    await wait_for(pilot, lambda: screen.sniffed is not None)
+    await wait_until(lambda: screen.sniffed is not None, pilot=pilot)
     screen.choose_profile(profile)
-    await wait_for(pilot, lambda: screen.mapping is not None and screen.preview is not None)
+    await wait_until(lambda: screen.mapping is not None and screen.preview is not None, pilot=pilot)
     for selector, value in (("#batch-size", batch), ("#concurrency", at_once)):
         field = screen.query_one(selector, Input)
         screen.set_focus(field)
@@ -99,9 +93,9 @@ async def set_up(
 
 async def start(pilot: Any, screen: ImportsScreen) -> None:
     await pilot.press("f5")
-    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "Confirm")
+    await wait_until(lambda: type(pilot.app.screen).__name__ == "Confirm", pilot=pilot)
     await pilot.press("y")
-    await wait_for(pilot, lambda: screen.run is not None)
+    await wait_until(lambda: screen.run is not None, pilot=pilot)
 
 
 def counts(screen: ImportsScreen) -> dict[str, int]:
@@ -150,23 +144,25 @@ async def test_setup_preview_mapping_check_and_every_row_exactly_once(
         screen.set_focus(mapping)
         mapping.move_cursor(row=1)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, FieldPicker))
+        await wait_until(lambda: isinstance(app.screen, FieldPicker), pilot=pilot)
         await pilot.press(*"skip", "enter")
-        await wait_for(pilot, lambda: screen.mapping and "First Name" in screen.mapping.columns)
+        await wait_until(
+            lambda: screen.mapping and "First Name" in screen.mapping.columns, pilot=pilot
+        )
         assert screen.mapping.target("First Name") is None
-        await wait_for(pilot, lambda: "firstname" not in dict(screen.preview.columns))
+        await wait_until(lambda: "firstname" not in dict(screen.preview.columns), pilot=pilot)
         assert "✓ 3 of 4 columns sent" in text(screen.query_one("#mapping-status", Static))
 
         # The dry pass reads the whole file and sends nothing.
         await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: screen.check_text)
+        await wait_until(lambda: screen.check_text, pilot=pilot)
         assert "60 rows: 58 valid, 2 rejected" in screen.check_text
         assert "line 5: E-mail" in screen.check_text and "line 31: E-mail" in screen.check_text
         assert webex_rows(url) == [], "the dry pass sent nothing"
 
         await start(pilot, screen)
         assert app.screen is screen and screen.active_tab == "run"
-        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
         summary = screen.summary
         assert summary is not None and summary.state == "finished"
         assert (summary.rows_imported, summary.rows_rejected) == (58, 2)
@@ -178,7 +174,7 @@ async def test_setup_preview_mapping_check_and_every_row_exactly_once(
         assert set(rejects) == invalid
         assert {r["kind"] for r in rejects.values()} == {"invalid"}
         # Every batch on screen, acknowledged; the summary names the rejects file and journal.
-        await wait_for(pilot, lambda: counts(screen)["ok"] == 6)
+        await wait_until(lambda: counts(screen)["ok"] == 6, pilot=pilot)
         table = screen.query_one(BatchTable)
         assert table.view_length() == 6
         assert all(row.receipt.startswith("trans_id=") for row in table.book.rows)
@@ -199,15 +195,17 @@ async def test_pause_sends_nothing_cancel_leaves_a_run_that_history_resumes_once
         await set_up(pilot, screen, path, "sandbox-webex", batch=5, at_once=2)
         await start(pilot, screen)
         assert isinstance(app.focused, BatchTable)
-        await wait_for(pilot, lambda: counts(screen)["ok"] >= 4)
+        await wait_until(lambda: counts(screen)["ok"] >= 4, pilot=pilot)
 
         await pilot.press("p")
         assert screen.run_state == "paused"
-        await wait_for(pilot, lambda: "PAUSED" in text(screen.query_one("#run-title", Static)))
+        await wait_until(
+            lambda: "PAUSED" in text(screen.query_one("#run-title", Static)), pilot=pilot
+        )
         # Batches already taken finish; then the senders wait on the pause, and however
         # often the app runs its loop, nothing more goes out.
-        await wait_for(
-            pilot, lambda: not counts(screen)["sending"] and not counts(screen)["retrying"]
+        await wait_until(
+            lambda: not counts(screen)["sending"] and not counts(screen)["retrying"], pilot=pilot
         )
         settled = webex_requests(url)
         for _ in range(50):
@@ -218,10 +216,10 @@ async def test_pause_sends_nothing_cancel_leaves_a_run_that_history_resumes_once
 
         await pilot.press("p")
         assert screen.run_state == "running"
-        await wait_for(pilot, lambda: webex_requests(url) > settled + 3)
+        await wait_until(lambda: webex_requests(url) > settled + 3, pilot=pilot)
 
         await pilot.press("x")
-        await wait_for(pilot, lambda: screen.summary is not None, 15)
+        await wait_until(lambda: screen.summary is not None, 15, pilot=pilot)
         summary = screen.summary
         assert summary is not None and summary.state == "cancelled" and summary.resumable
         panel = text(screen.query_one("#run-summary", Static))
@@ -231,14 +229,14 @@ async def test_pause_sends_nothing_cancel_leaves_a_run_that_history_resumes_once
         # The history lists it as resumable; enter resumes it through the core's resume.
         await pilot.press("f4")
         history = screen.query_one(HistoryTable)
-        await wait_for(pilot, lambda: any(r.run_id == summary.run_id for r in history.runs))
+        await wait_until(lambda: any(r.run_id == summary.run_id for r in history.runs), pilot=pilot)
         assert history.current is not None and history.current.run_id == summary.run_id
         assert history.current.state == "resumable"
         assert "resumable" in str(history.get_row_at(history.cursor_row)[1])
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.run is not None and screen.run.resumed, 10)
+        await wait_until(lambda: screen.run is not None and screen.run.resumed, 10, pilot=pilot)
         assert screen.active_tab == "run"
-        await wait_for(pilot, lambda: screen.summary is not None, 30)
+        await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)
         assert screen.summary is not None and screen.summary.state == "finished"
         assert screen.summary.run_id == summary.run_id
 
@@ -259,9 +257,9 @@ async def test_failed_batches_open_the_inspector_and_retry_after_the_faults_stop
         screen = await open_imports(pilot)
         await set_up(pilot, screen, path, "sandbox-webex", batch=5)
         await start(pilot, screen)
-        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
         assert screen.summary is not None and screen.summary.rows_failed == 30
-        await wait_for(pilot, lambda: counts(screen)["failed"] == 6)
+        await wait_until(lambda: counts(screen)["failed"] == 6, pilot=pilot)
         assert refs(url) == Counter()
         table = screen.query_one(BatchTable)
         row = table.book.rows[2]
@@ -276,12 +274,12 @@ async def test_failed_batches_open_the_inspector_and_retry_after_the_faults_stop
         await pilot.press("home", "down", "down")
         assert table.current is row
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.current_mode == "errors")
+        await wait_until(lambda: app.current_mode == "errors", pilot=pilot)
         from cxconsole.widgets.decode_result import DecodeResult
 
         inspector = app.screen
         result = inspector.query_one(DecodeResult)
-        await wait_for(pilot, lambda: result.decoded is not None)
+        await wait_until(lambda: result.decoded is not None, pilot=pilot)
         assert result.decoded is not None and result.decoded.entry is not None
         assert (result.decoded.vendor, result.decoded.entry.code) == ("webex", "1010")
         origin = " ".join(str(part.render()) for part in result.query(Static))
@@ -289,18 +287,16 @@ async def test_failed_batches_open_the_inspector_and_retry_after_the_faults_stop
 
         # Back, faults off, r: the same run sends the failed batches again.
         await pilot.press("3")
-        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_until(lambda: app.screen is screen, pilot=pilot)
         faults(url, rate=0.0)
         screen.set_focus(table)
         await pilot.press("r")
-        await wait_for(
-            pilot,
-            lambda: screen.summary is not None and not screen.run.failed_batches,
-            20,
+        await wait_until(
+            lambda: screen.summary is not None and not screen.run.failed_batches, 20, pilot=pilot
         )
         assert screen.summary is not None
         assert (screen.summary.rows_imported, screen.summary.rows_rejected) == (30, 0)
-        await wait_for(pilot, lambda: counts(screen)["ok"] == 6)
+        await wait_until(lambda: counts(screen)["ok"] == 6, pilot=pilot)
         assert table.view_length() == 0  # the filter: no failure left
         await pilot.press("f")
         assert table.view_length() == 6
@@ -320,9 +316,9 @@ async def test_resume_of_a_changed_file_is_refused_and_says_why(
         screen = await open_imports(pilot)
         await set_up(pilot, screen, path, "sandbox-webex", batch=5, at_once=1)
         await start(pilot, screen)
-        await wait_for(pilot, lambda: counts(screen)["ok"] >= 2)
+        await wait_until(lambda: counts(screen)["ok"] >= 2, pilot=pilot)
         await pilot.press("x")
-        await wait_for(pilot, lambda: screen.summary is not None, 10)
+        await wait_until(lambda: screen.summary is not None, 10, pilot=pilot)
         run_id = screen.summary.run_id
         before = webex_requests(url)
 
@@ -330,11 +326,11 @@ async def test_resume_of_a_changed_file_is_refused_and_says_why(
             fh.write("+44733999999;Late;late@example.com;late\n")
         await pilot.press("f4")
         history = screen.query_one(HistoryTable)
-        await wait_for(pilot, lambda: history.current is not None)
+        await wait_until(lambda: history.current is not None, pilot=pilot)
         assert history.current.run_id == run_id
         await pilot.press("enter")
         banner = screen.query_one("#history-error", Static)
-        await wait_for(pilot, lambda: banner.has_class("-shown"))
+        await wait_until(lambda: banner.has_class("-shown"), pilot=pilot)
         said = text(banner)
         assert "Cannot resume" in said and "changed since run" in said and run_id in said
         assert screen.run is not None and screen.run.run_id == run_id and not screen.running
@@ -366,7 +362,7 @@ async def test_expoints_fields_come_from_its_data_columns_and_mappings_save_and_
         screen.set_focus(table)
         table.move_cursor(row=3)  # BU
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, FieldPicker))
+        await wait_until(lambda: isinstance(app.screen, FieldPicker), pilot=pilot)
         options = app.screen.query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any("(data:19)" in p for p in prompts)
@@ -374,22 +370,22 @@ async def test_expoints_fields_come_from_its_data_columns_and_mappings_save_and_
 
         # Save the mapping under a name, break it, load it back.
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MappingFilePrompt))
+        await wait_until(lambda: isinstance(app.screen, MappingFilePrompt), pilot=pilot)
         name_box = app.screen.query_one(Input)
         name_box.value = ""
         await pilot.press(*"xp-test", "enter")
         saved = isolated_home / "config" / "cxconsole" / "mappings" / "xp-test.toml"
-        await wait_for(pilot, lambda: saved.exists())
+        await wait_until(lambda: saved.exists(), pilot=pilot)
         assert 'BU = "data:' in saved.read_text("utf-8")
 
         screen.choose_field("BU", "__skip__")
         await pilot.pause()
         assert text(status).startswith("✗") and "required" in text(status)
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: isinstance(app.screen, MappingFilePrompt))
+        await wait_until(lambda: isinstance(app.screen, MappingFilePrompt), pilot=pilot)
         app.screen.query_one(OptionList).focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: text(status).startswith("✓"))
+        await wait_until(lambda: text(status).startswith("✓"), pilot=pilot)
         assert screen.mapping is not None and screen.mapping.target("BU") is not None
 
 
@@ -407,7 +403,7 @@ async def test_usable_at_80x24_and_keys_answer_while_batches_stream(
         assert screen.query_one(PreviewTable).row_count > 0
         await start(pilot, screen)
         table = screen.query_one(BatchTable)
-        await wait_for(pilot, lambda: counts(screen)["ok"] >= 20)
+        await wait_until(lambda: counts(screen)["ok"] >= 20, pilot=pilot)
         # Keys act while hundreds of one-row batches stream in (how fast: bench/import_keys.py).
         await pilot.press("up", "up")
         assert not table.follow, "the cursor moved: the user took over from follow mode"
@@ -416,7 +412,7 @@ async def test_usable_at_80x24_and_keys_answer_while_batches_stream(
         assert table.failures_only and table.view_length() == 0
         await pilot.press("f", "up")
         assert not table.failures_only and table.cursor < at + 5
-        await wait_for(pilot, lambda: screen.summary is not None, 30)
+        await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)
         assert screen.summary is not None and screen.summary.rows_imported == 400
         assert screen.query_one("#run-summary", Static).region.height > 0
     sent = refs(url)
@@ -435,12 +431,16 @@ async def test_a_mapping_made_for_one_vendor_never_reaches_another(
         await set_up(pilot, screen, path, "sandbox-expoints", batch=10, at_once=2)
         data = next(f.name for f in screen.fields if f.name.startswith("data:"))
         screen.choose_field("Ref", data)
-        await wait_for(pilot, lambda: screen.mapping is not None and screen.mapping.target("Ref"))
+        await wait_until(
+            lambda: screen.mapping is not None and screen.mapping.target("Ref"), pilot=pilot
+        )
         assert screen.mapping.target("Ref") == data
         screen.choose_profile("sandbox-webex")
-        await wait_for(pilot, lambda: screen.account and screen.account.vendor.name == "webex")
-        await wait_for(
-            pilot, lambda: screen.preview is not None and '"records"' in screen.preview.body
+        await wait_until(
+            lambda: screen.account and screen.account.vendor.name == "webex", pilot=pilot
+        )
+        await wait_until(
+            lambda: screen.preview is not None and '"records"' in screen.preview.body, pilot=pilot
         )
         mapping = screen.mapping
         assert mapping is not None and mapping.vendor == "webex"
@@ -467,11 +467,11 @@ async def test_national_numbers_ask_for_a_region_once_then_arrive_in_e164(
         screen = await open_imports(pilot)
         await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
         await start(pilot, screen)
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "Choice", 20)
+        await wait_until(lambda: type(app.screen).__name__ == "Choice", 20, pilot=pilot)
         assert webex_rows(url) == [], "nothing sent before the question is answered"
         assert "AU numbers" in str(app.screen.query_one("#answer-1").label)
         await pilot.press("1")
-        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
         assert screen.summary.rows_imported == 20
         assert screen.query_one("#region", Input).value == "AU"
         msisdns = {r["Ref"]: r["msisdn"] for r in webex_rows(url)}
@@ -490,7 +490,7 @@ async def test_failures_only_then_a_new_run_does_not_crash(
         await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
         faults(url, rate=1.0, faults=["http200"], seed=1)  # every batch fails: "f" shows them
         await start(pilot, screen)
-        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
         assert counts(screen)["failed"] == 3
         faults(url, rate=0.0)
         first = screen.run
@@ -498,7 +498,9 @@ async def test_failures_only_then_a_new_run_does_not_crash(
         assert screen.query_one(BatchTable).failures_only
         await pilot.press("f2")
         await start(pilot, screen)
-        await wait_for(pilot, lambda: screen.run is not first and screen.summary is not None, 20)
+        await wait_until(
+            lambda: screen.run is not first and screen.summary is not None, 20, pilot=pilot
+        )
         assert app.is_running and screen.summary.rows_imported == len(good)
         table = screen.query_one(BatchTable)
         assert table.current is None or table.current.number >= 1
@@ -516,30 +518,32 @@ async def test_rejects_fixed_in_the_grid_are_sent_once_within_the_run(
         screen = await open_imports(pilot)
         await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
         await start(pilot, screen)
-        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
         assert screen.summary.rows_rejected == 2
         await pilot.press("e")
         grid = screen.query_one(RejectsGrid)
-        await wait_for(pilot, lambda: screen.active_tab == "fix" and grid.row_count == 2)
+        await wait_until(lambda: screen.active_tab == "fix" and grid.row_count == 2, pilot=pilot)
         # Line 5's e-mail (column 3 of the file), edited: checked at once.
         screen.set_focus(grid)
         grid.move_cursor(row=0, column=3 + 2)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, CellEditor))
+        await wait_until(lambda: isinstance(app.screen, CellEditor), pilot=pilot)
         box = app.screen.query_one(Input)
         box.value = "still@@wrong"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: grid.problems.get(5) is not None)
+        await wait_until(lambda: grid.problems.get(5) is not None, pilot=pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, CellEditor))
+        await wait_until(lambda: isinstance(app.screen, CellEditor), pilot=pilot)
         app.screen.query_one(Input).value = "w4@example.com"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: 5 in grid.edited and grid.problems.get(5, "x") is None)
+        await wait_until(
+            lambda: 5 in grid.edited and grid.problems.get(5, "x") is None, pilot=pilot
+        )
         assert grid.fixed() == {5: ["+44733000004", "F4", "w4@example.com", "wx4"]}
         await pilot.press("s")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await wait_until(lambda: type(app.screen).__name__ == "Confirm", pilot=pilot)
         await pilot.press("y")
-        await wait_for(pilot, lambda: grid.row_count == 1, 20)
+        await wait_until(lambda: grid.row_count == 1, 20, pilot=pilot)
         sent = refs(url)
         assert set(sent) == good | {"wx4"} and max(sent.values()) == 1
         rejects = read_rejects(screen.run.rejects_path)
@@ -560,10 +564,10 @@ async def test_a_broken_file_deep_inside_sends_nothing_and_says_where(
         await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
         # The operator says the file is UTF-8 (a guess from samples could read it as cp1252).
         screen.query_one("#encoding", Select).value = "utf-8"
-        await wait_for(pilot, lambda: screen.sniffed and screen.sniffed.encoding == "utf-8")
+        await wait_until(lambda: screen.sniffed and screen.sniffed.encoding == "utf-8", pilot=pilot)
         await start(pilot, screen)
         banner = screen.query_one("#imports-banner", Static)
-        await wait_for(pilot, lambda: banner.has_class("-shown"), 20)
+        await wait_until(lambda: banner.has_class("-shown"), 20, pilot=pilot)
         shown = text(banner)
         assert "nothing was sent" in shown and "2501" in shown.replace(",", ""), shown
         assert webex_rows(url) == []
@@ -583,12 +587,12 @@ async def test_a_questionpro_segment_is_offered_by_its_business_unit_code(
         screen = await open_imports(pilot)
         await set_up(pilot, screen, path, "sandbox-questionpro", batch=10, at_once=2)
         select = screen.query_one("#values-select", Select)
-        await wait_for(pilot, lambda: screen.query_one("#values-row").has_class("-shown"))
+        await wait_until(lambda: screen.query_one("#values-row").has_class("-shown"), pilot=pilot)
         select.value = "RS"
-        await wait_for(pilot, lambda: screen.setup.values == {"segmentCode": "RS"})
-        await wait_for(pilot, lambda: '"segmentCode": "RS"' in (screen.preview.body or ""))
+        await wait_until(lambda: screen.setup.values == {"segmentCode": "RS"}, pilot=pilot)
+        await wait_until(lambda: '"segmentCode": "RS"' in (screen.preview.body or ""), pilot=pilot)
         await start(pilot, screen)
-        await wait_for(pilot, lambda: screen.summary is not None, 20)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
         rows = httpx.get(f"{url}/_sandbox/record", timeout=10).json()["questionpro"]
         assert len(rows) == 5 and {r["segmentCode"] for r in rows} == {"RS"}
 
@@ -604,11 +608,11 @@ async def test_quitting_while_an_import_sends_asks_first(
         screen = await open_imports(pilot)
         await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=1)
         await start(pilot, screen)
-        await wait_for(pilot, lambda: screen.run_state == "running")
+        await wait_until(lambda: screen.run_state == "running", pilot=pilot)
         await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await wait_until(lambda: type(app.screen).__name__ == "Confirm", pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_until(lambda: app.screen is screen, pilot=pilot)
         assert app.is_running and screen.running
         screen.action_cancel()
-        await wait_for(pilot, lambda: screen.summary is not None, 30)
+        await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)

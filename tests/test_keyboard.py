@@ -3,9 +3,8 @@ stay in fields, focus on arrival on a list, Escape out of any field, a footer th
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from conftest import wait_until
 from textual.widgets import DataTable, Footer, Input, OptionList, TextArea
 
 from cxconsole.app import SCREENS, CXApp
@@ -13,15 +12,6 @@ from cxconsole.context import Context
 from cxconsole.sandbox.server import SandboxServer
 
 SIZE = (120, 40)
-
-
-async def wait_for(pilot, predicate, seconds: float = 10.0) -> None:
-    """Until ``predicate()`` holds: tiny pauses, bounded by a deadline (never a fixed wait)."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.01)
 
 
 def app_for(sandbox: SandboxServer, mode: str = "home") -> CXApp:
@@ -33,17 +23,17 @@ async def test_digits_typed_into_a_field_stay_there_and_escape_then_digit_switch
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash")
         field = app.screen.query_one("#tickets-search", Input)
-        await wait_for(pilot, lambda: app.focused is field)
+        await wait_until(lambda: app.focused is field, pilot=pilot)
         await pilot.press(*"12345")
         assert field.value == "12345"
         assert app.current_mode == "tickets"
         await pilot.press("escape")  # leaves the field (on tickets it also ends the search)
-        await wait_for(pilot, lambda: app.focused is not field)
+        await wait_until(lambda: app.focused is not field, pilot=pilot)
         typed = field.value
         await pilot.press("5")
-        await wait_for(pilot, lambda: app.current_mode == "errors")
+        await wait_until(lambda: app.current_mode == "errors", pilot=pilot)
         await pilot.press("4")
-        await wait_for(pilot, lambda: app.current_mode == "tickets")
+        await wait_until(lambda: app.current_mode == "tickets", pilot=pilot)
         assert field.value == typed  # nothing typed by the switches
 
 
@@ -53,25 +43,25 @@ async def test_every_screen_key_works_from_every_screen(sandbox_reset, mode: str
     async with app.run_test(size=SIZE) as pilot:
         for target, (_, _, key) in SCREENS.items():
             await pilot.press(key)
-            await wait_for(pilot, lambda target=target: app.current_mode == target)
+            await wait_until(lambda target=target: app.current_mode == target, pilot=pilot)
             await pilot.press(SCREENS[mode][2])
-            await wait_for(pilot, lambda: app.current_mode == mode)
+            await wait_until(lambda: app.current_mode == mode, pilot=pilot)
 
 
 @pytest.mark.parametrize("mode", list(SCREENS))
 async def test_a_screen_opens_on_its_list_and_escape_leaves_any_field(sandbox_reset, mode: str):
     app = app_for(sandbox_reset, mode)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.focused is not None)
+        await wait_until(lambda: app.focused is not None, pilot=pilot)
         assert not isinstance(app.focused, Input | TextArea), (
             f"{mode} opened with focus on the field {app.focused!r}"
         )
         fields = [w for w in app.screen.query("Input, TextArea") if w.focusable]
         for field in fields[:3]:
             field.focus()
-            await wait_for(pilot, lambda field=field: app.focused is field)
+            await wait_until(lambda field=field: app.focused is field, pilot=pilot)
             await pilot.press("escape")
-            await wait_for(pilot, lambda: not isinstance(app.focused, Input | TextArea))
+            await wait_until(lambda: not isinstance(app.focused, Input | TextArea), pilot=pilot)
             assert app.current_mode == mode
 
 
@@ -82,11 +72,11 @@ async def test_f1_opens_the_keys_from_a_field(sandbox_reset):
     async with app.run_test(size=SIZE) as pilot:
         field = app.screen.query_one("#catalog-search", Input)
         field.focus()
-        await wait_for(pilot, lambda: app.focused is field)
+        await wait_until(lambda: app.focused is field, pilot=pilot)
         await pilot.press("question_mark")
         assert field.value == "?"  # typed: it is a field
         await pilot.press("f1")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
 
 
 async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(sandbox_reset):
@@ -96,20 +86,20 @@ async def test_the_footer_is_not_rebuilt_when_focus_moves_between_like_widgets(s
         runs = app.screen.query_one("#runs", DataTable)
         footer = app.screen.query_one(Footer)
         palette = lambda: footer.query(".-command-palette")  # noqa: E731
-        await wait_for(pilot, lambda: app.focused is profiles and bool(palette()))
-        await wait_for(pilot, lambda: screen_signature_settled(app))
+        await wait_until(lambda: app.focused is profiles and bool(palette()), pilot=pilot)
+        await wait_until(lambda: screen_signature_settled(app), pilot=pilot)
         keys = list(footer.children)
         for target in (runs, profiles, runs):
             target.focus()
-            await wait_for(pilot, lambda target=target: app.focused is target)
+            await wait_until(lambda target=target: app.focused is target, pilot=pilot)
             await pilot.pause()
         assert list(footer.children) == keys  # the very same widgets: no rebuild
         # A change in what is shown still reaches it: a screen with other keys.
         await pilot.press("4")
-        await wait_for(pilot, lambda: app.current_mode == "tickets")
+        await wait_until(lambda: app.current_mode == "tickets", pilot=pilot)
         footer4 = app.screen.query_one(Footer)
         described = lambda: [getattr(k, "description", "") for k in footer4.query("FooterKey")]  # noqa: E731
-        await wait_for(pilot, lambda: "Next" in described())
+        await wait_until(lambda: "Next" in described(), pilot=pilot)
 
 
 def screen_signature_settled(app: CXApp) -> bool:
@@ -124,6 +114,6 @@ def screen_signature_settled(app: CXApp) -> bool:
 async def test_credentials_focus_lands_on_the_profile_list(sandbox_reset):
     app = app_for(sandbox_reset, "credentials")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.focused is not None)
+        await wait_until(lambda: app.focused is not None, pilot=pilot)
         await pilot.pause()
         assert isinstance(app.focused, OptionList), app.focused

@@ -4,13 +4,13 @@ tickets) obeys; a refusal names the host."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 from pydantic import SecretStr
 from textual.widgets import Input, Select, Static
 
@@ -114,31 +114,22 @@ def test_cli_refuses_a_profile_that_leaves_the_sandbox():
     assert cli("profile", "test", "sandbox-questionpro").returncode == 0
 
 
-async def wait_for(pilot, predicate, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if predicate():
-            return
-        await pilot.pause()
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met in time")
-
-
 async def test_tui_test_connection_and_save_refuse_the_vendor_host(sandbox: SandboxServer):
     ctx = Context.for_sandbox(sandbox.url)
     app = CXApp(ctx=ctx, initial_mode="credentials")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.query("#setting-datacenter")))
+        await wait_until(lambda: bool(screen.query("#setting-datacenter")), pilot=pilot)
         assert screen.query_one("#vendor", Select).value == "questionpro"
         screen.query_one("#name", Input).value = "qp-real"
         screen.query_one("#secret-value", Input).value = "qp-real-secret-0002"
         await pilot.press("ctrl+t")
         result = screen.query_one("#result", Static)
-        await wait_for(pilot, lambda: "api.questionpro.com" in str(result.render()))
+        await wait_until(lambda: "api.questionpro.com" in str(result.render()), pilot=pilot)
         assert "sandbox" in str(result.render()) and "✗" in str(result.render())
         await pilot.press("ctrl+s")
         error = screen.query_one("#error-base_url", Static)
-        await wait_for(pilot, lambda: "api.questionpro.com" in str(error.render()))
+        await wait_until(lambda: "api.questionpro.com" in str(error.render()), pilot=pilot)
         assert "qp-real" not in ctx.profiles.load()
 
 
@@ -146,17 +137,17 @@ async def test_tui_tickets_refuse_the_vendor_host(sandbox: SandboxServer):
     app = CXApp(ctx=sandbox_with_far_profile(sandbox.url), initial_mode="tickets")
     async with app.run_test(size=(120, 40)) as pilot:
         # far-qp sorts first, so the tickets screen opens it first.
-        await wait_for(pilot, lambda: "api.questionpro.com" in app.export_screenshot())
+        await wait_until(lambda: "api.questionpro.com" in app.export_screenshot(), pilot=pilot)
 
 
 async def test_tui_import_refuses_the_vendor_host(sandbox: SandboxServer):
     app = CXApp(ctx=sandbox_with_far_profile(sandbox.url), initial_mode="imports")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: hasattr(screen, "choose_profile"))
+        await wait_until(lambda: hasattr(screen, "choose_profile"), pilot=pilot)
         await pilot.pause()
         screen._open_profile("far-qp")  # type: ignore[attr-defined]
-        await wait_for(
-            pilot,
+        await wait_until(
             lambda: "api.questionpro.com" in (getattr(screen, "fields_problem", None) or ""),
+            pilot=pilot,
         )

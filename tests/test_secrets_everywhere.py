@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 from textual.widgets import Input, Static
 
 from cxconsole.app import CXApp
@@ -268,32 +269,21 @@ def user_context(home: Path) -> Context:
     return Context(ProfileStore(), Secrets(FileStore(home / "secrets-for-tui-tests.toml")))
 
 
-async def wait_for(pilot, predicate, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if predicate():
-            return
-        await pilot.pause()
-        import asyncio
-
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met in time")
-
-
 async def test_f12_never_shows_a_secret_even_revealed(sandbox: SandboxServer, seen: Seen):
     ctx = user_context(seen.home)
     app = CXApp(ctx=ctx, initial_mode="credentials")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.query("#setting-datacenter")))
+        await wait_until(lambda: bool(screen.query("#setting-datacenter")), pilot=pilot)
         field = screen.query_one("#secret-value", Input)
         field.value = TYPED
         field.focus()
         await pilot.press("ctrl+r")  # revealed: the operator sees it on the terminal
-        await wait_for(pilot, lambda: not field.password)
+        await wait_until(lambda: not field.password, pilot=pilot)
         assert TYPED in app.export_screenshot()
         await pilot.press("f12")
         folder = seen.home / "state" / "cxconsole" / "screenshots"
-        await wait_for(pilot, lambda: folder.exists() and any(folder.iterdir()))
+        await wait_until(lambda: folder.exists() and any(folder.iterdir()), pilot=pilot)
         (svg,) = folder.iterdir()
         assert TYPED not in svg.read_text("utf-8")
         assert "•" * 8 in svg.read_text("utf-8")  # masked, not blanked
@@ -302,7 +292,7 @@ async def test_f12_never_shows_a_secret_even_revealed(sandbox: SandboxServer, se
         assert not field.password  # as the operator left it
         # The command palette's screenshot takes the same path.
         app.action_screenshot()
-        await wait_for(pilot, lambda: len(list(folder.iterdir())) == 2)
+        await wait_until(lambda: len(list(folder.iterdir())) == 2, pilot=pilot)
     seen.outputs.append("\n".join(str(n.message) for n in app._notifications))
     assert seen.assert_nowhere(TYPED) >= 2
 
@@ -321,7 +311,7 @@ async def test_form_refuses_credentials_in_the_url_and_masks_an_older_one(
     app = CXApp(ctx=ctx, initial_mode="credentials")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: bool(screen.query("#setting-datacenter")))
+        await wait_until(lambda: bool(screen.query("#setting-datacenter")), pilot=pilot)
         screen.query_one("#name", Input).value = "fresh"
         screen.query_one(
             "#base_url", Input
@@ -329,12 +319,12 @@ async def test_form_refuses_credentials_in_the_url_and_masks_an_older_one(
         screen.query_one("#secret-value", Input).value = TYPED
         await pilot.press("ctrl+s")
         error = screen.query_one("#error-base_url", Static)
-        await wait_for(pilot, lambda: "credential" in str(error.render()))
+        await wait_until(lambda: "credential" in str(error.render()), pilot=pilot)
         assert "keyring" in str(error.render()) and URL_TOKEN not in str(error.render())
         assert "fresh" not in ctx.profiles.load()
 
         screen.load_profile("legacy")
-        await wait_for(pilot, lambda: screen.editing == "legacy")
+        await wait_until(lambda: screen.editing == "legacy", pilot=pilot)
         shown = screen.query_one("#base_url", Input).value
         assert URL_PASSWORD not in shown and "•••@acme.expoints.nl" in shown
         assert "user:password@" in str(screen.query_one("#error-base_url", Static).render())
@@ -342,10 +332,10 @@ async def test_form_refuses_credentials_in_the_url_and_masks_an_older_one(
         await pilot.press("ctrl+r")
         await pilot.press("f12")
         folder = seen.home / "state" / "cxconsole" / "screenshots"
-        await wait_for(pilot, lambda: folder.exists() and any(folder.iterdir()))
+        await wait_until(lambda: folder.exists() and any(folder.iterdir()), pilot=pilot)
         # The home screen lists the profile with its URL: masked there too.
         app.action_go("home")
-        await wait_for(pilot, lambda: "•••@acme.expoints.nl" in app.export_screenshot())
+        await wait_until(lambda: "•••@acme.expoints.nl" in app.export_screenshot(), pilot=pilot)
         assert URL_PASSWORD not in app.export_screenshot()
     for text in (n.message for n in app._notifications):
         seen.outputs.append(str(text))

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from cxconsole.app import CXApp
 from cxconsole.context import Context
@@ -47,14 +48,6 @@ def screen_text(svg: str) -> str:
             line = line.ljust(column) + text
         lines.append(line.rstrip())
     return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", "\n".join(lines)) + "\n"
-
-
-async def wait_for(pilot, predicate: Callable[[], object], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("screen not ready in time")
-        await pilot.pause(0.01)
 
 
 async def settled(pilot) -> str:
@@ -138,7 +131,7 @@ async def test_screen_snapshot(
     app = CXApp(ctx=Context.for_sandbox(sandbox_reset.url), initial_mode=mode, theme=theme)
     async with app.run_test(size=size) as pilot:
         assert app.theme == theme
-        await wait_for(pilot, lambda: ready(mode)(app))
+        await wait_until(lambda: ready(mode)(app), 30, pilot=pilot)
         text = screen_text(await settled(pilot)).replace(str(files_here), "WORK")
         if mode in CLOCKED:
             # Time passes: time left, its counts and bars, and column widths that follow them.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from conftest import wait_until
 from rich.console import Console
+from textual.color import Color
 from textual.widgets import Input, Static
 
 from cxconsole.app import CXApp
@@ -24,14 +25,6 @@ from cxconsole.widgets.tickets_prompt import PromptScreen
 from cxconsole.widgets.tickets_table import TicketsTable, layout
 
 SIZE = (120, 40)
-
-
-async def wait_for(pilot, predicate: Callable[[], object], seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if predicate():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def plain(static: Static) -> str:
@@ -61,22 +54,29 @@ def ids_on_screen(screen: TicketsScreen) -> list[int]:
 
 async def open_tickets(pilot, app: CXApp, *, page_order: bool = False) -> TicketsScreen:
     """The screen once its first page is in; ``page_order``: the server's pages, unsorted."""
-    await wait_for(pilot, lambda: isinstance(app.screen, TicketsScreen) and app.screen.page)
+    await wait_until(lambda: isinstance(app.screen, TicketsScreen), pilot=pilot)
     screen = screen_of(app)
-    await wait_for(pilot, lambda: not screen._loading)
     if page_order:
+        # Before the first page if it can: a sort would start loading every page behind it.
         screen.set_sort(None)
+    await wait_until(lambda: screen.page and not screen._loading, pilot=pilot, what="a page")
     return screen
 
 
 async def whole_loaded(pilot, screen: TicketsScreen) -> None:
     """Every page of the query is in the cache and the whole list is on screen."""
-    await wait_for(pilot, screen._whole_ready, seconds=30)
+    await wait_until(screen._whole_ready, 30, pilot=pilot)
 
 
 async def shown_page(pilot, screen: TicketsScreen, number: int) -> None:
-    await wait_for(pilot, lambda: screen.page is not None and screen.page.number == number)
-    await wait_for(pilot, lambda: not screen._loading)
+    """Page ``number`` of the query now chosen is on screen (not the last query's page)."""
+
+    def shown() -> bool:
+        page = screen.page
+        current = page is not None and page.query == screen.pager.query
+        return current and page.number == number and not screen._loading
+
+    await wait_until(shown, pilot=pilot, what=f"page {number} of the chosen query")
 
 
 def sandbox_app(server: SandboxServer, ctx: Context | None = None) -> CXApp:
@@ -107,13 +107,13 @@ async def test_paging_keys_and_cache(sandbox_reset):
 
         # Go to page 17 through the prompt.
         await pilot.press("colon")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
         await pilot.press("1", "7", "enter")
         await shown_page(pilot, screen, 17)
         assert screen.page.first_index == 801
 
         # Back and forth over loaded pages: served from the cache, no request made.
-        await wait_for(pilot, lambda: not screen.pager._inflight)
+        await wait_until(lambda: not screen.pager._inflight, pilot=pilot)
         before = qp_requests(sandbox_reset)
         await pilot.press("g")
         await shown_page(pilot, screen, 1)
@@ -130,7 +130,7 @@ async def test_every_ticket_once_paging_forward_in_the_app(sandbox_reset):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app, page_order=True)
         await pilot.press("plus", "plus")  # 50 -> 100 -> 200 per page (server serves 100)
-        await wait_for(pilot, lambda: screen.pager.query.per_page == 200)
+        await wait_until(lambda: screen.pager.query.per_page == 200, pilot=pilot)
         await shown_page(pilot, screen, 1)
         assert screen.query_one(PagerBar).state.per_page == 100
         seen: list[int] = ids_on_screen(screen)
@@ -158,31 +158,31 @@ async def test_filters_segment_status_and_profile(sandbox_reset):
         # qp-two has no workspace id, so no segment list: the ID is typed.
         assert [v for _, v in filters.segment._options] == [ALL, OTHER]
         filters.segment.value = OTHER
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
         await pilot.press("1", "0", "5", "enter")
-        await wait_for(pilot, lambda: screen.pager.query.segment == 105)
+        await wait_until(lambda: screen.pager.query.segment == 105, pilot=pilot)
         await shown_page(pilot, screen, 1)
         field = {t.ticket_id for t in sandbox_reset.state.tickets if t.segment_id == 105}
         assert screen.page.shape.total_items == len(field)
 
         filters.profile.value = "sandbox-questionpro"
-        await wait_for(pilot, lambda: screen.pager.query.profile == "sandbox-questionpro")
+        await wait_until(lambda: screen.pager.query.profile == "sandbox-questionpro", pilot=pilot)
         await shown_page(pilot, screen, 1)
         assert screen.pager.query.segment is None  # segment ids belong to a profile
         # This one has a workspace id: segments come from the segments call.
-        await wait_for(pilot, lambda: len(filters.segment._options) == 8)
+        await wait_until(lambda: len(filters.segment._options) == 8, pilot=pilot)
         filters.segment.value = 103
-        await wait_for(pilot, lambda: screen.pager.query.segment == 103)
+        await wait_until(lambda: screen.pager.query.segment == 103, pilot=pilot)
         await shown_page(pilot, screen, 1)
         web = {t.ticket_id for t in sandbox_reset.state.tickets if t.segment_id == 103}
         assert set(ids_on_screen(screen)) <= web
         assert screen.page.shape.total_items == len(web)
 
         await pilot.press("t")  # the status picker opens
-        await wait_for(pilot, lambda: filters.status.expanded)
+        await wait_until(lambda: filters.status.expanded, pilot=pilot)
         await pilot.press("escape")
         filters.status.value = 2
-        await wait_for(pilot, lambda: screen.pager.query.status == 2)
+        await wait_until(lambda: screen.pager.query.status == 2, pilot=pilot)
         await shown_page(pilot, screen, 1)
         both = {
             t.ticket_id
@@ -196,8 +196,8 @@ async def test_filters_segment_status_and_profile(sandbox_reset):
 
         filters.status.value = ALL
         filters.segment.value = ALL
-        await wait_for(pilot, lambda: screen.pager.query.segment is None)
-        await wait_for(pilot, lambda: screen.pager.query.status is None)
+        await wait_until(lambda: screen.pager.query.segment is None, pilot=pilot)
+        await wait_until(lambda: screen.pager.query.status is None, pilot=pilot)
         await shown_page(pilot, screen, 1)
         assert screen.page.shape.total_items == 2600
 
@@ -211,7 +211,7 @@ async def test_detail_copy_search_and_sort(sandbox_reset):
         table.move_cursor(row=3)
         ticket = table.ticket
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.detail.is_open)
+        await wait_until(lambda: screen.detail.is_open, pilot=pilot)
         body = plain(screen.detail.query_one("#detail-body", Static))
         assert ticket.comment.split()[0] in body and ticket.emailAddress in body
         assert screen.detail.border_title == f"Ticket {ticket.ticketID}"
@@ -234,13 +234,13 @@ async def test_detail_copy_search_and_sort(sandbox_reset):
         assert isinstance(app.focused, Input)
         await pilot.press(*"rude")
         matches = [t for t in every if "rude" in t.comment.lower()]
-        await wait_for(pilot, lambda: screen.whole_count == len(matches))
+        await wait_until(lambda: screen.whole_count == len(matches), pilot=pilot)
         found = table.tickets
         assert found and all("rude" in t.comment.lower() for t in found)
         assert len(matches) > len(found) or len(found) == len(matches)
         assert "search" in screen.query_one(PagerBar).state.note
         await pilot.press("escape")
-        await wait_for(pilot, lambda: screen.whole_count == 2600)
+        await wait_until(lambda: screen.whole_count == 2600, pilot=pilot)
 
         # Most urgent first across every page, then reversed.
         from cxconsole.tickets.timeleft import due_at
@@ -249,7 +249,7 @@ async def test_detail_copy_search_and_sort(sandbox_reset):
         due = sorted(d for t in every if (d := due_at(t)) is not None)
         assert [due_at(t) for t in table.tickets] == due[:50]
         await pilot.press("O")
-        await wait_for(pilot, lambda: [due_at(t) for t in table.tickets] == due[::-1][:50])
+        await wait_until(lambda: [due_at(t) for t in table.tickets] == due[::-1][:50], pilot=pilot)
 
 
 async def test_overdue_is_coloured_and_flagged(sandbox_reset):
@@ -274,16 +274,16 @@ async def test_export_writes_the_whole_query(sandbox_reset, tmp_path: Path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app)
         screen.filters.segment.value = 101
-        await wait_for(pilot, lambda: screen.pager.query.segment == 101)
+        await wait_until(lambda: screen.pager.query.segment == 101, pilot=pilot)
         await shown_page(pilot, screen, 1)
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
         field = app.screen.query_one(Input)
         assert "exports" in field.value and field.value.endswith(".csv")  # the state dir
         target = tmp_path / "segment-101.json"
         field.value = str(target)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: target.exists() and screen.last_export == target)
+        await wait_until(lambda: target.exists() and screen.last_export == target, pilot=pilot)
         data = json.loads(target.read_text("utf-8"))
         expected = [t.ticket_id for t in sandbox_reset.state.tickets if t.segment_id == 101]
         assert sorted(d["ticketID"] for d in data) == sorted(expected)
@@ -299,24 +299,29 @@ async def test_vendor_error_mid_paging_shown_decoded_then_retried(sandbox_reset)
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app, page_order=True)
-        await wait_for(pilot, lambda: not screen.pager._inflight)
+        pager = screen.pager
+        await wait_until(
+            lambda: not pager._inflight and screen._whole_for is None, pilot=pilot, what="idle"
+        )
+        # A page not in the cache yet (the loaders may have run ahead): its load must fail.
+        target = next(n for n in range(30, pager.total_pages + 1) if pager.cached(n) is None)
         set_faults(sandbox_reset, rate=1.0, faults=["500"], seed=1)
         await pilot.press("colon")
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
-        await pilot.press("3", "0", "enter")
+        await wait_until(lambda: isinstance(app.screen, PromptScreen), pilot=pilot)
+        await pilot.press(*str(target), "enter")
         # The client retries a 500 a few times (with backoff) before it gives up.
-        await wait_for(pilot, lambda: screen.last_error is not None, seconds=30)
+        await wait_until(lambda: screen.last_error is not None, 30, pilot=pilot)
         banner = plain(screen.query_one("#tickets-error", Static))
         assert "1026 INTERNAL_SERVER_ERROR" in banner
         assert screen.last_error.entry.action_for("tui", "tickets") in banner
         assert "retry" in screen.query_one(PagerBar).state.error
         event = app.ctx.errors.events()[-1]
-        assert (event.code, event.source, event.page) == ("1026", "tickets", 30)
+        assert (event.code, event.source, event.page) == ("1026", "tickets", target)
         assert screen.page.number == 1  # the last good page stays on screen
 
         set_faults(sandbox_reset, rate=0.0)
         await pilot.press("r")
-        await shown_page(pilot, screen, 30)
+        await shown_page(pilot, screen, target)
         assert screen.last_error is None
         assert not screen.query_one("#tickets-error").has_class("-shown")
 
@@ -326,17 +331,17 @@ async def test_inspect_opens_the_error_inspector(sandbox_reset):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app)
         screen.filters.segment.value = 103
-        await wait_for(pilot, lambda: screen.pager.query.segment == 103)
+        await wait_until(lambda: screen.pager.query.segment == 103, pilot=pilot)
         await shown_page(pilot, screen, 1)
         set_faults(sandbox_reset, rate=0.0)
         # A segment the vendor does not know: 404 1040, never retried.
         from cxconsole.tickets.query import TicketQuery
 
         screen._set_query(TicketQuery("sandbox-questionpro", 999, None, 50))
-        await wait_for(pilot, lambda: screen.last_error is not None)
+        await wait_until(lambda: screen.last_error is not None, pilot=pilot)
         assert screen.last_error.code == "1040"
         await pilot.press("i")
-        await wait_for(pilot, lambda: app.current_mode == "errors")
+        await wait_until(lambda: app.current_mode == "errors", pilot=pilot)
 
 
 async def test_small_terminal_fits(sandbox_reset):
@@ -353,9 +358,9 @@ async def test_small_terminal_fits(sandbox_reset):
             "Comment",
         ]
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.detail.is_open)
-        await pilot.pause(0.1)
-        assert screen.detail.size.width >= 70  # at the bottom, full width, on 80 columns
+        await wait_until(lambda: screen.detail.is_open, pilot=pilot)
+        # At the bottom, full width, on 80 columns (laid out a frame after it opens).
+        await wait_until(lambda: screen.detail.size.width >= 70, pilot=pilot, what="full width")
 
 
 def test_layout_drops_the_least_useful_columns_first():
@@ -390,7 +395,8 @@ async def test_renders_in_other_themes(sandbox_reset, theme: str):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app)
         app.theme = theme
-        await pilot.pause(0.1)
+        wanted = Color.parse(app.current_theme.background)
+        await wait_until(lambda: app.screen.styles.background == wanted, pilot=pilot, what=theme)
         cell = screen.query_one(TicketsTable).get_row_at(0)[1]
         assert str(cell.style)  # still coloured by urgency
         assert app.theme == theme
@@ -401,10 +407,10 @@ async def test_without_a_questionpro_profile_the_screen_says_what_to_do(sandbox_
     ctx.profiles.remove("sandbox-questionpro")
     app = sandbox_app(sandbox_reset, ctx)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketsScreen))
+        await wait_until(lambda: isinstance(app.screen, TicketsScreen), pilot=pilot)
         screen = screen_of(app)
         empty = screen.query_one("#tickets-empty", Static)
-        await wait_for(pilot, lambda: empty.has_class("-shown"))
+        await wait_until(lambda: empty.has_class("-shown"), pilot=pilot)
         assert "No QuestionPro profile" in plain(empty)
         await pilot.press("n", "x", "c")  # nothing to page, export or copy: no crash
         assert screen.pager is None
@@ -419,7 +425,7 @@ async def test_help_lists_the_tickets_keys_with_their_ids(sandbox_reset):
     async with app.run_test(size=SIZE) as pilot:
         await open_tickets(pilot, app)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
         table = app.screen.query_one(DataTable)
         ids = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
         assert {"tickets.next_page", "tickets.goto_page", "tickets.detail"} <= ids
@@ -434,7 +440,7 @@ async def test_mouse_picks_a_row_and_sorts_by_a_header(sandbox_reset):
         await pilot.click(TicketsTable, offset=(3, 4))  # the fourth ticket (line 0 is the header)
         assert table.cursor_row == 3
         await pilot.click(TicketsTable, offset=(3, 4))  # again: opens it
-        await wait_for(pilot, lambda: screen.detail.is_open)
+        await wait_until(lambda: screen.detail.is_open, pilot=pilot)
         assert screen.detail.ticket is table.tickets[3]
         await pilot.press("escape")
         await pilot.pause()
@@ -451,11 +457,11 @@ async def test_refresh_key_asks_the_vendor_again_and_keeps_the_whole_sort(sandbo
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tickets(pilot, app)
         await whole_loaded(pilot, screen)
-        await wait_for(pilot, lambda: not screen.pager._inflight)
+        await wait_until(lambda: not screen.pager._inflight, pilot=pilot)
         first = ids_on_screen(screen)
         before = qp_requests(sandbox_reset)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: qp_requests(sandbox_reset) > before)
+        await wait_until(lambda: qp_requests(sandbox_reset) > before, pilot=pilot)
         await whole_loaded(pilot, screen)
         # Every page asked again (52 of 50), and the most urgent are first again.
         assert qp_requests(sandbox_reset) - before >= 52
@@ -482,17 +488,19 @@ async def test_a_failure_at_80x24_stays_readable_and_retry_is_the_first_key(sand
     app = sandbox_app(sandbox_reset)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_tickets(pilot, app, page_order=True)
-        await wait_for(pilot, lambda: not screen.pager._inflight)
+        await wait_until(lambda: not screen.pager._inflight, pilot=pilot)
         set_faults(sandbox_reset, rate=1.0, faults=["500"], seed=1)
         screen._go(40)
-        await wait_for(pilot, lambda: screen.last_error is not None, seconds=30)
+        await wait_until(lambda: screen.last_error is not None, 30, pilot=pilot)
         set_faults(sandbox_reset, rate=0.0)
         bar = screen.query_one(PagerBar)
         # The failure comes first on the status line, inside 80 columns.
         line = str(bar.render())
         assert "1026" in line[:80] or "failed" in line[:80], line
         banner = screen.query_one("#tickets-error", Static)
-        await wait_for(pilot, lambda: banner.region.height >= 1)  # on screen, not squeezed out
+        await wait_until(
+            lambda: banner.region.height >= 1, pilot=pilot
+        )  # on screen, not squeezed out
         assert banner.region.right <= 80
         shown = [b.binding.id for b in screen.active_bindings.values() if b.binding.show]
         # The screen's own keys (the table's Enter comes first: it is the focused widget's).

@@ -163,8 +163,10 @@ class ErrorsScreen(CXScreen):
         Binding("escape", "back", "Back / clear search", id="errors.back", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, decode_debounce_s: float = DECODE_DEBOUNCE_S) -> None:
         super().__init__()
+        # How long typing must rest before the paste is decoded on its own.
+        self.decode_debounce_s = decode_debounce_s
         self._ready = False  # the catalog is on screen: show_error can be applied
         self._pending: object | None = None
         self._has_pending = False
@@ -406,7 +408,7 @@ class ErrorsScreen(CXScreen):
             return  # filled by show_error, already decoded
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(DECODE_DEBOUNCE_S, self._decode_from_pane)
+        self._debounce = self.set_timer(self.decode_debounce_s, self._decode_from_pane)
 
     @on(Select.Changed, "#decode-vendor")
     def _vendor_hint_changed(self, event: Select.Changed) -> None:

@@ -377,6 +377,8 @@ class TicketsScreen(CXScreen):
             self.whole_view
             and self.page is not None  # a first page is shown (its shape sizes the slices)
             and pager is not None
+            # Of this query: another query's page would size the slices and give the totals.
+            and self.page.query == pager.query
             and pager.cache.complete(pager.query)
             and self._whole_for is None
         )
