@@ -296,6 +296,7 @@ async def test_concurrency_cap_per_key():
         nonlocal active, peak
         active += 1
         peak = max(peak, active)
+        # A slow endpoint, not a wait: requests must overlap here for the cap to be seen.
         await asyncio.sleep(0.05)
         active -= 1
         return JSONResponse({})

@@ -10,6 +10,7 @@ deliberate change; review the diff before committing it.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import os
 import re
@@ -64,7 +65,7 @@ async def settled(pilot) -> str:
         if same >= 5:
             return svg
         previous = text
-        await pilot.pause(0.01)
+        await asyncio.sleep(0.01)  # a poll: settled is five equal screens in a row, not a delay
     raise AssertionError("the screen never settled")
 
 
