@@ -49,6 +49,7 @@ async def imports(app: Any, pilot: Any) -> None:
     import httpx
     from textual.widgets import Input
 
+    from cxconsole.screens.imports.run_pane import RunPane
     from cxconsole.widgets.batch_table import BatchTable
 
     screen = app.screen
@@ -81,7 +82,7 @@ async def imports(app: Any, pilot: Any) -> None:
     await settle(pilot, caught, seconds=30)
     table = screen.query_one(BatchTable)
     failed = next((r for r in screen.book.rows if r.state == "failed"), None)
-    screen._flush()
+    screen.query_one(RunPane).flush()
     if failed is not None:
         table.select_batch(failed.number)
     screen.set_focus(table)

@@ -104,7 +104,7 @@ class RunPane(ImportPane):
 
     def on_mount(self) -> None:
         self.query_one(BatchTable).show_book(self.book)
-        self._flush_timer = self.set_interval(FLUSH_S, self._flush, pause=True)
+        self._flush_timer = self.set_interval(FLUSH_S, self.flush, pause=True)
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -117,7 +117,7 @@ class RunPane(ImportPane):
     def redraw(self) -> None:
         """Draw the book as it is now (the screen is back in view)."""
         self.book.dirty = True
-        self._flush()
+        self.flush()
 
     # -- state, for the screen's keys ---------------------------------------------------------
     @property
@@ -254,7 +254,7 @@ class RunPane(ImportPane):
                 self._flush_timer.pause()
             if self.is_attached:  # not while the app shuts down
                 self.book.dirty = True
-                self._flush()
+                self.flush()
                 self.screen.refresh_bindings()
                 self.post_message(self.Finished(self.summary))
 
@@ -304,7 +304,7 @@ class RunPane(ImportPane):
         if run is not None and event.run_id == run.run_id and event.batch is not None:
             self._batch_errors[event.batch] = event
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         """Apply what the events changed since the last flush: one repaint for all of it."""
         book = self.book
         if not book.dirty:
@@ -521,13 +521,13 @@ class RunPane(ImportPane):
         if self.run is not None:
             self.run.pause()
             self.book.dirty = True
-            self._flush()
+            self.flush()
 
     def resume(self) -> None:
         if self.run is not None:
             self.run.resume()
             self.book.dirty = True
-            self._flush()
+            self.flush()
 
     def cancel(self) -> None:
         if self.run is not None and self.run_state in ("running", "paused"):
@@ -537,7 +537,7 @@ class RunPane(ImportPane):
                 title="Cancelling",
             )
             self.book.dirty = True
-            self._flush()
+            self.flush()
 
     def retry(self) -> None:
         run = self.run
