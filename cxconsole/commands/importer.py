@@ -25,6 +25,7 @@ from cxconsole.commands.common import (
     positive_int,
     print_vendor_error,
 )
+from cxconsole.importing.events import duration
 
 if TYPE_CHECKING:
     from cxconsole.context import Context
@@ -493,7 +494,7 @@ class Reporter:
 
     def _progress(self, event: Any) -> None:
         total = f"/{event.rows_total:,}" if event.rows_total is not None else ""
-        eta = f", ETA {_duration(event.eta_seconds)}" if event.eta_seconds is not None else ""
+        eta = f", ETA {duration(event.eta_seconds)}" if event.eta_seconds is not None else ""
         batches = f"{event.batches_done:,}"
         if event.batches_total is not None:
             batches += f"/{event.batches_total:,}"
@@ -510,12 +511,3 @@ class Reporter:
         elif time.monotonic() - self._last_plain >= self.PLAIN_EVERY:
             self._last_plain = time.monotonic()
             print(text, file=sys.stderr)
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

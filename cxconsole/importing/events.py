@@ -318,3 +318,15 @@ class EventHub:
         for sub in list(self._streams):
             sub.closed = True
             sub.wake.set()
+
+
+def duration(seconds: float | None) -> str:
+    """A run's time as both faces say it: ``42s``, ``3m07s``, ``2h05m``; empty when unknown."""
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

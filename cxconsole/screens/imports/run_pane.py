@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Sparkline, Static
 
+from cxconsole.importing.events import duration
 from cxconsole.screens.imports.pane import ImportPane
 from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
 from cxconsole.widgets.choice import Choice
@@ -398,7 +399,7 @@ class RunPane(ImportPane):
             bar.update(total=1000, progress=int(share * 1000))
         eta_s = p.eta_seconds
         going = self.book.state in ("running", "paused")
-        eta = f" · ETA {_duration(eta_s)}" if going and eta_s is not None else ""
+        eta = f" · ETA {duration(eta_s)}" if going and eta_s is not None else ""
         of = f"/{total:,}" if total else ""
         rejected = f" · {rejected_rows:,} rejected" if rejected_rows else ""
         rate.update(
@@ -472,7 +473,7 @@ class RunPane(ImportPane):
             + (f" ({'; '.join(details)})" if details else "")
             + f" · batches: {s.batches_ok:,} ok, {s.batches_failed:,} failed"
             + (f", {s.batches_unknown:,} unknown" if s.batches_unknown else "")
-            + f" · {_duration(s.elapsed)}"
+            + f" · {duration(s.elapsed)}"
         ]
         failed = self.run.failed_batches if self.run is not None else []
         if s.state == "cancelled":
@@ -621,14 +622,3 @@ class RunPane(ImportPane):
             return run
 
         self.post_message(self.FixRequested(current))
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
