@@ -38,7 +38,8 @@ def _status(statuscode: int, description: str, http_status: int, **extra: Any) -
 
 
 def admit(call: Call) -> Response | None:
-    if call.request.method != "POST":
+    reading_metadata = call.request.method == "GET" and "/metadata/" in call.request.url.path
+    if call.request.method != "POST" and not reading_metadata:
         # Doc 002: 405 / 405 "Method not supported"; checked before auth, as a router would.
         return _status(405, "Method not supported", 405)
     scheme, _, token = call.request.headers.get("authorization", "").partition(" ")
