@@ -533,13 +533,28 @@ def _transport_error(
 
 
 _client: CXClient | None = None
+_client_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def get_client() -> CXClient:
-    """The process's one client, created on first use inside the running event loop."""
-    global _client
-    if _client is None or _client.http.is_closed:
-        _client = CXClient()
+    """The process's one client, created on first use inside the running event loop.
+
+    A client belongs to the loop it was made in (its pooled sockets and locks do): a process
+    that runs a second loop after the first ended (a command run in-process twice, an app after
+    a command) gets a new client rather than one whose connections fail with "Event loop is
+    closed".
+    """
+    global _client, _client_loop
+    loop = _running_loop()
+    if _client is None or _client.http.is_closed or (loop is not None and loop is not _client_loop):
+        _client, _client_loop = CXClient(), loop
     return _client
 
 

@@ -80,6 +80,24 @@ async def test_connection_test_passes_for_each_vendor(sandbox_reset: SandboxServ
     assert report.summary
 
 
+def test_the_shared_client_follows_each_event_loop(sandbox_reset: SandboxServer) -> None:
+    # One process, two loops: an in-process command, then the app (the tests do this all day).
+    # The first loop's pooled connection must not be reused by the second, which would fail
+    # with "Event loop is closed".
+    from cxconsole.client import get_client
+
+    webex = account(sandbox_reset.url, "webex")
+
+    async def read_columns() -> int:
+        client = get_client()
+        columns = await webex.vendor.fetch_fields(webex.session(client))
+        return id(client) if columns else 0
+
+    first = asyncio.run(read_columns())
+    second = asyncio.run(read_columns())
+    assert first and second and first != second
+
+
 BATCHES = {
     "questionpro": [
         {
