@@ -129,7 +129,7 @@ async def test_setup_preview_mapping_check_and_every_row_exactly_once(
             "MSISDN (msisdn)",
             "First name (firstname)",
             "E-mail (emailid)",
-            "as is: Ref",
+            "Ref",  # a column of the datastore, read off its metadata
         ]
         # The first rows as the vendor gets them: line 5 is rejected, and says why.
         preview = screen.preview

@@ -146,8 +146,10 @@ async def test_tui_import_refuses_the_vendor_host(sandbox: SandboxServer):
         screen = app.screen
         await wait_until(lambda: hasattr(screen, "choose_profile"), pilot=pilot)
         await pilot.pause()
-        screen._open_profile("far-qp")  # type: ignore[attr-defined]
+        screen.choose_profile("far-qp")  # type: ignore[attr-defined]
+        setup = screen.setup_pane  # type: ignore[attr-defined]
         await wait_until(
-            lambda: "api.questionpro.com" in (getattr(screen, "fields_problem", None) or ""),
+            lambda: "api.questionpro.com" in (setup.fields_problem or ""),
             pilot=pilot,
+            what="the set-up pane names the vendor host it refused",
         )
