@@ -415,8 +415,34 @@ async def test_usable_at_80x24_and_keys_answer_while_batches_stream(
         await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)
         assert screen.summary is not None and screen.summary.rows_imported == 400
         assert screen.query_one("#run-summary", Static).region.height > 0
+        await pilot.pause()
+        # The summary is on screen: no toast is laid over it.
+        assert not [n for n in app._notifications if n.title == "Import"]
     sent = refs(url)
     assert set(sent) == good and max(sent.values()) == 1
+
+
+async def test_a_run_that_ends_while_the_operator_is_elsewhere_says_so_in_a_toast(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox_reset.url
+    path, good, _invalid = wx_file(tmp_path / "away.csv", 40)
+    faults(url, latency_ms=20)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=1, at_once=1)
+        await start(pilot, screen)
+        await pilot.press("p")  # held, so the run cannot end before the operator leaves
+        await wait_until(lambda: screen.run_state == "paused", pilot=pilot)
+        await pilot.press("escape", "1")
+        await wait_until(lambda: type(app.screen).__name__ == "HomeScreen", pilot=pilot)
+        screen.action_resume()  # as if resumed a moment before leaving
+        await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)
+        toasts = lambda: [n.message for n in app._notifications if n.title == "Import"]  # noqa: E731
+        await wait_until(toasts, pilot=pilot, what="the run's end said on the Home screen")
+        assert "40 rows imported, 0 not" in toasts()[0]
+    assert set(refs(url)) == good
 
 
 # -- data as the operator meant it ---------------------------------------------------------------

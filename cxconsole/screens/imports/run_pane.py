@@ -510,6 +510,8 @@ class RunPane(ImportPane):
         panel.update("\n".join(lines))
         panel.remove_class("-ok", "-bad", "-resumable", "-warn")
         panel.add_class("-shown", kind)
+        if self.screen.is_current and self.is_on_screen:
+            return  # the operator is reading the panel: a toast would only cover it
         self.notify(
             f"Run {s.run_id}: {s.state}, {s.rows_imported:,} rows {verb}, {s.rows_rejected:,} not",
             title="Import",
