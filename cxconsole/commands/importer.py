@@ -101,7 +101,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--region",
         metavar="CC",
-        help="country of phone numbers written without one (default: settings, else US)",
+        help=(
+            "country of phone numbers written without one (default: the profile's region, "
+            "else CXCONSOLE_PHONE_REGION, else settings; with none, the import stops and "
+            "proposes one)"
+        ),
     )
     order = parser.add_mutually_exclusive_group()
     order.add_argument(
