@@ -306,9 +306,14 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
             elif main is not None:
                 main.cancel()
 
+        # SIGTERM (timeout, systemd, CI) and SIGHUP (a dropped ssh session) stop it as Ctrl-C
+        # does: the batches in flight are finished, so no row is left of unknown outcome.
         # Not in the main thread, or no signals on this platform: Ctrl-C stops at once.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        names = ("SIGINT", "SIGTERM", "SIGHUP")
+        stoppers = [getattr(signal, name) for name in names if hasattr(signal, name)]
+        for signum in stoppers:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, on_sigint)
         try:
             if not run.resumed and not args.dry_run:
                 # The whole file first: what it needs decided is asked before anything leaves.
@@ -319,8 +324,9 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 raise
             summary = run.summary
         finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signal.SIGINT)
+            for signum in stoppers:
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signum)
     finally:
         await close_client()
     return _report(args, summary, run.problem)
