@@ -349,3 +349,52 @@ def test_pause_holds_new_batches_and_resume_continues(
     sending_while_paused = [e for e in seen[paused:checkpoint] if isinstance(e, BatchSending)]
     assert len(sending_while_paused) <= 1  # at most the one already taken
     assert set(refs(url)) == good
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+async def test_sigterm_or_hangup_stops_like_ctrl_c_leaving_no_row_unknown(
+    sig: signal.Signals,
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `timeout`, systemd, CI runners and a dropped ssh session stop an import with SIGTERM or
+    # SIGHUP, not Ctrl-C: it must finish the batches in flight, as for Ctrl-C, rather than die
+    # with their replies unread (rows of unknown outcome that an operator must check by hand).
+    url = sandbox_reset.url
+    write_test_profiles(monkeypatch, url)
+    path, _good = contacts(tmp_path / "contacts.csv", 400)
+    faults(url, latency_ms=60)
+    args = ["import", str(path), "--profile", "qp", "--map", "Ref=custom1", "--batch-size", "10"]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cxconsole",
+        *args,
+        "--json",
+        env={**os.environ, "PYTHONPATH": str(MAIN)},
+        cwd=MAIN,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def some_acked() -> bool:
+            assert proc.returncode is None, "the import ended before it could be stopped"
+            runs = list((home["state"] / "cxconsole" / "runs").glob("*/journal.jsonl"))
+            return bool(runs) and sum(isinstance(e, Ack) for e in read_journal(runs[0])) >= 4
+
+        await wait_until(some_acked, 60, what="acknowledged batches")
+        proc.send_signal(sig)
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 130
+    result = json.loads(out)
+    assert result["state"] == "cancelled"
+    assert result["rows_unknown"] == 0
+    assert result["rows_imported"] == sum(refs(url).values())
+    assert [r.state for r in list_runs()] == ["resumable"]

@@ -510,3 +510,11 @@ def test_generated_flags_cost_other_commands_nothing():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_import_help_promises_no_silent_phone_region(isolated_home: Path):
+    # The import stops (exit 2) and proposes a region when none is set; the help must not
+    # promise a default of US that does not exist.
+    helped = cli("import", "--help")
+    assert "else US" not in helped.stdout
+    assert "--region CC" in helped.stdout and "profile's region" in " ".join(helped.stdout.split())

@@ -396,3 +396,18 @@ def test_overdue_times_are_whole_and_buckets_count_time_left():
     counts = bucket_counts(tickets, now)
     assert counts == {"overdue": 1, "24h": 1, "72h": 1, "later": 2, "unknown": 1}
     assert sum(counts.values()) == len(tickets)  # counts add up
+
+
+async def test_export_to_an_unwritable_place_is_refused_before_any_page_is_fetched(
+    sandbox_reset, client, tmp_path: Path
+):
+    # A typo in the export path must not cost the operator the whole fetch and then end in a
+    # raw FileNotFoundError: the place is checked first, and named.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    pager = TicketPager(account_for(sandbox_reset), TicketQuery(PROFILE), client=client)
+    before = qp_requests(sandbox_reset)
+    with pytest.raises(TicketsError, match="a-file") as caught:
+        await export_query(pager, blocker / "t.csv", "csv")
+    assert "Errno" not in str(caught.value)
+    assert qp_requests(sandbox_reset) == before

@@ -101,7 +101,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--region",
         metavar="CC",
-        help="country of phone numbers written without one (default: settings, else US)",
+        help=(
+            "country of phone numbers written without one (default: the profile's region, "
+            "else CXCONSOLE_PHONE_REGION, else settings; with none, the import stops and "
+            "proposes one)"
+        ),
     )
     order = parser.add_mutually_exclusive_group()
     order.add_argument(
@@ -302,9 +306,14 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
             elif main is not None:
                 main.cancel()
 
+        # SIGTERM (timeout, systemd, CI) and SIGHUP (a dropped ssh session) stop it as Ctrl-C
+        # does: the batches in flight are finished, so no row is left of unknown outcome.
         # Not in the main thread, or no signals on this platform: Ctrl-C stops at once.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        names = ("SIGINT", "SIGTERM", "SIGHUP")
+        stoppers = [getattr(signal, name) for name in names if hasattr(signal, name)]
+        for signum in stoppers:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, on_sigint)
         try:
             if not run.resumed and not args.dry_run:
                 # The whole file first: what it needs decided is asked before anything leaves.
@@ -315,8 +324,9 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 raise
             summary = run.summary
         finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signal.SIGINT)
+            for signum in stoppers:
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signum)
     finally:
         await close_client()
     return _report(args, summary, run.problem)

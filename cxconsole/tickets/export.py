@@ -141,6 +141,30 @@ def format_for(path: Path, default: ExportFormat = "csv") -> ExportFormat:
     return "json" if suffix == "json" else "csv" if suffix == "csv" else default
 
 
+def export_place(path: Path) -> Path:
+    """Check (and make) the folder an export goes to, before any page is fetched.
+
+    A path that cannot be written is refused naming it and the reason, not with the operating
+    system's exception after the whole fetch.
+    """
+    path = path.expanduser()
+    if path.is_dir():
+        raise TicketsError(f"{path} is a folder; give a file name")
+    try:
+        if path.parent == exports_dir():
+            ensure_private_dir(path.parent)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TicketsError(
+            f"cannot export to {path}: its folder {path.parent} cannot be made "
+            f"({exc.strerror or exc})"
+        ) from exc
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise TicketsError(f"cannot export to {path}: the folder {path.parent} is not writable")
+    return path
+
+
 def write_export(
     tickets: Sequence[Ticket], path: Path, fmt: ExportFormat, query: TicketQuery | None = None
 ) -> Path:
@@ -148,15 +172,12 @@ def write_export(
 
     CSV gets a UTF-8 byte-order mark so spreadsheet programs read accented and CJK comments.
     """
-    path = path.expanduser()
-    if path.is_dir():
-        raise TicketsError(f"{path} is a folder; give a file name")
-    if path.parent == exports_dir():
-        ensure_private_dir(path.parent)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path = export_place(path)
     tmp = path.with_name(f".{path.name}.part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise TicketsError(f"cannot write in {path.parent}: {exc.strerror or exc}") from exc
     try:
         encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
         with open(fd, "w", encoding=encoding, newline="") as stream:
@@ -186,6 +207,7 @@ async def export_query(
     ``order`` puts the tickets in the order the operator sees them (sort, search) before they
     are written; without it they are written in the server's page order.
     """
+    path = await asyncio.to_thread(export_place, path)
     dump = await pager.fetch_all(concurrency=concurrency, on_progress=on_progress)
     tickets = order(list(dump.tickets)) if order is not None else list(dump.tickets)
     count = len(tickets)
