@@ -103,10 +103,13 @@ class Producer(threading.Thread):
         self.stamp = stamp
         self._group: list[Batch | BatchInfo] = []
         batcher.emit = self._emit
+        batcher.keep_items = not dry_run
 
     # -- hand-over -------------------------------------------------------------------------
-    def _emit(self, batch: Batch) -> None:
-        self._group.append(BatchInfo.of(batch) if self.dry_run else batch)
+    def _emit(self, batch: Batch | BatchInfo) -> None:
+        if self.dry_run and isinstance(batch, Batch):
+            batch = BatchInfo.of(batch)
+        self._group.append(batch)
         if len(self._group) >= self.group:
             group, self._group = self._group, []
             self.deliver(Chunk(group, self._take_pending()))
@@ -158,8 +161,8 @@ class Producer(threading.Thread):
         batcher = self.batcher
         add = batcher.push if batcher.unique is None else self._add
         inline = batcher.unique is None and folder is None  # the common case, inlined below
-        items, size = batcher.items, batcher.size
-        make = make_item
+        size = batcher.size
+        records, lines, rows = batcher.records, batcher.lines, batcher.rows
         passthrough = plan.passthrough
         dry_run = self.dry_run
         stamp_field, stamp_prefix = self.stamp or ("", "")
@@ -199,13 +202,15 @@ class Producer(threading.Thread):
             if stamp_field and not record.get(stamp_field):
                 record[stamp_field] = f"{stamp_prefix}{line}"
             if inline:
-                items.append(make((record, (line,), (row,))))
-                if len(items) >= size:
+                records.append(record)
+                lines.append(line)
+                rows.append(row)
+                if len(lines) >= size:
                     batcher.flush()
-                    items = batcher.items
+                    records, lines, rows = batcher.records, batcher.lines, batcher.rows
                 continue
             if folder is None:
-                add(make((record, (line,), (row,))))
+                add(make_item((record, (line,), (row,))))
                 continue
             done, why = folder.add(record, product, line, row)
             if why:

@@ -567,7 +567,7 @@ class ImportRun:
         )
 
     def _make_batcher(
-        self, plan: RowPlan, emit: Callable[[Batch], None], *, build: bool = True
+        self, plan: RowPlan, emit: Callable[[Batch | BatchInfo], None], *, build: bool = True
     ) -> Batcher:
         return Batcher(
             self.batch_size,
