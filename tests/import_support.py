@@ -14,6 +14,8 @@ import httpx
 import pytest
 import tomli_w
 
+from cxconsole.importing.entries import Ack
+from cxconsole.importing.journal import read_journal
 from cxconsole.sandbox.config import PREFIXES, SANDBOX_SECRETS
 
 MAIN = Path(__file__).resolve().parents[1]
@@ -103,3 +105,9 @@ def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     code = cli_main(list(args))
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def acks_in(state: Path) -> int:
+    """Batches acknowledged so far in the journal of the one run under ``state``."""
+    runs = list((state / "cxconsole" / "runs").glob("*/journal.jsonl"))
+    return sum(1 for e in read_journal(runs[0]) if isinstance(e, Ack)) if runs else 0

@@ -16,9 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from import_support import MAIN, cli, isolate, read_rejects, record, write_csv, write_profiles
+from import_support import (
+    MAIN,
+    acks_in,
+    cli,
+    isolate,
+    read_rejects,
+    record,
+    write_csv,
+    write_profiles,
+)
 
-from cxconsole.importing.entries import Ack, Send
+from cxconsole.importing.entries import Send
 from cxconsole.importing.journal import read_journal
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.server import SandboxServer
@@ -199,16 +208,11 @@ def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
     )
 
 
-def _acks(state: Path) -> int:
-    runs = list((state / "cxconsole" / "runs").glob("*/journal.jsonl"))
-    return sum(1 for e in read_journal(runs[0]) if isinstance(e, Ack)) if runs else 0
-
-
 @contextlib.contextmanager
 def killed_half_way(args: list[str], state: Path, acks: int) -> Iterator[None]:
     proc = _start(args)
     try:
-        wait_until(lambda: _acks(state) >= acks or proc.poll() is not None, "acknowledgements")
+        wait_until(lambda: acks_in(state) >= acks or proc.poll() is not None, "acknowledgements")
         assert proc.poll() is None, "the import ended before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import wait_until
-from import_support import MAIN, faults, isolate, main, read_rejects, record, write_csv
+from import_support import MAIN, acks_in, faults, isolate, main, read_rejects, record, write_csv
 from import_support import write_profiles as write_test_profiles
 
 from cxconsole.client import CXClient
@@ -382,8 +382,7 @@ async def test_sigterm_or_hangup_stops_like_ctrl_c_leaving_no_row_unknown(
 
         def some_acked() -> bool:
             assert proc.returncode is None, "the import ended before it could be stopped"
-            runs = list((home["state"] / "cxconsole" / "runs").glob("*/journal.jsonl"))
-            return bool(runs) and sum(isinstance(e, Ack) for e in read_journal(runs[0])) >= 4
+            return acks_in(home["state"]) >= 4
 
         await wait_until(some_acked, 60, what="acknowledged batches")
         proc.send_signal(sig)
