@@ -427,7 +427,7 @@ async def test_a_run_that_ends_while_the_operator_is_elsewhere_says_so_in_a_toas
 ) -> None:
     url = sandbox_reset.url
     path, good, _invalid = wx_file(tmp_path / "away.csv", 40)
-    faults(url, latency_ms=20)
+    faults(url, latency_ms=1000)  # slow until held: the run cannot end before "p" lands
     app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_imports(pilot)
@@ -437,6 +437,7 @@ async def test_a_run_that_ends_while_the_operator_is_elsewhere_says_so_in_a_toas
         await wait_until(lambda: screen.run_state == "paused", pilot=pilot)
         await pilot.press("escape", "1")
         await wait_until(lambda: type(app.screen).__name__ == "HomeScreen", pilot=pilot)
+        faults(url, latency_ms=0)
         screen.action_resume()  # as if resumed a moment before leaving
         await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)
         toasts = lambda: [n.message for n in app._notifications if n.title == "Import"]  # noqa: E731
