@@ -1,10 +1,10 @@
 """Keeping secrets out of logs, messages and tracebacks.
 
 Every secret the process loads is registered here; a logging filter and the text helpers replace
-it wherever it appears. URLs also lose their userinfo (``user:password@``) and the values of query
-parameters whose name looks secret (Noojee's ``apiKey``, any ``token``, ``secret``, ``password``
-or ``auth``) whether or not the secret was registered first; auth headers are added only at send
-time (see ``vendors.base``), so no header map of ours holds one.
+it wherever it appears. URLs also lose their userinfo (``user:password@``) and the values of query,
+path (``;apiKey=``) and fragment parameters whose name looks secret (Noojee's ``apiKey``, any
+``token``, ``secret``, ``password`` or ``auth``) whether or not the secret was registered first;
+auth headers are added only at send time (see ``vendors.base``), so no header map of ours holds one.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ MASK = "•••"
 
 #: A query parameter whose name holds one of these words carries a secret.
 SECRET_PARAM_WORDS = ("key", "token", "secret", "passw", "pwd", "auth", "signature", "credential")
-_SECRET_NAME = r"[^=&#?\s\"']*(?:" + "|".join(SECRET_PARAM_WORDS) + r")[^=&#?\s\"']*"
+_SECRET_NAME = r"[^=&#?;/\s\"']*(?:" + "|".join(SECRET_PARAM_WORDS) + r")[^=&#?;/\s\"']*"
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
-_QUERY_SECRET = re.compile(r"(?i)([?&]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+# A parameter starts after "?" or "&" (query), ";" (a matrix parameter in a path, or the old
+# query separator), "#" (fragment) or "/" (a path segment "apiKey=..."): servers read them all.
+_QUERY_SECRET = re.compile(r"(?i)([?&;#/]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s\"'<>]*@")
 
 
@@ -37,7 +39,7 @@ def url_credentials(url: str) -> tuple[list[str], list[str]]:
     The descriptions name the part (``user:password@``, ``query parameter apiKey``) and never
     hold a value, so they can go into any message.
     """
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import unquote_plus, urlsplit
 
     try:
         parts = urlsplit(url.strip())
@@ -51,11 +53,18 @@ def url_credentials(url: str) -> tuple[list[str], list[str]]:
         found.append("user:password@" if password else "user@")
         # A token alone in the userinfo sits where the user name would be.
         values += [password or user] if (password or user) else []
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if is_secret_param(name):
-            found.append(f"query parameter {name}")
-            if value:
-                values.append(value)
+    for where, text, separators in (
+        ("path parameter", parts.path, "/;"),
+        ("query parameter", parts.query, "&;"),
+        ("fragment parameter", parts.fragment, "&;"),
+    ):
+        for piece in re.split(f"[{separators}]", text):
+            name, equals, value = piece.partition("=")
+            name = unquote_plus(name)
+            if equals and is_secret_param(name):
+                found.append(f"{where} {name}")
+                if value:
+                    values.append(unquote_plus(value))
     return found, values
 
 

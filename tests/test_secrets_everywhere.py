@@ -25,6 +25,7 @@ from cxconsole.sandbox.server import SandboxServer
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 URL_PASSWORD = "url-password-8d1f3a"
 URL_TOKEN = "url-token-77c2e9b0"
+MATRIX_TOKEN = "matrix-token-3e5a91"
 TYPED = "typed-secret-4f0c2d"
 
 
@@ -202,6 +203,12 @@ def test_every_profile_command_with_the_file_store(seen: Seen, sandbox: SandboxS
         (f"https://api.example.com/x?access_token={URL_TOKEN}", "query parameter access_token"),
         (f"https://api.example.com/x?Password={URL_PASSWORD}", "query parameter Password"),
         (f"https://api.example.com/x?auth={URL_TOKEN}&page=2", "query parameter auth"),
+        # Servers read a key wherever a parameter can sit, not only after "?".
+        (f"https://api.example.com/x;apiKey={URL_TOKEN}", "path parameter apiKey"),
+        (f"https://api.example.com/x;v=2;apiKey={URL_TOKEN}/y", "path parameter apiKey"),
+        (f"https://api.example.com/apiKey={URL_TOKEN}", "path parameter apiKey"),
+        (f"https://api.example.com/x?page=2;apiKey={URL_TOKEN}", "query parameter apiKey"),
+        (f"https://api.example.com/x#apiKey={URL_TOKEN}", "fragment parameter apiKey"),
     ],
 )
 def test_base_url_with_credentials_is_refused(seen: Seen, url: str, part: str):
@@ -235,7 +242,11 @@ def test_an_older_profile_with_credentials_in_its_url_is_redacted_everywhere(
         "[profiles.old-nj.settings]\ntemplate_id = 12\ncampaign_id = 23\nallocation_id = 34\n"
         "[profiles.old-qp]\n"
         'vendor = "questionpro"\n'
-        f'base_url = "http://{host}/qp?apiKey={URL_TOKEN}"\n',
+        f'base_url = "http://{host}/qp?apiKey={URL_TOKEN}"\n'
+        "[profiles.old-mx]\n"
+        'vendor = "noojee"\n'
+        f'base_url = "http://{host}/noojee;apiKey={MATRIX_TOKEN}"\n'
+        "[profiles.old-mx.settings]\ntemplate_id = 12\ncampaign_id = 23\nallocation_id = 34\n",
         "utf-8",
     )
     env = {**NO_KEYRING, "CXCONSOLE_SECRET_OLD_NJ": SANDBOX_SECRETS["noojee"]}
@@ -243,9 +254,12 @@ def test_an_older_profile_with_credentials_in_its_url_is_redacted_everywhere(
     assert shown.returncode == 0, shown.stderr
     assert "•••@" in shown.stdout and "user:password@" in shown.stderr
     listed = seen.cli("profile", "list", "--json", env=env)
-    assert {i["name"] for i in json.loads(listed.stdout)} == {"old-nj", "old-qp"}
+    assert {i["name"] for i in json.loads(listed.stdout)} == {"old-nj", "old-qp", "old-mx"}
     seen.cli("profile", "list", env=env)
     seen.cli("profile", "show", "old-qp", env=env)
+    mx = seen.cli("profile", "show", "old-mx", env=env)
+    assert "path parameter apiKey" in mx.stderr and ";apiKey=•••" in mx.stdout
+    seen.cli("profile", "test", "old-mx", env={**env, "CXCONSOLE_SECRET_OLD_MX": "wrong-key-2"})
     seen.cli("profile", "test", "old-nj", env=env)
     seen.cli("profile", "test", "old-qp", env={**env, "CXCONSOLE_SECRET_OLD_QP": "wrong-key-1"})
     people = seen.home / "people.csv"
@@ -262,6 +276,8 @@ def test_an_older_profile_with_credentials_in_its_url_is_redacted_everywhere(
     # The other profile still holds its token in the file (it was never edited), and nowhere else.
     assert URL_TOKEN in path.read_text("utf-8")
     seen.assert_nowhere(URL_TOKEN, allow=(path,))
+    assert MATRIX_TOKEN in path.read_text("utf-8")
+    seen.assert_nowhere(MATRIX_TOKEN, "wrong-key-2", allow=(path,))
 
 
 # -- the TUI: F12 and the form -----------------------------------------------------------------
