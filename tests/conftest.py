@@ -36,6 +36,15 @@ async def wait_until(
         await asyncio.sleep(0.01)
 
 
+def poll_until(predicate: Callable[[], object], seconds: float = 10.0, *, what: str = "") -> None:
+    """``wait_until`` for code with no event loop (subprocesses, tmux): polls every 10 ms."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what or 'condition'} not met within {seconds} s")
+        time.sleep(0.01)  # a poll, not a wait: the deadline only bounds a hang
+
+
 @pytest.fixture
 def wait_for() -> Callable[..., Awaitable[None]]:
     """The one shared condition wait: ``await wait_for(lambda: ..., what="...")``."""

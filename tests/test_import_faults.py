@@ -10,12 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import poll_until
 from import_support import (
     MAIN,
     acks_in,
@@ -60,15 +60,6 @@ def journal_of(state: Path) -> Path:
     journals = list((state / "cxconsole" / "runs").glob("*/journal.jsonl"))
     assert len(journals) == 1, journals
     return journals[0]
-
-
-def wait_until(condition: object, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.01)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 QP = ["--profile", "qp", "--map", "Ref=custom1", "--batch-size", "10"]
@@ -212,7 +203,9 @@ def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
 def killed_half_way(args: list[str], state: Path, acks: int) -> Iterator[None]:
     proc = _start(args)
     try:
-        wait_until(lambda: acks_in(state) >= acks or proc.poll() is not None, "acknowledgements")
+        poll_until(
+            lambda: acks_in(state) >= acks or proc.poll() is not None, 60, what="acknowledgements"
+        )
         assert proc.poll() is None, "the import ended before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -301,7 +294,9 @@ def test_two_resumes_of_one_run_never_both_send(
     }
     first = _start([*args, "--resume", "last", "--json"], slow_env)
     try:
-        wait_until(lambda: (tmp_path / "keyring-gate.waiting").exists(), "the slow keyring")
+        poll_until(
+            lambda: (tmp_path / "keyring-gate.waiting").exists(), 60, what="the slow keyring"
+        )
         second_code, second_out, second_err = cli(*args, "--resume", "last", "--json")
         gate.write_text("go")
         out, err = first.communicate(timeout=120)

@@ -10,13 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import wait_until
+from conftest import poll_until, wait_until
 from import_support import MAIN, acks_in, faults, isolate, main, read_rejects, record, write_csv
 from import_support import write_profiles as write_test_profiles
 
@@ -101,15 +100,15 @@ def test_sigkill_half_way_then_resume_last_sends_each_row_once(
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def eight_acked() -> bool:
             runs = list((home["state"] / "cxconsole" / "runs").glob("*/journal.jsonl"))
             if runs and sum(1 for e in read_journal(runs[0]) if isinstance(e, Ack)) >= 8:
-                break
+                return True
             assert proc.poll() is None, "the import ended before it could be killed"
-            time.sleep(0.01)
-        else:
-            pytest.fail("no acknowledged batches in time")
+            return False
+
+        poll_until(eight_acked, 60, what="eight acknowledged batches")
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:

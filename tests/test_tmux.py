@@ -6,12 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import poll_until
 
 COMMAND = Path(sys.executable).parent / "cxconsole"
 
@@ -33,20 +33,20 @@ class Tmux:
         return self.run("capture-pane", "-p", "-t", "cx")
 
     def wait_gone(self, text: str, seconds: float = 20.0) -> None:
-        deadline = time.monotonic() + seconds
-        while text in self.screen():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} still on screen after {seconds}s")
-            time.sleep(0.02)
+        poll_until(lambda: text not in self.screen(), seconds, what=f"{text!r} gone")
 
     def wait_for(self, text: str, seconds: float = 20.0) -> str:
-        deadline = time.monotonic() + seconds
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.02)  # a poll, not a wait: the deadline bounds it
+        shown = [""]
+
+        def showing() -> bool:
+            shown[0] = self.screen()
+            return text in shown[0]
+
+        try:
+            poll_until(showing, seconds, what=f"{text!r} on screen")
+            return shown[0]
+        except AssertionError:
+            screen = shown[0]
         size = self.run("display", "-p", "-t", "cx", "#{window_width}x#{window_height}")
         raise AssertionError(f"{text!r} not on screen after {seconds}s ({size.strip()}):\n{screen}")
 
