@@ -10,7 +10,9 @@ speed is left out of both. DESIGN.md §6: within 1.3x of the reference.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,6 +57,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="cx-bench-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     env = {**os.environ, "XDG_CONFIG_HOME": f"{home}/c", "XDG_STATE_HOME": f"{home}/s"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure what users get: cached bytecode
     for code in (REFERENCE, CXCONSOLE):  # warm the bytecode and the disk cache

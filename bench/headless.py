@@ -9,7 +9,9 @@ measured in the same run. Goal: ``codes`` and ``decode`` within 4.5x the bare st
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,7 +40,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    reply = Path(tempfile.mkdtemp(prefix="cx-bench-")) / "reply.json"
+    folder = tempfile.mkdtemp(prefix="cx-bench-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    reply = Path(folder) / "reply.json"
     reply.write_text(BODY)
     # Bytecode is what a real install runs from: let it be written and read.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

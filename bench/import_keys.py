@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import csv
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -116,6 +118,7 @@ async def measure(rows: int, latency_ms: int, concurrency: int, keys_idle: int) 
     from cxconsole.widgets.batch_table import BatchTable
 
     folder = Path(tempfile.mkdtemp(prefix="cx-bench-keys-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = write_file(folder / "keys.csv", rows)
     with SandboxServer(SandboxConfig(latency_ms=latency_ms)) as server:
         app = CXApp(ctx=Context.for_sandbox(server.url), initial_mode="imports")
@@ -192,6 +195,7 @@ def main() -> None:
     parser.add_argument("--idle-keys", type=int, default=80)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="cx-bench-home-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     os.environ["XDG_CONFIG_HOME"] = f"{home}/config"
     os.environ["XDG_STATE_HOME"] = f"{home}/state"
     asyncio.run(measure(args.rows, args.latency_ms, args.concurrency, args.idle_keys))

@@ -14,10 +14,12 @@ No assertions: figures, each beside the reference measured here and now.
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -155,6 +157,7 @@ def pydantic_pipeline(path: Path, sample: int) -> float:
 def bench_env() -> dict[str, str]:
     """A throw-away home with one QuestionPro profile ("bench") that is never called."""
     home = Path(tempfile.mkdtemp(prefix="cxconsole-bench-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     config = home / "config" / "cxconsole"
     config.mkdir(parents=True)
     (config / "profiles.toml").write_text(

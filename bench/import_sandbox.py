@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import csv
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -163,6 +165,7 @@ def main() -> None:
     latency = args.latency_ms / 1000
     proc, url = start_sandbox(args.latency_ms)
     folder = Path(tempfile.mkdtemp(prefix="cxconsole-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     os.environ["XDG_STATE_HOME"] = str(folder / "state")
     print(f"sandbox {url} in its own process, {args.latency_ms} ms latency; "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}\n")  # fmt: skip

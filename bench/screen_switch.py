@@ -12,6 +12,7 @@ round trip, the same for both apps.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shutil
 import statistics
@@ -133,6 +134,7 @@ def main() -> None:
         raise SystemExit("tmux is needed")
     size = tuple(int(n) for n in args.size.split("x"))
     home = tempfile.mkdtemp(prefix="cx-bench-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     env = {"XDG_CONFIG_HOME": f"{home}/c", "XDG_STATE_HOME": f"{home}/s", "TERM": "xterm-256color"}
     plain = measure(
         f"{sys.executable} {HERE} --plain", PLAIN_MARKS, PLAIN_MARKS["1"], size, args.rounds, env
