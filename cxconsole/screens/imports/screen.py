@@ -140,7 +140,7 @@ class ImportsScreen(CXScreen):
             show=False,
         ),
         # Set up: from inside the inputs too, so priority with keys no input uses.
-        Binding("f5,ctrl+g", "start", "Start", id="imports.start", priority=True, key_display="F5"),
+        Binding("f5,ctrl+g", "start", "Start", id="imports.start", priority=True),
         Binding("ctrl+t", "check", "Dry pass", id="imports.check", priority=True),
         Binding("ctrl+o", "open_file", "File", id="imports.file", priority=True),
         Binding("ctrl+s", "save_mapping", "Save map", id="imports.save_mapping", priority=True),
