@@ -167,6 +167,7 @@ class ImportRun:
         # (rows refused, the rest imported), "unknown" or "failed". The one tally behind the
         # progress, the summary and every face's batch counts.
         self._outcomes: dict[int, str] = {}
+        self._refused_before: set[int] = set()  # resumed batches with rows refused earlier
         # batch -> rows in flight when the run stopped abnormally (unknown, not yet listed)
         self._lost: dict[int, int] = {}
         self._batches_seen = 0
@@ -793,6 +794,8 @@ class ImportRun:
             )
             self._outcomes[number] = "unknown" if unknown else "partial" if refused else "ok"
             return None
+        if any(kind == "refused" for kind in kinds.values()):
+            self._refused_before.add(number)  # however the rest goes, the batch is partial
         url, params, body = self._build([item.record for item in keep])
         resumed = Batch(number, keep, batch.payload_sha256, url, params, body)
         resumed.part = "resume"
@@ -850,18 +853,21 @@ class ImportRun:
             BatchAcknowledged(batch.number, "", batch.records, rows, {"dry_run": True}, 0.0)
         )
 
+    def _outcome_of(self, batch: Batch, outcome: Outcome) -> str:
+        """A settled batch's outcome for the tally: failed, unknown, ok or partial."""
+        if outcome.failed:
+            return "failed"
+        if outcome.unknown:
+            return "unknown"
+        if self.options.dry_run:
+            return "ok"
+        whole = outcome.imported == batch.rows and batch.number not in self._refused_before
+        return "ok" if whole else "partial"
+
     async def _settled(self, batch: Batch, outcome: Outcome) -> None:
         """Bookkeeping once every row of a batch has an outcome."""
         if batch.part != "fix":  # a fix batch resends rows of batches already counted
-            self._outcomes[batch.number] = (
-                "failed"
-                if outcome.failed
-                else "unknown"
-                if outcome.unknown
-                else "ok"
-                if outcome.imported == batch.rows or self.options.dry_run
-                else "partial"
-            )
+            self._outcomes[batch.number] = self._outcome_of(batch, outcome)
         if outcome.failed:
             failed = Batch(batch.number, outcome.failed, batch.payload_sha256, part="retry")
             failed.url, failed.params, failed.body = self._build(failed.records)
