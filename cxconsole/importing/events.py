@@ -167,6 +167,7 @@ class Progress:
     batches_ok: int = 0
     batches_partial: int = 0  # some rows refused by the vendor, the rest imported
     batches_unknown: int = 0
+    rows_unknown: int = 0  # among rows_rejected: rows of unknown outcome (may be at the vendor)
 
     @property
     def batches_pending(self) -> int | None:

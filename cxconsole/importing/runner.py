@@ -1033,6 +1033,7 @@ class ImportRun:
             batches_ok=batches["ok"],
             batches_partial=batches["partial"],
             batches_unknown=batches["unknown"],
+            rows_unknown=self.ledger.rows_unknown,
         )
 
     async def _tick(self) -> None:

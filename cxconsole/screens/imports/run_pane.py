@@ -424,12 +424,13 @@ class RunPane(ImportPane):
         if p is None:
             return
         self._sample_throughput(p.rows_imported + p.rows_rejected)
-        imported, rejected_rows = p.rows_imported, p.rows_rejected
+        imported, rejected_rows, unknown = p.rows_imported, p.rows_rejected, p.rows_unknown
         summary = self.book.summary
         if summary is not None:
             # The summary counts from the rejects file: rows of failed batches that a retry
             # imported are no longer rejects there (the live counter keeps them).
             imported, rejected_rows = summary.rows_imported, summary.rows_rejected
+            unknown = summary.rows_unknown
         done = imported + rejected_rows
         total = p.rows_total  # the pre-flight counted every row before the first was sent
         if total:
@@ -441,7 +442,10 @@ class RunPane(ImportPane):
         going = self.book.state in ("running", "paused")
         eta = f" · ETA {duration(eta_s)}" if going and eta_s is not None else ""
         of = f"/{total:,}" if total else ""
-        rejected = f" · {rejected_rows:,} rejected" if rejected_rows else ""
+        # Rows of unknown outcome are neither in nor rejected: said apart.
+        known = rejected_rows - unknown
+        rejected = f" · {known:,} rejected" if known else ""
+        rejected += f" · {unknown:,} unknown" if unknown else ""
         rate.update(
             f"{done:,}{of} rows · {imported:,} in{rejected} · {p.rows_per_second:,.0f} rows/s{eta}"
         )

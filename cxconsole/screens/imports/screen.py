@@ -104,11 +104,11 @@ class ImportsScreen(CXScreen):
     ImportsScreen DataTable { height: auto; }
 
     ImportsScreen #run-title { height: auto; padding: 0 1; }
-    ImportsScreen #run-progress { height: 1; padding: 0 1; }
+    ImportsScreen #run-progress { height: auto; padding: 0 1; }
     ImportsScreen #run-bar { width: 40%; max-width: 48; }
     ImportsScreen #run-bar Bar { width: 1fr; }
-    ImportsScreen #run-rate { width: 1fr; padding: 0 0 0 1; }
-    ImportsScreen #run-counts { height: 1; padding: 0 1; }
+    ImportsScreen #run-rate { width: 1fr; height: auto; padding: 0 0 0 1; }
+    ImportsScreen #run-counts { height: auto; padding: 0 1; }
     ImportsScreen #run-pictures { height: 1; padding: 0 1; }
     ImportsScreen #run-spark-label { width: 7; color: $text-muted; }
     ImportsScreen #run-spark { width: 1fr; }
@@ -125,10 +125,9 @@ class ImportsScreen(CXScreen):
 
     ImportsScreen #history-error { display: none; }
     ImportsScreen #history-error.-shown { display: block; }
-    ImportsScreen #history { height: 1fr; }
-    ImportsScreen #history-detail {
-        height: auto; max-height: 9; padding: 0 1; border-top: tall $panel;
-    }
+    ImportsScreen #history { height: 1fr; min-height: 4; }
+    /* Whole, however many lines it wraps to: the runs table above gives up the room. */
+    ImportsScreen #history-detail { height: auto; padding: 0 1; border-top: tall $panel; }
     ImportsScreen #history-empty { padding: 1 2; color: $text-muted; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
