@@ -302,6 +302,16 @@ def _first_line(error: BaseException) -> str:
     return (str(error).splitlines() or [type(error).__name__])[0][:60]
 
 
+def _state(run: Any) -> str:
+    """The run's state as the history says it when a finished run left rows behind (never a
+    bare "finished" beside an outcome that is not complete); else its own last word."""
+    from cxconsole.widgets.import_history import state_label
+
+    if run.state == "finished" and run.outcome not in (None, "complete"):
+        return state_label(run)
+    return run.end_state if run.state == "finished" and run.end_state else run.state
+
+
 def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
     """The latest real runs (dry runs left out), newest first, from their journals."""
     from datetime import datetime
@@ -330,7 +340,7 @@ def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
                 "imported": f"{run.rows_imported:,}",
                 "rejected": "?" if run.rows_rejected is None else f"{run.rows_rejected_known:,}",
                 "unknown": f"{run.rows_unknown:,}",
-                "state": run.end_state if run.state == "finished" and run.end_state else run.state,
+                "state": _state(run),
             }
         )
     return rows

@@ -32,7 +32,7 @@ def when(iso: str | None, *, full: bool = False) -> str:
         return iso[:16]
 
 
-def _state(run: RunInfo) -> str:
+def state_label(run: RunInfo) -> str:
     """The run's state, and for a finished one what it achieved (never a bare ✓ on a run
     that left rows behind)."""
     if run.state == "finished" and run.outcome not in (None, "complete"):
@@ -77,21 +77,30 @@ def describe(run: RunInfo) -> str:
         f"File: {run.file}",
         f"Profile: {run.profile} ({run.vendor}) · started {when(run.started, full=True)}"
         + (f" · last activity {when(run.last_activity, full=True)}" if run.last_activity else ""),
-        f"Journal: {run.journal_path}",
     ]
-    if str(run.rejects_path) not in ("", "."):
-        parts.append(f"Rejects: {run.rejects_path}")
-    if run.message:
+    # The journal and the rejects file share the run's folder unless --rejects put them apart:
+    # then the folder once, so the panel stays whole on a small terminal.
+    journal, rejects = run.journal_path, run.rejects_path
+    if str(rejects) in ("", "."):
+        parts.append(f"Journal: {journal}")
+    elif rejects.parent == journal.parent:
+        parts.append(f"Journal and rejects: {journal.parent}/ ({journal.name}, {rejects.name})")
+    else:
+        parts += [f"Journal: {journal}", f"Rejects: {rejects}"]
+    if run.message and run.message != run.end_state:  # "cancelled" is said above already
         parts.append(run.message)
     if run.rows_unknown:
         parts.append(
             f"{run.rows_unknown:,} row(s) of unknown outcome: check the vendor, then u sends "
             "them again"
         )
+    keys = []
     if run.state == "resumable":
-        parts.append("enter or r: resume it (the file must be unchanged)")
+        keys.append("enter or r: resume it (the file must be unchanged)")
     if run.state in ("finished", "resumable") and not run.dry_run:
-        parts.append("e: fix its rejected rows")
+        keys.append("e: fix its rejected rows")
+    if keys:
+        parts.append(" · ".join(keys))
     return "\n".join(parts)
 
 
@@ -118,7 +127,7 @@ def _cells(run: RunInfo, style: dict[str, str]) -> dict[str, Text]:
         name = name[: FILE_CAP - 1] + "…"
     return {
         "when": Text(when(run.started)),
-        "state": Text(_state(run), style=style.get(run.state, "")),
+        "state": Text(state_label(run), style=style.get(run.state, "")),
         "file": Text(name),
         "profile": Text(run.profile),
         "rows": Text(_count(run.rows_total), justify="right"),
