@@ -96,6 +96,9 @@ async def test_a_cancelled_run_resumed_from_history_counts_the_whole_run_at_80x2
         assert str(row[keys.index("imported")]) == f"{first.rows_imported:,}"
         detail = text(screen.query_one("#history-detail", Static))
         assert f"{first.rows_not_sent:,} not sent" in detail
+        # The panel whole, to its last line (the table above gives up the room).
+        await wait_until(lambda: "enter or r: resume it" in flat(app), pilot=pilot)
+        assert "e: fix its rejected rows" in flat(app)
 
         faults(url, latency_ms=0)
         await pilot.press("enter")
@@ -136,6 +139,10 @@ async def test_rows_of_unknown_outcome_are_unknown_in_the_history_and_on_home(
         assert summary is not None and summary.rows_unknown == 19
         assert summary.rows_invalid == len(invalid) == 1
         faults(url, rate=0.0)
+        # The row counts say unknown apart from rejected; a code is never cut in the table.
+        await wait_until(lambda: "19 unknown" in text(screen.query_one("#run-rate")), pilot=pilot)
+        assert "· 1 rejected ·" in text(screen.query_one("#run-rate", Static))
+        assert "UNKNOWN_OUTCOME" in flat(app)
 
         await pilot.press("f4")
         history = screen.query_one(HistoryTable)
@@ -145,6 +152,7 @@ async def test_rows_of_unknown_outcome_are_unknown_in_the_history_and_on_home(
         assert str(row[keys.index("rejected")]) == "1"  # the invalid row, not the unknown ones
         assert str(row[keys.index("unknown")]) == "19"
         assert whole_columns(history)
+        await wait_until(lambda: "u sends them again" in flat(app), pilot=pilot)
 
         await pilot.press("escape", "1")
         await wait_until(lambda: type(app.screen).__name__ == "HomeScreen", pilot=pilot)
@@ -156,6 +164,8 @@ async def test_rows_of_unknown_outcome_are_unknown_in_the_history_and_on_home(
         success = app.theme_variables["success"]
         green = sum(s.end - s.start for s in bar.spans if str(s.style) == success)
         assert green == 0, "no row went in for sure: no green"
+        state = str(runs.get_row_at(0)[labels.index("State")])
+        assert state == "✗ finished, none in", "Home says what the history says"
 
 
 async def test_the_credentials_form_stays_whole_after_a_connection_test_at_80x24(
