@@ -520,7 +520,9 @@ class Reporter:
             batches += f"/{event.batches_total:,}"
         text = (
             f"{event.rows_imported + event.rows_rejected:,}{total} rows "
-            f"({event.rows_imported:,} ok, {event.rows_rejected:,} rejected), "
+            f"({event.rows_imported:,} ok, {event.rows_rejected - event.rows_unknown:,} rejected"
+            + (f", {event.rows_unknown:,} unknown" if event.rows_unknown else "")
+            + "), "
             f"{batches} batches, {event.rows_per_second:,.0f} rows/s{eta}"
             + (f", {self._failures} failures" if self._failures else "")
         )
