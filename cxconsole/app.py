@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -38,6 +39,7 @@ SCREENS: dict[str, tuple[str, str, str]] = {
 
 #: The footer shows the screen keys as one compact group: ``1 2 3 4 5 Screens``.
 SCREEN_KEYS = Binding.Group("Screens", compact=True)
+FUNCTION_KEY = re.compile(r"f\d{1,2}")
 
 
 def _screen_factory(path: str) -> Callable[[], Screen[Any]]:
@@ -66,7 +68,9 @@ class CXApp(App[int]):
             for mode, (_, title, key) in SCREENS.items()
         ),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?"),
-        Binding("f1", "help", "Keys", id="app.help_f1", show=False, priority=True),
+        # Shown: the footer lists one key per action, so "F1 Keys" appears only where "?" is
+        # typed into a text field (and so left out of the keys that work there).
+        Binding("f1", "help", "Keys", id="app.help_f1", priority=True),
         Binding("f12", "screenshot", "Screenshot", id="app.screenshot", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -102,6 +106,12 @@ class CXApp(App[int]):
         self._theme_failures: list[str] = []
         self._tickets_cache: PageCache | None = None
         self._apply_themes()
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as the footer and the keys screen name it: function keys as on the keyboard
+        (``F2``, not ``f2``), whatever key the keymap binds."""
+        display = super().get_key_display(binding)
+        return display.upper() if FUNCTION_KEY.fullmatch(display) else display
 
     # -- start-up ----------------------------------------------------------------------------
     def _apply_themes(self) -> None:

@@ -31,3 +31,16 @@ def sandbox_profiles(url: str) -> tuple[MemoryProfileStore, Secrets]:
     ]
     secrets = MemoryStore({p.name: SANDBOX_SECRETS[p.vendor] for p in profiles})
     return MemoryProfileStore(profiles), Secrets(secrets)
+
+
+def base_url_hint(url: str | None, vendor: str) -> str:
+    """What the credentials form says of the base URL in the sandbox: required, and where.
+
+    An empty base URL would mean the vendor's own host, which the sandbox refuses (a sandbox
+    profile reaches only the emulator), so the vendor's "leave empty" does not hold here.
+    """
+    from cxconsole.sandbox.config import PREFIXES
+
+    root = url.rstrip("/") if url else "the emulator's address"
+    where = f"{root}{PREFIXES[vendor]}" if vendor in PREFIXES else f"{root}/…"
+    return f"required in the sandbox (no vendor host is reached): {where}"

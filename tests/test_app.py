@@ -343,8 +343,10 @@ async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         runs = app.screen.query_one("#runs", DataTable)
         await wait_until(lambda: runs.row_count == 1, pilot=pilot)
-        row = [str(cell) for cell in runs.get_row_at(0)]
-        assert row[1] == "people.csv" and row[2] == "sandbox-webex" and row[6] == "finished"
+        labels = [str(c.label) for c in runs.ordered_columns]
+        row = dict(zip(labels, (str(cell) for cell in runs.get_row_at(0)), strict=True))
+        assert row["File"] == "people.csv" and row["Profile"] == "sandbox-webex"
+        assert row["State"] == "finished" and row["Unknown"] == "0"
 
 
 async def test_an_internal_error_prints_no_traceback_and_names_the_log(

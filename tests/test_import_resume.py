@@ -146,6 +146,10 @@ def test_sigkill_half_way_then_resume_last_sends_each_row_once(
     assert result["rows_imported"] == len(set(sent) - unknown)
     assert result["rows_imported"] + len(unknown) + 2 == result["rows_total"] == 400
     assert list_runs()[0].state == "finished"
+    # The batches of the whole run, the killed session's included, add up to the total.
+    batches = ("batches_ok", "batches_partial", "batches_failed", "batches_unknown")
+    assert sum(result[k] for k in batches) == result["batches_total"] == 40
+    assert result["batches_not_sent"] == 0
 
 
 async def _cancel_after_first_ack(url: str, path: Path) -> Any:
@@ -186,9 +190,15 @@ def test_cancel_leaves_a_resumable_run_and_resume_finishes_it(
     assert 0 < first.rows_imported < len(good)
     assert first.resumable
     assert list_runs()[0].state == "resumable"
+    # Counts that add up: every row not imported is "not imported", the unsent included.
+    assert first.rows_imported + first.rows_not_imported == first.rows_total == 60
+    assert first.rows_not_sent > 0 and first.batches_not_sent > 0
+    assert first.batches_ok + first.batches_not_sent == first.batches_total == 12
     second = asyncio.run(_resume(url, first.run_id))
     assert second.state == "finished"
     assert second.rows_imported == len(good)
+    # The resumed run's batches are the whole run's, the first session's included.
+    assert (second.batches_ok, second.batches_not_sent, second.batches_total) == (12, 0, 12)
     sent = refs(url)
     assert set(sent) == good and max(sent.values()) == 1
     assert list_runs()[0].state == "finished"

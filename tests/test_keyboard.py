@@ -117,3 +117,45 @@ async def test_credentials_focus_lands_on_the_profile_list(sandbox_reset):
         await wait_until(lambda: app.focused is not None, pilot=pilot)
         await pilot.pause()
         assert isinstance(app.focused, OptionList), app.focused
+
+
+async def test_keys_are_named_as_on_the_keyboard_once_each_and_f1_shows_from_a_field(
+    sandbox_reset,
+):
+    """The imports footer says F2, not f2; the keys screen lists each key once (F5 and ^g
+    are two keys of one binding, never "F5" twice); in a field, where "?" is typed, the
+    footer offers F1 for the keys instead."""
+    from textual.widgets._footer import FooterKey
+
+    from cxconsole.screens.help import HelpScreen
+
+    app = app_for(sandbox_reset, "imports")
+    async with app.run_test(size=(80, 24)) as pilot:
+        footer = lambda: app.screen.query_one(Footer)  # noqa: E731
+        shown = lambda: {  # noqa: E731
+            k.action: k.key_display for k in footer().query(FooterKey) if k.display
+        }
+        await wait_until(lambda: "tab('run')" in shown() or "start" in shown(), pilot=pilot)
+        await wait_until(lambda: shown().get("help") == "?", pilot=pilot)
+        displays = set(shown().values())
+        assert not any(d.startswith("f") and d[1:].isdigit() for d in displays), displays
+        assert shown().get("start") == "F5"
+
+        await pilot.press("f1")
+        await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
+        table = app.screen.query_one(DataTable)
+        await wait_until(lambda: table.row_count > 0, pilot=pilot)
+        rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        keys = [key for key, _action, _id in rows]
+        assert len(keys) == len(set(keys)), f"a key listed twice: {keys}"
+        assert ("F5", "Start") in {(k, a) for k, a, _ in rows}
+        assert ("F2", "Set up") in {(k, a) for k, a, _ in rows}
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, HelpScreen), pilot=pilot)
+
+        field = app.screen.query_one("#file-path", Input)
+        field.focus()
+        await wait_until(lambda: app.focused is field, pilot=pilot)
+        await wait_until(lambda: shown().get("help") == "F1", pilot=pilot, what="F1 Keys")
+        await pilot.press("f1")
+        await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)

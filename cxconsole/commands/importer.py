@@ -407,7 +407,7 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
     print(f"run {summary.run_id}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
     print(
         f"  rows: {summary.rows_total:,} read, {summary.rows_imported:,} {verb}, "
-        f"{summary.rows_rejected:,} not imported"
+        f"{summary.rows_not_imported:,} not imported"
     )
     details = [
         (summary.rows_invalid, "invalid"),
@@ -419,10 +419,18 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
     for count, what in details:
         if count:
             print(f"    {count:,} {what}")
+    batches = [
+        f"{count:,} {what}"
+        for count, what in (
+            (summary.batches_partial, "partly refused"),
+            (summary.batches_unknown, "unknown"),
+            (summary.batches_not_sent, "not sent"),
+        )
+        if count
+    ]
     print(
         f"  batches: {summary.batches_total:,} total, {summary.batches_ok:,} ok, "
-        f"{summary.batches_failed:,} failed"
-        + (f", {summary.batches_unknown:,} unknown" if summary.batches_unknown else "")
+        f"{summary.batches_failed:,} failed" + "".join(f", {b}" for b in batches)
     )
     if summary.rows_rejected:
         print(f"  rejects: {summary.rejects_path}")
@@ -512,7 +520,9 @@ class Reporter:
             batches += f"/{event.batches_total:,}"
         text = (
             f"{event.rows_imported + event.rows_rejected:,}{total} rows "
-            f"({event.rows_imported:,} ok, {event.rows_rejected:,} rejected), "
+            f"({event.rows_imported:,} ok, {event.rows_rejected - event.rows_unknown:,} rejected"
+            + (f", {event.rows_unknown:,} unknown" if event.rows_unknown else "")
+            + "), "
             f"{batches} batches, {event.rows_per_second:,.0f} rows/s{eta}"
             + (f", {self._failures} failures" if self._failures else "")
         )

@@ -162,6 +162,19 @@ class Progress:
     eta_seconds: float | None
     fraction: float | None  # of the file read (bytes or sheet rows)
     elapsed: float
+    # The batches with an outcome (``batches_done``) by outcome, earlier sessions' included:
+    # ok + partial + unknown + failed = done; the rest of ``batches_total`` is still to send.
+    batches_ok: int = 0
+    batches_partial: int = 0  # some rows refused by the vendor, the rest imported
+    batches_unknown: int = 0
+    rows_unknown: int = 0  # among rows_rejected: rows of unknown outcome (may be at the vendor)
+
+    @property
+    def batches_pending(self) -> int | None:
+        """Batches not settled yet (queued, in flight, or not sent): None while unknown."""
+        if self.batches_total is None:
+            return None
+        return max(0, self.batches_total - self.batches_done)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +208,18 @@ class RunSummary:
     elapsed: float
     message: str = ""  # why the run stopped early, when it did
     rows_not_sent: int = 0  # read (or counted by the pre-flight) but never sent: resumable
+    batches_partial: int = 0  # settled with some rows refused by the vendor, the rest in
+
+    @property
+    def rows_not_imported(self) -> int:
+        """Every row of the file not imported: rejected (unknown included) and not sent."""
+        return self.rows_rejected + self.rows_not_sent
+
+    @property
+    def batches_not_sent(self) -> int:
+        """Batches with no outcome: ok + partial + failed + unknown + not sent = total."""
+        settled = self.batches_ok + self.batches_partial + self.batches_failed
+        return max(0, self.batches_total - settled - self.batches_unknown)
 
     @property
     def resumable(self) -> bool:
@@ -224,6 +249,7 @@ class RunSummary:
         data["elapsed"] = round(self.elapsed, 3)
         data["state"] = str(self.state)
         data["outcome"] = str(self.outcome)
+        data["batches_not_sent"] = self.batches_not_sent
         return data
 
 

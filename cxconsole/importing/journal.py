@@ -311,6 +311,8 @@ class Replay:
     fixed: set[int] = field(default_factory=set)
     rows_imported: int = 0
     batches_ok: int = 0
+    # Settled batches some of whose rows the vendor refused (the rest imported).
+    partial: set[int] = field(default_factory=set)
     read: ReadDone | None = None  # the file read to its end
     end: End | None = None  # the last end of a session
     sessions: int = 0
@@ -376,8 +378,11 @@ class Replay:
                     self.acked.pop(batch, None)
                     self.refused.pop(batch, None)
                     self.unknown.pop(batch, None)
+                    self.partial.discard(batch)
                     if entry.imported == entry.rows:
                         self.batches_ok += 1
+                    elif entry.refused:
+                        self.partial.add(batch)
             case ReadDone():
                 self.read = entry
             case End():
@@ -395,6 +400,20 @@ class Replay:
         lines.update(self.refused.get(batch, {}))
         lines.update(dict.fromkeys(expand(self.acked.get(batch, [])), ""))
         return lines
+
+    def outcomes(self, *, resend_unknown: bool = False) -> dict[int, str]:
+        """Each settled batch's outcome: ``ok``, ``partial`` (rows refused) or ``unknown``.
+
+        With ``resend_unknown`` the unknown batches are left out: they are to be sent again.
+        """
+        found: dict[int, str] = {}
+        for batch, state in self.done.items():
+            if state == "unknown":
+                if not resend_unknown:
+                    found[batch] = "unknown"
+            else:
+                found[batch] = "partial" if batch in self.partial else "ok"
+        return found
 
     @property
     def unknown_rows(self) -> int:

@@ -37,6 +37,7 @@ class Ledger:
         self.rejects: RejectsFile | None = None  # opened with the run
         self.rows_imported = rows_imported  # earlier sessions' included
         self.rows_rejected = 0  # this session's
+        self.rows_unknown = 0  # this session's, among the rejected: the vendor may hold them
         self.session_rows_done = 0  # rows with an outcome in this session: the rate
 
     async def write(self, entry: Entry, *, sync: bool = True) -> None:
@@ -52,6 +53,8 @@ class Ledger:
         if not rejects:
             return
         self.rows_rejected += len(rejects)
+        if kind == "unknown":
+            self.rows_unknown += len(rejects)
         self.session_rows_done += len(rejects)
         self.hub.emit(
             RowsRejected(

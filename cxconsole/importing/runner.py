@@ -163,9 +163,11 @@ class ImportRun:
         self._stopping = False
         self._stop_state: tuple[RunState, str] | None = None
         self._started = 0.0
-        self._batches_done = 0
-        self._batches_ok = 0  # batches whose every row was imported, this process
-        self._batches_unknown = 0
+        # Every batch of the run with an outcome, earlier sessions' included: "ok", "partial"
+        # (rows refused, the rest imported), "unknown" or "failed". The one tally behind the
+        # progress, the summary and every face's batch counts.
+        self._outcomes: dict[int, str] = {}
+        self._refused_before: set[int] = set()  # resumed batches with rows refused earlier
         # batch -> rows in flight when the run stopped abnormally (unknown, not yet listed)
         self._lost: dict[int, int] = {}
         self._batches_seen = 0
@@ -182,6 +184,10 @@ class ImportRun:
             # What a kill or a lost reply left unknown is safe to send again: the vendor
             # answers 112 for what it holds.
             self.resend_unknown = True
+        if replay is not None:
+            # Seeded from the journal: a resumed run's counts are the whole run's, not this
+            # session's (the batches it skips as settled are counted here, once).
+            self._outcomes = replay.outcomes(resend_unknown=self.resend_unknown)
         self.ledger = Ledger(
             self.hub,
             lambda entry, sync: self._write(entry, sync=sync),
@@ -234,6 +240,8 @@ class ImportRun:
         """
         batches = [self._failed.pop(n) for n in sorted(self._failed)]
         self._failed_why.clear()
+        for batch in batches:
+            self._outcomes.pop(batch.number, None)  # queued again: no outcome until it settles
         self._retry.extend(batches)
         if self._wake is not None:
             self._wake.set()
@@ -740,8 +748,7 @@ class ImportRun:
             return None
         resend = self.resend_unknown
         if number in replay.done and not (resend and replay.done[number] == "unknown"):
-            self._batches_done += 1
-            return None
+            return None  # settled in an earlier session: counted from the journal
         settled = replay.settled(number, unknown=not resend)
         if number in replay.suspect and not resend:
             reason = (
@@ -773,11 +780,22 @@ class ImportRun:
                 k == "unknown" for k in kinds.values()
             )
             state = "unknown" if unknown else "done"
-            await self._write(BatchSettled(batch=number, state=state))
-            if unknown:
-                self._batches_unknown += 1
-            self._batches_done += 1
+            refused = sum(1 for kind in kinds.values() if kind == "refused")
+            rows = sum(len(item.lines) for item in batch.items)
+            await self._write(
+                BatchSettled(
+                    batch=number,
+                    state=state,
+                    rows=rows,
+                    imported=rows - len(kinds),
+                    refused=refused,
+                    unknown=len(kinds) - refused,
+                )
+            )
+            self._outcomes[number] = "unknown" if unknown else "partial" if refused else "ok"
             return None
+        if any(kind == "refused" for kind in kinds.values()):
+            self._refused_before.add(number)  # however the rest goes, the batch is partial
         url, params, body = self._build([item.record for item in keep])
         resumed = Batch(number, keep, batch.payload_sha256, url, params, body)
         resumed.part = "resume"
@@ -827,7 +845,7 @@ class ImportRun:
         rows = batch.rows
         self.ledger.rows_imported += rows
         self.ledger.session_rows_done += rows
-        self._batches_done += 1
+        self._outcomes[batch.number] = "ok"
         self.hub.emit(
             BatchQueued(batch.number, batch.records, rows, batch.first_line, batch.last_line)
         )
@@ -835,9 +853,21 @@ class ImportRun:
             BatchAcknowledged(batch.number, "", batch.records, rows, {"dry_run": True}, 0.0)
         )
 
+    def _outcome_of(self, batch: Batch, outcome: Outcome) -> str:
+        """A settled batch's outcome for the tally: failed, unknown, ok or partial."""
+        if outcome.failed:
+            return "failed"
+        if outcome.unknown:
+            return "unknown"
+        if self.options.dry_run:
+            return "ok"
+        whole = outcome.imported == batch.rows and batch.number not in self._refused_before
+        return "ok" if whole else "partial"
+
     async def _settled(self, batch: Batch, outcome: Outcome) -> None:
         """Bookkeeping once every row of a batch has an outcome."""
-        self._batches_done += 1
+        if batch.part != "fix":  # a fix batch resends rows of batches already counted
+            self._outcomes[batch.number] = self._outcome_of(batch, outcome)
         if outcome.failed:
             failed = Batch(batch.number, outcome.failed, batch.payload_sha256, part="retry")
             failed.url, failed.params, failed.body = self._build(failed.records)
@@ -848,10 +878,6 @@ class ImportRun:
             self._failed_why.pop(batch.number, None)
         if self.options.dry_run:
             return
-        if outcome.unknown:
-            self._batches_unknown += 1
-        elif not outcome.failed and outcome.imported == batch.rows:
-            self._batches_ok += 1
         state = "failed" if outcome.failed else "unknown" if outcome.unknown else "done"
         await self._write(
             BatchSettled(
@@ -956,6 +982,15 @@ class ImportRun:
             finally:
                 self._waiting = False
 
+    def batch_counts(self) -> dict[str, int]:
+        """The run's batches by outcome, earlier sessions' included: ``ok``, ``partial``,
+        ``unknown``, ``failed``, and ``done``, the batches with an outcome."""
+        counts = dict.fromkeys(("ok", "partial", "unknown", "failed"), 0)
+        for outcome in self._outcomes.values():
+            counts[outcome] += 1
+        counts["done"] = len(self._outcomes)
+        return counts
+
     def progress(self) -> Progress:
         """The progress right now (the same as the latest Progress event would say)."""
         producer = self._producer
@@ -982,18 +1017,23 @@ class ImportRun:
         elif fraction and rows_read and rate > 0:
             share = fraction * min(1.0, done / rows_read)
             eta = elapsed * (1 - share) / share if share > 0 else None
+        batches = self.batch_counts()
         return Progress(
             rows_read=rows_read,
             rows_total=total,
             rows_imported=self.ledger.rows_imported,
             rows_rejected=self.ledger.rows_rejected,
-            batches_done=self._batches_done,
+            batches_done=batches["done"],
             batches_total=batches_total,
-            batches_failed=len(self._failed),
+            batches_failed=batches["failed"],
             rows_per_second=rate,
             eta_seconds=eta,
             fraction=fraction,
             elapsed=elapsed,
+            batches_ok=batches["ok"],
+            batches_partial=batches["partial"],
+            batches_unknown=batches["unknown"],
+            rows_unknown=self.ledger.rows_unknown,
         )
 
     async def _tick(self) -> None:
@@ -1069,12 +1109,10 @@ class ImportRun:
         lost = sum(self._lost.values())
         listed = sum(counts.values()) + lost
         not_sent = max(0, rows_total - imported - listed)
-        if self.options.dry_run:
-            ok, failed_batches, unknown_batches = self._batches_done, 0, 0
-        else:
-            ok = self._batches_ok + (self.replay.batches_ok if self.replay else 0)
-            unknown_batches = self._batches_unknown + len(self._lost)
-            failed_batches = len(self._failed)
+        batches = self.batch_counts()
+        ok, partial = batches["ok"], batches["partial"]
+        unknown_batches = batches["unknown"] + len(self._lost)
+        failed_batches = len(self._failed)
         return RunSummary(
             run_id=self.run_id,
             state=state,
@@ -1090,6 +1128,7 @@ class ImportRun:
             batches_ok=ok,
             batches_failed=failed_batches,
             batches_unknown=unknown_batches,
+            batches_partial=partial,
             rejects_path=self.rejects_path,
             journal_path=self.journal_path,
             elapsed=time.monotonic() - self._started,

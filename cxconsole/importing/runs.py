@@ -37,6 +37,25 @@ class RunInfo:
     message: str
     journal_path: Path
     rejects_path: Path
+    rows_not_sent: int | None = None  # counted by the pre-flight, never sent (resumable)
+    batches_partial: int = 0  # settled with rows refused, the rest imported
+
+    @property
+    def rows_rejected_known(self) -> int | None:
+        """Rows not imported for a known reason (invalid, refused, failed): the rows of
+        unknown outcome, which the vendor may hold, are not among them."""
+        if self.rows_rejected is None:
+            return None
+        return max(0, self.rows_rejected - self.rows_unknown)
+
+    @property
+    def rows_open(self) -> int | None:
+        """Rows with no outcome in the journal: not sent, or in flight when the run was
+        killed (unknown ones counted apart). None while the total is not known."""
+        if self.rows_total is None:
+            return None
+        listed = self.rows_rejected_known or 0
+        return max(0, self.rows_total - self.rows_imported - listed - self.rows_unknown)
 
     def as_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}
@@ -70,7 +89,8 @@ def run_info(path: Path) -> RunInfo:
         dry_run=header.dry_run,
         state=state,
         end_state=end.state if end is not None else None,
-        rows_total=summary.get("rows_total"),
+        # The pre-flight's count (in the header) when the run never ended: killed mid-way.
+        rows_total=summary.get("rows_total", header.rows_total),
         rows_imported=summary.get("rows_imported", replay.rows_imported),
         rows_rejected=summary.get("rows_rejected"),
         batches_ok=summary.get("batches_ok", sum(1 for s in replay.done.values() if s == "done")),
@@ -83,6 +103,8 @@ def run_info(path: Path) -> RunInfo:
         message=end.message if end is not None else "",
         journal_path=path,
         rejects_path=Path(header.rejects_path),
+        rows_not_sent=summary.get("rows_not_sent"),
+        batches_partial=summary.get("batches_partial", len(replay.partial)),
     )
 
 

@@ -44,6 +44,10 @@ def _field_widget_id(name: str) -> str:
     return f"setting-{name}"
 
 
+#: Below this width the connection test's outcome goes under the form, not beside it.
+STACK_BELOW = 120
+
+
 class CredentialsScreen(CXScreen):
     DEFAULT_CSS = """
     CredentialsScreen #store-bar { height: auto; }
@@ -54,9 +58,15 @@ class CredentialsScreen(CXScreen):
     CredentialsScreen #body { height: 1fr; }
     CredentialsScreen #list-pane { width: 26; border-right: tall $panel; }
     CredentialsScreen #profile-list { height: 1fr; }
-    CredentialsScreen #form { width: 1fr; padding: 0 1; }
+    CredentialsScreen #work { width: 1fr; height: 1fr; layout: horizontal; }
+    CredentialsScreen #form { width: 1fr; height: 1fr; padding: 0 1; }
     CredentialsScreen #outcome { width: 42; height: 1fr; padding: 0 1; display: none; }
     CredentialsScreen #outcome.-shown { display: block; }
+    /* Too narrow for the outcome beside the form: under it, so no field is squeezed. */
+    CredentialsScreen.-stack #work { layout: vertical; }
+    CredentialsScreen.-stack #outcome {
+        width: 1fr; height: auto; max-height: 45%; border-top: tall $panel;
+    }
     CredentialsScreen Switch { border: none; height: 1; padding: 0; }
     CredentialsScreen Switch:focus { border: none; background-tint: $primary 30%; }
     CredentialsScreen #vendor-fields { height: auto; }
@@ -64,7 +74,6 @@ class CredentialsScreen(CXScreen):
     CredentialsScreen.-narrow .row > Label { width: 13; }
     CredentialsScreen.-narrow .hint, CredentialsScreen.-narrow .field-error { padding: 0 0 0 14; }
     CredentialsScreen.-narrow #buttons { padding: 1 0 0 14; }
-    CredentialsScreen.-narrow #outcome { width: 30; }
     CredentialsScreen .row { height: auto; margin-top: 1; }
     CredentialsScreen .row > Input, CredentialsScreen .row > Select SelectCurrent,
     CredentialsScreen SecretInput Input { background: $panel; }
@@ -120,49 +129,50 @@ class CredentialsScreen(CXScreen):
             with Vertical(id="list-pane"):
                 yield Static("Profiles", classes="section-title")
                 yield OptionList(id="profile-list")
-            with VerticalScroll(id="form"):
-                yield Static("New profile", id="form-title", classes="section-title")
-                with Horizontal(classes="row"):
-                    yield Label("Name")
-                    yield Input(placeholder="e.g. qp-eu-prod", id="name", compact=True)
-                yield Static("", id="error-name", classes="field-error")
-                with Horizontal(classes="row"):
-                    yield Label("Vendor")
-                    yield Select(
-                        [(_vendor_title(v), v) for v in vendor_names()],
-                        id="vendor",
-                        allow_blank=False,
-                        value=vendor_names()[0],
-                        compact=True,
+            with Vertical(id="work"):
+                with VerticalScroll(id="form"):
+                    yield Static("New profile", id="form-title", classes="section-title")
+                    with Horizontal(classes="row"):
+                        yield Label("Name")
+                        yield Input(placeholder="e.g. qp-eu-prod", id="name", compact=True)
+                    yield Static("", id="error-name", classes="field-error")
+                    with Horizontal(classes="row"):
+                        yield Label("Vendor")
+                        yield Select(
+                            [(_vendor_title(v), v) for v in vendor_names()],
+                            id="vendor",
+                            allow_blank=False,
+                            value=vendor_names()[0],
+                            compact=True,
+                        )
+                    with Horizontal(classes="row"):
+                        yield Label("Base URL")
+                        yield Input(placeholder="", id="base_url", compact=True)
+                    yield Static("", id="hint-base_url", classes="hint")
+                    yield Static("", id="error-base_url", classes="field-error")
+                    with Horizontal(classes="row"):
+                        yield Label("Phone region")
+                        yield Input(placeholder="e.g. AU, DE, FR", id="phone_region", compact=True)
+                    yield Static(
+                        "national numbers in this profile's files are read as this country's",
+                        id="hint-phone_region",
+                        classes="hint -shown",
                     )
-                with Horizontal(classes="row"):
-                    yield Label("Base URL")
-                    yield Input(placeholder="", id="base_url", compact=True)
-                yield Static("", id="hint-base_url", classes="hint")
-                yield Static("", id="error-base_url", classes="field-error")
-                with Horizontal(classes="row"):
-                    yield Label("Phone region")
-                    yield Input(placeholder="e.g. AU, DE, FR", id="phone_region", compact=True)
-                yield Static(
-                    "national numbers in this profile's files are read as this country's",
-                    id="hint-phone_region",
-                    classes="hint -shown",
-                )
-                yield Static("", id="error-phone_region", classes="field-error")
-                yield Vertical(id="vendor-fields")
-                with Horizontal(classes="row"):
-                    yield Label("Secret", id="secret-label")
-                    yield SecretInput(id="secret")
-                yield Static("", id="hint-secret", classes="hint")
-                yield Static("", id="error-secret", classes="field-error")
-                with Horizontal(id="buttons"):
-                    yield Button("Save", id="save", variant="primary")
-                    yield Button("Test connection", id="test")
-                    yield Button("Remove", id="remove", variant="error")
-            with VerticalScroll(id="outcome"):
-                yield Static("", id="guidance")
-                yield Static("", id="result")
-                yield DataTable(id="details", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="error-phone_region", classes="field-error")
+                    yield Vertical(id="vendor-fields")
+                    with Horizontal(classes="row"):
+                        yield Label("Secret", id="secret-label")
+                        yield SecretInput(id="secret")
+                    yield Static("", id="hint-secret", classes="hint")
+                    yield Static("", id="error-secret", classes="field-error")
+                    with Horizontal(id="buttons"):
+                        yield Button("Save", id="save", variant="primary")
+                        yield Button("Test connection", id="test")
+                        yield Button("Remove", id="remove", variant="error")
+                with VerticalScroll(id="outcome"):
+                    yield Static("", id="guidance")
+                    yield Static("", id="result")
+                    yield DataTable(id="details", cursor_type="row", zebra_stripes=True)
         yield CXFooter()
 
     @on(events.Mount)
@@ -180,6 +190,7 @@ class CredentialsScreen(CXScreen):
 
     def on_resize(self, event: Any) -> None:
         self.set_class(event.size.width < 100, "-narrow")
+        self.set_class(event.size.width < STACK_BELOW, "-stack")
 
     # -- the list ----------------------------------------------------------------------------
     @work(exclusive=True, group="credentials-list")
@@ -318,7 +329,13 @@ class CredentialsScreen(CXScreen):
         self.query_one("#secret-label", Label).update(vendor.secret_label.split(" (")[0])
         if self.editing is None:
             self.query_one("#secret", SecretInput).set_placeholder(vendor.secret_label)
-        self.show_hint("base_url", vendor.base_url_hint)
+        hint = vendor.base_url_hint
+        if self.cx.sandbox_requested:  # known before the emulator answers
+            from cxconsole.sandbox_mode import base_url_hint
+
+            ctx = self.cx.ctx
+            hint = base_url_hint(ctx.sandbox_url if ctx else None, vendor.name)
+        self.show_hint("base_url", hint)
 
     @on(Select.Changed)
     def picker_changed(self, event: Select.Changed) -> None:

@@ -143,7 +143,6 @@ class ErrorsScreen(CXScreen):
             "Decode",
             id="errors.decode",
             priority=True,
-            key_display="F5",
         ),
         Binding("c", "copy", "Copy", id="errors.copy", tooltip="Copy the code"),
         Binding("v", "cycle_vendor", "Vendor", id="errors.vendor"),

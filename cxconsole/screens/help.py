@@ -44,13 +44,14 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Key", "Action", "Id")
         seen: set[tuple[str, str]] = set()
-        for key, active in self.target.active_bindings.items():
+        for active in self.target.active_bindings.values():
             binding = active.binding
             label = binding.description or binding.action
-            if (key, label) in seen or not label:
-                continue
-            seen.add((key, label))
             display = self.app.get_key_display(binding)
+            # Each key once: as it is shown (two keys of one binding never share a name).
+            if (display, label) in seen or not label:
+                continue
+            seen.add((display, label))
             table.add_row(display, label, binding.id or "")
         table.focus()
 

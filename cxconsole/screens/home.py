@@ -60,6 +60,7 @@ RUN_COLUMNS = (
     Col("outcome", "Outcome", 0),
     Col("imported", "Imported", 3),
     Col("rejected", "Rejected", 5),
+    Col("unknown", "Unknown", 6),
     Col("state", "State", 0),
 )
 OUTCOME_WIDTH = 10
@@ -187,8 +188,10 @@ class HomeScreen(CXScreen):
             cells: list[Any] = []
             for col in kept:
                 if col.key == "outcome":
-                    imported, rejected, total = row["outcome"]
-                    cells.append(outcome_bar(imported, rejected, total, colours, OUTCOME_WIDTH))
+                    imported, rejected, unknown, total = row["outcome"]
+                    cells.append(
+                        outcome_bar(imported, rejected, total, colours, OUTCOME_WIDTH, unknown)
+                    )
                 else:
                     # Text: a "[" in a name is not markup; cut with an ellipsis at the cap.
                     cells.append(Text(_cut(str(row[col.key]), col.cap)))
@@ -299,6 +302,16 @@ def _first_line(error: BaseException) -> str:
     return (str(error).splitlines() or [type(error).__name__])[0][:60]
 
 
+def _state(run: Any) -> str:
+    """The run's state as the history says it when a finished run left rows behind (never a
+    bare "finished" beside an outcome that is not complete); else its own last word."""
+    from cxconsole.widgets.import_history import state_label
+
+    if run.state == "finished" and run.outcome not in (None, "complete"):
+        return state_label(run)
+    return run.end_state if run.state == "finished" and run.end_state else run.state
+
+
 def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
     """The latest real runs (dry runs left out), newest first, from their journals."""
     from datetime import datetime
@@ -317,10 +330,17 @@ def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
                 "when": when,
                 "file": Path(run.file).name,
                 "profile": run.profile,
-                "outcome": (run.rows_imported, run.rows_rejected, run.rows_total),
+                # Rows of unknown outcome apart from the rejected: the vendor may hold them.
+                "outcome": (
+                    run.rows_imported,
+                    run.rows_rejected_known,
+                    run.rows_unknown,
+                    run.rows_total,
+                ),
                 "imported": f"{run.rows_imported:,}",
-                "rejected": "?" if run.rows_rejected is None else f"{run.rows_rejected:,}",
-                "state": run.end_state if run.state == "finished" and run.end_state else run.state,
+                "rejected": "?" if run.rows_rejected is None else f"{run.rows_rejected_known:,}",
+                "unknown": f"{run.rows_unknown:,}",
+                "state": _state(run),
             }
         )
     return rows

@@ -317,6 +317,19 @@ def _cells(row: BatchRow) -> dict[str, str]:
     }
 
 
+def _fitted(cells: dict[str, str], sizes: dict[str, int]) -> dict[str, str]:
+    """Cells shortened by priority, never a number or a code cut: a line range too long for
+    its column shows its first line (the Rows column has the count), and a code too long for
+    its column goes whole to the front of the meaning (which alone is cut, at its end)."""
+    lines, code = cells.get("lines", ""), cells.get("code", "")
+    if len(lines) > sizes.get("lines", len(lines)):
+        cells = {**cells, "lines": lines.split("-")[0]}
+    if len(code) > sizes.get("code", len(code)) and "detail" in sizes:
+        detail = cells.get("detail", "")
+        cells = {**cells, "code": "", "detail": f"{code}: {detail}" if detail else code}
+    return cells
+
+
 class BatchTable(ScrollView, can_focus=True):
     """One line per batch, drawn on demand; a cursor, a failures-only filter, follow mode."""
 
@@ -522,7 +535,9 @@ class BatchTable(ScrollView, can_focus=True):
     def _line(self, cells: dict[str, str], width: int, styles: dict[str, Style]) -> Strip:
         segments: list[Segment] = []
         base = styles.get("", Style())
-        for column, size in self._columns(width):
+        columns = self._columns(width)
+        cells = _fitted(cells, {column.key: size for column, size in columns})
+        for column, size in columns:
             text = cells.get(column.key, "")
             if len(text) > size:
                 text = text[: max(0, size - 1)] + "…"

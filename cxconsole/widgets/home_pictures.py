@@ -107,21 +107,28 @@ class TicketBuckets(Widget):
         return text
 
 
+UNKNOWN = "?"  # rows of unknown outcome: neither in nor out, and drawn so in any theme
+
+
 def outcome_bar(
     imported: int,
     rejected: int | None,
     total: int | None,
     colours: dict[str, str],
     width: int = 10,
+    unknown: int = 0,
 ) -> Text:
-    """Imported (success), rejected (error), not sent (░) of the run's rows, ``width`` cells."""
-    whole = max(total or 0, imported + (rejected or 0))
+    """Imported (success), rejected (error), unknown outcome (``?``, warning), not sent (░)
+    of the run's rows, ``width`` cells; a part with any row gets a cell. ``rejected`` is the
+    rows rejected for a known reason (unknown ones apart)."""
+    settled = imported + (rejected or 0) + unknown
+    whole = max(total or 0, settled)
     text = Text(no_wrap=True)
     if whole <= 0:
         return text.append(EMPTY * width)
-    rest = whole - imported - (rejected or 0)
-    cells = split_cells([imported, rejected or 0, rest], width)
+    cells = split_cells([imported, rejected or 0, unknown, whole - settled], width)
     text.append(FULL * cells[0], style=colours.get("success", "green"))
     text.append(FULL * cells[1], style=colours.get("error", "red"))
-    text.append(EMPTY * cells[2])
+    text.append(UNKNOWN * cells[2], style=f"bold {colours.get('warning', 'yellow')}")
+    text.append(EMPTY * cells[3])
     return text

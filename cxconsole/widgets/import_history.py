@@ -32,7 +32,7 @@ def when(iso: str | None, *, full: bool = False) -> str:
         return iso[:16]
 
 
-def _state(run: RunInfo) -> str:
+def state_label(run: RunInfo) -> str:
     """The run's state, and for a finished one what it achieved (never a bare ✓ on a run
     that left rows behind)."""
     if run.state == "finished" and run.outcome not in (None, "complete"):
@@ -46,30 +46,114 @@ def _count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def counts_line(run: RunInfo) -> str:
+    """The run's rows and batches as the core counted them; the rows add up to the total."""
+    rows = [f"{run.rows_imported:,} imported"]
+    for count, what in (
+        (run.rows_rejected_known, "rejected"),
+        (run.rows_unknown, "of unknown outcome"),
+        (run.rows_open, "not sent"),
+    ):
+        if count:
+            rows.append(f"{count:,} {what}")
+    of = f"Rows {run.rows_total:,}: " if run.rows_total is not None else "Rows: "
+    batches = [f"{run.batches_ok:,} ok"]
+    for count, what in (
+        (run.batches_partial, "partly refused"),
+        (run.batches_failed, "failed"),
+        (run.batches_unknown, "unknown"),
+    ):
+        if count:
+            batches.append(f"{count:,} {what}")
+    return f"{of}{', '.join(rows)} · batches: {', '.join(batches)}"
+
+
 def describe(run: RunInfo) -> str:
     """The highlighted run in a few lines (plain text, never markup)."""
     parts = [
         f"Run {run.run_id} · {run.state}"
         + (f" (last word: {run.end_state})" if run.end_state else " (no end recorded)"),
+        counts_line(run),
         f"File: {run.file}",
         f"Profile: {run.profile} ({run.vendor}) · started {when(run.started, full=True)}"
         + (f" · last activity {when(run.last_activity, full=True)}" if run.last_activity else ""),
-        f"Journal: {run.journal_path}",
     ]
-    if str(run.rejects_path) not in ("", "."):
-        parts.append(f"Rejects: {run.rejects_path}")
-    if run.message:
+    # The journal and the rejects file share the run's folder unless --rejects put them apart:
+    # then the folder once, so the panel stays whole on a small terminal.
+    journal, rejects = run.journal_path, run.rejects_path
+    if str(rejects) in ("", "."):
+        parts.append(f"Journal: {journal}")
+    elif rejects.parent == journal.parent:
+        parts.append(f"Journal and rejects: {journal.parent}/ ({journal.name}, {rejects.name})")
+    else:
+        parts += [f"Journal: {journal}", f"Rejects: {rejects}"]
+    if run.message and run.message != run.end_state:  # "cancelled" is said above already
         parts.append(run.message)
     if run.rows_unknown:
         parts.append(
             f"{run.rows_unknown:,} row(s) of unknown outcome: check the vendor, then u sends "
             "them again"
         )
+    keys = []
     if run.state == "resumable":
-        parts.append("enter or r: resume it (the file must be unchanged)")
+        keys.append("enter or r: resume it (the file must be unchanged)")
     if run.state in ("finished", "resumable") and not run.dry_run:
-        parts.append("e: fix its rejected rows")
+        keys.append("e: fix its rejected rows")
+    if keys:
+        parts.append(" · ".join(keys))
     return "\n".join(parts)
+
+
+#: (key, label, rank): a narrow table drops the highest rank first, whole columns only (a
+#: number or an id is never cut); the panel under the table names every count of the run.
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("when", "When", 1),
+    ("state", "State", 0),
+    ("file", "File", 2),
+    ("profile", "Profile", 5),
+    ("rows", "Rows", 3),
+    ("imported", "Imported", 0),
+    ("rejected", "Rejected", 1),
+    ("unknown", "Unknown", 1),
+    ("batches", "Batches ok/✗/?", 6),
+    ("run", "Run id", 4),
+)
+FILE_CAP = 24  # a long file name is cut at this width with an ellipsis (the panel has it whole)
+
+
+def _cells(run: RunInfo, style: dict[str, str]) -> dict[str, Text]:
+    name = Path(run.file).name or run.file
+    if len(name) > FILE_CAP:
+        name = name[: FILE_CAP - 1] + "…"
+    return {
+        "when": Text(when(run.started)),
+        "state": Text(state_label(run), style=style.get(run.state, "")),
+        "file": Text(name),
+        "profile": Text(run.profile),
+        "rows": Text(_count(run.rows_total), justify="right"),
+        "imported": Text(_count(run.rows_imported), justify="right"),
+        # Rejected for a known reason; rows of unknown outcome (the vendor may hold them)
+        # have a column of their own.
+        "rejected": Text(_count(run.rows_rejected_known), justify="right"),
+        "unknown": Text(_count(run.rows_unknown), justify="right"),
+        "batches": Text(
+            f"{run.batches_ok:,}/{run.batches_failed:,}/{run.batches_unknown:,}",
+            justify="right",
+        ),
+        "run": Text(run.run_id, style="dim"),
+    }
+
+
+def fit(rows: list[dict[str, Text]], width: int) -> list[tuple[str, str]]:
+    """The columns that fit ``width`` cells whole, the lowest ranks kept longest."""
+
+    def cells(key: str, label: str) -> int:
+        return max([len(label), *(row[key].cell_len for row in rows)]) + 2  # padding 1 + 1
+
+    kept = list(COLUMNS)
+    while len(kept) > 1 and sum(cells(k, label) for k, label, _ in kept) > width:
+        kept.remove(max(kept, key=lambda c: (c[2], COLUMNS.index(c))))
+    return [(key, label) for key, label, _ in kept]
 
 
 class HistoryTable(DataTable[Text]):
@@ -78,49 +162,46 @@ class HistoryTable(DataTable[Text]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.runs: list[RunInfo] = []
+        self._colours: dict[str, str] = {}
+        self._fitted_to = 0
 
     def show(self, runs: Sequence[RunInfo], colours: dict[str, str], keep: str | None) -> None:
         self.runs = list(runs)
-        self.clear(columns=True)
-        for label, key in (
-            ("When", "when"),
-            ("State", "state"),
-            ("File", "file"),
-            ("Profile", "profile"),
-            ("Rows", "rows"),
-            ("Imported", "imported"),
-            ("Rejected", "rejected"),
-            ("Batches ok/✗/?", "batches"),
-            ("Run id", "run"),
-        ):
-            self.add_column(label, key=key)
+        self._colours = colours
+        self._draw(keep)
+
+    def _room(self) -> int:
+        # Before the first layout the table has no width yet: the screen's is the bound.
+        width = self.size.width or (self.screen.size.width if self.is_attached else 0)
+        return max(20, (width or 80) - 2)  # a vertical scrollbar takes its own cells
+
+    def _draw(self, keep: str | None) -> None:
+        colours = self._colours
         style = {
             "resumable": f"bold {colours.get('after_pause', '')}".strip(),
             "running": colours.get("primary", ""),
             "finished": colours.get("yes", ""),
             "dry-run": "dim",
         }
+        rows = [_cells(run, style) for run in self.runs]
+        room = self._room()
+        self._fitted_to = room
+        columns = fit(rows, room)
+        self.clear(columns=True)
+        for key, label in columns:
+            self.add_column(label, key=key)
         row = 0
-        for i, run in enumerate(self.runs):
+        for i, (run, cells) in enumerate(zip(self.runs, rows, strict=True)):
             if run.run_id == keep:
                 row = i
-            self.add_row(
-                Text(when(run.started)),
-                Text(_state(run), style=style.get(run.state, "")),
-                Text(Path(run.file).name or run.file),
-                Text(run.profile),
-                Text(_count(run.rows_total), justify="right"),
-                Text(_count(run.rows_imported), justify="right"),
-                Text(_count(run.rows_rejected), justify="right"),
-                Text(
-                    f"{run.batches_ok:,}/{run.batches_failed:,}/{run.batches_unknown:,}",
-                    justify="right",
-                ),
-                Text(run.run_id, style="dim"),
-                key=run.run_id,
-            )
+            self.add_row(*(cells[key] for key, _ in columns), key=run.run_id)
         if self.runs:
             self.move_cursor(row=row, animate=False)
+
+    def on_resize(self) -> None:
+        if self.runs and self._room() != self._fitted_to:
+            current = self.current
+            self._draw(current.run_id if current else None)
 
     @property
     def current(self) -> RunInfo | None:

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from cxconsole.errorlog import ErrorEvent
     from cxconsole.importing import ImportRun, RunSummary
 
+#: Batch states in the order the counts line and the outcome bar read; SETTLED have an outcome.
+STATE_ORDER = ("ok", "partial", "unknown", "failed", "sending", "retrying", "queued")
+SETTLED = ("ok", "partial", "unknown", "failed")
 FLUSH_S = 0.15  # how often pending batch updates reach the widgets while a run streams
 ACTIVE_STATES = ("checking", "running", "paused", "cancelling")
 
@@ -355,41 +358,79 @@ class RunPane(ImportPane):
             f"{run.batch_size}/batch, {run.concurrency} at once · run {escape(run.run_id)}"
         )
 
+    def batch_counts(self) -> tuple[dict[str, int], int | None]:
+        """The run's batches by state, and their total when known.
+
+        The outcomes (ok, partly refused, unknown, failed) are the core's, for the whole run
+        (a resumed run's earlier sessions included): its summary once it ended, else its
+        latest progress. Only what is in flight right now (sending, retrying) comes from the
+        events of this session's batches; the rest of the total is queued, or not sent.
+        """
+        counts = dict.fromkeys(STATE_ORDER, 0)
+        summary, p = self.book.summary, self.book.progress
+        if summary is not None:
+            counts.update(
+                ok=summary.batches_ok,
+                partial=summary.batches_partial,
+                failed=summary.batches_failed,
+                unknown=summary.batches_unknown,
+                queued=summary.batches_not_sent,
+            )
+            return counts, summary.batches_total
+        live = self.book.counts()
+        counts["sending"], counts["retrying"] = live["sending"], live["retrying"]
+        if p is None:
+            counts["queued"] = live["queued"]
+            return counts, None
+        counts.update(
+            ok=p.batches_ok,
+            partial=p.batches_partial,
+            failed=p.batches_failed,
+            unknown=p.batches_unknown,
+        )
+        pending = p.batches_pending
+        if pending is None:
+            counts["queued"] = live["queued"]
+        else:
+            counts["queued"] = max(0, pending - counts["sending"] - counts["retrying"])
+        return counts, p.batches_total
+
     def _show_progress(self) -> None:
         p = self.book.progress
         rate = self.query_one("#run-rate", Static)
         bar = self.query_one("#run-bar", ProgressBar)
-        counts = self.book.counts()
+        counts, total = self.batch_counts()
         parts = [f"[b]{counts['ok']:,}[/b] ok"]
         ended = self.book.summary is not None
         for state, label in (
-            ("queued", "not sent (resume sends them)" if ended else "queued"),
             ("partial", "partly refused"),
             ("failed", "failed"),
             ("unknown", "unknown outcome"),
             ("retrying", "retrying"),
             ("sending", "sending"),
+            ("queued", "not sent (resume sends them)" if ended else "queued"),
         ):
             if counts[state]:
                 parts.append(f"{counts[state]:,} {label}")
-        total = p.batches_total if p is not None else None
-        shown = f"{len(self.book.rows):,}" + (f" of {total:,}" if total else "")
-        line = f"Batches: {shown} · " + " · ".join(parts)
+        done = sum(counts[state] for state in SETTLED)
+        shown = f"{done:,}" + (f" of {total:,}" if total else "")
+        line = f"Batches: {shown} done · " + " · ".join(parts)
         if self.query_one(BatchTable).failures_only:
             line += "  [b]showing problems only[/b] [dim](f: all)[/dim]"
         elif counts["failed"]:
             line += "  [dim](f: failures only · enter: inspect · r: retry)[/dim]"
         self.query_one("#run-counts", Static).update(line)
-        self.query_one("#run-outcomes", Static).update(self._outcome_bar(counts))
+        self.query_one("#run-outcomes", Static).update(self._outcome_bar(counts, total))
         if p is None:
             return
         self._sample_throughput(p.rows_imported + p.rows_rejected)
-        imported, rejected_rows = p.rows_imported, p.rows_rejected
+        imported, rejected_rows, unknown = p.rows_imported, p.rows_rejected, p.rows_unknown
         summary = self.book.summary
         if summary is not None:
             # The summary counts from the rejects file: rows of failed batches that a retry
             # imported are no longer rejects there (the live counter keeps them).
             imported, rejected_rows = summary.rows_imported, summary.rows_rejected
+            unknown = summary.rows_unknown
         done = imported + rejected_rows
         total = p.rows_total  # the pre-flight counted every row before the first was sent
         if total:
@@ -401,7 +442,10 @@ class RunPane(ImportPane):
         going = self.book.state in ("running", "paused")
         eta = f" · ETA {duration(eta_s)}" if going and eta_s is not None else ""
         of = f"/{total:,}" if total else ""
-        rejected = f" · {rejected_rows:,} rejected" if rejected_rows else ""
+        # Rows of unknown outcome are neither in nor rejected: said apart.
+        known = rejected_rows - unknown
+        rejected = f" · {known:,} rejected" if known else ""
+        rejected += f" · {unknown:,} unknown" if unknown else ""
         rate.update(
             f"{done:,}{of} rows · {imported:,} in{rejected} · {p.rows_per_second:,.0f} rows/s{eta}"
         )
@@ -419,13 +463,15 @@ class RunPane(ImportPane):
         self._spark_last = (now, done)
         self.query_one("#run-spark", Sparkline).data = list(self._spark)
 
-    def _outcome_bar(self, counts: dict[str, int]) -> Text:
-        """The batches by outcome as one coloured bar, 24 cells wide, with the ok share."""
+    def _outcome_bar(self, counts: dict[str, int], whole: int | None = None) -> Text:
+        """The run's batches by state as one coloured bar, 24 cells wide, and the share of
+        the batches finished so far that went in whole (queued ones are not finished)."""
         from cxconsole.widgets.catalog_detail import theme_colours
 
-        total = sum(counts.values())
+        total = max(whole or 0, sum(counts.values()))
         if not total:
             return Text("")
+        done = sum(counts[state] for state in SETTLED)
         colours = theme_colours(self.app)
         palette = (
             ("ok", colours.get("yes") or "green"),
@@ -445,7 +491,8 @@ class RunPane(ImportPane):
                 used += cells
         if used < width:
             bar.append("░" * (width - used), style="grey50")
-        bar.append(f" {100 * counts.get('ok', 0) / total:3.0f}% ok")
+        if done:
+            bar.append(f" {100 * counts.get('ok', 0) / done:3.0f}% ok")
         return bar
 
     def _show_notices(self) -> None:
@@ -467,12 +514,22 @@ class RunPane(ImportPane):
             if count
         ]
         verb = "would go in" if s.dry_run else "imported"
-        of = "read so far" if s.state != "finished" else "in the file"
+        batches = [f"{s.batches_ok:,} ok", f"{s.batches_failed:,} failed"]
+        for count, what in (
+            (s.batches_partial, "partly refused"),
+            (s.batches_unknown, "unknown"),
+            (s.batches_not_sent, "not sent"),
+        ):
+            if count:
+                batches.append(f"{count:,} {what}")
+        # The total is the file's once counted whole (a run that ended, or one with rows
+        # not sent yet); else only the rows read before it stopped.
+        of = "in the file" if s.state == "finished" or s.rows_not_sent else "read so far"
         lines = [
-            f"{s.rows_imported:,} of the {s.rows_total:,} rows {of} {verb}, {s.rows_rejected:,} not"
+            f"{s.rows_imported:,} of the {s.rows_total:,} rows {of} {verb}, "
+            f"{s.rows_not_imported:,} not"
             + (f" ({'; '.join(details)})" if details else "")
-            + f" · batches: {s.batches_ok:,} ok, {s.batches_failed:,} failed"
-            + (f", {s.batches_unknown:,} unknown" if s.batches_unknown else "")
+            + f" · batches of {s.batches_total:,}: {', '.join(batches)}"
             + f" · {duration(s.elapsed)}"
         ]
         failed = self.run.failed_batches if self.run is not None else []
@@ -513,7 +570,8 @@ class RunPane(ImportPane):
         if self.screen.is_current and self.is_on_screen:
             return  # the operator is reading the panel: a toast would only cover it
         self.notify(
-            f"Run {s.run_id}: {s.state}, {s.rows_imported:,} rows {verb}, {s.rows_rejected:,} not",
+            f"Run {s.run_id}: {s.state}, {s.rows_imported:,} rows {verb}, "
+            f"{s.rows_not_imported:,} not",
             title="Import",
             severity="information" if kind == "-ok" else "warning",
             markup=False,

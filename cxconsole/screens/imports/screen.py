@@ -69,7 +69,6 @@ class ImportsScreen(CXScreen):
     ImportsScreen.-narrow #files-pane { display: none; }
     ImportsScreen.-narrow #encoding { width: 18; }
     ImportsScreen.-short .row { margin-bottom: 0; }
-    ImportsScreen.-short #run-summary { max-height: 5; }
     ImportsScreen #file-tree { height: 1fr; }
     ImportsScreen #setup-form { width: 1fr; height: 1fr; padding: 0 1; }
     ImportsScreen .row { height: 1; margin-bottom: 1; }
@@ -86,7 +85,9 @@ class ImportsScreen(CXScreen):
     ImportsScreen #values-row.-shown { display: block; }
     ImportsScreen #values-select { width: 1fr; max-width: 40; }
     ImportsScreen .hint { width: auto; padding: 0 1; color: $text-muted; }
-    ImportsScreen #detected { width: 1fr; height: 1; }
+    /* How the file is read wraps, whole, beside the encoding list: never cut. */
+    ImportsScreen #read-as { height: auto; }
+    ImportsScreen #detected { width: 1fr; height: auto; }
     ImportsScreen #encoding { width: 24; }
     ImportsScreen #sheet { width: 22; }
     ImportsScreen #detected-notes { height: auto; color: $text-warning; display: none; }
@@ -103,17 +104,18 @@ class ImportsScreen(CXScreen):
     ImportsScreen DataTable { height: auto; }
 
     ImportsScreen #run-title { height: auto; padding: 0 1; }
-    ImportsScreen #run-progress { height: 1; padding: 0 1; }
+    ImportsScreen #run-progress { height: auto; padding: 0 1; }
     ImportsScreen #run-bar { width: 40%; max-width: 48; }
     ImportsScreen #run-bar Bar { width: 1fr; }
-    ImportsScreen #run-rate { width: 1fr; padding: 0 0 0 1; }
-    ImportsScreen #run-counts { height: 1; padding: 0 1; }
+    ImportsScreen #run-rate { width: 1fr; height: auto; padding: 0 0 0 1; }
+    ImportsScreen #run-counts { height: auto; padding: 0 1; }
     ImportsScreen #run-pictures { height: 1; padding: 0 1; }
     ImportsScreen #run-spark-label { width: 7; color: $text-muted; }
     ImportsScreen #run-spark { width: 1fr; }
     ImportsScreen #run-outcomes { width: 34; padding: 0 0 0 1; }
-    ImportsScreen #batches { height: 1fr; }
-    ImportsScreen #run-summary { height: auto; max-height: 8; padding: 0 1; display: none; }
+    ImportsScreen #batches { height: 1fr; min-height: 4; }
+    /* Whole, however many lines it wraps to: the batch table above gives up the room. */
+    ImportsScreen #run-summary { height: auto; padding: 0 1; display: none; }
     ImportsScreen #run-summary.-shown { display: block; border-top: tall $panel; }
     ImportsScreen #run-summary.-ok { border-top: tall $success; }
     ImportsScreen #run-summary.-bad { border-top: tall $error; }
@@ -123,10 +125,9 @@ class ImportsScreen(CXScreen):
 
     ImportsScreen #history-error { display: none; }
     ImportsScreen #history-error.-shown { display: block; }
-    ImportsScreen #history { height: 1fr; }
-    ImportsScreen #history-detail {
-        height: auto; max-height: 9; padding: 0 1; border-top: tall $panel;
-    }
+    ImportsScreen #history { height: 1fr; min-height: 4; }
+    /* Whole, however many lines it wraps to: the runs table above gives up the room. */
+    ImportsScreen #history-detail { height: auto; padding: 0 1; border-top: tall $panel; }
     ImportsScreen #history-empty { padding: 1 2; color: $text-muted; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -140,7 +141,7 @@ class ImportsScreen(CXScreen):
             show=False,
         ),
         # Set up: from inside the inputs too, so priority with keys no input uses.
-        Binding("f5,ctrl+g", "start", "Start", id="imports.start", priority=True, key_display="F5"),
+        Binding("f5,ctrl+g", "start", "Start", id="imports.start", priority=True),
         Binding("ctrl+t", "check", "Dry pass", id="imports.check", priority=True),
         Binding("ctrl+o", "open_file", "File", id="imports.file", priority=True),
         Binding("ctrl+s", "save_mapping", "Save map", id="imports.save_mapping", priority=True),

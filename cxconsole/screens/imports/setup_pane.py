@@ -145,7 +145,7 @@ class SetupPane(ImportPane):
                     yield Label("At once")
                     yield Input("", id="concurrency", type="integer", compact=True)
                     yield Static("", id="concurrency-hint", classes="hint")
-                with Horizontal(classes="row"):
+                with Horizontal(classes="row", id="read-as"):
                     yield Label("Read as")
                     yield Static("choose a file", id="detected", markup=False)
                     yield Select[str](
