@@ -451,6 +451,7 @@ class Reporter:
         self._last_plain = 0.0
         self._shown = False
         self._failures = 0
+        self._unknown = 0  # batches (or parts) whose reply was lost
 
     def line(self, text: str) -> None:
         if self.live and self._shown:
@@ -474,9 +475,17 @@ class Reporter:
         elif isinstance(event, Notice):
             self.line(f"warning: {event.message}")
         elif isinstance(event, BatchFailed):
-            self._failures += 1
             part = f" (part {event.part})" if event.part else ""
-            self.line(f"batch {event.batch}{part} failed: {event.message}")
+            if event.unknown:
+                # The reply was lost: the vendor may hold these rows. Never called failed.
+                self._unknown += 1
+                self.line(
+                    f"batch {event.batch}{part}: outcome unknown for {event.rows:,} row(s), "
+                    f"not sent again: {event.message}"
+                )
+            else:
+                self._failures += 1
+                self.line(f"batch {event.batch}{part} failed: {event.message}")
             if event.entry is not None:
                 self.line(f"  what to do: {event.entry.action_for('cli', 'import')}")
         elif isinstance(event, RowsRejected) and not self.quiet and event.kind == "refused":
@@ -512,9 +521,10 @@ class Reporter:
             batches += f"/{event.batches_total:,}"
         text = (
             f"{event.rows_imported + event.rows_rejected:,}{total} rows "
-            f"({event.rows_imported:,} ok, {event.rows_rejected:,} rejected), "
+            f"({event.rows_imported:,} ok, {event.rows_rejected:,} not imported), "
             f"{batches} batches, {event.rows_per_second:,.0f} rows/s{eta}"
-            + (f", {self._failures} failures" if self._failures else "")
+            + (f", {self._failures} failed" if self._failures else "")
+            + (f", {self._unknown} unknown" if self._unknown else "")
         )
         if self.live:
             sys.stderr.write("\r\x1b[K" + text)
