@@ -175,6 +175,18 @@ class InputError(ImportProblem):
         self.kind = kind
 
 
+class ProfileIncomplete(ImportProblem):
+    """The profile lacks a setting every batch needs (a Noojee template id): nothing is sent.
+
+    ``profile`` names the profile, ``problems`` what its vendor says is missing.
+    """
+
+    def __init__(self, profile: str, problems: list[str]) -> None:
+        super().__init__(f"profile {profile!r} cannot be imported into: " + "; ".join(problems))
+        self.profile = profile
+        self.problems = problems
+
+
 class MappingError(ImportProblem):
     """The mapping cannot work: an unknown column or field, or required fields left unmapped.
 

@@ -5,12 +5,14 @@ a batch whose reply was lost is "unknown", never "failed". Sandbox over HTTP, re
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
 import pytest
 from import_support import cli, isolate, record, write_csv, write_profiles
 
+from cxconsole.sandbox.config import SANDBOX_SECRETS
 from cxconsole.sandbox.server import SandboxServer
 
 QP = ["--profile", "qp", "--batch-size", "10"]
@@ -40,3 +42,96 @@ def test_a_lost_reply_is_said_unknown_never_failed(
     assert err.count("outcome unknown for 10 row(s), not sent again") == 3, err
     assert "3 unknown" in err  # the progress line
     assert "30 outcome unknown" in out and "0 failed, 3 unknown" in out, out
+
+
+# -- a Noojee profile the vendor would refuse every batch of ------------------------------------
+
+
+def noojee_profile(monkeypatch: pytest.MonkeyPatch, url: str, **settings: int) -> None:
+    """Profile ``nj0``: the sandbox's Noojee with these settings (ids left out stay unset)."""
+    import os
+
+    import tomli_w
+
+    from cxconsole.sandbox.config import PREFIXES
+
+    table = {"vendor": "noojee", "base_url": url + PREFIXES["noojee"], "settings": settings}
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cxconsole" / "profiles.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomli_w.dumps({"profiles": {"nj0": table}}), "utf-8")
+    monkeypatch.setenv("CXCONSOLE_SECRET_NJ0", SANDBOX_SECRETS["noojee"])
+
+
+def leads(path: Path, count: int) -> Path:
+    rows = [[f"First{i}", f"+6141{i:07d}"] for i in range(1, count + 1)]
+    return write_csv(path, ["firstName", "phone1"], rows)
+
+
+def noojee_calls(url: str) -> int:
+    return int(httpx.get(f"{url}/_sandbox/stats", timeout=10).json()["requests"]["noojee"])
+
+
+def test_a_noojee_profile_without_its_template_id_is_refused_before_sending(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    noojee_profile(monkeypatch, url, campaign_id=23, allocation_id=34)
+    # The key works, so the test passes; it warns that imports need the template id.
+    code, out, err = cli("profile", "test", "nj0")
+    assert code == 0, (out, err)
+    assert "warning: imports will be refused" in err and "template_id" in err, err
+    code, out, err = cli("profile", "test", "nj0", "--json")
+    assert any("template_id" in w for w in json.loads(out)["warnings"]), out
+    # The import stops before anything is sent, naming the setting.
+    path = leads(tmp_path / "l.csv", 120)
+    calls = noojee_calls(url)
+    code, out, err = cli("import", str(path), "--profile", "nj0")
+    assert code == 2, (out, err)
+    assert "template_id" in err and "nothing was sent" in err, err
+    assert "batch 1" not in err  # no batch went out to be refused
+    assert noojee_calls(url) == calls and record(url)["noojee"] == []
+    # Set, the same file goes in.
+    noojee_profile(monkeypatch, url, template_id=12, campaign_id=23, allocation_id=34)
+    code, out, err = cli("import", str(path), "--profile", "nj0", "--json")
+    assert code == 0 and json.loads(out)["rows_imported"] == 120, (out, err)
+
+
+def test_the_batches_a_stopped_run_names_are_the_batches_it_counts(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    # A template id Noojee does not know: every batch is refused whole (116), and the run
+    # stops once more than 20 have failed, with the batches in flight failing too.
+    noojee_profile(monkeypatch, url, template_id=99, campaign_id=23, allocation_id=34)
+    faults = {"rate": 0.0, "faults": ["500"], "seed": 1, "latency_ms": 20}
+    httpx.post(f"{url}/_sandbox/faults", json=faults, timeout=10).raise_for_status()
+    path = leads(tmp_path / "l.csv", 1100)
+    args = ("import", str(path), "--profile", "nj0", "--batch-size", "50", "--concurrency", "2")
+    code, out, err = cli(*args, "--json")
+    summary = json.loads(out)
+    assert code == 1 and summary["state"] == "stopped", (out, err)
+    failed = summary["batches_failed"]
+    assert failed > 20 and summary["message"].startswith(f"{failed} batches failed"), summary
+    assert err.count(" failed: ") == failed, err
+    assert summary["rows_imported"] == 0 and record(url)["noojee"] == []
+    total = sum(summary[k] for k in COUNTS)
+    assert total == summary["rows_total"] == 1100, summary
+    # The human summary says the same numbers.
+    code, out, err = cli(*args)
+    assert code == 1
+    said = [line for line in out.splitlines() if "batches failed (last" in line]
+    batches = next(line for line in out.splitlines() if line.strip().startswith("batches:"))
+    count = int(said[0].split()[0])
+    assert f", {count} failed" in batches and err.count(" failed: ") == count, out
+    assert "1,100 read, 0 imported, 1,100 not imported" in out, out
+    assert SANDBOX_SECRETS["noojee"] not in out + err  # the key rides in the URL
+
+
+COUNTS = (
+    "rows_imported",
+    "rows_invalid",
+    "rows_refused",
+    "rows_unknown",
+    "rows_failed",
+    "rows_not_sent",
+)

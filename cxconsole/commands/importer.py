@@ -171,7 +171,12 @@ def _json_error(args: argparse.Namespace, message: str, code: int) -> None:
 def _worded(exc: Exception) -> str:
     """The core's error, with the hint this face gives (the core names no flag)."""
     from cxconsole.importing import MappingError, ResumeError
-    from cxconsole.importing.errors import DateOrderNeeded, InputError, RegionNeeded
+    from cxconsole.importing.errors import (
+        DateOrderNeeded,
+        InputError,
+        ProfileIncomplete,
+        RegionNeeded,
+    )
     from cxconsole.storage import OutputPathError
 
     text = str(exc)
@@ -194,6 +199,11 @@ def _worded(exc: Exception) -> str:
     elif isinstance(exc, RegionNeeded):
         hint = f"give --region {exc.proposed}" if exc.proposed else "give --region CC"
         text += f". {hint} (or set the profile's region: cxconsole profile edit NAME --region CC)"
+    elif isinstance(exc, ProfileIncomplete):
+        text += (
+            f"; nothing was sent. Set it with cxconsole profile edit {exc.profile} "
+            f"(--help lists the settings), then check with cxconsole profile test {exc.profile}"
+        )
     elif isinstance(exc, DateOrderNeeded):
         text += ". Give --day-first or --month-first"
     elif isinstance(exc, MappingError) and exc.missing:
@@ -407,7 +417,8 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
     print(f"run {summary.run_id}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
     print(
         f"  rows: {summary.rows_total:,} read, {summary.rows_imported:,} {verb}, "
-        f"{summary.rows_rejected:,} not imported"
+        # Every row not imported, of whatever kind (the lines below add up to it).
+        f"{max(0, summary.rows_total - summary.rows_imported):,} not imported"
     )
     details = [
         (summary.rows_invalid, "invalid"),

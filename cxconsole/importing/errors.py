@@ -7,6 +7,7 @@ from cxconsole.errors import (
     ImportProblem,
     InputError,
     MappingError,
+    ProfileIncomplete,
     RegionNeeded,
     ResumeError,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "ImportProblem",
     "InputError",
     "MappingError",
+    "ProfileIncomplete",
     "RegionNeeded",
     "ResumeError",
 ]

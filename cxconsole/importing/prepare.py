@@ -15,7 +15,12 @@ import httpx
 from cxconsole.client import CXClient, get_client
 from cxconsole.errorlog import ErrorHistory
 from cxconsole.importing.entries import ReadDone, RunHeader
-from cxconsole.importing.errors import ImportProblem, MappingError, ResumeError
+from cxconsole.importing.errors import (
+    ImportProblem,
+    MappingError,
+    ProfileIncomplete,
+    ResumeError,
+)
 from cxconsole.importing.journal import (
     Journal,
     Replay,
@@ -66,6 +71,7 @@ async def prepare_import(
 
     options = options or ImportOptions()
     check_base_url(account.base)
+    check_profile(account)
     if options.rejects_path is not None:
         # Before anything is read or sent: never the input, a directory, or unwritable.
         check_output_path(options.rejects_path, inputs=(path,), option="rejects_path", fresh=True)
@@ -110,6 +116,14 @@ async def prepare_import(
         rejects_path=options.rejects_path,
         base=options,
     )
+
+
+def check_profile(account: Account) -> None:
+    """Refuse, before anything is read or sent, a profile whose vendor would refuse every
+    batch for a setting it lacks (:meth:`Vendor.import_problems`)."""
+    problems = account.vendor.import_problems(account.settings)
+    if problems:
+        raise ProfileIncomplete(account.profile.name, problems)
 
 
 async def prepare_resume(
@@ -195,6 +209,7 @@ async def _resume(
             f"run {run_id} sent to {header.vendor}, but profile {header.profile!r} "
             f"is now a {account.vendor.name} profile"
         )
+    check_profile(account)
     settings = header.source
     given = options or ImportOptions()
     _same_options(run_id, header, given)

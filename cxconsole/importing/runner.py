@@ -815,11 +815,17 @@ class ImportRun:
             raise
         await self._settled(batch, outcome)
         if len(self._failed) > self.options.max_failed_batches:
-            raise Stop(
-                RunState.STOPPED,
-                f"{len(self._failed)} batches failed (last: {outcome.failure or 'see the log'}); "
-                "stopped so as not to hammer the vendor; the run can be resumed later",
-            )
+            # Worded at the end (_too_many_failed): batches in flight may fail too, and the
+            # message must count what the summary counts.
+            raise Stop(RunState.STOPPED, self._too_many_failed())
+
+    def _too_many_failed(self) -> str:
+        last = max(self._failed, default=None)
+        why = self._failed_why.get(last, "") if last is not None else ""
+        return (
+            f"{len(self._failed)} batches failed (last: {why or 'see the log'}); "
+            "stopped so as not to hammer the vendor; the run can be resumed later"
+        )
 
     def _dry(self, batch: BatchInfo) -> None:
         """A dry run's batch: read, checked, built and serialised; counted as if sent."""
@@ -1024,6 +1030,8 @@ class ImportRun:
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
         state, message = self._stop_state or (RunState.FINISHED, "")
+        if state is RunState.STOPPED and self._failed:
+            message = self._too_many_failed()  # with the batches that failed in flight too
         self.hub.emit(self.progress())
         summary = self._summarise(state, message)
         if self._journal is not None and self._journal.failure is None:
