@@ -135,3 +135,125 @@ COUNTS = (
     "rows_failed",
     "rows_not_sent",
 )
+
+
+# -- a dry run's verdict is the import's -----------------------------------------------------------
+
+
+def bad_byte_at(path: Path, rows: int, line: int) -> Path:
+    """QuestionPro contacts, UTF-8, with an undecodable byte on physical ``line``."""
+    with path.open("wb") as fh:
+        fh.write(b"Email,First name,Date\r\n")
+        for i in range(2, rows + 2):
+            name = b"Na\xffme" if i == line else f"Name{i}".encode()
+            fh.write(f"user{i}@example.com,".encode() + name + b",14/01/2020\r\n")
+    return path
+
+
+def test_a_dry_run_stops_where_the_import_stops_on_a_bad_byte_deep_inside(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = bad_byte_at(tmp_path / "c.csv", 45_000, 40_001)
+    real_code, real_out, _ = cli("import", str(path), "--profile", "qp", "--json")
+    real = json.loads(real_out)
+    assert record(url)["questionpro"] == []  # the real import sent nothing
+    code, out, err = cli("import", str(path), "--profile", "qp", "--dry-run", "--json")
+    dry = json.loads(out)
+    assert code == real_code == 2, (out, err)
+    verdict = ("state", "outcome", "rows_imported", "batches_ok", "exit_code")
+    assert (
+        {k: dry[k] for k in verdict}
+        == {k: real[k] for k in verdict}
+        == {
+            "state": "input_error",
+            "outcome": "nothing",
+            "rows_imported": 0,
+            "batches_ok": 0,
+            "exit_code": 2,
+        }
+    )
+    assert "line 40001" in dry["message"] and "line 40001" in real["message"]
+    assert "--encoding" in dry["message"]
+    assert sum(dry[k] for k in COUNTS) == dry["rows_total"]
+    # Said as much to a person: nothing would be imported, naming the line.
+    code, out, err = cli("import", str(path), "--profile", "qp", "--dry-run")
+    assert code == 2
+    assert "input_error (dry run)" in out and "0 would be imported" in out, out
+    assert "line 40001" in err and "before it sends anything" in err, err
+    assert record(url)["questionpro"] == []
+
+
+def test_a_dry_run_of_a_file_with_no_row_stops_as_the_import_does(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = write_csv(tmp_path / "c.csv", ["Email", "Date"], [])
+    real_code, real_out, _ = cli("import", str(path), "--profile", "qp", "--json")
+    code, out, err = cli("import", str(path), "--profile", "qp", "--dry-run", "--json")
+    assert code == real_code == 2, (out, err)
+    real, dry = json.loads(real_out), json.loads(out)
+    assert (dry["state"], dry["outcome"]) == (real["state"], real["outcome"]), (dry, real)
+    assert "no row to import" in dry["message"] and "no row to import" in real["message"]
+
+
+# -- one --json shape for every outcome ------------------------------------------------------------
+
+
+def result_of(out: str) -> dict[str, object]:
+    from cxconsole.commands.importer import RESULT_KEYS
+
+    data = json.loads(out)
+    assert list(data) == list(RESULT_KEYS), data
+    assert data["state"] and data["outcome"] and isinstance(data["exit_code"], int), data
+    return data
+
+
+def test_every_json_result_has_the_one_documented_shape(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url, wrong=("xp",))
+    good = contacts(tmp_path / "c.csv", 20)
+    unreadable = tmp_path / "locked.csv"
+    unreadable.write_text("Email,Date\na@b.example,14/01/2020\n", "utf-8")
+    unreadable.chmod(0)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text("this is = not [ a mapping", "utf-8")
+    cases = {
+        "finished": ([str(good), *QP], 0, "finished", "complete"),
+        "no file": ([str(tmp_path / "none.csv"), *QP], 2, "input_error", "nothing"),
+        "unreadable": ([str(unreadable), *QP], 2, "input_error", "nothing"),
+        "bad mapping": ([str(good), *QP, "--mapping", str(mapping)], 2, "input_error", "nothing"),
+        "no profile": ([str(good), "--profile", "nobody"], 2, "input_error", "nothing"),
+        "usage": ([str(good), *QP, "--resend-unknown"], 2, "input_error", "nothing"),
+        "wrong key": ([str(good), "--profile", "xp"], 3, "auth_failed", "nothing"),
+        "pre-flight": (
+            [str(bad_byte_at(tmp_path / "b.csv", 30, 20)), *QP, "--encoding", "utf-8"],
+            2,
+            "input_error",
+            "nothing",
+        ),
+    }
+    import os
+
+    for name, (args, code, state, outcome) in cases.items():
+        if name == "unreadable" and os.geteuid() == 0:
+            continue  # root reads any file
+        got, out, err = cli("import", *args, "--json")
+        data = result_of(out)
+        assert (got, data["exit_code"], data["state"], data["outcome"]) == (
+            code,
+            code,
+            state,
+            outcome,
+        ), (name, out, err)
+        if name == "finished":
+            assert data["run_id"] and data["message"] is None
+            assert sum(data[k] for k in COUNTS) == data["rows_total"] == 20  # type: ignore[misc]
+        else:
+            # No run was made: no id, no files; nothing was sent; why, in the message.
+            assert data["message"], (name, data)
+            assert data["run_id"] is None and data["journal_path"] is None, (name, data)
+            assert data["rows_imported"] == 0 and data["rows_total"] is None, (name, data)
+        assert "Traceback" not in err, (name, err)

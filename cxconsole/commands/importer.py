@@ -142,30 +142,106 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cxconsole.errors import CXError, VendorError
 
-    if args.resend_unknown and not args.resume:
-        return fail("import: --resend-unknown goes with --resume RUN_ID")
-    if not args.resume:
-        if not args.file:
-            return fail("import: give the FILE to import (or --resume RUN_ID)")
-        if not args.profile:
-            return fail("import: give --profile NAME (cxconsole profile list shows them)")
+    usage = _usage_problem(args)
+    if usage:
+        _json_result(args, None, EXIT_USAGE, state="input_error", message=usage)
+        return fail(f"import: {usage}")
     try:
         with command_context(args) as ctx:
             return _run(args, ctx)
     except VendorError as exc:
         print_vendor_error("import", exc)
         code = EXIT_AUTH if exc.is_auth else EXIT_FAILED
-        _json_error(args, str(exc), code)
+        state = "auth_failed" if exc.is_auth else "error"
+        _json_result(args, None, code, state=state, message=str(exc))
         return code
     except CXError as exc:  # profile, keyring, file, mapping, resume problems
-        _json_error(args, _worded(exc), EXIT_USAGE)
+        _json_result(args, None, EXIT_USAGE, state="input_error", message=_worded(exc))
         return fail(f"import: {_worded(exc)}", EXIT_USAGE)
+    except Exception as exc:
+        # The operator gets the message `guarded` words (no traceback); a script still gets
+        # its one object.
+        if isinstance(exc, OSError):
+            where = f" {exc.filename}" if exc.filename else ""
+            what = f"cannot use{where}: {exc.strerror or exc}"
+        else:
+            what = f"internal error ({type(exc).__name__}); the details are in the log"
+        _json_result(args, None, EXIT_FAILED, state="error", message=what)
+        raise
 
 
-def _json_error(args: argparse.Namespace, message: str, code: int) -> None:
-    """With --json, a script still gets one object: why nothing ran, and the exit code."""
-    if getattr(args, "json", False):
-        print(json.dumps({"error": message, "exit_code": code, "rows_imported": 0}))
+def _usage_problem(args: argparse.Namespace) -> str:
+    """An option that cannot apply to this command line: refused, never ignored."""
+    if args.resend_unknown and not args.resume:
+        return "--resend-unknown goes with --resume RUN_ID"
+    if not args.resume:
+        if not args.file:
+            return "give the FILE to import (or --resume RUN_ID)"
+        if not args.profile:
+            return "give --profile NAME (cxconsole profile list shows them)"
+    return ""
+
+
+#: Every ``--json`` import result has these keys, in this order (README.md, "The command
+#: line"); a key with no value (no run was made) is null.
+RESULT_KEYS = (
+    "run_id",
+    "state",
+    "outcome",
+    "dry_run",
+    "rows_total",
+    "rows_imported",
+    "rows_rejected",
+    "rows_invalid",
+    "rows_refused",
+    "rows_unknown",
+    "rows_failed",
+    "rows_not_sent",
+    "batches_total",
+    "batches_ok",
+    "batches_failed",
+    "batches_unknown",
+    "rejects_path",
+    "journal_path",
+    "elapsed",
+    "message",
+    "exit_code",
+)
+#: With no run, what sending counts is 0 (nothing was sent); what reading the whole file
+#: counts (rows_total, rows_invalid, rows_not_sent, rows_rejected, batches_total) is null.
+_SENT_COUNTS = (
+    "rows_imported",
+    "rows_refused",
+    "rows_unknown",
+    "rows_failed",
+    "batches_ok",
+    "batches_failed",
+    "batches_unknown",
+)
+
+
+def _json_result(
+    args: argparse.Namespace,
+    summary: RunSummary | None,
+    code: int,
+    *,
+    state: str = "",
+    message: str = "",
+) -> None:
+    """With --json, print the one result object: a run's summary, or (``summary`` None)
+    why no run was made."""
+    if not getattr(args, "json", False):
+        return
+    if summary is not None:
+        data = summary.as_json()
+        out = {key: data.get(key) for key in RESULT_KEYS}
+    else:
+        out = dict.fromkeys(RESULT_KEYS)
+        out.update(dict.fromkeys(_SENT_COUNTS, 0))
+        out.update(state=state, outcome="nothing", dry_run=bool(getattr(args, "dry_run", False)))
+    out["message"] = message or out.get("message") or None
+    out["exit_code"] = code
+    print(json.dumps(out))
 
 
 def _worded(exc: Exception) -> str:
@@ -394,24 +470,16 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         # Why the run stopped early (a broken line, a refused key): on stderr, like any error.
         message = _worded(problem) if problem is not None else summary.message
         print(f"cxconsole import: {message}", file=sys.stderr)
-        if summary.state == "input_error" and summary.rows_imported == 0:
+        if summary.state == "input_error" and summary.dry_run:
+            print(
+                "cxconsole import: the import stops here too, before it sends anything",
+                file=sys.stderr,
+            )
+        elif summary.state == "input_error" and summary.rows_imported == 0:
             print("cxconsole import: nothing was sent", file=sys.stderr)
     if args.json:
-        keys = (
-            "run_id",
-            "rows_total",
-            "rows_imported",
-            "rows_rejected",
-            "batches_total",
-            "batches_ok",
-            "batches_failed",
-            "rejects_path",
-            "journal_path",
-        )
-        data = summary.as_json()
-        out = {k: data[k] for k in keys}
-        out.update({k: data[k] for k in data if k not in keys and k not in ("journal_path",)})
-        print(json.dumps(out))
+        worded = _worded(problem) if problem is not None else summary.message
+        _json_result(args, summary, code, message=worded)
         return code
     verb = "would be imported" if summary.dry_run else "imported"
     print(f"run {summary.run_id}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
@@ -425,7 +493,12 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         (summary.rows_refused, "refused by the vendor"),
         (summary.rows_unknown, "outcome unknown (check the vendor before resending)"),
         (summary.rows_failed, "in failed batches (resumable)"),
-        (summary.rows_not_sent, "not sent yet (resumable)"),
+        (
+            summary.rows_not_sent,
+            "not sent: the import stops before sending any"
+            if summary.dry_run
+            else "not sent yet (resumable)",
+        ),
     ]
     for count, what in details:
         if count:

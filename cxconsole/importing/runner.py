@@ -71,7 +71,7 @@ from cxconsole.importing.ledger import Ledger
 from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd, fewer_collections
-from cxconsole.importing.preflight import PreflightReport, decisions, run_preflight
+from cxconsole.importing.preflight import PreflightReport, decisions, no_rows, run_preflight
 from cxconsole.importing.readers import Source, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
 from cxconsole.importing.rejects import Reject, RejectsFile
@@ -690,15 +690,19 @@ class ImportRun:
         if end.error is not None:
             error = end.error
             if isinstance(error, ImportProblem):
+                self.problem = error  # the face words it (its line, the text around it)
                 self._stop(RunState.INPUT_ERROR, str(error))
             elif isinstance(error, DiskError):
                 self._stop(RunState.DISK_ERROR, str(error))
             else:
                 self._stop(RunState.ERROR, f"internal error: {error!r} (details in the log)")
         elif self.options.dry_run and self._plan is not None:
-            # A dry run is its own whole-file pass: what it found needs deciding is said.
+            # A dry run is its own whole-file pass: it stops where the pre-flight would, on
+            # what needs deciding or on a file with no row.
             try:
                 decisions(self._plan)
+                if end.rows == 0:
+                    raise no_rows(self.source.path)
             except ImportProblem as exc:
                 self.problem = exc
                 self._stop(RunState.INPUT_ERROR, str(exc))
@@ -1077,7 +1081,12 @@ class ImportRun:
         lost = sum(self._lost.values())
         listed = sum(counts.values()) + lost
         not_sent = max(0, rows_total - imported - listed)
-        if self.options.dry_run:
+        if self.options.dry_run and state == RunState.INPUT_ERROR:
+            # The real import's pre-flight stops on the same fault before it sends anything:
+            # a dry run gives that verdict, not the rows it had counted before the fault.
+            imported, ok, failed_batches, unknown_batches = 0, 0, 0, 0
+            not_sent = max(0, rows_total - listed)
+        elif self.options.dry_run:
             ok, failed_batches, unknown_batches = self._batches_done, 0, 0
         else:
             ok = self._batches_ok + (self.replay.batches_ok if self.replay else 0)
