@@ -187,18 +187,37 @@ class ProfileIncomplete(ImportProblem):
         self.problems = problems
 
 
+class OptionNotApplicable(ImportProblem):
+    """An option given for the import that this file cannot use (a sheet for a CSV file):
+    refused rather than ignored. ``option`` is the :class:`ImportOptions` field, ``format``
+    the format the file is read as."""
+
+    def __init__(self, message: str, *, option: str, format: str) -> None:
+        super().__init__(message)
+        self.option = option
+        self.format = format
+
+
 class MappingError(ImportProblem):
     """The mapping cannot work: an unknown column or field, or required fields left unmapped.
 
-    ``missing`` names the required fields no column feeds; ``columns`` the columns in conflict.
+    ``missing`` names the required fields no column feeds; ``columns`` the columns in conflict;
+    ``one_column`` is set when a CSV file was read as a single column (its delimiter is likely
+    not the one used): the delimiter its one header holds, or "" when it holds none.
     """
 
     def __init__(
-        self, message: str, *, missing: tuple[str, ...] = (), columns: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        missing: tuple[str, ...] = (),
+        columns: tuple[str, ...] = (),
+        one_column: str | None = None,
     ) -> None:
         super().__init__(message)
         self.missing = missing
         self.columns = columns
+        self.one_column = one_column
 
 
 class ResumeError(ImportProblem):

@@ -257,3 +257,77 @@ def test_every_json_result_has_the_one_documented_shape(
             assert data["run_id"] is None and data["journal_path"] is None, (name, data)
             assert data["rows_imported"] == 0 and data["rows_total"] is None, (name, data)
         assert "Traceback" not in err, (name, err)
+
+
+# -- options that do not apply are refused, never ignored ------------------------------------------
+
+
+def test_an_option_the_file_cannot_use_is_refused_naming_it(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import Workbook
+
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    csv_file = contacts(tmp_path / "c.csv", 5)
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text('{"Email": "a@b.example", "Date": "14/01/2020"}\n', "utf-8")
+    book = Workbook()
+    book.active.append(["Email", "Date"])
+    book.active.append(["a@b.example", "14/01/2020"])
+    xlsx = tmp_path / "c.xlsx"
+    book.save(xlsx)
+    cases = [
+        (csv_file, ["--sheet", "Sheet1"], "--sheet", "XLSX", "CSV"),
+        (csv_file, ["--json-key", "records"], "--json-key", "JSON", "CSV"),
+        (jsonl, ["--json-key", "records"], "--json-key", "JSON", "JSON Lines"),
+        (jsonl, ["--delimiter", ";"], "--delimiter", "CSV", "JSON Lines"),
+        (xlsx, ["--delimiter", "tab"], "--delimiter", "CSV", "XLSX"),
+        (xlsx, ["--encoding", "cp1252"], "--encoding", "CSV", "XLSX"),
+    ]
+    for path, extra, flag, applies, read_as in cases:
+        for dry in ([], ["--dry-run"]):
+            code, out, err = cli("import", str(path), *QP, *extra, *dry)
+            assert code == 2, (extra, out, err)
+            assert err.count(flag) >= 2 and f"only to {applies}" in err, (extra, err)
+            assert f"read as {read_as}" in err and "nothing was sent" in err, (extra, err)
+    code, out, err = cli("import", str(csv_file), *QP, "--yes")
+    assert code == 2 and "--yes" in err and "--resend-unknown" in err, err
+    assert record(url)["questionpro"] == []
+    # Where they apply, they are taken.
+    code, out, err = cli("import", str(xlsx), *QP, "--sheet", book.active.title)
+    assert code == 0, (out, err)
+
+
+def test_a_file_read_as_one_column_says_so_and_names_the_delimiter_option(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = contacts(tmp_path / "c.csv", 5)  # comma-separated
+    for extra in ([], ["--map", "Email=email"]):
+        code, out, err = cli("import", str(path), *QP, "--delimiter", ";", *extra)
+        assert code == 2, (out, err)
+        assert "read as one column" in err and "'Email,Date'" in err, err
+        assert "--delimiter comma" in err and "nothing was sent" in err, err
+    code, out, err = cli("import", str(path), *QP, "--delimiter", "comma")
+    assert code == 0, (out, err)
+    assert len(record(url)["questionpro"]) == 5
+
+
+def test_save_mapping_with_resume_saves_the_runs_mapping(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    lost = {"rate": 1.0, "faults": ["drop_after"], "seed": 3, "latency_ms": 0}
+    httpx.post(f"{url}/_sandbox/faults", json=lost, timeout=10).raise_for_status()
+    path = contacts(tmp_path / "c.csv", 10)
+    code, out, err = cli("import", str(path), *QP)
+    assert code == 1 and "10 outcome unknown" in out, (out, err)
+    httpx.post(f"{url}/_sandbox/faults", json={"rate": 0.0}, timeout=10).raise_for_status()
+    saved = tmp_path / "mapping.toml"
+    resume = ("--resume", "last", "--resend-unknown", "--yes", "--save-mapping", str(saved))
+    code, out, err = cli("import", str(path), *QP, *resume)
+    assert code == 0, (out, err)
+    assert "mapping saved to" in err and "transactionDate" in saved.read_text("utf-8")

@@ -174,6 +174,10 @@ def _usage_problem(args: argparse.Namespace) -> str:
     """An option that cannot apply to this command line: refused, never ignored."""
     if args.resend_unknown and not args.resume:
         return "--resend-unknown goes with --resume RUN_ID"
+    if args.yes and not args.resend_unknown:
+        return "--yes answers the --resend-unknown confirmation: give it with --resend-unknown"
+    if args.resume and args.dry_run:
+        return "--dry-run cannot continue a run: leave out --dry-run, or --resume"
     if not args.resume:
         if not args.file:
             return "give the FILE to import (or --resume RUN_ID)"
@@ -250,9 +254,11 @@ def _worded(exc: Exception) -> str:
     from cxconsole.importing.errors import (
         DateOrderNeeded,
         InputError,
+        OptionNotApplicable,
         ProfileIncomplete,
         RegionNeeded,
     )
+    from cxconsole.importing.readers import DELIMITER_NAMES
     from cxconsole.storage import OutputPathError
 
     text = str(exc)
@@ -282,6 +288,14 @@ def _worded(exc: Exception) -> str:
         )
     elif isinstance(exc, DateOrderNeeded):
         text += ". Give --day-first or --month-first"
+    elif isinstance(exc, OptionNotApplicable):
+        flag = "--" + exc.option.replace("_", "-")
+        text = f"{flag}: {text}; leave out {flag}; nothing was sent"
+    elif isinstance(exc, MappingError) and exc.one_column is not None:
+        word = {"\t": "tab", "\x1f": "us"}.get(exc.one_column)
+        delimiter = f"--delimiter {word or DELIMITER_NAMES.get(exc.one_column, exc.one_column)}"
+        hint = f"give {delimiter}" if exc.one_column else "give the delimiter with --delimiter D"
+        text += f". Is the delimiter right? {hint}; nothing was sent"
     elif isinstance(exc, MappingError) and exc.missing:
         text += ". Map them with --map COLUMN=FIELD, or add the columns to the file"
         text += "; nothing was sent"
@@ -363,6 +377,12 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
         if args.resend_unknown and not await asyncio.to_thread(_confirm_resend, run, args.yes):
             run.release()
             raise ResumeError("nothing was sent: the unknown rows stay listed in the rejects file")
+        if args.save_mapping:
+            try:
+                await _save_mapping(run, args.save_mapping)
+            except BaseException:
+                run.release()
+                raise
         return run
     account = await asyncio.to_thread(ctx.account, args.profile)
     run = await prepare_import(
@@ -375,9 +395,16 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
         errors=ctx.errors,
     )
     if args.save_mapping:
-        path = await asyncio.to_thread(run.mapping.save, args.save_mapping)
-        print(f"mapping saved to {path}", file=sys.stderr)
+        await _save_mapping(run, args.save_mapping)
     return run
+
+
+async def _save_mapping(run: ImportRun, where: str) -> None:
+    """--save-mapping: the mapping the run uses (a resumed run's own, too)."""
+    import asyncio
+
+    path = await asyncio.to_thread(run.mapping.save, where)
+    print(f"mapping saved to {path}", file=sys.stderr)
 
 
 async def _main(args: argparse.Namespace, ctx: Context) -> int:
