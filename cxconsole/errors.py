@@ -12,6 +12,8 @@ Our exception hierarchy:
   + ImportProblem          the user must change something before an import can run
     - InputError           the file cannot be read as rows
     - MappingError         the mapping cannot work
+    - OptionNotApplicable  an option the file's format has no use for (a sheet for a CSV)
+    - ProfileIncomplete    a profile lacks a setting every batch needs (a Noojee template id)
     - ResumeError          a run cannot be resumed
     - RegionNeeded         phone numbers without a country code, and no region to read them
     - DateOrderNeeded      a date column that reads day-first and month-first alike
@@ -46,8 +48,10 @@ __all__ = [
     "ImportProblem",
     "InputError",
     "MappingError",
+    "OptionNotApplicable",
     "OutsideSandbox",
     "ProfileError",
+    "ProfileIncomplete",
     "RegionNeeded",
     "ResumeError",
     "TicketsError",
