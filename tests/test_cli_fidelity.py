@@ -47,19 +47,26 @@ def test_a_lost_reply_is_said_unknown_never_failed(
 # -- a Noojee profile the vendor would refuse every batch of ------------------------------------
 
 
-def noojee_profile(monkeypatch: pytest.MonkeyPatch, url: str, **settings: int) -> None:
-    """Profile ``nj0``: the sandbox's Noojee with these settings (ids left out stay unset)."""
+def one_profile(
+    monkeypatch: pytest.MonkeyPatch, url: str, name: str, vendor: str, **settings: int
+) -> None:
+    """The only profile, ``name``: the sandbox's ``vendor`` with these settings."""
     import os
 
     import tomli_w
 
     from cxconsole.sandbox.config import PREFIXES
 
-    table = {"vendor": "noojee", "base_url": url + PREFIXES["noojee"], "settings": settings}
+    table = {"vendor": vendor, "base_url": url + PREFIXES[vendor], "settings": settings}
     path = Path(os.environ["XDG_CONFIG_HOME"]) / "cxconsole" / "profiles.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps({"profiles": {"nj0": table}}), "utf-8")
-    monkeypatch.setenv("CXCONSOLE_SECRET_NJ0", SANDBOX_SECRETS["noojee"])
+    path.write_text(tomli_w.dumps({"profiles": {name: table}}), "utf-8")
+    monkeypatch.setenv(f"CXCONSOLE_SECRET_{name.upper()}", SANDBOX_SECRETS[vendor])
+
+
+def noojee_profile(monkeypatch: pytest.MonkeyPatch, url: str, **settings: int) -> None:
+    """Profile ``nj0``: the sandbox's Noojee with these settings (ids left out stay unset)."""
+    one_profile(monkeypatch, url, "nj0", "noojee", **settings)
 
 
 def leads(path: Path, count: int) -> Path:
@@ -331,3 +338,53 @@ def test_save_mapping_with_resume_saves_the_runs_mapping(
     code, out, err = cli("import", str(path), *QP, *resume)
     assert code == 0, (out, err)
     assert "mapping saved to" in err and "transactionDate" in saved.read_text("utf-8")
+
+
+def test_ctrl_c_while_the_whole_file_is_checked_stops_before_anything_is_sent(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from import_support import MAIN
+
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("Email,Date\n")
+        fh.writelines(f"user{i}@example.com,14/01/2020\n" for i in range(1_500_000))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cxconsole", "import", str(path), *QP, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(MAIN)},
+        cwd=MAIN,
+    )
+    try:
+        # The whole file is checked first (seconds for 1.5 million rows), and said so once:
+        # interrupted then, nothing has been sent.
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if "checking the whole file" in line:
+                break
+            if line.startswith("checked:"):
+                pytest.fail("the check was not said while it ran:\n" + "".join(seen))
+        else:
+            pytest.fail("".join(seen))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and "before anything was sent" in err, err
+    assert record(url)["questionpro"] == [], "nothing was sent"
+    data = result_of(out) if out else pytest.fail(err)
+    assert (data["state"], data["run_id"], data["rows_imported"]) == ("cancelled", None, 0)

@@ -37,6 +37,7 @@ from cxconsole.importing.events import (
     RowsRejected,
     RunFinished,
     RunStarted,
+    RunState,
     duration,
 )
 
@@ -158,6 +159,12 @@ def run(args: argparse.Namespace) -> int:
     except CXError as exc:  # profile, keyring, file, mapping, resume problems
         _json_result(args, None, EXIT_USAGE, state="input_error", message=_worded(exc))
         return fail(f"import: {_worded(exc)}", EXIT_USAGE)
+    except KeyboardInterrupt:
+        # Before the run's own handlers: while the profile, the file and the mapping were
+        # being prepared, which sends no row.
+        message = "interrupted before anything was sent"
+        _json_result(args, None, EXIT_INTERRUPTED, state="cancelled", message=message)
+        return fail(f"import: {message}", EXIT_INTERRUPTED)
     except Exception as exc:
         # The operator gets the message `guarded` words (no traceback); a script still gets
         # its one object.
@@ -424,7 +431,11 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
         def on_sigint() -> None:
             nonlocal presses
             presses += 1
-            if presses == 1:
+            if run.state in (RunState.READY, RunState.CHECKING) and main is not None:
+                # Still checking the file: nothing has been sent, so stop at once.
+                reporter.line("interrupted: stopped before anything was sent")
+                main.cancel()
+            elif presses == 1:
                 reporter.line(
                     "interrupted: finishing the batches in flight (Ctrl-C again to stop now)"
                 )
@@ -440,21 +451,25 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
         for signum in stoppers:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, on_sigint)
+        summary: RunSummary | None = None
         try:
             if not run.resumed and not args.dry_run:
                 # The whole file first: what it needs decided is asked before anything leaves.
                 await run.preflight()
             summary = await run.run()
         except asyncio.CancelledError:
-            if run.summary is None:
-                raise
-            summary = run.summary
+            summary = run.summary  # None: stopped before the run began
         finally:
             for signum in stoppers:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(signum)
+            run.release()
     finally:
         await close_client()
+    if summary is None:
+        message = "interrupted before anything was sent"
+        _json_result(args, None, EXIT_INTERRUPTED, state="cancelled", message=message)
+        return fail(f"import: {message}", EXIT_INTERRUPTED)
     return _report(args, summary, run.problem)
 
 
@@ -563,6 +578,7 @@ class Reporter:
         self._shown = False
         self._failures = 0
         self._unknown = 0  # batches (or parts) whose reply was lost
+        self._checking = False
 
     def line(self, text: str) -> None:
         if self.live and self._shown:
@@ -610,6 +626,10 @@ class Reporter:
             sys.stderr.write(f"\r\x1b[Kchecking the whole file: {event.rows_read:,} rows read")
             sys.stderr.flush()
             self._shown = True
+        elif isinstance(event, PreflightProgress) and not self._checking:
+            # Once, where no live line can be drawn: a long check is not a hang.
+            self._checking = True
+            self.line("checking the whole file before anything is sent")
         elif isinstance(event, PreflightDone):
             invalid = f", {event.rows_invalid:,} invalid" if event.rows_invalid else ""
             blank = f" ({event.blank_lines:,} blank lines skipped)" if event.blank_lines else ""
