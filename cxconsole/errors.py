@@ -12,6 +12,8 @@ Our exception hierarchy:
   + ImportProblem          the user must change something before an import can run
     - InputError           the file cannot be read as rows
     - MappingError         the mapping cannot work
+    - OptionNotApplicable  an option the file's format has no use for (a sheet for a CSV)
+    - ProfileIncomplete    a profile lacks a setting every batch needs (a Noojee template id)
     - ResumeError          a run cannot be resumed
     - RegionNeeded         phone numbers without a country code, and no region to read them
     - DateOrderNeeded      a date column that reads day-first and month-first alike
@@ -46,8 +48,10 @@ __all__ = [
     "ImportProblem",
     "InputError",
     "MappingError",
+    "OptionNotApplicable",
     "OutsideSandbox",
     "ProfileError",
+    "ProfileIncomplete",
     "RegionNeeded",
     "ResumeError",
     "TicketsError",
@@ -175,18 +179,49 @@ class InputError(ImportProblem):
         self.kind = kind
 
 
+class ProfileIncomplete(ImportProblem):
+    """The profile lacks a setting every batch needs (a Noojee template id): nothing is sent.
+
+    ``profile`` names the profile, ``problems`` what its vendor says is missing.
+    """
+
+    def __init__(self, profile: str, problems: list[str]) -> None:
+        super().__init__(f"profile {profile!r} cannot be imported into: " + "; ".join(problems))
+        self.profile = profile
+        self.problems = problems
+
+
+class OptionNotApplicable(ImportProblem):
+    """An option given for the import that this file cannot use (a sheet for a CSV file):
+    refused rather than ignored. ``option`` is the :class:`ImportOptions` field, ``format``
+    the format the file is read as."""
+
+    def __init__(self, message: str, *, option: str, format: str) -> None:
+        super().__init__(message)
+        self.option = option
+        self.format = format
+
+
 class MappingError(ImportProblem):
     """The mapping cannot work: an unknown column or field, or required fields left unmapped.
 
-    ``missing`` names the required fields no column feeds; ``columns`` the columns in conflict.
+    ``missing`` names the required fields no column feeds; ``columns`` the columns in conflict;
+    ``one_column`` is set when a CSV file was read as a single column (its delimiter is likely
+    not the one used): the delimiter its one header holds, or "" when it holds none.
     """
 
     def __init__(
-        self, message: str, *, missing: tuple[str, ...] = (), columns: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        missing: tuple[str, ...] = (),
+        columns: tuple[str, ...] = (),
+        one_column: str | None = None,
     ) -> None:
         super().__init__(message)
         self.missing = missing
         self.columns = columns
+        self.one_column = one_column
 
 
 class ResumeError(ImportProblem):

@@ -333,7 +333,14 @@ class Account:
         return VendorSession(self.vendor, client, self.base, self.secret, self.settings)
 
     async def test(self, client: CXClient) -> ConnectionReport:
-        return await self.vendor.test_connection(self.session(client))
+        """The vendor's connection test, warned of any setting an import cannot go without
+        (a key that works says nothing of a missing template id)."""
+        report = await self.vendor.test_connection(self.session(client))
+        for problem in self.vendor.import_problems(self.settings):
+            warning = f"imports will be refused: {problem}"
+            if warning not in report.warnings:
+                report.warnings.append(warning)
+        return report
 
 
 class ConnectionLog:

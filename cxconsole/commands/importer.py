@@ -37,6 +37,7 @@ from cxconsole.importing.events import (
     RowsRejected,
     RunFinished,
     RunStarted,
+    RunState,
     duration,
 )
 
@@ -142,36 +143,133 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cxconsole.errors import CXError, VendorError
 
-    if args.resend_unknown and not args.resume:
-        return fail("import: --resend-unknown goes with --resume RUN_ID")
-    if not args.resume:
-        if not args.file:
-            return fail("import: give the FILE to import (or --resume RUN_ID)")
-        if not args.profile:
-            return fail("import: give --profile NAME (cxconsole profile list shows them)")
+    usage = _usage_problem(args)
+    if usage:
+        _json_result(args, None, EXIT_USAGE, state="input_error", message=usage)
+        return fail(f"import: {usage}")
     try:
         with command_context(args) as ctx:
             return _run(args, ctx)
     except VendorError as exc:
         print_vendor_error("import", exc)
         code = EXIT_AUTH if exc.is_auth else EXIT_FAILED
-        _json_error(args, str(exc), code)
+        state = "auth_failed" if exc.is_auth else "error"
+        _json_result(args, None, code, state=state, message=str(exc))
         return code
     except CXError as exc:  # profile, keyring, file, mapping, resume problems
-        _json_error(args, _worded(exc), EXIT_USAGE)
+        _json_result(args, None, EXIT_USAGE, state="input_error", message=_worded(exc))
         return fail(f"import: {_worded(exc)}", EXIT_USAGE)
+    except KeyboardInterrupt:
+        # Before the run's own handlers: while the profile, the file and the mapping were
+        # being prepared, which sends no row.
+        message = "interrupted before anything was sent"
+        _json_result(args, None, EXIT_INTERRUPTED, state="cancelled", message=message)
+        return fail(f"import: {message}", EXIT_INTERRUPTED)
+    except Exception as exc:
+        # The operator gets the message `guarded` words (no traceback); a script still gets
+        # its one object.
+        if isinstance(exc, OSError):
+            where = f" {exc.filename}" if exc.filename else ""
+            what = f"cannot use{where}: {exc.strerror or exc}"
+        else:
+            what = f"internal error ({type(exc).__name__}); the details are in the log"
+        _json_result(args, None, EXIT_FAILED, state="error", message=what)
+        raise
 
 
-def _json_error(args: argparse.Namespace, message: str, code: int) -> None:
-    """With --json, a script still gets one object: why nothing ran, and the exit code."""
-    if getattr(args, "json", False):
-        print(json.dumps({"error": message, "exit_code": code, "rows_imported": 0}))
+def _usage_problem(args: argparse.Namespace) -> str:
+    """An option that cannot apply to this command line: refused, never ignored."""
+    if args.resend_unknown and not args.resume:
+        return "--resend-unknown goes with --resume RUN_ID"
+    if args.yes and not args.resend_unknown:
+        return "--yes answers the --resend-unknown confirmation: give it with --resend-unknown"
+    if args.resume and args.dry_run:
+        return "--dry-run cannot continue a run: leave out --dry-run, or --resume"
+    if not args.resume:
+        if not args.file:
+            return "give the FILE to import (or --resume RUN_ID)"
+        if not args.profile:
+            return "give --profile NAME (cxconsole profile list shows them)"
+    return ""
+
+
+#: Every ``--json`` import result has these keys, in this order (README.md, "The command
+#: line"); a key with no value (no run was made) is null.
+RESULT_KEYS = (
+    "run_id",
+    "state",
+    "outcome",
+    "dry_run",
+    "rows_total",
+    "rows_imported",
+    "rows_rejected",
+    "rows_invalid",
+    "rows_refused",
+    "rows_unknown",
+    "rows_failed",
+    "rows_not_sent",
+    "batches_total",
+    "batches_ok",
+    "batches_partial",
+    "batches_failed",
+    "batches_unknown",
+    "batches_not_sent",
+    "rejects_path",
+    "journal_path",
+    "elapsed",
+    "message",
+    "exit_code",
+)
+#: With no run, what sending counts is 0 (nothing was sent); what reading the whole file
+#: counts (rows_total, rows_invalid, rows_not_sent, rows_rejected, batches_total,
+#: batches_not_sent) is null.
+_SENT_COUNTS = (
+    "rows_imported",
+    "rows_refused",
+    "rows_unknown",
+    "rows_failed",
+    "batches_ok",
+    "batches_partial",
+    "batches_failed",
+    "batches_unknown",
+)
+
+
+def _json_result(
+    args: argparse.Namespace,
+    summary: RunSummary | None,
+    code: int,
+    *,
+    state: str = "",
+    message: str = "",
+) -> None:
+    """With --json, print the one result object: a run's summary, or (``summary`` None)
+    why no run was made."""
+    if not getattr(args, "json", False):
+        return
+    if summary is not None:
+        data = summary.as_json()
+        out = {key: data.get(key) for key in RESULT_KEYS}
+    else:
+        out = dict.fromkeys(RESULT_KEYS)
+        out.update(dict.fromkeys(_SENT_COUNTS, 0))
+        out.update(state=state, outcome="nothing", dry_run=bool(getattr(args, "dry_run", False)))
+    out["message"] = message or out.get("message") or None
+    out["exit_code"] = code
+    print(json.dumps(out))
 
 
 def _worded(exc: Exception) -> str:
     """The core's error, with the hint this face gives (the core names no flag)."""
     from cxconsole.importing import MappingError, ResumeError
-    from cxconsole.importing.errors import DateOrderNeeded, InputError, RegionNeeded
+    from cxconsole.importing.errors import (
+        DateOrderNeeded,
+        InputError,
+        OptionNotApplicable,
+        ProfileIncomplete,
+        RegionNeeded,
+    )
+    from cxconsole.importing.readers import DELIMITER_NAMES
     from cxconsole.storage import OutputPathError
 
     text = str(exc)
@@ -194,8 +292,21 @@ def _worded(exc: Exception) -> str:
     elif isinstance(exc, RegionNeeded):
         hint = f"give --region {exc.proposed}" if exc.proposed else "give --region CC"
         text += f". {hint} (or set the profile's region: cxconsole profile edit NAME --region CC)"
+    elif isinstance(exc, ProfileIncomplete):
+        text += (
+            f"; nothing was sent. Set it with cxconsole profile edit {exc.profile} "
+            f"(--help lists the settings), then check with cxconsole profile test {exc.profile}"
+        )
     elif isinstance(exc, DateOrderNeeded):
         text += ". Give --day-first or --month-first"
+    elif isinstance(exc, OptionNotApplicable):
+        flag = "--" + exc.option.replace("_", "-")
+        text = f"{flag}: {text}; leave out {flag}; nothing was sent"
+    elif isinstance(exc, MappingError) and exc.one_column is not None:
+        word = {"\t": "tab", "\x1f": "us"}.get(exc.one_column)
+        delimiter = f"--delimiter {word or DELIMITER_NAMES.get(exc.one_column, exc.one_column)}"
+        hint = f"give {delimiter}" if exc.one_column else "give the delimiter with --delimiter D"
+        text += f". Is the delimiter right? {hint}; nothing was sent"
     elif isinstance(exc, MappingError) and exc.missing:
         text += ". Map them with --map COLUMN=FIELD, or add the columns to the file"
         text += "; nothing was sent"
@@ -277,6 +388,12 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
         if args.resend_unknown and not await asyncio.to_thread(_confirm_resend, run, args.yes):
             run.release()
             raise ResumeError("nothing was sent: the unknown rows stay listed in the rejects file")
+        if args.save_mapping:
+            try:
+                await _save_mapping(run, args.save_mapping)
+            except BaseException:
+                run.release()
+                raise
         return run
     account = await asyncio.to_thread(ctx.account, args.profile)
     run = await prepare_import(
@@ -289,9 +406,16 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
         errors=ctx.errors,
     )
     if args.save_mapping:
-        path = await asyncio.to_thread(run.mapping.save, args.save_mapping)
-        print(f"mapping saved to {path}", file=sys.stderr)
+        await _save_mapping(run, args.save_mapping)
     return run
+
+
+async def _save_mapping(run: ImportRun, where: str) -> None:
+    """--save-mapping: the mapping the run uses (a resumed run's own, too)."""
+    import asyncio
+
+    path = await asyncio.to_thread(run.mapping.save, where)
+    print(f"mapping saved to {path}", file=sys.stderr)
 
 
 async def _main(args: argparse.Namespace, ctx: Context) -> int:
@@ -311,7 +435,11 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
         def on_sigint() -> None:
             nonlocal presses
             presses += 1
-            if presses == 1:
+            if run.state in (RunState.READY, RunState.CHECKING) and main is not None:
+                # Still checking the file: nothing has been sent, so stop at once.
+                reporter.line("interrupted: stopped before anything was sent")
+                main.cancel()
+            elif presses == 1:
                 reporter.line(
                     "interrupted: finishing the batches in flight (Ctrl-C again to stop now)"
                 )
@@ -327,21 +455,25 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
         for signum in stoppers:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, on_sigint)
+        summary: RunSummary | None = None
         try:
             if not run.resumed and not args.dry_run:
                 # The whole file first: what it needs decided is asked before anything leaves.
                 await run.preflight()
             summary = await run.run()
         except asyncio.CancelledError:
-            if run.summary is None:
-                raise
-            summary = run.summary
+            summary = run.summary  # None: stopped before the run began
         finally:
             for signum in stoppers:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(signum)
+            run.release()
     finally:
         await close_client()
+    if summary is None:
+        message = "interrupted before anything was sent"
+        _json_result(args, None, EXIT_INTERRUPTED, state="cancelled", message=message)
+        return fail(f"import: {message}", EXIT_INTERRUPTED)
     return _report(args, summary, run.problem)
 
 
@@ -384,24 +516,16 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         # Why the run stopped early (a broken line, a refused key): on stderr, like any error.
         message = _worded(problem) if problem is not None else summary.message
         print(f"cxconsole import: {message}", file=sys.stderr)
-        if summary.state == "input_error" and summary.rows_imported == 0:
+        if summary.state == "input_error" and summary.dry_run:
+            print(
+                "cxconsole import: the import stops here too, before it sends anything",
+                file=sys.stderr,
+            )
+        elif summary.state == "input_error" and summary.rows_imported == 0:
             print("cxconsole import: nothing was sent", file=sys.stderr)
     if args.json:
-        keys = (
-            "run_id",
-            "rows_total",
-            "rows_imported",
-            "rows_rejected",
-            "batches_total",
-            "batches_ok",
-            "batches_failed",
-            "rejects_path",
-            "journal_path",
-        )
-        data = summary.as_json()
-        out = {k: data[k] for k in keys}
-        out.update({k: data[k] for k in data if k not in keys and k not in ("journal_path",)})
-        print(json.dumps(out))
+        worded = _worded(problem) if problem is not None else summary.message
+        _json_result(args, summary, code, message=worded)
         return code
     verb = "would be imported" if summary.dry_run else "imported"
     print(f"run {summary.run_id}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
@@ -414,7 +538,12 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         (summary.rows_refused, "refused by the vendor"),
         (summary.rows_unknown, "outcome unknown (check the vendor before resending)"),
         (summary.rows_failed, "in failed batches (resumable)"),
-        (summary.rows_not_sent, "not sent yet (resumable)"),
+        (
+            summary.rows_not_sent,
+            "not sent: the import stops before sending any"
+            if summary.dry_run
+            else "not sent yet (resumable)",
+        ),
     ]
     for count, what in details:
         if count:
@@ -459,6 +588,8 @@ class Reporter:
         self._last_plain = 0.0
         self._shown = False
         self._failures = 0
+        self._unknown = 0  # batches (or parts) whose reply was lost
+        self._checking = False
 
     def line(self, text: str) -> None:
         if self.live and self._shown:
@@ -482,9 +613,17 @@ class Reporter:
         elif isinstance(event, Notice):
             self.line(f"warning: {event.message}")
         elif isinstance(event, BatchFailed):
-            self._failures += 1
             part = f" (part {event.part})" if event.part else ""
-            self.line(f"batch {event.batch}{part} failed: {event.message}")
+            if event.unknown:
+                # The reply was lost: the vendor may hold these rows. Never called failed.
+                self._unknown += 1
+                self.line(
+                    f"batch {event.batch}{part}: outcome unknown for {event.rows:,} row(s), "
+                    f"not sent again: {event.message}"
+                )
+            else:
+                self._failures += 1
+                self.line(f"batch {event.batch}{part} failed: {event.message}")
             if event.entry is not None:
                 self.line(f"  what to do: {event.entry.action_for('cli', 'import')}")
         elif isinstance(event, RowsRejected) and not self.quiet and event.kind == "refused":
@@ -498,6 +637,10 @@ class Reporter:
             sys.stderr.write(f"\r\x1b[Kchecking the whole file: {event.rows_read:,} rows read")
             sys.stderr.flush()
             self._shown = True
+        elif isinstance(event, PreflightProgress) and not self._checking:
+            # Once, where no live line can be drawn: a long check is not a hang.
+            self._checking = True
+            self.line("checking the whole file before anything is sent")
         elif isinstance(event, PreflightDone):
             invalid = f", {event.rows_invalid:,} invalid" if event.rows_invalid else ""
             blank = f" ({event.blank_lines:,} blank lines skipped)" if event.blank_lines else ""
@@ -518,13 +661,15 @@ class Reporter:
         batches = f"{event.batches_done:,}"
         if event.batches_total is not None:
             batches += f"/{event.batches_total:,}"
+        notes = [f"{self._failures:,} failed"] if self._failures else []
+        notes += [f"{self._unknown:,} unknown"] if self._unknown else []
+        batch_notes = f" ({', '.join(notes)})" if notes else ""
         text = (
             f"{event.rows_imported + event.rows_rejected:,}{total} rows "
             f"({event.rows_imported:,} ok, {event.rows_rejected - event.rows_unknown:,} rejected"
             + (f", {event.rows_unknown:,} unknown" if event.rows_unknown else "")
             + "), "
-            f"{batches} batches, {event.rows_per_second:,.0f} rows/s{eta}"
-            + (f", {self._failures} failures" if self._failures else "")
+            f"{batches} batches{batch_notes}, {event.rows_per_second:,.0f} rows/s{eta}"
         )
         if self.live:
             sys.stderr.write("\r\x1b[K" + text)

@@ -479,7 +479,18 @@ def run_test(args: argparse.Namespace, ctx: Any) -> int:
         return _fail(str(exc))
     ctx.tests.record(args.name, True, report.summary)
     if args.json:
-        print(json.dumps({"ok": True, "summary": report.summary, "details": report.details}))
+        print(
+            json.dumps(
+                {
+                    "ok": True,
+                    "summary": report.summary,
+                    "details": report.details,
+                    "warnings": report.warnings,
+                }
+            )
+        )
     else:
         print(f"ok: {report.summary}")
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK

@@ -7,6 +7,8 @@ from cxconsole.errors import (
     ImportProblem,
     InputError,
     MappingError,
+    OptionNotApplicable,
+    ProfileIncomplete,
     RegionNeeded,
     ResumeError,
 )
@@ -16,6 +18,8 @@ __all__ = [
     "ImportProblem",
     "InputError",
     "MappingError",
+    "OptionNotApplicable",
+    "ProfileIncomplete",
     "RegionNeeded",
     "ResumeError",
 ]

@@ -229,6 +229,10 @@ class RunSummary:
 
     @property
     def outcome(self) -> RunOutcome:
+        if self.rows_imported == 0 and self.state == RunState.INPUT_ERROR:
+            # Stopped by the file or the options before anything was imported, whatever it
+            # had read: "empty" is said only of a file that went through with no row.
+            return RunOutcome.NOTHING
         if self.rows_total == 0:
             return RunOutcome.EMPTY
         if self.rows_imported == 0:

@@ -123,16 +123,22 @@ async def run_preflight(
         raise end.error
     decisions(plan)
     if end.rows == 0:
-        raise InputError(
-            "no row to import: the file holds a header only, or only blank lines",
-            path=getattr(stream, "path", None),
-        )
+        raise no_rows(getattr(stream, "path", None))
     report.rows = end.rows
     report.batches = end.batches
     report.rows_invalid = producer.rows_invalid
     report.blank_lines = getattr(stream, "blank_lines", 0)
     report.date_orders = plan.date_orders()
     return report
+
+
+def no_rows(path: object) -> InputError:
+    """A file with nothing to import: the pre-flight (and a dry run) stop on it."""
+    return InputError(
+        "no row to import: the file holds a header only, or only blank lines",
+        path=path,
+        kind="empty",
+    )
 
 
 def decisions(plan: RowPlan) -> None:

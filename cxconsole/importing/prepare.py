@@ -15,7 +15,13 @@ import httpx
 from cxconsole.client import CXClient, get_client
 from cxconsole.errorlog import ErrorHistory
 from cxconsole.importing.entries import ReadDone, RunHeader
-from cxconsole.importing.errors import ImportProblem, MappingError, ResumeError
+from cxconsole.importing.errors import (
+    ImportProblem,
+    MappingError,
+    OptionNotApplicable,
+    ProfileIncomplete,
+    ResumeError,
+)
 from cxconsole.importing.journal import (
     Journal,
     Replay,
@@ -25,7 +31,7 @@ from cxconsole.importing.journal import (
 )
 from cxconsole.importing.mapping import ColumnMapping, build_mapping, check_mapping, fields_for
 from cxconsole.importing.options import ImportOptions
-from cxconsole.importing.readers import file_sha256, inspect
+from cxconsole.importing.readers import DELIMITER_NAMES, DELIMITERS, file_sha256, inspect
 from cxconsole.importing.runner import ImportRun
 from cxconsole.profiles import Account
 from cxconsole.storage import check_output_path
@@ -66,6 +72,7 @@ async def prepare_import(
 
     options = options or ImportOptions()
     check_base_url(account.base)
+    check_profile(account)
     if options.rejects_path is not None:
         # Before anything is read or sent: never the input, a directory, or unwritable.
         check_output_path(options.rejects_path, inputs=(path,), option="rejects_path", fresh=True)
@@ -88,21 +95,27 @@ async def prepare_import(
         format=options.format,
         delimiter=options.delimiter,
     )
+    assert setup.sniffed is not None
+    source = setup.sniffed.source
+    check_options_apply(source.format, options)
     if await asyncio.to_thread(setup.recall):
         setup.warnings.append(
             "the mapping chosen last time for this profile and these columns is applied"
         )
-    if mapping is not None:
-        setup.warnings += setup.apply_saved(mapping, strict=True)
-    problem = next((p for p in setup.problems() if p.subject == "values"), None)
-    if problem is not None:
-        raise ImportProblem(problem.message)
-    for text in overrides:
-        setup.override(text)
-    mapping = setup.mapping
-    assert mapping is not None and setup.sniffed is not None
-    # Raised with what is missing, for the face to word.
-    check_mapping(mapping, setup.sniffed.headers, setup.fields, account.vendor)
+    try:
+        if mapping is not None:
+            setup.warnings += setup.apply_saved(mapping, strict=True)
+        problem = next((p for p in setup.problems() if p.subject == "values"), None)
+        if problem is not None:
+            raise ImportProblem(problem.message)
+        for text in overrides:
+            setup.override(text)
+        mapping = setup.mapping
+        assert mapping is not None
+        # Raised with what is missing, for the face to word.
+        check_mapping(mapping, source.headers, setup.fields, account.vendor)
+    except MappingError as exc:
+        raise one_column_hint(exc, source) from None
     return await setup.prepare(
         client=client,
         errors=errors,
@@ -110,6 +123,61 @@ async def prepare_import(
         rejects_path=options.rejects_path,
         base=options,
     )
+
+
+#: The formats each reading option applies to (an option no format of the file uses is
+#: refused, never ignored).
+OPTION_FORMATS: dict[str, tuple[str, ...]] = {
+    "sheet": ("xlsx",),
+    "json_key": ("json",),
+    "delimiter": ("csv",),
+    "encoding": ("csv", "json", "jsonl"),
+}
+_OPTION_WORDS = {
+    "sheet": "a sheet",
+    "json_key": "a JSON key",
+    "delimiter": "a delimiter",
+    "encoding": "an encoding",
+}
+_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "jsonl": "JSON Lines", "xlsx": "XLSX"}
+
+
+def check_options_apply(format: str, options: ImportOptions) -> None:
+    """Refuse a reading option the file's format has no use for (a sheet for a CSV file)."""
+    for option, formats in OPTION_FORMATS.items():
+        if getattr(options, option) and format not in formats:
+            names = " or ".join(_FORMAT_NAMES[f] for f in formats)
+            raise OptionNotApplicable(
+                f"{_OPTION_WORDS[option]} applies only to {names} files, and this file is "
+                f"read as {_FORMAT_NAMES.get(format, format)}",
+                option=option,
+                format=format,
+            )
+
+
+def one_column_hint(exc: MappingError, source: Any) -> MappingError:
+    """A mapping error on a CSV file read as one column says so: its delimiter is likely
+    not the one the file uses (the one header holds the delimiter it does use)."""
+    if source.format != "csv" or len(source.headers) != 1:
+        return exc
+    header = source.headers[0]
+    used = next((d for d in DELIMITERS if d != source.delimiter and d in header), "")
+    shown = DELIMITER_NAMES.get(source.delimiter or "", repr(source.delimiter))
+    message = (
+        f"{exc}; the file was read as one column ({header[:60]!r}), split at "
+        f"{shown} ({source.delimiter!r})"
+    )
+    if used:
+        message += f", but that header holds {DELIMITER_NAMES.get(used, repr(used))}s"
+    return MappingError(message, missing=exc.missing, columns=exc.columns, one_column=used)
+
+
+def check_profile(account: Account) -> None:
+    """Refuse, before anything is read or sent, a profile whose vendor would refuse every
+    batch for a setting it lacks (:meth:`Vendor.import_problems`)."""
+    problems = account.vendor.import_problems(account.settings)
+    if problems:
+        raise ProfileIncomplete(account.profile.name, problems)
 
 
 async def prepare_resume(
@@ -195,6 +263,7 @@ async def _resume(
             f"run {run_id} sent to {header.vendor}, but profile {header.profile!r} "
             f"is now a {account.vendor.name} profile"
         )
+    check_profile(account)
     settings = header.source
     given = options or ImportOptions()
     _same_options(run_id, header, given)

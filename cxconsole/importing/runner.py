@@ -71,7 +71,7 @@ from cxconsole.importing.ledger import Ledger
 from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd, fewer_collections
-from cxconsole.importing.preflight import PreflightReport, decisions, run_preflight
+from cxconsole.importing.preflight import PreflightReport, decisions, no_rows, run_preflight
 from cxconsole.importing.readers import Source, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
 from cxconsole.importing.rejects import Reject, RejectsFile
@@ -698,15 +698,19 @@ class ImportRun:
         if end.error is not None:
             error = end.error
             if isinstance(error, ImportProblem):
+                self.problem = error  # the face words it (its line, the text around it)
                 self._stop(RunState.INPUT_ERROR, str(error))
             elif isinstance(error, DiskError):
                 self._stop(RunState.DISK_ERROR, str(error))
             else:
                 self._stop(RunState.ERROR, f"internal error: {error!r} (details in the log)")
         elif self.options.dry_run and self._plan is not None:
-            # A dry run is its own whole-file pass: what it found needs deciding is said.
+            # A dry run is its own whole-file pass: it stops where the pre-flight would, on
+            # what needs deciding or on a file with no row.
             try:
                 decisions(self._plan)
+                if end.rows == 0:
+                    raise no_rows(self.source.path)
             except ImportProblem as exc:
                 self.problem = exc
                 self._stop(RunState.INPUT_ERROR, str(exc))
@@ -833,11 +837,17 @@ class ImportRun:
             raise
         await self._settled(batch, outcome)
         if len(self._failed) > self.options.max_failed_batches:
-            raise Stop(
-                RunState.STOPPED,
-                f"{len(self._failed)} batches failed (last: {outcome.failure or 'see the log'}); "
-                "stopped so as not to hammer the vendor; the run can be resumed later",
-            )
+            # Worded at the end (_too_many_failed): batches in flight may fail too, and the
+            # message must count what the summary counts.
+            raise Stop(RunState.STOPPED, self._too_many_failed())
+
+    def _too_many_failed(self) -> str:
+        last = max(self._failed, default=None)
+        why = self._failed_why.get(last, "") if last is not None else ""
+        return (
+            f"{len(self._failed)} batches failed (last: {why or 'see the log'}); "
+            "stopped so as not to hammer the vendor; the run can be resumed later"
+        )
 
     def _dry(self, batch: BatchInfo) -> None:
         """A dry run's batch: read, checked, built and serialised; counted as if sent."""
@@ -1064,6 +1074,8 @@ class ImportRun:
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
         state, message = self._stop_state or (RunState.FINISHED, "")
+        if state is RunState.STOPPED and self._failed:
+            message = self._too_many_failed()  # with the batches that failed in flight too
         self.hub.emit(self.progress())
         summary = self._summarise(state, message)
         if self._journal is not None and self._journal.failure is None:
@@ -1113,6 +1125,11 @@ class ImportRun:
         ok, partial = batches["ok"], batches["partial"]
         unknown_batches = batches["unknown"] + len(self._lost)
         failed_batches = len(self._failed)
+        if self.options.dry_run and state == RunState.INPUT_ERROR:
+            # The real import's pre-flight stops on the same fault before it sends anything:
+            # a dry run gives that verdict, not the rows it had counted before the fault.
+            imported, ok, partial, failed_batches, unknown_batches = 0, 0, 0, 0, 0
+            not_sent = max(0, rows_total - listed)
         return RunSummary(
             run_id=self.run_id,
             state=state,

@@ -553,7 +553,8 @@ class CredentialsScreen(CXScreen):
         except CXError as exc:
             self.show_result(False, _escape(f"✗ {exc}"))
             return
-        self.show_result(True, _escape(f"✓ {report.summary}"))
+        text = "\n".join([f"✓ {report.summary}", *(f"⚠ {w}" for w in report.warnings)])
+        self.show_result(True, _escape(text))
         await asyncio.to_thread(ctx.tests.record, profile.name, True, report.summary)
         self.last_details = report.details
         self.show_details(profile.adapter, report.details)

@@ -48,6 +48,8 @@ class ConnectionReport:
     ok: bool
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
+    # What the key's acceptance does not cover: settings an import cannot go without.
+    warnings: list[str] = field(default_factory=list)
 
 
 class VendorSettings(BaseModel):

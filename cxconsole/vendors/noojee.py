@@ -146,6 +146,22 @@ class Noojee(Vendor):
             return "phone"
         return "email" if _EMAIL_NAME.search(key) else "text"
 
+    def import_problems(self, settings: VendorSettings) -> list[str]:
+        # Every insert names its template, campaign and allocation; one left out is refused
+        # by Noojee for every batch (116, 117, 115), so nothing is sent without all three.
+        assert isinstance(settings, NoojeeSettings)
+        ids = {
+            "template_id": (settings.template_id, "fTemplateId, the campaign template", 116),
+            "campaign_id": (settings.campaign_id, "fCampaignId", 117),
+            "allocation_id": (settings.allocation_id, "fAllocationId", 115),
+        }
+        return [
+            f"the profile has no {name} ({what}), which every insert names: Noojee refuses "
+            f"each batch without it ({code})"
+            for name, (value, what, code) in ids.items()
+            if value is None
+        ]
+
     def build_batch(
         self, base: str, settings: VendorSettings, records: Sequence[dict[str, Any]]
     ) -> tuple[str, dict[str, str] | None, Any]:
