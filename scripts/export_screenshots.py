@@ -1,6 +1,9 @@
 """Save one SVG per screen into ``screenshots/``: the app drives itself in sandbox mode.
 
-    python scripts/export_screenshots.py [--size 120x40] [--theme cxconsole-dark]
+    python scripts/export_screenshots.py [--size 120x40] [--theme cxconsole-dark] [SCREEN...]
+
+A size other than 120x40 is saved with the size in its name (``--size 80x24 home`` writes
+``home-80x24.svg``).
 
 README.md embeds the files; run this again whenever a screen changes.
 """
@@ -162,7 +165,9 @@ async def export(size: tuple[int, int], theme: str, only: list[str]) -> list[Pat
                 await pilot.pause(0.3)
                 await scene(app, pilot)
                 await pilot.pause(0.3)
-                path = OUT / f"{mode}.svg"
+                # Another size is another picture: home-80x24.svg beside home.svg.
+                suffix = "" if size == (120, 40) else f"-{size[0]}x{size[1]}"
+                path = OUT / f"{mode}{suffix}.svg"
                 app.save_screenshot(filename=path.name, path=str(OUT))
                 written.append(path)
     return written
