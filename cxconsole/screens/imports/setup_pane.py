@@ -131,8 +131,7 @@ class SetupPane(ImportPane):
                 with Horizontal(classes="row"):
                     yield Label("File")
                     yield PathInput(
-                        placeholder="path to a CSV, JSON, JSON Lines or XLSX file; "
-                        "tab completes, enter reads it",
+                        placeholder="a CSV, JSON, JSON Lines or XLSX file (tab completes)",
                         id="file-path",
                         compact=True,
                     )
