@@ -38,6 +38,7 @@ from cxconsole.importing.events import (
     RunFinished,
     RunStarted,
     RunState,
+    batches_said,
     duration,
 )
 
@@ -548,19 +549,14 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
     for count, what in details:
         if count:
             print(f"    {count:,} {what}")
-    batches = [
-        f"{count:,} {what}"
-        for count, what in (
-            (summary.batches_partial, "partly refused"),
-            (summary.batches_unknown, "unknown"),
-            (summary.batches_not_sent, "not sent"),
-        )
-        if count
-    ]
-    print(
-        f"  batches: {summary.batches_total:,} total, {summary.batches_ok:,} ok, "
-        f"{summary.batches_failed:,} failed" + "".join(f", {b}" for b in batches)
+    batches = batches_said(
+        summary.batches_ok,
+        summary.batches_failed,
+        summary.batches_partial,
+        summary.batches_unknown,
+        summary.batches_not_sent,
     )
+    print(f"  batches: {summary.batches_total:,} total, {batches}")
     if summary.rows_rejected:
         print(f"  rejects: {summary.rejects_path}")
     print(f"  journal: {summary.journal_path}")

@@ -360,3 +360,13 @@ def duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def batches_said(ok: int, failed: int, partial: int, unknown: int, not_sent: int = 0) -> str:
+    """A run's batches as every face says them, in one order: ok and failed always, the
+    partly refused, the unknown and the not sent when there are any."""
+    said = [f"{ok:,} ok", f"{failed:,} failed"]
+    for count, what in ((partial, "partly refused"), (unknown, "unknown"), (not_sent, "not sent")):
+        if count:
+            said.append(f"{count:,} {what}")
+    return ", ".join(said)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from cxconsole.importing.events import batches_said
+
 if TYPE_CHECKING:
     from cxconsole.importing.runs import RunInfo
 
@@ -57,15 +59,10 @@ def counts_line(run: RunInfo) -> str:
         if count:
             rows.append(f"{count:,} {what}")
     of = f"Rows {run.rows_total:,}: " if run.rows_total is not None else "Rows: "
-    batches = [f"{run.batches_ok:,} ok"]
-    for count, what in (
-        (run.batches_partial, "partly refused"),
-        (run.batches_failed, "failed"),
-        (run.batches_unknown, "unknown"),
-    ):
-        if count:
-            batches.append(f"{count:,} {what}")
-    return f"{of}{', '.join(rows)} · batches: {', '.join(batches)}"
+    batches = batches_said(
+        run.batches_ok, run.batches_failed, run.batches_partial, run.batches_unknown
+    )
+    return f"{of}{', '.join(rows)} · batches: {batches}"
 
 
 def describe(run: RunInfo) -> str:

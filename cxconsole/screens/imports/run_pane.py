@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Sparkline, Static
 
-from cxconsole.importing.events import duration
+from cxconsole.importing.events import batches_said, duration
 from cxconsole.screens.imports.pane import ImportPane
 from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
 from cxconsole.widgets.choice import Choice
@@ -514,14 +514,9 @@ class RunPane(ImportPane):
             if count
         ]
         verb = "would go in" if s.dry_run else "imported"
-        batches = [f"{s.batches_ok:,} ok", f"{s.batches_failed:,} failed"]
-        for count, what in (
-            (s.batches_partial, "partly refused"),
-            (s.batches_unknown, "unknown"),
-            (s.batches_not_sent, "not sent"),
-        ):
-            if count:
-                batches.append(f"{count:,} {what}")
+        batches = batches_said(
+            s.batches_ok, s.batches_failed, s.batches_partial, s.batches_unknown, s.batches_not_sent
+        )
         # The total is the file's once counted whole (a run that ended, or one with rows
         # not sent yet); else only the rows read before it stopped.
         of = "in the file" if s.state == "finished" or s.rows_not_sent else "read so far"
@@ -529,7 +524,7 @@ class RunPane(ImportPane):
             f"{s.rows_imported:,} of the {s.rows_total:,} rows {of} {verb}, "
             f"{s.rows_not_imported:,} not"
             + (f" ({'; '.join(details)})" if details else "")
-            + f" · batches of {s.batches_total:,}: {', '.join(batches)}"
+            + f" · batches of {s.batches_total:,}: {batches}"
             + f" · {duration(s.elapsed)}"
         ]
         failed = self.run.failed_batches if self.run is not None else []
