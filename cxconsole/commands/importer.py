@@ -281,6 +281,8 @@ def _worded(exc: Exception) -> str:
         text += f" (leave out {flag} to keep the run's)"
     elif isinstance(exc, OutputPathError) and exc.option == "rejects_path":
         text = f"--rejects {text}; nothing was sent"
+    elif isinstance(exc, OutputPathError) and exc.option == "mapping":
+        text = f"--save-mapping {text}; nothing was sent"
     elif isinstance(exc, InputError):
         hint = {
             "encoding": "give it with --encoding E",
@@ -407,7 +409,11 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
         errors=ctx.errors,
     )
     if args.save_mapping:
-        await _save_mapping(run, args.save_mapping)
+        try:
+            await _save_mapping(run, args.save_mapping)
+        except BaseException:
+            run.release()
+            raise
     return run
 
 
@@ -415,7 +421,7 @@ async def _save_mapping(run: ImportRun, where: str) -> None:
     """--save-mapping: the mapping the run uses (a resumed run's own, too)."""
     import asyncio
 
-    path = await asyncio.to_thread(run.mapping.save, where)
+    path = await asyncio.to_thread(run.mapping.save, where, inputs=(run.source.path,))
     print(f"mapping saved to {path}", file=sys.stderr)
 
 

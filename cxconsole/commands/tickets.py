@@ -91,8 +91,13 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     query = TicketQuery(args.profile, args.segment, args.status, args.per_page)
     output = Path(args.output).expanduser() if args.output else None
     fmt = args.format or (format_for(output, "csv") if output and output.suffix else "table")
-    if output is not None and output.is_dir():
-        raise TicketsError(f"--output {output} is a folder; give a file name")
+    if output is not None:
+        from cxconsole.tickets.export import export_place
+
+        try:  # before any page is fetched: a folder, an existing file, no way to write there
+            export_place(output)
+        except TicketsError as exc:
+            raise TicketsError(f"--output {exc}") from None
     account = ctx.account(args.profile)
     try:
         return asyncio.run(_fetch_and_print(args, query, account, fmt, output))

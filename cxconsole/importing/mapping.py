@@ -103,9 +103,24 @@ class ColumnMapping:
         return cls(dict(columns), data.get("vendor"), bool(data.get("passthrough", False)))
 
     # -- files -----------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write as TOML (``.toml``) or JSON (anything else)."""
-        path = Path(path)
+    def save(
+        self, path: str | os.PathLike[str], *, inputs: tuple[os.PathLike[str] | str, ...] = ()
+    ) -> Path:
+        """Write as TOML (``.toml``) or JSON (anything else).
+
+        Only over nothing, an empty file or an earlier mapping: never over one of ``inputs``
+        (the file being imported) or any other file, such as the profiles or a customer file.
+        """
+        from cxconsole.storage import OutputPathError, check_output_path
+
+        path = check_output_path(path, inputs=inputs, option="mapping")
+        if path.exists() and path.stat().st_size and not _holds_a_mapping(path):
+            raise OutputPathError(
+                path,
+                "exists and is not a mapping: a mapping is only ever written over an "
+                "earlier mapping; choose a new path",
+                option="mapping",
+            )
         data = {k: v for k, v in self.to_dict().items() if v is not None}
         if path.suffix.lower() == ".toml":
             import tomli_w
@@ -338,3 +353,18 @@ def requirement_groups(
         for kind, label in vendor.required_kinds.items():
             found.setdefault(label, []).extend(k for k, v in kinds.items() if v == kind)
     return [(label, tuple(keys)) for label, keys in found.items()]
+
+
+def _holds_a_mapping(path: Path) -> bool:
+    """Whether ``path`` holds what :meth:`ColumnMapping.save` writes, and nothing else (a
+    profiles file or a customer file may parse as TOML or JSON too)."""
+    try:
+        text = path.read_text("utf-8")
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (OSError, ValueError, tomllib.TOMLDecodeError):
+        return False
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("columns"), dict)
+        and set(data) <= {"vendor", "passthrough", "columns"}
+    )

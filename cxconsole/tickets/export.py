@@ -150,6 +150,11 @@ def export_place(path: Path) -> Path:
     path = path.expanduser()
     if path.is_dir():
         raise TicketsError(f"{path} is a folder; give a file name")
+    if path.is_symlink() or (path.exists() and (not path.is_file() or path.stat().st_size)):
+        # An export never writes over a file: a wrong name would lose the profiles, a
+        # customer file or an earlier export.
+        raise TicketsError(f"{path} already exists: an export never writes over a file; "
+                           "give a new file name")  # fmt: skip
     try:
         if path.parent == exports_dir():
             ensure_private_dir(path.parent)

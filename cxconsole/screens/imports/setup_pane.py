@@ -549,12 +549,18 @@ class SetupPane(ImportPane):
 
     @work(group="imports-mapping-file", exit_on_error=False)
     async def _save_mapping(self, mapping: ColumnMapping, path: Path) -> None:
+        from cxconsole.errors import CXError
+
         try:
-            written = await asyncio.to_thread(mapping.save, path)
+            inputs = (self.path,) if self.path else ()
+            written = await asyncio.to_thread(mapping.save, path, inputs=inputs)
         except OSError as exc:
             self.notify(
                 f"{path}: {exc.strerror or exc}", title="Mapping not saved", severity="error"
             )
+            return
+        except CXError as exc:  # the file being imported, or a file that is not a mapping
+            self.notify(str(exc), title="Mapping not saved", severity="error")
             return
         self.notify(f"Saved {written}", title="Mapping")
 
