@@ -61,4 +61,24 @@ class Context:
         profile = self.profiles.get(name)
         if self.sandboxed:
             check_sandbox_reach(profile)  # before the secret is read: the host is the reason
+        self._check_env_secret_is_its_own(name)
         return self.open_account(profile, self.secrets.get(name))
+
+    def _check_env_secret_is_its_own(self, name: str) -> None:
+        """A profile file from before names were checked may hold two profiles that read one
+        environment variable (``qp-eu``, ``qp_eu``): its secret is then nobody's to send."""
+        import os
+
+        from cxconsole.keystore import env_var
+        from cxconsole.profiles import ProfileError
+
+        variable = env_var(name)
+        if not os.environ.get(variable):
+            return
+        sharing = [n for n in self.profiles.load() if n != name and env_var(n) == variable]
+        if sharing:
+            raise ProfileError(
+                f"{variable} is set, but profiles {', '.join(map(repr, [name, *sharing]))} "
+                "all read it: rename all but one (cxconsole profile rename) before using it",
+                profile=name,
+            )

@@ -252,6 +252,20 @@ class ProfileStore:
                 raise ProfileError(
                     f"a profile named {profile.name!r} exists already", profile=profile.name
                 )
+            # The environment names a profile's secret CXCONSOLE_SECRET_<NAME> with punctuation
+            # as "_" and upper case: two names that read the same variable would share a key,
+            # and one profile's secret would go to the other's host.
+            from cxconsole.keystore import env_var
+
+            variable = env_var(profile.name)
+            for other in profiles:
+                if other not in (profile.name, old_name) and env_var(other) == variable:
+                    raise ProfileError(
+                        f"profile {profile.name!r} would read its secret from {variable}, as "
+                        f"profile {other!r} does: choose a name that differs in more than "
+                        "punctuation or case",
+                        profile=profile.name,
+                    )
             if renaming:
                 # Keep the file's order: the renamed profile takes the old one's place.
                 profiles = {

@@ -187,6 +187,32 @@ def test_profile_add_refuses_bad_settings_naming_them(isolated_home: Path):
     assert "Traceback" not in result.stderr
 
 
+def test_two_profiles_never_read_one_environment_secret(
+    isolated_home: Path, sandbox: SandboxServer
+):
+    """qp-eu, qp_eu and QP.EU would all read CXCONSOLE_SECRET_QP_EU: one key, other hosts."""
+    add = ("profile", "add", "--vendor", "questionpro", "--workspace-id", "1", "--no-secret")
+    first = cli(*add[:2], "qp-eu", *add[2:], "--base-url", sandbox.url + "/qp")
+    assert first.returncode == 0, first.stderr
+    for twin in ("qp_eu", "QP.EU"):
+        done = cli(*add[:2], twin, *add[2:], "--base-url", "http://127.0.0.2:9/qp")
+        assert done.returncode == 1 and "CXCONSOLE_SECRET_QP_EU" in done.stderr, done.stderr
+        assert "'qp-eu'" in done.stderr and "Traceback" not in done.stderr
+    other = cli("profile", "add", "qp-us", *add[2:], "--base-url", "http://127.0.0.2:9/qp")
+    assert other.returncode == 0, other.stderr
+    renamed = cli("profile", "rename", "qp-us", "qp_eu")
+    assert renamed.returncode != 0 and "CXCONSOLE_SECRET_QP_EU" in renamed.stderr
+    # A file from before the check: the shared variable is used by neither.
+    store = ProfileStore()
+    profiles = store.load()
+    profiles["QP.EU"] = profiles["qp-us"].model_copy(update={"name": "QP.EU"})
+    store.save(profiles)
+    env = {"CXCONSOLE_SECRET_QP_EU": SANDBOX_SECRETS["questionpro"]}
+    tested = cli("profile", "test", "QP.EU", env=env)
+    assert tested.returncode != 0 and "rename all but one" in tested.stderr, tested.stderr
+    assert "Traceback" not in tested.stderr
+
+
 def test_secret_is_never_taken_from_an_argument():
     result = cli("profile", "add", "x", "--vendor", "webex", "--secret", "abc")
     assert result.returncode == 2
