@@ -69,8 +69,8 @@ class Context:
         environment variable (``qp-eu``, ``qp_eu``): its secret is then nobody's to send."""
         import os
 
+        from cxconsole.errors import ProfileError
         from cxconsole.keystore import env_var
-        from cxconsole.profiles import ProfileError
 
         variable = env_var(name)
         if not os.environ.get(variable):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import os
-import re
 import threading
 import tomllib
 from collections.abc import Callable
@@ -27,10 +26,11 @@ from pydantic import SecretStr
 from cxconsole.client import CXError
 from cxconsole.paths import config_dir
 from cxconsole.redact import register_secret
+from cxconsole.settings import SECRET_ENV_PREFIX, secret_env_var
 
 SERVICE = "cxconsole"
 KEYRING_TIMEOUT = 10.0
-ENV_PREFIX = "CXCONSOLE_SECRET_"
+ENV_PREFIX = SECRET_ENV_PREFIX
 STORE_ENV = "CXCONSOLE_SECRET_STORE"  # "keyring" (default) or "file": the insecure opt-in
 
 T = TypeVar("T")
@@ -66,7 +66,7 @@ class SecretMissing(CXError):
 
 
 def env_var(profile: str) -> str:
-    return ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", profile).upper()
+    return secret_env_var(profile)
 
 
 class SecretStore(Protocol):

@@ -255,11 +255,11 @@ class ProfileStore:
             # The environment names a profile's secret CXCONSOLE_SECRET_<NAME> with punctuation
             # as "_" and upper case: two names that read the same variable would share a key,
             # and one profile's secret would go to the other's host.
-            from cxconsole.keystore import env_var
+            from cxconsole.settings import secret_env_var
 
-            variable = env_var(profile.name)
+            variable = secret_env_var(profile.name)
             for other in profiles:
-                if other not in (profile.name, old_name) and env_var(other) == variable:
+                if other not in (profile.name, old_name) and secret_env_var(other) == variable:
                     raise ProfileError(
                         f"profile {profile.name!r} would read its secret from {variable}, as "
                         f"profile {other!r} does: choose a name that differs in more than "

@@ -25,6 +25,13 @@ _pattern: re.Pattern[str] | None = None
 # A parameter starts after "?" or "&" (query), ";" (a matrix parameter in a path, or the old
 # query separator), "#" (fragment) or "/" (a path segment "apiKey=..."): servers read them all.
 _QUERY_SECRET = re.compile(r"(?i)([?&;#/]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+# The same parameter written bare, as in a pasted log line: "apiKey=... refused".
+_BARE_SECRET = re.compile(r"(?i)(?<![\w.%-])(" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+# A pasted header line or an auth scheme: "Authorization: Bearer ...", "api-key: ...".
+_SECRET_HEADER = re.compile(
+    r"(?im)^(\s*(?:proxy-)?(?:authorization|api-?key|x-api-key|cookie|set-cookie)\s*:[ \t]*)\S.*$"
+)
+_AUTH_SCHEME = re.compile(r"(?i)\b(bearer[ \t]+)[A-Za-z0-9._~+/=-]{8,}")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s\"'<>]*@")
 
 
@@ -91,6 +98,15 @@ def redact_text(text: str) -> str:
         text = pattern.sub(MASK, text)
     text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
     return _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text)
+
+
+def redact_pasted(text: str) -> str:
+    """:func:`redact_text`, and what a pasted log line or capture may also hold: a bare
+    ``apiKey=...``, an auth header line, a bearer token. Not for our own messages, where
+    ``CXCONSOLE_SECRET_STORE=file`` is advice, not a secret."""
+    text = _BARE_SECRET.sub(lambda m: m.group(1) + MASK, redact_text(text))
+    text = _SECRET_HEADER.sub(lambda m: m.group(1) + MASK, text)
+    return _AUTH_SCHEME.sub(lambda m: m.group(1) + MASK, text)
 
 
 def redact_url(url: object) -> str:

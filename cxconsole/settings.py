@@ -15,6 +15,14 @@ from pathlib import Path
 from cxconsole.paths import config_dir
 
 SECRET_STORES = ("keyring", "file")
+#: A profile's secret may come from the environment, as CXCONSOLE_SECRET_<NAME>.
+SECRET_ENV_PREFIX = "CXCONSOLE_SECRET_"
+
+
+def secret_env_var(profile: str) -> str:
+    """The variable a profile's secret is read from: punctuation as ``_``, upper case, so two
+    names may read one variable (``qp-eu``, ``QP.EU``): profiles refuse such a second name."""
+    return SECRET_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", profile).upper()
 
 
 @dataclass

@@ -14,6 +14,7 @@ from cxconsole.catalog import (
     CatalogEntry,
     Decoded,
     all_entries,
+    decode_capture,
     decode_reply,
     parse_capture,
 )
@@ -390,3 +391,33 @@ def test_a_known_name_with_an_unknown_code_ranks_its_entry_first():
     body = '{"type": "ERROR", "code": 199, "message": "DUPLICATE", "entities": []}'
     decoded = decode_reply(400, body)
     assert decoded.entry is None and decoded.candidates[0].code == "105"
+
+
+# -- what the operator pastes is echoed masked -------------------------------------------------
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "apiKey=SECRETXYZ123 refused by server",
+        "GET /x?apiKey=SECRETXYZ123 HTTP/1.1",
+        "GET /x;apiKey=SECRETXYZ123 HTTP/1.1",
+        "HTTP/1.1 401 Unauthorized\nAuthorization: Bearer SECRETXYZ123\n\nno",
+        "HTTP/1.1 401 Unauthorized\napi-key: SECRETXYZ123\n\n{}",
+        '{"error": "key apiKey=SECRETXYZ123 refused", "code": 102}',
+        "refused: Bearer SECRETXYZ123",
+    ],
+)
+def test_a_pasted_key_or_token_is_never_echoed(pasted: str) -> None:
+    from cxconsole.catalog.format import format_decoded
+
+    decoded = decode_capture(pasted)
+    shown = format_decoded(decoded) + json.dumps(decoded.as_dict())
+    assert "SECRETXYZ123" not in shown, shown
+
+
+def test_masking_never_touches_a_catalog_text() -> None:
+    """The masks are narrow enough to leave every vendor message and advice as written."""
+    from cxconsole.redact import redact_pasted
+
+    for entry in all_entries():
+        for text in (entry.message, entry.meaning, entry.action, *dict(entry.advice).values()):
+            assert redact_pasted(text) == text, (entry.vendor, entry.code, text)

@@ -118,7 +118,9 @@ def _read_body(body: Any, notes: list[str]) -> Any:
     if not isinstance(body, (str, bytes)):
         notes.append(f"body of type {type(body).__name__} ignored")
         return None
-    text = to_text(body)
+    from cxconsole.redact import redact_pasted
+
+    text = redact_pasted(to_text(body))  # a vendor may echo the key it refused
     if not text.strip():
         notes.append("empty body")
         return None
@@ -496,8 +498,10 @@ def decode_capture(
     """
     from cxconsole.catalog.capture import parse_capture
     from cxconsole.catalog.lenient import to_text
+    from cxconsole.redact import redact_pasted
 
-    said_status, headers, body = parse_capture(to_text(text))
+    # What the operator pasted is echoed in the notes: a key or token in it is masked first.
+    said_status, headers, body = parse_capture(redact_pasted(to_text(text)))
     if status is not None:
         return decode_reply(status, body, vendor, headers, status_source=status_source)
     return decode_reply(said_status, body, vendor, headers)
