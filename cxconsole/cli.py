@@ -14,6 +14,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+TYPE_CHECKING = False  # typing itself is not imported: a headless command starts light
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 COMMANDS = ("sandbox", "profile", "importer", "tickets", "codes", "decode")
 #: The command's name on the line -> its module under ``cxconsole.commands``.
 MODULES = {name: name for name in COMMANDS} | {"import": "importer"}
@@ -42,9 +46,27 @@ def command_named(argv: Sequence[str]) -> str | None:
     return None
 
 
+class UsageError(Exception):
+    """What argparse refused on the command line, raised instead of exiting at once, so a
+    command that promised one JSON object (``import --json``) can print it too."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse, but a refused command line raises :class:`UsageError` (its subcommands'
+    parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(self.prog, message)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that subcommand's parser is built."""
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="cxconsole",
         description="Operator console for QuestionPro CX, Expoints, Webex Campaign and Noojee.",
     )
@@ -63,8 +85,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     line = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(command_named(line))
-    args = parser.parse_args(line)
+    command = command_named(line)
+    parser = build_parser(command)
+    try:
+        args = parser.parse_args(line)
+    except UsageError as exc:
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        if command == "import" and "--json" in line:
+            from cxconsole.commands.importer import json_usage_error
+
+            json_usage_error(f"{exc}", dry_run="--dry-run" in line)
+        return EXIT_USAGE
     if args.version:
         from cxconsole import __version__
 

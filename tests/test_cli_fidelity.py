@@ -388,3 +388,47 @@ def test_ctrl_c_while_the_whole_file_is_checked_stops_before_anything_is_sent(
     assert record(url)["questionpro"] == [], "nothing was sent"
     data = result_of(out) if out else pytest.fail(err)
     assert (data["state"], data["run_id"], data["rows_imported"]) == ("cancelled", None, 0)
+
+
+def test_a_reader_that_goes_away_changes_neither_the_run_nor_its_exit_code(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cxconsole import ... 2>&1 | head``: the pipe closes; the import still sends every row."""
+    import os
+    import subprocess
+    import sys
+
+    from import_support import MAIN
+
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = contacts(tmp_path / "c.csv", 200)
+    for extra in (["--dry-run"], []):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cxconsole", "import", str(path), *QP, *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(MAIN)},
+            cwd=MAIN,
+        )
+        assert proc.stdout is not None
+        proc.stdout.close()  # as `| head` does once it has its lines
+        assert proc.wait(120) == 0, extra
+    assert len(record(url)["questionpro"]) == 200
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [["--batch-size", "0"], ["--day-first", "--month-first"], ["--concurrency", "0"], ["--nope"]],
+)
+def test_a_command_line_argparse_refuses_still_gives_the_json_object(
+    tmp_path: Path, bad: list[str]
+) -> None:
+    from cxconsole.commands.importer import RESULT_KEYS
+
+    path = contacts(tmp_path / "c.csv", 2)
+    code, out, err = cli("import", str(path), *QP, *bad, "--json")
+    assert code == 2 and "error:" in err and "Traceback" not in err, err
+    data = json.loads(out)
+    assert list(data) == list(RESULT_KEYS) and data["exit_code"] == 2, data
+    assert data["state"] == "input_error" and data["message"], data

@@ -260,6 +260,12 @@ def _json_result(
     print(json.dumps(out))
 
 
+def json_usage_error(message: str, *, dry_run: bool) -> None:
+    """``import --json`` with a command line argparse refused: the one object all the same."""
+    args = argparse.Namespace(json=True, dry_run=dry_run)
+    _json_result(args, None, EXIT_USAGE, state="input_error", message=message)
+
+
 def _worded(exc: Exception) -> str:
     """The core's error, with the hint this face gives (the core names no flag)."""
     from cxconsole.importing import MappingError, ResumeError
@@ -481,7 +487,24 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
         message = "interrupted before anything was sent"
         _json_result(args, None, EXIT_INTERRUPTED, state="cancelled", message=message)
         return fail(f"import: {message}", EXIT_INTERRUPTED)
-    return _report(args, summary, run.problem)
+    try:
+        return _report(args, summary, run.problem)
+    except BrokenPipeError:
+        # The reader of our output went away (``| head``): the run's outcome stands, and its
+        # exit code says it; the summary is in the run's history and journal.
+        _output_gone()
+        return _exit_code(summary)
+
+
+def _output_gone() -> None:
+    """Point stdout and stderr at the null device once their reader is gone, so that no
+    later write (nor the interpreter's last flush) fails again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
 
 
 def _confirm_resend(run: ImportRun, yes: bool) -> bool:
@@ -600,6 +623,13 @@ class Reporter:
         print(text, file=sys.stderr)
 
     def __call__(self, event: Event) -> None:
+        try:
+            self._render(event)
+        except BrokenPipeError:
+            # Nobody reads the progress any more: the run goes on, and says nothing more.
+            _output_gone()
+
+    def _render(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             what = "resuming" if event.resumed else "dry run" if event.dry_run else "importing"
             self.line(
