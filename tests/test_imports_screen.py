@@ -643,3 +643,60 @@ async def test_quitting_while_an_import_sends_asks_first(
         assert app.is_running and screen.running
         screen.action_cancel()
         await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)
+
+
+# -- an answer is for its file ---------------------------------------------------------------------
+async def test_a_typed_region_is_the_answer_and_a_new_file_starts_afresh(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    from cxconsole.widgets.choice import Choice
+
+    url = sandbox_reset.url
+    ask = tmp_path / "ask.csv"
+    ask.write_text(
+        "email,mobile,transaction_date\n"
+        "a@x.com,0412345678,03/04/2026\nb@x.com,0412345679,05/06/2026\n",
+        "utf-8",
+    )
+    other = tmp_path / "other.csv"
+    other.write_text("email,transaction_date\nc@x.com,14/01/2026\n", "utf-8")
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, ask, "sandbox-questionpro", batch=10)
+        await pilot.press("f5")
+        await wait_until(lambda: type(app.screen).__name__ == "Confirm", pilot=pilot)
+        await pilot.press("y")
+        await wait_until(lambda: isinstance(app.screen, Choice), pilot=pilot)
+        dialog = app.screen
+        # Letters typed as the box invites go into it, even with a button focused.
+        await pilot.press("x", "x", "enter")
+        problem = dialog.query_one("#other-problem", Static)
+        await wait_until(lambda: "not a region code" in str(problem.render()), pilot=pilot)
+        assert app.screen is dialog, "a code that is no region is refused in the dialog"
+        await pilot.press("backspace", "backspace", "n", "z", "enter")
+        await wait_until(lambda: app.screen is not dialog, pilot=pilot)
+        region = screen.query_one("#region", Input)
+        assert region.value == "NZ", "the typed region is the answer, not the proposed AU"
+        # The preview reads the rows with the answer at once.
+        await wait_until(
+            lambda: (
+                screen.preview is not None
+                and "no phone region" not in " ".join(screen.preview.problems())
+            ),
+            pilot=pilot,
+        )
+        if isinstance(app.screen, Choice):  # the dates question: left unanswered
+            await pilot.press("escape")
+        await wait_until(lambda: isinstance(app.screen, ImportsScreen), pilot=pilot)
+        assert not refs_sent(url)
+        # The answers were for ask.csv: the next file is read with none of them.
+        screen.query_one("#date-order", Select).value = "month"
+        screen.setup_pane.choose_file(other)
+        await wait_until(lambda: screen.setup_pane.path == other, pilot=pilot)
+        assert region.value == ""
+        assert screen.query_one("#date-order", Select).value != "month"
+
+
+def refs_sent(url: str) -> list[object]:
+    return httpx.get(f"{url}/_sandbox/record", timeout=10).json()["questionpro"]

@@ -59,6 +59,18 @@ def resolve_region(given: str | None, account: Account | None) -> str | None:
     return region.upper() if region else None
 
 
+def region_problem(code: str) -> str | None:
+    """What is wrong with a phone region code the operator typed, or None."""
+    import phonenumbers
+
+    if code.strip().upper() in phonenumbers.SUPPORTED_REGIONS:
+        return None
+    return (
+        f"{code.strip()!r} is not a region code of the phone-number library "
+        "(two letters such as AU, DE, FR, GB, NZ, US)"
+    )
+
+
 def batch_size_for(account: Account, options: ImportOptions) -> int:
     """The records per call: the option, else the vendor's default; never above its limit."""
     vendor = account.vendor

@@ -5,6 +5,7 @@ Each answer has a key (its number), a button, and a value; escape answers None.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events
@@ -33,18 +34,25 @@ class Choice(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, question: str, answers: list[tuple[str, str]], *, other: str | None = None
+        self,
+        question: str,
+        answers: list[tuple[str, str]],
+        *,
+        other: str | None = None,
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.question = question
         self.answers = answers
         self.other = other  # the placeholder of a box for a value not offered
+        self.check = check  # what is wrong with a typed value, or None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, markup=False)
             if self.other is not None:
                 yield Input(placeholder=self.other, id="other", compact=True)
+                yield Static("", id="other-problem", classes="hint", markup=False)
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 for number, (label, _value) in enumerate(self.answers, 1):
@@ -61,11 +69,23 @@ class Choice(ModalScreen[str | None]):
             if 0 <= index < len(self.answers):
                 event.stop()
                 self.dismiss(self.answers[index][1])
+        elif event.character and event.character.isalpha() and self.other is not None:
+            # Typed as the box invites: the letters go into it, and Enter then answers with
+            # them, not with the button that had the focus.
+            event.stop()
+            box = self.query_one("#other", Input)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if value:
-            self.dismiss(value)
+        if not value:
+            return
+        problem = self.check(value) if self.check is not None else None
+        if problem:
+            self.query_one("#other-problem", Static).update(problem)
+            return
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

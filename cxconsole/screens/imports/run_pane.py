@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.widgets import ProgressBar, Sparkline, Static
 
 from cxconsole.importing.events import batches_said, duration
+from cxconsole.importing.options import region_problem
 from cxconsole.screens.imports.pane import ImportPane
 from cxconsole.widgets.batch_table import BatchBook, BatchRow, BatchTable
 from cxconsole.widgets.choice import Choice
@@ -241,6 +242,7 @@ class RunPane(ImportPane):
                 "screen, saves asking next time.)",
                 answers,
                 other="or type a region code (GB, NZ, ...) and enter",
+                check=region_problem,
             )
         )
 

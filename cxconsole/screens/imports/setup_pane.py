@@ -347,8 +347,12 @@ class SetupPane(ImportPane):
     def choose_file(self, path: Path) -> None:
         """Read ``path`` (as if chosen in the tree or typed and entered)."""
         if path != self.path:
-            with self.prevent(Select.Changed):
+            # A new file starts afresh: an encoding, a region or a date order answered for
+            # another file would be applied to this one without a word.
+            with self.prevent(Select.Changed, Input.Changed):
                 self.query_one("#encoding", Select).value = AUTO
+                self.query_one("#date-order", Select).value = AUTO
+                self.query_one("#region", Input).value = ""
         self._chosen_path = path
         self._sniff(path, None, None)
 
@@ -506,6 +510,16 @@ class SetupPane(ImportPane):
             self.setup.reset_mapping()
             self._rebuild_mapping()
             self.notify("Mapping reset to the automatic one.", title="Mapping", timeout=3)
+
+    @on(Input.Changed, "#region")
+    @on(Select.Changed, "#date-order")
+    def _reading_changed(self, event: Input.Changed | Select.Changed) -> None:
+        """A region or date order (typed, or a pre-flight's answer): the preview reads the
+        rows with it at once."""
+        if isinstance(event, Input.Changed) and len(event.value.strip()) == 1:
+            return  # half a region code
+        if self.setup is not None and self.mapping is not None and not self._read_numbers():
+            self._refresh_preview()
 
     @work(exclusive=True, group="imports-preview", exit_on_error=False)
     async def _refresh_preview(self) -> None:
