@@ -1,0 +1,67 @@
+"""Values are read as the operator wrote them, or the row or the file is refused naming why:
+a UTF-8 file with a bad byte, a formula with no saved value, a JSON key given twice, a CSV row
+shorter than its header, a reading option the file does not fit. Real files on disk; where
+sending matters, the command line against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from import_support import cli, isolate, record, write_profiles
+
+from cxconsole.importing.readers import inspect, open_rows
+from cxconsole.sandbox.server import SandboxServer
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    return isolate(monkeypatch, tmp_path)
+
+
+# -- #2: one bad byte in a UTF-8 file ------------------------------------------------------------
+
+
+def test_a_utf8_file_with_one_bad_byte_stops_at_its_line_and_sends_nothing(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    rows = ["email,first_name,transaction_date"]
+    rows += [f"u{i}@x.com,Zoë{i},14/01/2026" for i in range(5000)]
+    data = ("\n".join(rows) + "\n").encode()
+    at = data.find("Zoë4000".encode())
+    path = tmp_path / "badbyte2.csv"
+    path.write_bytes(data[:at] + b"\xff" + data[at:])  # line 4,002, inside the sampled blocks
+    code, out, err = cli("import", str(path), "--profile", "qp", "--json")
+    assert code == 2, (out, err)
+    result = json.loads(out)
+    assert (result["state"], result["outcome"]) == ("input_error", "nothing")
+    assert "line 4002" in result["message"].replace(",", ""), result["message"]
+    assert "0xff" in result["message"] and "UTF-8" in result["message"]
+    assert record(sandbox_reset.url)["questionpro"] == []
+    code, out, err = cli("import", str(path), "--profile", "qp", "--dry-run")
+    assert code == 2 and "4002" in err.replace(",", ""), (out, err)
+
+
+def test_a_valid_utf8_file_is_utf8_wherever_its_sampled_blocks_cut_a_character(
+    tmp_path: Path,
+) -> None:
+    # The middle and end blocks start and end at arbitrary bytes, so inside a two-byte
+    # character for one of these paddings; that cut is not a fault of the file.
+    for pad in range(4):
+        path = tmp_path / f"big{pad}.csv"
+        body = "".join(f"{'x' * pad}Zoë{i},Ünal Çelik Øre\n" for i in range(15_000))
+        path.write_bytes(("name,other\n" + body).encode())
+        assert path.stat().st_size > 3 * 64 * 1024
+        source = inspect(path)
+        assert (source.encoding, source.encoding_how) == ("utf-8", "valid UTF-8"), pad
+
+
+def test_a_cp1252_file_is_still_read_as_cp1252(tmp_path: Path) -> None:
+    path = tmp_path / "cp.csv"
+    path.write_bytes(b"Email,Name\n" + "a@x.com,Müller Café\n".encode("cp1252") * 50)
+    source = inspect(path)
+    assert source.encoding == "cp1252" and any("a guess" in w for w in source.warnings)
+    with open_rows(source) as rows:
+        assert next(iter(rows))[1] == ["a@x.com", "Müller Café"]
