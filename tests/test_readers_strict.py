@@ -65,3 +65,53 @@ def test_a_cp1252_file_is_still_read_as_cp1252(tmp_path: Path) -> None:
     assert source.encoding == "cp1252" and any("a guess" in w for w in source.warnings)
     with open_rows(source) as rows:
         assert next(iter(rows))[1] == ["a@x.com", "Müller Café"]
+
+
+# -- #19: a reading option the file does not fit ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (
+            ["--encoding", "utf-16"],
+            "cannot be read as utf-16, the encoding chosen",
+        ),
+        (
+            ["--encoding", "utf-32"],
+            "not valid utf-32, the encoding chosen",
+        ),
+        (["--format", "xlsx"], "not an XLSX workbook"),
+    ],
+)
+def test_a_reading_option_the_file_does_not_fit_is_an_input_error_naming_it(
+    option: list[str],
+    said: str,
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = tmp_path / "basic.csv"
+    path.write_text("email,first_name,transaction_date\na@x.com,Ann,14/01/2026\n", "utf-8")
+    code, out, err = cli("import", str(path), "--profile", "qp", *option, "--json")
+    assert code == 2, (out, err)
+    result = json.loads(out)
+    assert (result["state"], result["outcome"]) == ("input_error", "nothing")
+    message = result["message"]
+    assert said in message and "basic.csv" in message and option[0] in message, message
+    assert "internal error" not in err + out and "Traceback" not in err
+    assert record(sandbox_reset.url)["questionpro"] == []
+
+
+def test_format_xlsx_reads_a_workbook_whatever_its_name(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["email", "name"])
+    book.active.append(["a@x.com", "Ann"])
+    path = tmp_path / "export.csv"  # a workbook under a CSV name
+    book.save(path)
+    source = inspect(path, format="xlsx")
+    with open_rows(source) as rows:
+        assert list(rows) == [(2, ["a@x.com", "Ann"])]

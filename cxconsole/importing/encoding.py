@@ -237,6 +237,17 @@ class DecodedText:
             except UnicodeDecodeError as exc:
                 text, self._fault = self._undecodable(exc, state)
                 self._done = True
+            except UnicodeError as exc:  # utf-16 or utf-32 chosen for a file with no BOM
+                text, self._done = "", True
+                self._fault = InputError(
+                    f"the file cannot be read as {self.encoding}"
+                    + (", the encoding chosen for this file" if self.how == "chosen" else "")
+                    + f": {exc}; choose another ({self.encoding}-le or "
+                    f"{self.encoding}-be for {self.encoding.upper()} with no byte-order mark)",
+                    path=self.path,
+                    line=self.lines + 1,
+                    kind="encoding",
+                )
             else:
                 if not data:
                     self._done = True
@@ -328,7 +339,7 @@ def context_at(path: StrPath | None, encoding: str, mark: str, line: int, around
                     number += 1
                 if not data:
                     break
-    except (OSError, LookupError):
+    except (OSError, LookupError, UnicodeError):
         return ""
     first = line - len(before) + 1
     width = len(str(line + len(after)))

@@ -316,6 +316,12 @@ def detect_format(path: Path, head: bytes, chosen: str | None = None) -> str:
     if chosen:
         if chosen not in FORMATS:
             raise InputError(f"unknown format {chosen!r}; choose one of {', '.join(FORMATS)}")
+        if chosen == "xlsx" and not head.startswith(b"PK\x03\x04"):
+            raise InputError(
+                "not an XLSX workbook (an XLSX file is a zip archive), though --format xlsx "
+                "(the format chosen) says so; leave out --format, or choose the file's format",
+                path=path,
+            )
         return chosen
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
@@ -954,14 +960,20 @@ class XlsxRows(RowStream):
         self.path = source.path
         self.size = source.size
         self.blank_lines = 0
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        # Opened as a stream, so the content decides, not the name (openpyxl refuses a
+        # workbook named .csv even when --format xlsx says what it is).
+        self._fh = open(source.path, "rb")  # noqa: SIM115 (closed by close())
         try:
-            self._book = load_workbook(source.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            self._book = load_workbook(self._fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+            self._fh.close()
             raise InputError(f"not a readable XLSX workbook ({exc})", path=self.path) from None
         try:
             self._open(source)
         except BaseException:
-            self._book.close()
+            self.close()
             raise
         self._digest: str | None = None
 
@@ -1031,6 +1043,7 @@ class XlsxRows(RowStream):
 
     def close(self) -> None:
         self._book.close()
+        self._fh.close()
 
 
 def file_sha256(path: Path) -> str:
