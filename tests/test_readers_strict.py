@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from import_support import cli, isolate, record, write_profiles
+from import_support import cli, isolate, read_rejects, record, write_profiles
 
 from cxconsole.importing.readers import inspect, open_rows
 from cxconsole.sandbox.server import SandboxServer
@@ -115,3 +115,33 @@ def test_format_xlsx_reads_a_workbook_whatever_its_name(tmp_path: Path) -> None:
     source = inspect(path, format="xlsx")
     with open_rows(source) as rows:
         assert list(rows) == [(2, ["a@x.com", "Ann"])]
+
+
+# -- #8: a CSV row shorter than its header ---------------------------------------------------
+
+
+def test_a_short_csv_row_is_rejected_naming_its_line_and_counts_never_padded(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = tmp_path / "short2.csv"
+    path.write_text(
+        "email,transaction_date,first_name,last_name\n"
+        "s1@x.com,14/01/2026,Lee\n"
+        "s2@x.com,14/01/2026,Kim,Park\n",
+        "utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    code, out, err = cli(
+        "import", str(path), "--profile", "qp", "--rejects", str(rejects), "--json"
+    )
+    assert code == 1, (out, err)
+    result = json.loads(out)
+    assert (result["rows_imported"], result["rows_invalid"]) == (1, 1), result
+    got = record(sandbox_reset.url)["questionpro"]
+    assert [c["email"] for c in got] == ["s2@x.com"]
+    assert got[0]["firstName"] == "Kim" and got[0]["lastName"] == "Park"
+    rows = read_rejects(rejects)
+    assert set(rows) == {2}
+    assert "row has 3 fields, the header has 4" in rows[2]["reason"], rows[2]
+    assert rows[2]["email"] == "s1@x.com,14/01/2026,Lee"  # the row as written, whole

@@ -30,8 +30,10 @@ encoding (never another encoding in its place), a NUL character, a line longer t
 
 Row faults are yielded in the row's place as a :class:`RowProblem` (with its reason) and the
 reading goes on: a CSV record with more non-empty fields than the header (never truncated;
-trailing empty or blank fields past the header are dropped), a stray quote inside one line
-(``"a"b``), a JSON Lines line that is not JSON, a JSON element that is not an object.
+trailing empty or blank fields past the header are dropped) or fewer (never padded: its values
+would land under the wrong columns), a stray quote inside one line (``"a"b``), a JSON Lines
+line that is not JSON, a JSON element that is not an object, a JSON record that gives a key
+twice.
 
 Blank and whitespace-only lines (and records of empty fields only) are skipped, never yielded;
 ``RowStream.blank_lines`` counts them. CSV dialects: Excel's ``sep=X`` first line is honoured (it
@@ -723,6 +725,17 @@ class CsvRows(RowStream):
                     raw,
                 )
             return values[:width]
+        if len(values) < width:
+            # Never padded: a field left out shifts the values after it into the wrong columns.
+            raw = self._lines.text(line, end) or self.delimiter.join(values)
+            missing = self.headers[len(values)]
+            return RowProblem(
+                f"row has {len(values)} field{'s' if len(values) > 1 else ''}, the header has "
+                f"{width}: a value or a delimiter is missing, so the values could be under the "
+                f"wrong columns (nothing for {missing!r} onwards); write every field, even an "
+                "empty one",
+                raw,
+            )
         return values
 
     def _lone_lf(self, end: int, values: list[str]) -> None:
