@@ -145,3 +145,46 @@ def test_a_short_csv_row_is_rejected_naming_its_line_and_counts_never_padded(
     assert set(rows) == {2}
     assert "row has 3 fields, the header has 4" in rows[2]["reason"], rows[2]
     assert rows[2]["email"] == "s1@x.com,14/01/2026,Lee"  # the row as written, whole
+
+
+# -- #7: a JSON key given twice ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["json", "jsonl"])
+def test_a_json_record_giving_a_key_twice_is_rejected_naming_the_key(
+    kind: str, sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    twice = (
+        '{"email":"j7@x.com","email":"dup@x.com","mobile":"0412345674",'
+        '"transaction_date":"2026-01-14"}'
+    )
+    nested = (
+        '{"email":"n@x.com","transaction_date":"2026-01-14","products":[{"sku":"a","sku":"b"}]}'
+    )
+    fine = '{"email":"ok@x.com","mobile":"0412345675","transaction_date":"2026-01-14"}'
+    path = tmp_path / f"a.{kind}"
+    if kind == "json":
+        path.write_text(f"[{twice},\n{nested},\n{fine}]\n", "utf-8")
+    else:
+        path.write_text(f"{twice}\n{nested}\n{fine}\n", "utf-8")
+    rejects = tmp_path / "rejects.jsonl"  # a JSON file's rejects are JSON Lines
+    args = ["--profile", "qp", "--region", "AU", "--rejects", str(rejects), "--json"]
+    code, out, err = cli("import", str(path), *args)
+    assert code == 1, (out, err)
+    result = json.loads(out)
+    assert (result["rows_imported"], result["rows_invalid"]) == (1, 2), result
+    assert [c["email"] for c in record(sandbox_reset.url)["questionpro"]] == ["ok@x.com"]
+    rows = read_rejects(rejects)
+    assert set(rows) == {1, 2}
+    assert "the key 'email' is given twice" in rows[1]["reason"], rows[1]
+    assert "'j7@x.com', then 'dup@x.com'" in rows[1]["reason"]
+    assert "the key 'sku' is given twice" in rows[2]["reason"], rows[2]
+    assert '"j7@x.com", "email": "dup@x.com"' in rows[1]["record"]  # both values, as written
+
+
+def test_an_envelope_member_giving_a_key_twice_is_not_a_record(tmp_path: Path) -> None:
+    path = tmp_path / "env.json"
+    path.write_text('{"meta":{"x":1,"x":2},"data":[{"email":"a@x.com"}]}', "utf-8")
+    with open_rows(inspect(path)) as rows:
+        assert list(rows) == [(1, ["a@x.com"])]

@@ -866,6 +866,8 @@ class _RecordRows(RowStream):
         self._known = frozenset(keys)
 
     def _convert(self, key: int, record: Any) -> tuple[int, list[Any]]:
+        if isinstance(record, _Broken):
+            return key, RowProblem(record.reason, record.raw)
         if not isinstance(record, dict):
             kind = type(record).__name__
             return key, RowProblem(f"a JSON {kind}, not an object", json.dumps(record))
@@ -903,8 +905,11 @@ class JsonRows(_RecordRows):
         self.size = source.size
         self.blank_lines = 0
         self._text, self._raw = open_text(source)
-        self._stream = JsonArrayStream(self._text, source.path, source.json_key)
-        records = ((n, record) for n, (_line, record) in enumerate(self._stream, 1))
+        self._twice = _KeysTwice()
+        self._stream = JsonArrayStream(self._text, source.path, source.json_key, self._twice)
+        records = self._twice.marked(
+            (n, record) for n, (_line, record) in enumerate(self._stream, 1)
+        )
         try:
             self._learn_headers(records)
         except BaseException:
@@ -920,8 +925,9 @@ class JsonlRows(_RecordRows):
         self.blank_lines = 0
         self._text, self._raw = open_text(source)
         self._lines = Lines(self._text, source.path, "\n")
+        self._twice = _KeysTwice()
         try:
-            self._learn_headers(self._parsed())
+            self._learn_headers(self._twice.marked(self._parsed()))
         except BaseException:
             self.close()
             raise
@@ -933,8 +939,9 @@ class JsonlRows(_RecordRows):
                 self.blank_lines += 1
                 continue
             try:
-                yield line, json.loads(text)
+                yield line, json.loads(text, object_pairs_hook=self._twice)
             except ValueError as exc:
+                self._twice.found.clear()
                 yield line, _Broken(f"not valid JSON ({exc})", text)
 
     def _convert(self, key: int, record: Any) -> tuple[int, list[Any]]:
@@ -947,6 +954,51 @@ class JsonlRows(_RecordRows):
 class _Broken:
     reason: str
     raw: str
+
+
+class _KeysTwice:
+    """The ``object_pairs_hook`` of a record's JSON: a dict, as json makes, noting each key an
+    object gives twice (json would keep the last value silently); :meth:`marked` turns a
+    record that gave one into a :class:`_Broken` naming the key and its values."""
+
+    __slots__ = ("found", "pairs")
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, list[Any]]] = []
+        self.pairs: list[tuple[Any, Any]] = []  # the last object's, once a key came twice
+
+    def __call__(self, pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+        record = dict(pairs)
+        if len(record) != len(pairs):
+            seen: dict[str, list[Any]] = {}
+            for key, value in pairs:
+                seen.setdefault(key, []).append(value)
+            self.found += [(k, v) for k, v in seen.items() if len(v) > 1]
+        if self.found:  # the record's own object is the last one parsed: kept whole for raw
+            self.pairs = pairs
+        return record
+
+    def marked(self, records: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        """The records as parsed (each parsed as it is pulled), a record with a key given
+        twice (at any depth) as a :class:`_Broken`."""
+        found = self.found
+        for key, record in records:
+            if found:
+                name, values = found[0]
+                shown = ", then ".join(
+                    _shown([v if isinstance(v, str) else json.dumps(v)], 1) for v in values
+                )
+                more = {k for k, _v in found} - {name}
+                also = f" (and {_shown(sorted(more))})" if more else ""
+                times = "twice" if len(values) == 2 else f"{len(values)} times"
+                reason = (
+                    f"the key {name!r} is given {times} in the record{also} ({shown}): only "
+                    "one value can be sent; keep the one meant"
+                )
+                found.clear()
+                raw = ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in self.pairs)
+                record = _Broken(reason, "{" + raw + "}")
+            yield key, record
 
 
 def _cell(value: Any) -> Any:
