@@ -188,3 +188,62 @@ def test_an_envelope_member_giving_a_key_twice_is_not_a_record(tmp_path: Path) -
     path.write_text('{"meta":{"x":1,"x":2},"data":[{"email":"a@x.com"}]}', "utf-8")
     with open_rows(inspect(path)) as rows:
         assert list(rows) == [(1, ["a@x.com"])]
+
+
+# -- #4: XLSX formulas with no saved value ----------------------------------------------------
+
+
+def _workbook(path: Path) -> Path:
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet.append(["email", "first_name", "mobile", "transaction_date"])
+    sheet.append(["x1@x.com", "Ann", 412345678, datetime.datetime(2026, 1, 14)])
+    sheet.append(["x2@x.com", '=UPPER("bob")', "0412345679", "03/04/2026"])
+    sheet.append(['="x5"&"@x.com"', "Eve", "0412345671", datetime.datetime(2026, 2, 1, 13, 45)])
+    book.save(path)  # openpyxl writes formulas without their results, as many exporters do
+    return path
+
+
+def test_a_formula_with_no_saved_value_rejects_its_row_naming_the_cell(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = _workbook(tmp_path / "x.xlsx")
+    rejects = tmp_path / "rejects.csv"
+    args = ["--profile", "qp", "--day-first", "--region", "AU", "--rejects", str(rejects)]
+    code, out, err = cli("import", str(path), *args, "--json")
+    assert code == 1, (out, err)
+    result = json.loads(out)
+    assert (result["rows_imported"], result["rows_invalid"]) == (1, 2), result
+    assert [c["email"] for c in record(sandbox_reset.url)["questionpro"]] == ["x1@x.com"]
+    rows = read_rejects(rejects)
+    assert set(rows) == {3, 4}
+    assert "formula with no saved value in cell B3 ('first_name')" in rows[3]["reason"]
+    assert "formula with no saved value in cell A4 ('email')" in rows[4]["reason"]
+    assert "save the file in Excel" in rows[4]["reason"]
+
+
+def test_a_formula_whose_value_is_saved_is_read_as_that_value(tmp_path: Path) -> None:
+    import zipfile
+
+    built = _workbook(tmp_path / "built.xlsx")
+    path = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                # as Excel saves them: the text result, and an empty text result
+                data = data.replace(b'<c r="B3"><f>', b'<c r="B3" t="str"><f>')
+                data = data.replace(b'UPPER("bob")</f><v />', b'UPPER("bob")</f><v>BOB</v>')
+                data = data.replace(b'<c r="A4"><f>', b'<c r="A4" t="str"><f>')
+                data = data.replace(b'"@x.com"</f><v />', b'"@x.com"</f><v></v>')
+            out.writestr(item, data)
+    with open_rows(inspect(path)) as rows:
+        got = {key: values for key, values in rows}
+    assert got[3][:2] == ["x2@x.com", "BOB"]
+    assert got[4][:2] == ["", "Eve"]  # a saved empty result is an empty value, as written

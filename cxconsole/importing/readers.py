@@ -1071,10 +1071,17 @@ class XlsxRows(RowStream):
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         row = self._row
         width = len(self.headers)
+        # Read when the rows are (not when only the headers are): one scan of the sheet's XML.
+        unsaved = _unsaved_formulas(self.path, getattr(self._sheet, "_worksheet_path", ""))
         for values in self._rows:
             row += 1
             self._row = row
             cells = [_cell(v) for v in values]
+            if unsaved and row in unsaved:
+                problem = self._unsaved_in(unsaved[row], cells)
+                if problem is not None:
+                    yield row, problem
+                    continue
             if not any(c != "" and not (type(c) is str and c.isspace()) for c in cells):
                 self.blank_lines += 1
                 continue
@@ -1094,6 +1101,24 @@ class XlsxRows(RowStream):
                 cells = cells[:width]
             yield row, cells
 
+    def _unsaved_in(self, cells: dict[int, str], values: list[Any]) -> RowProblem | None:
+        """The problem of a row holding formulas whose value the file does not hold (in the
+        header's columns; an empty cell there would otherwise be sent as an empty value)."""
+        width = len(self.headers)
+        named = [
+            f"{coordinate} ({self.headers[col - 1]!r})"
+            for col, coordinate in cells.items()
+            if col <= width
+        ]
+        if not named:
+            return None
+        return RowProblem(
+            f"a formula with no saved value in cell{'s' if len(named) > 1 else ''} "
+            f"{', '.join(named)}: the file holds the formula but not its result; open and "
+            "save the file in Excel (or recalculate it) so the values are stored",
+            "\t".join(str(c) for c in values),
+        )
+
     def bytes_read(self) -> int:
         return 0
 
@@ -1109,6 +1134,61 @@ class XlsxRows(RowStream):
     def close(self) -> None:
         self._book.close()
         self._fh.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
+    """Cells of a sheet holding a formula and no saved result: ``{row: {column: "B3"}}``.
+
+    Read with ``data_only`` (the saved results), such a cell is None, as an empty cell is;
+    only the sheet's XML tells them apart. Files written by programs (openpyxl, many
+    exporters) hold formulas without results until Excel saves them. A sheet with no formula
+    at all costs one scan of its bytes; only one with formulas is parsed.
+    """
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    member = member.lstrip("/")
+    if not member:
+        return {}
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+            tail = b""
+            while chunk := fh.read(CHUNK):
+                if _FORMULA_TAG.search(tail + chunk):
+                    break
+                tail = chunk[-64:]
+            else:
+                return {}
+        found: dict[int, dict[int, str]] = {}
+        with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+            for _event, element in iterparse(fh):
+                if element.tag.rpartition("}")[2] != "c":
+                    if element.tag.endswith("}row"):
+                        element.clear()
+                    continue
+                formula = value = None
+                for child in element:
+                    local = child.tag.rpartition("}")[2]
+                    if local == "f":
+                        formula = child
+                    elif local == "v":
+                        value = child
+                # A cached result is a <v>; an empty one holds a text result only (t="str").
+                if formula is not None and (
+                    value is None or (not value.text and element.get("t") != "str")
+                ):
+                    coordinate = element.get("r", "")
+                    with contextlib.suppress(ValueError, TypeError):
+                        row, column = coordinate_to_tuple(coordinate)
+                        found.setdefault(row, {})[column] = coordinate
+        return found
+    except (KeyError, OSError, zipfile.BadZipFile, SyntaxError):
+        return {}  # openpyxl read it; what it reads is checked as it always was
 
 
 def file_sha256(path: Path) -> str:
