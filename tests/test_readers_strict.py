@@ -247,3 +247,21 @@ def test_a_formula_whose_value_is_saved_is_read_as_that_value(tmp_path: Path) ->
         got = {key: values for key, values in rows}
     assert got[3][:2] == ["x2@x.com", "BOB"]
     assert got[4][:2] == ["", "Eve"]  # a saved empty result is an empty value, as written
+
+
+def test_unsaved_formulas_are_found_in_cells_written_without_coordinates(tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    built = _workbook(tmp_path / "built.xlsx")
+    path = tmp_path / "bare.xlsx"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb' r="[A-Z]*\d+"', b"", data)  # no "r" on rows or cells
+            out.writestr(item, data)
+    with open_rows(inspect(path)) as rows:
+        got = {key: getattr(values, "reason", values) for key, values in rows}
+    assert "cell B3 ('first_name')" in got[3] and "cell A4 ('email')" in got[4]
+    assert got[2][:2] == ["x1@x.com", "Ann"]

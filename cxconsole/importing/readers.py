@@ -1150,7 +1150,7 @@ def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
     import zipfile
     from xml.etree.ElementTree import iterparse
 
-    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
     member = member.lstrip("/")
     if not member:
@@ -1166,28 +1166,38 @@ def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
                 return {}
         found: dict[int, dict[int, str]] = {}
         with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
-            for _event, element in iterparse(fh):
-                if element.tag.rpartition("}")[2] != "c":
-                    if element.tag.endswith("}row"):
+            row = column = 0  # counted as openpyxl counts them where "r" is left out
+            for event, element in iterparse(fh, events=("start", "end")):
+                local = element.tag.rpartition("}")[2]
+                if event == "start":
+                    if local == "row":
+                        row = int(element.get("r") or row + 1)
+                        column = 0
+                    continue
+                if local != "c":
+                    if local == "row":
                         element.clear()
                     continue
+                coordinate = element.get("r")
+                if coordinate:
+                    row, column = coordinate_to_tuple(coordinate)
+                else:
+                    column += 1
+                    coordinate = f"{get_column_letter(column)}{row}"
                 formula = value = None
                 for child in element:
-                    local = child.tag.rpartition("}")[2]
-                    if local == "f":
+                    name = child.tag.rpartition("}")[2]
+                    if name == "f":
                         formula = child
-                    elif local == "v":
+                    elif name == "v":
                         value = child
                 # A cached result is a <v>; an empty one holds a text result only (t="str").
                 if formula is not None and (
                     value is None or (not value.text and element.get("t") != "str")
                 ):
-                    coordinate = element.get("r", "")
-                    with contextlib.suppress(ValueError, TypeError):
-                        row, column = coordinate_to_tuple(coordinate)
-                        found.setdefault(row, {})[column] = coordinate
+                    found.setdefault(row, {})[column] = coordinate
         return found
-    except (KeyError, OSError, zipfile.BadZipFile, SyntaxError):
+    except (KeyError, OSError, zipfile.BadZipFile, SyntaxError, ValueError):
         return {}  # openpyxl read it; what it reads is checked as it always was
 
 
