@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from _typeshed import StrPath, SupportsRead
 
 SAMPLE_BYTES = 64 * 1024
+UTF8_BUT = "UTF-8 in its samples but for"
 
 # UTF-32 LE starts with the UTF-16 LE BOM, so it is tested first.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -78,30 +80,40 @@ def check_encoding(name: str) -> str:
         ) from None
 
 
-def samples(path: Path, size: int) -> tuple[bytes, bytes]:
-    """The head of the file, and a few blocks from its middle and end (encodings lie late)."""
+def samples(path: Path, size: int) -> list[tuple[bytes, bool, bool]]:
+    """The head of the file, and a few blocks from its middle and end (encodings lie late):
+    ``(data, cut_at_start, cut_at_end)``, a cut block possibly starting or ending inside a
+    multi-byte character."""
     with path.open("rb") as fh:
         head = fh.read(SAMPLE_BYTES)
-        rest = b""
+        blocks = [(head, False, size > SAMPLE_BYTES)]
         if size > 3 * SAMPLE_BYTES:
             for where in (size // 2, size - SAMPLE_BYTES):
                 fh.seek(where)
-                rest += fh.read(SAMPLE_BYTES) + b"\n"
+                blocks.append((fh.read(SAMPLE_BYTES), True, where + SAMPLE_BYTES < size))
         elif size > SAMPLE_BYTES:
-            rest = fh.read()
-    return head, rest
+            blocks.append((fh.read(), False, False))
+    return blocks
 
 
-def _utf8(data: bytes, *, partial_start: bool) -> bool:
-    if partial_start:
-        # A block cut from the middle may start inside a multi-byte character.
-        data = data.lstrip(bytes(range(0x80, 0xC0)))
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(data, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
+_CONTINUATION = bytes(range(0x80, 0xC0))
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # the bytes surrogateescape could not decode
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def utf8_counts(blocks: list[tuple[bytes, bool, bool]]) -> tuple[int, int]:
+    """How many multi-byte UTF-8 characters the blocks hold, and how many bytes in them are
+    not UTF-8 (a character cut at a block's edge counts as neither)."""
+    good = bad = 0
+    for data, cut_start, cut_end in blocks:
+        if cut_start:
+            data = data[:4].lstrip(_CONTINUATION) + data[4:]
+        # final=False leaves a character cut at the end undecoded, not counted as a fault
+        text, _used = codecs.utf_8_decode(data, "surrogateescape", not cut_end)
+        not_utf8 = len(_NOT_UTF8.findall(text))
+        bad += not_utf8
+        good += len(_NON_ASCII.findall(text)) - not_utf8
+    return good, bad
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -121,7 +133,8 @@ def detect_encoding(path: Path, chosen: str | None = None) -> EncodingGuess:
     if chosen:
         return EncodingGuess(check_encoding(chosen), "chosen")
     size = os.path.getsize(path)
-    head, rest = samples(path, size)
+    blocks = samples(path, size)
+    head = blocks[0][0]
     for bom, name in _BOMS:
         if head.startswith(bom):
             return EncodingGuess(name, "BOM")
@@ -145,17 +158,24 @@ def detect_encoding(path: Path, chosen: str | None = None) -> EncodingGuess:
             kind="nul",
             context=context_at(path, "latin-1", "\n", line),
         )
-    if _utf8(head, partial_start=False) and (not rest or _utf8(rest, partial_start=True)):
+    good, bad = utf8_counts(blocks)
+    if not bad:
         return EncodingGuess("utf-8", "valid UTF-8")
+    if good:
+        # Characters written in UTF-8 and bytes that are not: no encoding reads every
+        # character as written (cp1252 would garble the UTF-8 ones), so the file is read as
+        # UTF-8 and stops at its first bad byte, naming the line.
+        return EncodingGuess("utf-8", f"{UTF8_BUT} {bad} byte{'s' if bad > 1 else ''}")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(head + rest).best()
+    sample = b"\n".join(data for data, _start, _end in blocks)
+    best = from_bytes(sample).best()
     if best is None:
         raise InputError("this does not look like text in any known encoding", path=path)
     guess = best.encoding
     if guess in _WESTERN_GUESSES:
         try:
-            (head + rest).decode("cp1252")
+            sample.decode("cp1252")
         except UnicodeDecodeError:
             return EncodingGuess("latin-1", f"guessed (charset-normalizer said {guess})")
         return EncodingGuess("cp1252", f"guessed (charset-normalizer said {guess})")
@@ -217,6 +237,17 @@ class DecodedText:
             except UnicodeDecodeError as exc:
                 text, self._fault = self._undecodable(exc, state)
                 self._done = True
+            except UnicodeError as exc:  # utf-16 or utf-32 chosen for a file with no BOM
+                text, self._done = "", True
+                self._fault = InputError(
+                    f"the file cannot be read as {self.encoding}"
+                    + (", the encoding chosen for this file" if self.how == "chosen" else "")
+                    + f": {exc}; choose another ({self.encoding}-le or "
+                    f"{self.encoding}-be for {self.encoding.upper()} with no byte-order mark)",
+                    path=self.path,
+                    line=self.lines + 1,
+                    kind="encoding",
+                )
             else:
                 if not data:
                     self._done = True
@@ -260,6 +291,12 @@ class DecodedText:
                 f"{self.encoding}, which the file's byte-order mark declares; the file mixes "
                 "encodings or is damaged; choose another encoding to read it anyway"
             )
+        elif self.how.startswith(UTF8_BUT):
+            why = (
+                "UTF-8, while the file's other accented letters are written in UTF-8: the file "
+                "mixes encodings or is damaged; correct this byte, or choose an encoding to "
+                "read the whole file in"
+            )
         else:
             why = (
                 f"{self.encoding}, the encoding guessed from samples of the file "
@@ -302,7 +339,7 @@ def context_at(path: StrPath | None, encoding: str, mark: str, line: int, around
                     number += 1
                 if not data:
                     break
-    except (OSError, LookupError):
+    except (OSError, LookupError, UnicodeError):
         return ""
     first = line - len(before) + 1
     width = len(str(line + len(after)))

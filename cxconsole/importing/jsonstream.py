@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cxconsole.importing.encoding import context_at
@@ -26,7 +26,13 @@ _WS = re.compile(r"[ \t\r\n]*")
 class JsonArrayStream:
     """Records (dicts) of the top-level array, or of ``{"key": [...]}``, with their line."""
 
-    def __init__(self, fh: SupportsRead[str], path: StrPath, key: str | None = None) -> None:
+    def __init__(
+        self,
+        fh: SupportsRead[str],
+        path: StrPath,
+        key: str | None = None,
+        pairs_hook: Callable[[list[tuple[Any, Any]]], Any] | None = None,
+    ) -> None:
         self.fh = fh
         self.path = path
         self.wanted = key
@@ -35,7 +41,9 @@ class JsonArrayStream:
         self._pos = 0
         self._line = 1  # the line at self._pos
         self._eof = False
-        self._decoder = json.JSONDecoder()
+        # ``pairs_hook`` sees the objects of the records only, not the envelope's other members.
+        self._decoder = json.JSONDecoder(object_pairs_hook=pairs_hook)
+        self._skipper = json.JSONDecoder()
         self._started = False
 
     # -- buffer ----------------------------------------------------------------------------
@@ -73,12 +81,13 @@ class JsonArrayStream:
         context = context_at(self.path, encoding, "\n", line)
         return InputError(message, path=self.path, line=line, context=context)
 
-    def _value(self) -> Any:
+    def _value(self, *, record: bool = False) -> Any:
         """Decode the value at the cursor, reading more of the file until it is complete."""
         start_line = self._line
+        decoder = self._decoder if record else self._skipper
         while True:
             try:
-                value, end = self._decoder.raw_decode(self._buf, self._pos)
+                value, end = decoder.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as exc:
                 if len(self._buf) - self._pos > MAX_RECORD:
                     line = start_line + self._buf.count("\n", self._pos, exc.pos)
@@ -166,7 +175,7 @@ class JsonArrayStream:
             if char == "":
                 raise self._error("the file ends inside the array (truncated JSON?)")
             line = self._line
-            yield line, self._value()
+            yield line, self._value(record=True)
             char = self._peek()
             if char == ",":
                 self._advance(self._pos + 1)

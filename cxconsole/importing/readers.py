@@ -30,8 +30,10 @@ encoding (never another encoding in its place), a NUL character, a line longer t
 
 Row faults are yielded in the row's place as a :class:`RowProblem` (with its reason) and the
 reading goes on: a CSV record with more non-empty fields than the header (never truncated;
-trailing empty or blank fields past the header are dropped), a stray quote inside one line
-(``"a"b``), a JSON Lines line that is not JSON, a JSON element that is not an object.
+trailing empty or blank fields past the header are dropped) or fewer (never padded: its values
+would land under the wrong columns), a stray quote inside one line (``"a"b``), a JSON Lines
+line that is not JSON, a JSON element that is not an object, a JSON record that gives a key
+twice.
 
 Blank and whitespace-only lines (and records of empty fields only) are skipped, never yielded;
 ``RowStream.blank_lines`` counts them. CSV dialects: Excel's ``sep=X`` first line is honoured (it
@@ -316,6 +318,12 @@ def detect_format(path: Path, head: bytes, chosen: str | None = None) -> str:
     if chosen:
         if chosen not in FORMATS:
             raise InputError(f"unknown format {chosen!r}; choose one of {', '.join(FORMATS)}")
+        if chosen == "xlsx" and not head.startswith(b"PK\x03\x04"):
+            raise InputError(
+                "not an XLSX workbook (an XLSX file is a zip archive), though --format xlsx "
+                "(the format chosen) says so; leave out --format, or choose the file's format",
+                path=path,
+            )
         return chosen
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
@@ -717,6 +725,17 @@ class CsvRows(RowStream):
                     raw,
                 )
             return values[:width]
+        if len(values) < width:
+            # Never padded: a field left out shifts the values after it into the wrong columns.
+            raw = self._lines.text(line, end) or self.delimiter.join(values)
+            missing = self.headers[len(values)]
+            return RowProblem(
+                f"row has {len(values)} field{'s' if len(values) > 1 else ''}, the header has "
+                f"{width}: a value or a delimiter is missing, so the values could be under the "
+                f"wrong columns (nothing for {missing!r} onwards); write every field, even an "
+                "empty one",
+                raw,
+            )
         return values
 
     def _lone_lf(self, end: int, values: list[str]) -> None:
@@ -847,6 +866,8 @@ class _RecordRows(RowStream):
         self._known = frozenset(keys)
 
     def _convert(self, key: int, record: Any) -> tuple[int, list[Any]]:
+        if isinstance(record, _Broken):
+            return key, RowProblem(record.reason, record.raw)
         if not isinstance(record, dict):
             kind = type(record).__name__
             return key, RowProblem(f"a JSON {kind}, not an object", json.dumps(record))
@@ -884,8 +905,11 @@ class JsonRows(_RecordRows):
         self.size = source.size
         self.blank_lines = 0
         self._text, self._raw = open_text(source)
-        self._stream = JsonArrayStream(self._text, source.path, source.json_key)
-        records = ((n, record) for n, (_line, record) in enumerate(self._stream, 1))
+        self._twice = _KeysTwice()
+        self._stream = JsonArrayStream(self._text, source.path, source.json_key, self._twice)
+        records = self._twice.marked(
+            (n, record) for n, (_line, record) in enumerate(self._stream, 1)
+        )
         try:
             self._learn_headers(records)
         except BaseException:
@@ -901,8 +925,9 @@ class JsonlRows(_RecordRows):
         self.blank_lines = 0
         self._text, self._raw = open_text(source)
         self._lines = Lines(self._text, source.path, "\n")
+        self._twice = _KeysTwice()
         try:
-            self._learn_headers(self._parsed())
+            self._learn_headers(self._twice.marked(self._parsed()))
         except BaseException:
             self.close()
             raise
@@ -914,8 +939,9 @@ class JsonlRows(_RecordRows):
                 self.blank_lines += 1
                 continue
             try:
-                yield line, json.loads(text)
+                yield line, json.loads(text, object_pairs_hook=self._twice)
             except ValueError as exc:
+                self._twice.found.clear()
                 yield line, _Broken(f"not valid JSON ({exc})", text)
 
     def _convert(self, key: int, record: Any) -> tuple[int, list[Any]]:
@@ -928,6 +954,51 @@ class JsonlRows(_RecordRows):
 class _Broken:
     reason: str
     raw: str
+
+
+class _KeysTwice:
+    """The ``object_pairs_hook`` of a record's JSON: a dict, as json makes, noting each key an
+    object gives twice (json would keep the last value silently); :meth:`marked` turns a
+    record that gave one into a :class:`_Broken` naming the key and its values."""
+
+    __slots__ = ("found", "pairs")
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, list[Any]]] = []
+        self.pairs: list[tuple[Any, Any]] = []  # the last object's, once a key came twice
+
+    def __call__(self, pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+        record = dict(pairs)
+        if len(record) != len(pairs):
+            seen: dict[str, list[Any]] = {}
+            for key, value in pairs:
+                seen.setdefault(key, []).append(value)
+            self.found += [(k, v) for k, v in seen.items() if len(v) > 1]
+        if self.found:  # the record's own object is the last one parsed: kept whole for raw
+            self.pairs = pairs
+        return record
+
+    def marked(self, records: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        """The records as parsed (each parsed as it is pulled), a record with a key given
+        twice (at any depth) as a :class:`_Broken`."""
+        found = self.found
+        for key, record in records:
+            if found:
+                name, values = found[0]
+                shown = ", then ".join(
+                    _shown([v if isinstance(v, str) else json.dumps(v)], 1) for v in values
+                )
+                more = {k for k, _v in found} - {name}
+                also = f" (and {_shown(sorted(more))})" if more else ""
+                times = "twice" if len(values) == 2 else f"{len(values)} times"
+                reason = (
+                    f"the key {name!r} is given {times} in the record{also} ({shown}): only "
+                    "one value can be sent; keep the one meant"
+                )
+                found.clear()
+                raw = ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in self.pairs)
+                record = _Broken(reason, "{" + raw + "}")
+            yield key, record
 
 
 def _cell(value: Any) -> Any:
@@ -954,14 +1025,20 @@ class XlsxRows(RowStream):
         self.path = source.path
         self.size = source.size
         self.blank_lines = 0
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        # Opened as a stream, so the content decides, not the name (openpyxl refuses a
+        # workbook named .csv even when --format xlsx says what it is).
+        self._fh = open(source.path, "rb")  # noqa: SIM115 (closed by close())
         try:
-            self._book = load_workbook(source.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            self._book = load_workbook(self._fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+            self._fh.close()
             raise InputError(f"not a readable XLSX workbook ({exc})", path=self.path) from None
         try:
             self._open(source)
         except BaseException:
-            self._book.close()
+            self.close()
             raise
         self._digest: str | None = None
 
@@ -994,10 +1071,17 @@ class XlsxRows(RowStream):
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         row = self._row
         width = len(self.headers)
+        # Read when the rows are (not when only the headers are): one scan of the sheet's XML.
+        unsaved = _unsaved_formulas(self.path, getattr(self._sheet, "_worksheet_path", ""))
         for values in self._rows:
             row += 1
             self._row = row
             cells = [_cell(v) for v in values]
+            if unsaved and row in unsaved:
+                problem = self._unsaved_in(unsaved[row], cells)
+                if problem is not None:
+                    yield row, problem
+                    continue
             if not any(c != "" and not (type(c) is str and c.isspace()) for c in cells):
                 self.blank_lines += 1
                 continue
@@ -1017,6 +1101,24 @@ class XlsxRows(RowStream):
                 cells = cells[:width]
             yield row, cells
 
+    def _unsaved_in(self, cells: dict[int, str], values: list[Any]) -> RowProblem | None:
+        """The problem of a row holding formulas whose value the file does not hold (in the
+        header's columns; an empty cell there would otherwise be sent as an empty value)."""
+        width = len(self.headers)
+        named = [
+            f"{coordinate} ({self.headers[col - 1]!r})"
+            for col, coordinate in cells.items()
+            if col <= width
+        ]
+        if not named:
+            return None
+        return RowProblem(
+            f"a formula with no saved value in cell{'s' if len(named) > 1 else ''} "
+            f"{', '.join(named)}: the file holds the formula but not its result; open and "
+            "save the file in Excel (or recalculate it) so the values are stored",
+            "\t".join(str(c) for c in values),
+        )
+
     def bytes_read(self) -> int:
         return 0
 
@@ -1031,6 +1133,72 @@ class XlsxRows(RowStream):
 
     def close(self) -> None:
         self._book.close()
+        self._fh.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
+    """Cells of a sheet holding a formula and no saved result: ``{row: {column: "B3"}}``.
+
+    Read with ``data_only`` (the saved results), such a cell is None, as an empty cell is;
+    only the sheet's XML tells them apart. Files written by programs (openpyxl, many
+    exporters) hold formulas without results until Excel saves them. A sheet with no formula
+    at all costs one scan of its bytes; only one with formulas is parsed.
+    """
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+
+    member = member.lstrip("/")
+    if not member:
+        return {}
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+            tail = b""
+            while chunk := fh.read(CHUNK):
+                if _FORMULA_TAG.search(tail + chunk):
+                    break
+                tail = chunk[-64:]
+            else:
+                return {}
+        found: dict[int, dict[int, str]] = {}
+        with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+            row = column = 0  # counted as openpyxl counts them where "r" is left out
+            for event, element in iterparse(fh, events=("start", "end")):
+                local = element.tag.rpartition("}")[2]
+                if event == "start":
+                    if local == "row":
+                        row = int(element.get("r") or row + 1)
+                        column = 0
+                    continue
+                if local != "c":
+                    if local == "row":
+                        element.clear()
+                    continue
+                coordinate = element.get("r")
+                if coordinate:
+                    row, column = coordinate_to_tuple(coordinate)
+                else:
+                    column += 1
+                    coordinate = f"{get_column_letter(column)}{row}"
+                formula = value = None
+                for child in element:
+                    name = child.tag.rpartition("}")[2]
+                    if name == "f":
+                        formula = child
+                    elif name == "v":
+                        value = child
+                # A cached result is a <v>; an empty one holds a text result only (t="str").
+                if formula is not None and (
+                    value is None or (not value.text and element.get("t") != "str")
+                ):
+                    found.setdefault(row, {})[column] = coordinate
+        return found
+    except (KeyError, OSError, zipfile.BadZipFile, SyntaxError, ValueError):
+        return {}  # openpyxl read it; what it reads is checked as it always was
 
 
 def file_sha256(path: Path) -> str:
