@@ -700,3 +700,40 @@ async def test_a_typed_region_is_the_answer_and_a_new_file_starts_afresh(
 
 def refs_sent(url: str) -> list[object]:
     return httpx.get(f"{url}/_sandbox/record", timeout=10).json()["questionpro"]
+
+
+async def test_a_new_run_shows_none_of_the_last_runs_counts(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    from cxconsole.widgets.choice import Choice
+
+    url = sandbox_reset.url
+    path, _good, _invalid = wx_file(tmp_path / "first.csv", 40)
+    ask = tmp_path / "ask.csv"
+    ask.write_text(
+        "email,mobile,transaction_date\n"
+        "a@x.com,0412345678,14/01/2026\nb@x.com,0412345679,15/01/2026\n",
+        "utf-8",
+    )
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10)
+        await start(pilot, screen)
+        await wait_until(lambda: screen.summary is not None, 30, pilot=pilot)
+        rate = screen.query_one("#run-rate", Static)
+        assert "40/40 rows" in text(rate)
+        await pilot.press("f2")
+        screen.setup_pane.choose_file(ask)
+        await wait_until(lambda: screen.setup_pane.path == ask, pilot=pilot)
+        screen.choose_profile("sandbox-questionpro")
+        await wait_until(lambda: screen.preview is not None, pilot=pilot)
+        await pilot.press("f5")
+        await wait_until(lambda: type(app.screen).__name__ == "Confirm", pilot=pilot)
+        await pilot.press("y")
+        await wait_until(lambda: isinstance(app.screen, Choice), pilot=pilot)
+        await pilot.press("escape")  # the region question left unanswered: not started
+        await wait_until(lambda: isinstance(app.screen, ImportsScreen), pilot=pilot)
+        await pilot.pause()
+        assert "40" not in text(rate), text(rate)
+        assert "40" not in text(screen.query_one("#run-counts", Static))

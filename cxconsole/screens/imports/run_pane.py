@@ -272,6 +272,8 @@ class RunPane(ImportPane):
         self.run = run
         self.summary = None
         self.book = BatchBook()
+        self.book.dirty = True  # drawn at the next flush: nothing of the last run stays
+        self._checked_rows = 0
         self._batch_errors = {}
         self._shown_state = ""
         self._summary_shown = None
@@ -424,6 +426,7 @@ class RunPane(ImportPane):
         self.query_one("#run-counts", Static).update(line)
         self.query_one("#run-outcomes", Static).update(self._outcome_bar(counts, total))
         if p is None:
+            rate.update("")  # no progress of this run yet: none of the last run's either
             return
         self._sample_throughput(p.rows_imported + p.rows_rejected)
         imported, rejected_rows, unknown = p.rows_imported, p.rows_rejected, p.rows_unknown
