@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import cast
 
 from cxconsole.paths import ensure_private_dir, log_path
-from cxconsole.redact import install_log_redaction
+from cxconsole.redact import redact_text
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -153,3 +153,27 @@ def setup_logging(level: int = logging.INFO) -> None:
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level))
     install_log_redaction(root)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message with secrets masked, before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_text(message)
+        if cleaned != message or record.args:
+            record.msg = cleaned
+            record.args = None
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        return True
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> None:
+    """Attach the filter to the handlers of ``logger`` (the root logger by default)."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -1,15 +1,15 @@
 """Keeping secrets out of logs, messages and tracebacks.
 
-Every secret the process loads is registered here; a logging filter and the text helpers replace
-it wherever it appears. URLs also lose their userinfo (``user:password@``) and the values of query,
-path (``;apiKey=``) and fragment parameters whose name looks secret (Noojee's ``apiKey``, any
-``token``, ``secret``, ``password`` or ``auth``) whether or not the secret was registered first;
-auth headers are added only at send time (see ``vendors.base``), so no header map of ours holds one.
+Every secret the process loads is registered here; the text helpers (and the log filter that
+``cxconsole.logs`` builds on them) replace it wherever it appears. URLs also lose their userinfo
+(``user:password@``) and the values of query, path (``;apiKey=``) and fragment parameters whose
+name looks secret (Noojee's ``apiKey``, any ``token``, ``secret``, ``password`` or ``auth``)
+whether or not the secret was registered first; auth headers are added only at send time (see
+``vendors.base``), so no header map of ours holds one.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 
@@ -118,27 +118,3 @@ def register_url_secrets(url: str | None) -> None:
     if url:
         for value in url_credentials(url)[1]:
             register_secret(value)
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites each record's message with secrets masked, before any handler formats it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact_text(message)
-        if cleaned != message or record.args:
-            record.msg = cleaned
-            record.args = None
-        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
-            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = redact_text(record.exc_text)
-        return True
-
-
-def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Attach the filter to the handlers of ``logger`` (the root logger by default)."""
-    target = logger or logging.getLogger()
-    for handler in target.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())

@@ -30,8 +30,9 @@ from cxconsole.client import (
     VendorPolicy,
     parse_retry_after,
 )
+from cxconsole.logs import install_log_redaction
 from cxconsole.profiles import Account, Profile
-from cxconsole.redact import MASK, install_log_redaction, redact_text
+from cxconsole.redact import MASK, redact_text
 from cxconsole.sandbox.config import SANDBOX_SECRETS, SandboxConfig
 from cxconsole.sandbox.server import SandboxServer
 from cxconsole.vendors import get_vendor
