@@ -32,7 +32,6 @@ from cxconsole.importing.batching import (
     Batcher,
     BatchInfo,
     RequestBuilder,
-    unique_email_field,
 )
 from cxconsole.importing.entries import (
     BatchSettled,
@@ -581,7 +580,8 @@ class ImportRun:
             self.batch_size,
             emit=emit,
             build=self._build if build else None,
-            unique=unique_email_field(self.vendor, self.account.settings, self.fields),
+            unique=self.vendor.record_keys(self.account.settings, self.fields),
+            stamped=self._stamp[1] if self._stamp else None,
             single_rows=not plan.folds,
         )
 

@@ -1,0 +1,97 @@
+"""Never a customer twice: rows of one file that the vendor takes for the same record are
+caught in the whole-file pre-flight (whatever the batch size), a Noojee 112 counts as
+imported only for a lead this run sent before, and the same file is not imported into the
+same profile twice without the operator saying so. Sandbox over HTTP, real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from import_support import cli, isolate, read_rejects, record, write_csv, write_profiles
+
+from cxconsole.sandbox.server import SandboxServer
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    return isolate(monkeypatch, tmp_path)
+
+
+def result(out: str) -> dict:
+    return json.loads(out)
+
+
+# -- Expoints: a duplicate e-mail is caught across the whole file ------------------------------
+
+XP_MAP = ["--map", "First=First name customer", "--map", "Last=Family_name_customer"]
+
+
+def xp_file(path: Path) -> Path:
+    rows = [[f"e{i}@x.com", f"A{i}", f"L{i}", "RN", "W"] for i in range(10)]
+    rows.insert(4, ["e1@x.com", "Dup", "L", "RN", "W"])  # line 6
+    rows.insert(7, ["E2@X.com", "Dup2", "L", "RN", "W"])  # line 9
+    return write_csv(path, ["Email", "First", "Last", "BU", "Product"], rows)
+
+
+@pytest.mark.parametrize("batch_size", ["100", "3", "1"])
+def test_expoints_duplicate_emails_are_refused_whatever_the_batch_size(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: str
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = xp_file(tmp_path / "xpdup.csv")
+    args = ["import", str(path), "--profile", "xp", "--batch-size", batch_size, *XP_MAP]
+    code, out, err = cli(*args, "--json")
+    summary = result(out)
+    assert code == 1, (out, err)
+    assert (summary["rows_imported"], summary["rows_invalid"]) == (10, 2), summary
+    emails = [c["Email"].casefold() for c in record(url)["expoints"]]
+    assert sorted(emails) == sorted(f"e{i}@x.com" for i in range(10)), "each address once"
+    rejects = read_rejects(Path(summary["rejects_path"]))
+    assert set(rejects) == {6, 9}
+    assert "also line 3" in rejects[6]["reason"] and rejects[6]["kind"] == "invalid"
+    assert "also line 4" in rejects[9]["reason"]
+
+
+def test_expoints_dry_run_gives_the_same_verdict_at_any_batch_size(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = xp_file(tmp_path / "xpdup.csv")
+    args = ["import", str(path), "--profile", "xp", "--batch-size", "3", *XP_MAP, "--dry-run"]
+    code, out, err = cli(*args, "--json")
+    assert code == 1, (out, err)
+    assert result(out)["rows_invalid"] == 2
+    assert record(url)["expoints"] == []
+
+
+# -- Noojee: one external id twice in a file ---------------------------------------------------
+
+
+def nj_file(path: Path) -> Path:
+    rows = [["A1", "Ann", "0412345678"], ["A1", "Bob", "0412345679"], ["A2", "Cat", "0412345670"]]
+    return write_csv(path, ["id", "first_name", "phone"], rows)
+
+
+NJ = ["--profile", "nj", "--map", "id=njExternalLeadId", "--region", "AU"]
+
+
+@pytest.mark.parametrize("batch_size", ["50", "1"])
+def test_noojee_rows_sharing_an_external_id_are_refused_before_sending(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: str
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = nj_file(tmp_path / "njdup.csv")
+    code, out, err = cli("import", str(path), *NJ, "--batch-size", batch_size, "--json")
+    summary = result(out)
+    assert code == 1, (out, err)
+    assert (summary["rows_imported"], summary["rows_invalid"]) == (2, 1), summary
+    leads = {(r["njExternalLeadId"], r["first_name"]) for r in record(url)["noojee"]}
+    assert leads == {("A1", "Ann"), ("A2", "Cat")}
+    rejects = read_rejects(Path(summary["rejects_path"]))
+    assert set(rejects) == {3} and "also line 2" in rejects[3]["reason"], rejects
+    assert rejects[3]["kind"] == "invalid"
