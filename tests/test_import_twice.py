@@ -95,3 +95,31 @@ def test_noojee_rows_sharing_an_external_id_are_refused_before_sending(
     rejects = read_rejects(Path(summary["rejects_path"]))
     assert set(rejects) == {3} and "also line 2" in rejects[3]["reason"], rejects
     assert rejects[3]["kind"] == "invalid"
+
+
+def test_a_noojee_112_for_a_lead_this_run_never_sent_is_not_imported(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another file put A1 into the campaign before: this run's A1 (another person) is
+    answered 112, and that is a refusal, not an import."""
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    first = write_csv(
+        tmp_path / "first.csv", ["id", "first_name", "phone"], [["A1", "Ann", "0412345678"]]
+    )
+    code, out, err = cli("import", str(first), *NJ, "--json")
+    assert code == 0, (out, err)
+    second = write_csv(
+        tmp_path / "second.csv",
+        ["id", "first_name", "phone"],
+        [["A1", "Bob", "0412345679"], ["A2", "Cat", "0412345670"]],
+    )
+    code, out, err = cli("import", str(second), *NJ, "--json")
+    summary = result(out)
+    assert code == 1, (out, err)
+    assert (summary["rows_imported"], summary["rows_refused"]) == (1, 1), summary
+    leads = {(r["njExternalLeadId"], r["first_name"]) for r in record(url)["noojee"]}
+    assert leads == {("A1", "Ann"), ("A2", "Cat")}
+    rejects = read_rejects(Path(summary["rejects_path"]))
+    assert set(rejects) == {2} and rejects[2]["kind"] == "refused", rejects
+    assert "112" in rejects[2]["reason"], rejects

@@ -309,6 +309,9 @@ class Replay:
     suspect: set[int] = field(default_factory=set)
     # Keys of rows the operator fixed that the vendor took (acknowledged in a "fix" part).
     fixed: set[int] = field(default_factory=set)
+    # Keys of rows that may have reached the vendor without an answer (a lost reply, a run
+    # stopped in flight): the only rows a "have it already" answer counts as imported.
+    maybe_held: set[int] = field(default_factory=set)
     rows_imported: int = 0
     batches_ok: int = 0
     # Settled batches some of whose rows the vendor refused (the rest imported).
@@ -330,6 +333,7 @@ class Replay:
         for (batch, _part), spans in replay.in_flight.items():
             reason = "unknown outcome: the run stopped while this batch was being sent"
             replay.unknown.setdefault(batch, {}).update(dict.fromkeys(expand(spans), reason))
+            replay.maybe_held.update(expand(spans))
         replay.in_flight.clear()
         return replay
 
@@ -349,6 +353,7 @@ class Replay:
                 # Sent again at once (a vendor that recognises duplicates): settled by what
                 # follows, and safe to send again on resume if nothing does.
                 self.in_flight.pop((batch, part), None)
+                self.maybe_held.update(expand(entry.lines))
             case Ack(batch=batch, part=part, lines=spans):
                 self.in_flight.pop((batch, part), None)
                 if part.startswith("fix"):
@@ -365,6 +370,7 @@ class Replay:
                 self.in_flight.pop((batch, part), None)
                 reason = "unknown outcome: " + (entry.message or "the reply was lost")
                 self.unknown.setdefault(batch, {}).update(dict.fromkeys(expand(spans), reason))
+                self.maybe_held.update(expand(spans))
             case Failed(batch=batch, part=part):
                 self.in_flight.pop((batch, part), None)
                 self.failed[batch] = entry.message

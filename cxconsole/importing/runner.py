@@ -204,6 +204,8 @@ class ImportRun:
             client=client,
             resend_unknown=self.resend_unknown,
         )
+        if replay is not None:
+            self.sender.maybe_held.update(replay.maybe_held)
 
     # -- public steering -----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
@@ -754,6 +756,9 @@ class ImportRun:
         if number in replay.done and not (resend and replay.done[number] == "unknown"):
             return None  # settled in an earlier session: counted from the journal
         settled = replay.settled(number, unknown=not resend)
+        if number in replay.suspect:
+            # A torn entry named it: any of its rows may have been sent.
+            self.sender.maybe_held.update(batch.lines)
         if number in replay.suspect and not resend:
             reason = (
                 "unknown outcome: the journal entry for this batch was torn; it may have been sent"
