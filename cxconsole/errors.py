@@ -247,6 +247,19 @@ class ResumeError(ImportProblem):
         self.given_value = given_value
 
 
+class AlreadyImported(ImportProblem):
+    """The same file content goes, or went, into the same profile in another run.
+
+    ``running``: that run is sending it now (never two at once). Otherwise it imported rows
+    of it before, and only the operator's explicit word (``again``) sends the file again.
+    """
+
+    def __init__(self, message: str, *, run_id: str, running: bool) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.running = running
+
+
 class RegionNeeded(ImportProblem):
     """Phone numbers without a country code, and no region to read them by: ``proposed`` is
     the region under which most of them are valid numbers (``valid`` of ``sampled``)."""

@@ -6,10 +6,25 @@ same profile twice without the operator saying so. Sandbox over HTTP, real files
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from import_support import cli, isolate, read_rejects, record, write_csv, write_profiles
+from conftest import poll_until
+from import_support import (
+    MAIN,
+    acks_in,
+    cli,
+    faults,
+    isolate,
+    read_rejects,
+    record,
+    write_csv,
+    write_profiles,
+)
 
 from cxconsole.sandbox.server import SandboxServer
 
@@ -21,6 +36,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
 
 def result(out: str) -> dict:
     return json.loads(out)
+
+
+def start(args: list[str]) -> subprocess.Popen[str]:
+    """``python -m cxconsole ARGS`` started, not waited for."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cxconsole", *args],
+        env={**os.environ, "PYTHONPATH": str(MAIN)},
+        cwd=MAIN,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 # -- Expoints: a duplicate e-mail is caught across the whole file ------------------------------
@@ -123,3 +150,88 @@ def test_a_noojee_112_for_a_lead_this_run_never_sent_is_not_imported(
     rejects = read_rejects(Path(summary["rejects_path"]))
     assert set(rejects) == {2} and rejects[2]["kind"] == "refused", rejects
     assert "112" in rejects[2]["reason"], rejects
+
+
+# -- the same file into the same profile twice ---------------------------------------------------
+
+
+def contacts(path: Path, count: int) -> Path:
+    rows = [[f"user{i}@example.com", "14/01/2020"] for i in range(1, count + 1)]
+    return write_csv(path, ["Email", "Date"], rows)
+
+
+def emails_at_questionpro(url: str) -> Counter[str]:
+    return Counter(r["email"] for r in record(url)["questionpro"])
+
+
+def test_a_file_imported_before_is_refused_unless_again_is_given(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = contacts(tmp_path / "c.csv", 30)
+    args = ["import", str(path), "--profile", "qp", "--batch-size", "10", "--json"]
+    code, out, err = cli(*args)
+    assert code == 0, (out, err)
+    first = result(out)["run_id"]
+    # A copy under another name is the same content: refused all the same.
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(path.read_bytes())
+    for again in (path, copy):
+        code, out, err = cli("import", str(again), *args[2:])
+        assert code == 2, (out, err)
+        refused = result(out)
+        assert refused["run_id"] is None and refused["state"] == "input_error", refused
+        assert f"run {first}" in refused["message"] and "30 row(s) imported" in err, err
+        assert "--again" in err
+    assert max(emails_at_questionpro(url).values()) == 1, "nothing sent by the refused runs"
+    # A dry run sends nothing: never refused for it. --again sends it again, as asked.
+    code, out, err = cli(*args, "--dry-run")
+    assert code == 0, (out, err)
+    code, out, err = cli(*args, "--again")
+    assert code == 0, (out, err)
+    assert set(emails_at_questionpro(url).values()) == {2}
+    # --again goes with a new import only.
+    code, out, err = cli(*args, "--again", "--resume", "last")
+    assert code == 2 and "--again" in err, (out, err)
+
+
+def test_a_file_being_imported_into_the_profile_is_refused_naming_the_run(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    faults(url, latency_ms=40)
+    path = contacts(tmp_path / "c.csv", 300)
+    args = ["import", str(path), "--profile", "qp", "--batch-size", "10", "--concurrency", "1"]
+    proc = start([*args, "--json"])
+    try:
+        poll_until(lambda: acks_in(home["state"]) >= 2 or proc.poll() is not None, 60, what="acks")
+        assert proc.poll() is None, "the first import ended before the second started"
+        code, out, err = cli(*args, "--json", "--again")  # --again never overrides a running run
+        out_first, err_first = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, (out_first, err_first)
+    running = result(out_first)["run_id"]
+    assert code == 2, (out, err)
+    assert f"run {running} is importing c.csv" in result(out)["message"], out
+    assert emails_at_questionpro(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
+
+
+def test_two_imports_of_one_file_started_together_send_it_once(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    faults(url, latency_ms=20)
+    path = contacts(tmp_path / "c.csv", 200)
+    args = ["import", str(path), "--profile", "qp", "--batch-size", "10", "--json"]
+    procs = [start(args), start(args)]
+    done = [(p.wait(120), *p.communicate()) for p in procs]
+    assert sorted(code for code, _o, _e in done) == [0, 2], done
+    assert emails_at_questionpro(url) == Counter(f"user{i}@example.com" for i in range(1, 201))

@@ -271,6 +271,45 @@ def read_journal(path: Path) -> list[Entry]:
     return entries
 
 
+CLAIMS_DIR = ".claims"
+
+
+class FileClaim:
+    """Held by the run that sends a file's content into a profile, for as long as it runs:
+    a second run of the same content into the same profile, started even at the same
+    moment, finds it taken (an flock, released by the system if the process dies)."""
+
+    def __init__(self, profile: str, sha256: str) -> None:
+        key = hashlib.sha256(f"{profile}\0{sha256}".encode()).hexdigest()
+        self.path = runs_dir() / CLAIMS_DIR / f"{key}.lock"
+        self._fd: int | None = None
+
+    def take(self, run_id: str) -> str | None:
+        """Take it for ``run_id``: None when taken, else the run id of its holder."""
+        if fcntl is None:
+            return None
+        try:
+            ensure_private_dir(self.path.parent)
+            fd = open_private(self.path, os.O_RDWR)
+        except OSError as exc:
+            raise DiskError(self.path, exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            return holder or "?"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, run_id.encode(), 0)
+        self._fd = fd
+        return None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the flock
+            self._fd = None
+
+
 def is_running(run_id: str) -> bool:
     """Whether another process holds the run's lock right now."""
     if fcntl is None:
