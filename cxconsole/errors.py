@@ -15,6 +15,7 @@ Our exception hierarchy:
     - OptionNotApplicable  an option the file's format has no use for (a sheet for a CSV)
     - ProfileIncomplete    a profile lacks a setting every batch needs (a Noojee template id)
     - ResumeError          a run cannot be resumed
+    - AlreadyImported      the same file goes, or went, into the same profile in another run
     - RegionNeeded         phone numbers without a country code, and no region to read them
     - DateOrderNeeded      a date column that reads day-first and month-first alike
     - SetupError           (in importing.setup) an import set-up that cannot start
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from cxconsole.catalog.entry import CatalogEntry, Decoded
 
 __all__ = [
+    "AlreadyImported",
     "CXError",
     "DateOrderNeeded",
     "ImportProblem",
