@@ -15,6 +15,7 @@ Our exception hierarchy:
     - OptionNotApplicable  an option the file's format has no use for (a sheet for a CSV)
     - ProfileIncomplete    a profile lacks a setting every batch needs (a Noojee template id)
     - ResumeError          a run cannot be resumed
+    - AlreadyImported      the same file goes, or went, into the same profile in another run
     - RegionNeeded         phone numbers without a country code, and no region to read them
     - DateOrderNeeded      a date column that reads day-first and month-first alike
     - SetupError           (in importing.setup) an import set-up that cannot start
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from cxconsole.catalog.entry import CatalogEntry, Decoded
 
 __all__ = [
+    "AlreadyImported",
     "CXError",
     "DateOrderNeeded",
     "ImportProblem",
@@ -245,6 +247,19 @@ class ResumeError(ImportProblem):
         self.option = option
         self.run_value = run_value
         self.given_value = given_value
+
+
+class AlreadyImported(ImportProblem):
+    """The same file content goes, or went, into the same profile in another run.
+
+    ``running``: that run is sending it now (never two at once). Otherwise it imported rows
+    of it before, and only the operator's explicit word (``again``) sends the file again.
+    """
+
+    def __init__(self, message: str, *, run_id: str, running: bool) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.running = running
 
 
 class RegionNeeded(ImportProblem):

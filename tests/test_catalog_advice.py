@@ -227,6 +227,7 @@ class Sandboxed:
         tag = uuid.uuid4().hex[:6]
         self.names = {vendor: f"advice-{vendor[:2]}-{tag}" for vendor in PREFIXES}
         self.files = {}
+        self.nexts = 0  # "next" files made (next_file)
         for vendor, (header, rows) in FILES.items():
             path = folder / f"{vendor}.csv"
             with path.open("w", newline="", encoding="utf-8") as fh:
@@ -247,9 +248,14 @@ class Sandboxed:
 
     def argv(self, vendor: str, command: str) -> list[str]:
         words = shlex.split(command)[1:]
+        file = self.files[vendor]
+        if words[:1] == ["import"] and "--resume" not in words:
+            # The advice gives "the next file" smaller batches: a file this profile took
+            # before would be refused (see README, "A file goes into a profile once").
+            file = self.next_file(vendor)
         values = {
             "NAME": self.names[vendor],
-            "FILE": str(self.files[vendor]),
+            "FILE": str(file),
             "REPLY": str(self.reply),
             "URL": self.url + PREFIXES[vendor],
         }
@@ -261,6 +267,14 @@ class Sandboxed:
                 out.append(values.get(word, word))
         return out
 
+    def next_file(self, vendor: str) -> Path:
+        """The vendor's rows in a new file, whose bytes no earlier import had (one blank line
+        more at the end each time: skipped when read)."""
+        self.nexts += 1
+        path = self.files[vendor].with_name(f"next{self.nexts}-{vendor}.csv")
+        path.write_bytes(self.files[vendor].read_bytes() + b"\n" * self.nexts)
+        return path
+
     def set_secret(self, vendor: str, secret: str) -> None:
         done = self.run(["profile", "edit", self.names[vendor], "--secret-stdin"], secret + "\n")
         assert done.returncode == 0, done.stderr
@@ -268,7 +282,10 @@ class Sandboxed:
     def resumable_run(self, vendor: str) -> None:
         """A run stopped by a refused key, the key then put right: what resuming is for."""
         self.set_secret(vendor, "a-wrong-secret-for-the-advice-test")
-        done = self.run(["import", str(self.files[vendor]), "--profile", self.names[vendor]])
+        # The same file each time, into a profile an earlier resume imported it into: a new
+        # run of it on purpose (--again).
+        argv = ["import", str(self.files[vendor]), "--profile", self.names[vendor], "--again"]
+        done = self.run(argv)
         assert done.returncode == 3, (done.stdout, done.stderr)
         self.set_secret(vendor, SANDBOX_SECRETS[vendor])
 

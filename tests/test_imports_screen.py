@@ -737,3 +737,46 @@ async def test_a_new_run_shows_none_of_the_last_runs_counts(
         await pilot.pause()
         assert "40" not in text(rate), text(rate)
         assert "40" not in text(screen.query_one("#run-counts", Static))
+
+
+async def test_a_file_imported_before_is_sent_again_only_when_the_operator_says_so(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    """F5 on a file this profile already took: a second question names the earlier run;
+    no leaves it unsent, yes sends it again as a new run."""
+    url = sandbox_reset.url
+    path, good, _invalid = wx_file(tmp_path / "customers.csv", 20)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
+        await start(pilot, screen)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
+        first = screen.summary
+        assert first is not None and first.rows_imported == 20
+        banner = screen.query_one("#imports-banner", Static)
+
+        for answer in ("n", "y"):
+            await pilot.press("f2")
+            await start(pilot, screen)
+            await wait_until(
+                lambda: (
+                    type(app.screen).__name__ == "Confirm"
+                    and "Import this file again?" in text(app.screen.query_one(Static))
+                ),
+                20,
+                pilot=pilot,
+            )
+            assert f"run {first.run_id}" in text(app.screen.query_one(Static))
+            await pilot.press(answer)
+            if answer == "n":
+                await wait_until(lambda: banner.has_class("-shown"), 20, pilot=pilot)
+                assert "nothing was sent" in text(banner)
+                assert refs(url) == Counter(dict.fromkeys(good, 1)), "the refused run sent none"
+        await wait_until(
+            lambda: screen.summary is not None and screen.summary.run_id != first.run_id,
+            20,
+            pilot=pilot,
+        )
+        assert screen.summary.rows_imported == 20
+        assert refs(url) == Counter(dict.fromkeys(good, 2)), "sent again, as the operator said"

@@ -103,6 +103,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="answer yes to the --resend-unknown confirmation (for scripts)",
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="import a file whose content an earlier run already imported into this profile "
+        "(its rows are sent again); never while another run sends it",
+    )
     parser.add_argument("--encoding", metavar="E", help="the file's encoding (default: detect)")
     parser.add_argument(
         "--delimiter",
@@ -184,6 +190,8 @@ def _usage_problem(args: argparse.Namespace) -> str:
         return "--resend-unknown goes with --resume RUN_ID"
     if args.yes and not args.resend_unknown:
         return "--yes answers the --resend-unknown confirmation: give it with --resend-unknown"
+    if args.again and (args.resume or args.dry_run):
+        return "--again starts a new import of a file sent before: not with --resume or --dry-run"
     if args.resume and args.dry_run:
         return "--dry-run cannot continue a run: leave out --dry-run, or --resume"
     if not args.resume:
@@ -270,6 +278,7 @@ def _worded(exc: Exception) -> str:
     """The core's error, with the hint this face gives (the core names no flag)."""
     from cxconsole.importing import MappingError, ResumeError
     from cxconsole.importing.errors import (
+        AlreadyImported,
         DateOrderNeeded,
         InputError,
         OptionNotApplicable,
@@ -280,7 +289,15 @@ def _worded(exc: Exception) -> str:
     from cxconsole.storage import OutputPathError
 
     text = str(exc)
-    if isinstance(exc, ResumeError) and exc.option:
+    if isinstance(exc, AlreadyImported):
+        if exc.running:
+            text += f". Wait for it to end (cxconsole import --resume {exc.run_id} continues it)"
+        else:
+            text += (
+                f". To finish that run: cxconsole import --resume {exc.run_id}; to send the "
+                "file again on purpose: the same command with --again"
+            )
+    elif isinstance(exc, ResumeError) and exc.option:
         flag = {"rejects_path": "--rejects", "mapping": "--map/--mapping"}.get(
             exc.option, "--" + exc.option.replace("_", "-")
         )
@@ -350,6 +367,7 @@ def _options(args: argparse.Namespace) -> tuple[Any, Any]:
         day_first=args.day_first,
         rejects_path=Path(args.rejects).expanduser() if args.rejects else None,
         values=_values(args.value),
+        again=args.again,
     )
     return options, saved
 
@@ -473,6 +491,9 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
             if not run.resumed and not args.dry_run:
                 # The whole file first: what it needs decided is asked before anything leaves.
                 await run.preflight()
+                # The same content into the same profile, running or done: refused here,
+                # before a run is made.
+                await run.claim()
             summary = await run.run()
         except asyncio.CancelledError:
             summary = run.summary  # None: stopped before the run began

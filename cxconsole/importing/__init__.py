@@ -12,7 +12,13 @@ The public API, for the CLI and the TUI alike (neither needs anything else from 
     runs = list_runs()                                    # history, from the journals
 """
 
-from cxconsole.importing.errors import ImportProblem, InputError, MappingError, ResumeError
+from cxconsole.importing.errors import (
+    AlreadyImported,
+    ImportProblem,
+    InputError,
+    MappingError,
+    ResumeError,
+)
 from cxconsole.importing.events import (
     BatchAcknowledged,
     BatchFailed,
@@ -48,6 +54,7 @@ from cxconsole.importing.runs import RunInfo, find_run, list_runs
 from cxconsole.importing.sniff import Sniff, sniff
 
 __all__ = [
+    "AlreadyImported",
     "BatchAcknowledged",
     "BatchFailed",
     "BatchQueued",

@@ -2,8 +2,11 @@
 
 A batch's number and content follow only from the file, the mapping and the options, so a
 resumed run rebuilds exactly the batches the first run had and can skip the acknowledged ones.
-Where the vendor forbids duplicate e-mails in one batch (Expoints without AllowDuplicateEmail),
-the second row with an address already in the batch is rejected before anything is sent.
+Where the vendor takes two records with the same key for the same one (Expoints' e-mail
+without AllowDuplicateEmail, Noojee's njExternalLeadId: ``Vendor.record_keys``), a later row
+with a key an earlier row of the file holds is rejected before anything is sent, naming the
+line of the first, whatever the batch size. The check keeps one entry per distinct key given
+in the file (the ids a run stamps on its records itself are unique by construction, and skipped).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from cxconsole.importing.records import Item, make_item
 from cxconsole.importing.rejects import Reject
-from cxconsole.vendors.base import TargetField, Vendor, VendorSettings
+from cxconsole.vendors.base import RecordKey, Vendor, VendorSettings
 
 try:
     import orjson
@@ -108,19 +111,6 @@ class RequestBuilder:
         return url, params, dumps(body)
 
 
-def unique_email_field(
-    vendor: Vendor, settings: VendorSettings, fields: Sequence[TargetField]
-) -> TargetField | None:
-    """The e-mail field that must be unique within a batch, if the vendor says so.
-
-    Read from the data: a vendor whose settings carry ``allow_duplicate_email`` forbids
-    duplicates unless it is on.
-    """
-    if getattr(settings, "allow_duplicate_email", True) is not False:
-        return None
-    return next((f for f in fields if f.kind == "email" and not f.group), None)
-
-
 class Batcher:
     """Collects items into batches of ``size``; hands each full batch to ``emit``."""
 
@@ -130,7 +120,8 @@ class Batcher:
         emit: Callable[[Batch | BatchInfo], None],
         build: RequestBuilder | None,
         *,
-        unique: TargetField | None = None,
+        unique: Sequence[RecordKey] = (),
+        stamped: str | None = None,
         first_number: int = 1,
         single_rows: bool = False,
     ) -> None:
@@ -138,7 +129,8 @@ class Batcher:
         self.size = size
         self.emit = emit
         self.build = build
-        self.unique = unique
+        self.unique = tuple(unique)
+        self.stamped = stamped  # the prefix of the ids this run stamps (never checked)
         self.number = first_number - 1
         self.items: list[Item] = []  # the batch being filled, by add() and push()
         # Or by the reading loop's plain path (one row, one record), side by side: an Item is
@@ -149,25 +141,30 @@ class Batcher:
         # False where batches are only counted (the pre-flight, a dry run): a batch filled
         # side by side is emitted as its BatchInfo, its items never made.
         self.keep_items = True
-        self._seen: dict[str, int] = {}
+        # Per key: each value met so far in the whole file -> the line that holds it first.
+        self._seen: list[dict[str, int]] = [{} for _ in self.unique]
 
     def add(self, item: Item) -> list[Reject] | None:
-        """Add one item; returns rejects instead when it repeats an e-mail of this batch."""
-        if self.unique is not None:
-            email = item.record.get(self.unique.name)
-            if email:
-                folded = email.casefold()
-                earlier = self._seen.get(folded)
-                if earlier is not None:
-                    reason = (
-                        f"duplicate e-mail {email!r} in one batch (also line {earlier}); "
-                        "the vendor refuses duplicates unless they are allowed in the profile"
-                    )
-                    return [
-                        Reject(line, "invalid", self.unique.label, reason, row)
-                        for line, row in zip(item.lines, item.rows, strict=True)
-                    ]
-                self._seen[folded] = item.lines[0]
+        """Add one item; returns rejects instead when it repeats a key an earlier row holds."""
+        found: list[tuple[dict[str, int], str]] = []
+        for key, seen in zip(self.unique, self._seen, strict=True):
+            value = item.record.get(key.field.name)
+            if value in (None, ""):
+                continue
+            text = str(value)
+            if self.stamped and text.startswith(self.stamped):
+                continue
+            folded = text.casefold() if key.fold_case else text
+            earlier = seen.get(folded)
+            if earlier is not None:
+                reason = f"duplicate {key.what} {text!r} (also line {earlier}); {key.why}"
+                return [
+                    Reject(line, "invalid", key.field.label, reason, row)
+                    for line, row in zip(item.lines, item.rows, strict=True)
+                ]
+            found.append((seen, folded))
+        for seen, folded in found:  # held only once the row is taken
+            seen[folded] = item.lines[0]
         self.items.append(item)
         if len(self.items) >= self.size:
             self.flush()
@@ -187,7 +184,6 @@ class Batcher:
         if not self.items:
             return
         items, self.items = self.items, []
-        self._seen = {}
         self.number += 1
         records = [item.record for item in items]
         batch = Batch(self.number, items)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cxconsole.errors import (
+    AlreadyImported,
     DateOrderNeeded,
     ImportProblem,
     InputError,
@@ -14,6 +15,7 @@ from cxconsole.errors import (
 )
 
 __all__ = [
+    "AlreadyImported",
     "DateOrderNeeded",
     "ImportProblem",
     "InputError",

@@ -271,6 +271,45 @@ def read_journal(path: Path) -> list[Entry]:
     return entries
 
 
+CLAIMS_DIR = ".claims"
+
+
+class FileClaim:
+    """Held by the run that sends a file's content into a profile, for as long as it runs:
+    a second run of the same content into the same profile, started even at the same
+    moment, finds it taken (an flock, released by the system if the process dies)."""
+
+    def __init__(self, profile: str, sha256: str) -> None:
+        key = hashlib.sha256(f"{profile}\0{sha256}".encode()).hexdigest()
+        self.path = runs_dir() / CLAIMS_DIR / f"{key}.lock"
+        self._fd: int | None = None
+
+    def take(self, run_id: str) -> str | None:
+        """Take it for ``run_id``: None when taken, else the run id of its holder."""
+        if fcntl is None:
+            return None
+        try:
+            ensure_private_dir(self.path.parent)
+            fd = open_private(self.path, os.O_RDWR)
+        except OSError as exc:
+            raise DiskError(self.path, exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            return holder or "?"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, run_id.encode(), 0)
+        self._fd = fd
+        return None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the flock
+            self._fd = None
+
+
 def is_running(run_id: str) -> bool:
     """Whether another process holds the run's lock right now."""
     if fcntl is None:
@@ -309,6 +348,9 @@ class Replay:
     suspect: set[int] = field(default_factory=set)
     # Keys of rows the operator fixed that the vendor took (acknowledged in a "fix" part).
     fixed: set[int] = field(default_factory=set)
+    # Keys of rows that may have reached the vendor without an answer (a lost reply, a run
+    # stopped in flight): the only rows a "have it already" answer counts as imported.
+    maybe_held: set[int] = field(default_factory=set)
     rows_imported: int = 0
     batches_ok: int = 0
     # Settled batches some of whose rows the vendor refused (the rest imported).
@@ -330,6 +372,7 @@ class Replay:
         for (batch, _part), spans in replay.in_flight.items():
             reason = "unknown outcome: the run stopped while this batch was being sent"
             replay.unknown.setdefault(batch, {}).update(dict.fromkeys(expand(spans), reason))
+            replay.maybe_held.update(expand(spans))
         replay.in_flight.clear()
         return replay
 
@@ -349,6 +392,7 @@ class Replay:
                 # Sent again at once (a vendor that recognises duplicates): settled by what
                 # follows, and safe to send again on resume if nothing does.
                 self.in_flight.pop((batch, part), None)
+                self.maybe_held.update(expand(entry.lines))
             case Ack(batch=batch, part=part, lines=spans):
                 self.in_flight.pop((batch, part), None)
                 if part.startswith("fix"):
@@ -365,6 +409,7 @@ class Replay:
                 self.in_flight.pop((batch, part), None)
                 reason = "unknown outcome: " + (entry.message or "the reply was lost")
                 self.unknown.setdefault(batch, {}).update(dict.fromkeys(expand(spans), reason))
+                self.maybe_held.update(expand(spans))
             case Failed(batch=batch, part=part):
                 self.in_flight.pop((batch, part), None)
                 self.failed[batch] = entry.message

@@ -34,6 +34,9 @@ class ImportOptions:
     reconcile_pause: float = 2.0
     # field -> a value every record gets where the file gives none (a QuestionPro segment).
     values: dict[str, str] = field(default_factory=dict)
+    # Import a file whose content a finished run already put into this profile: only on the
+    # operator's explicit word (never while another run sends it).
+    again: bool = False
     # Day-or-month order per field, settled by the pre-flight from the whole column.
     date_orders: dict[str, bool] = field(default_factory=dict)
 

@@ -159,8 +159,8 @@ class Producer(threading.Thread):
         folder = self.folder
         stop = self.stop
         batcher = self.batcher
-        add = batcher.push if batcher.unique is None else self._add
-        inline = batcher.unique is None and folder is None  # the common case, inlined below
+        add = self._add if batcher.unique else batcher.push
+        inline = not batcher.unique and folder is None  # the common case, inlined below
         size = batcher.size
         records, lines, rows = batcher.records, batcher.lines, batcher.rows
         passthrough = plan.passthrough

@@ -32,7 +32,6 @@ from cxconsole.importing.batching import (
     Batcher,
     BatchInfo,
     RequestBuilder,
-    unique_email_field,
 )
 from cxconsole.importing.entries import (
     BatchSettled,
@@ -42,7 +41,7 @@ from cxconsole.importing.entries import (
     RunHeader,
     Session,
 )
-from cxconsole.importing.errors import ImportProblem
+from cxconsole.importing.errors import AlreadyImported, ImportProblem
 from cxconsole.importing.events import (
     BatchAcknowledged,
     BatchQueued,
@@ -60,6 +59,7 @@ from cxconsole.importing.events import (
     StateChanged,
 )
 from cxconsole.importing.journal import (
+    FileClaim,
     Journal,
     Replay,
     file_identity,
@@ -72,9 +72,10 @@ from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd, fewer_collections
 from cxconsole.importing.preflight import PreflightReport, decisions, no_rows, run_preflight
-from cxconsole.importing.readers import Source, open_rows
+from cxconsole.importing.readers import Source, file_sha256, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
 from cxconsole.importing.rejects import Reject, RejectsFile
+from cxconsole.importing.runs import same_file_runs
 from cxconsole.importing.sending import Outcome, Sender, Stop
 from cxconsole.importing.validate import RowError
 from cxconsole.profiles import Account
@@ -146,6 +147,9 @@ class ImportRun:
         self.batches_expected: int | None = replay.header.batches_total if replay else None
         # run state
         self._held_journal = journal  # locked by prepare_resume before it read the journal
+        # This file's content claimed for this profile while the run sends it (claim()).
+        self._claim: FileClaim | None = None
+        self._file_sha256: str | None = None
         self._journal: Journal | None = None
         self._producer: Producer | None = None
         self._chunks: queue.Queue[Chunk | ReadEnd] | None = None
@@ -205,6 +209,8 @@ class ImportRun:
             client=client,
             resend_unknown=self.resend_unknown,
         )
+        if replay is not None:
+            self.sender.maybe_held.update(replay.maybe_held)
 
     # -- public steering -----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
@@ -349,6 +355,61 @@ class ImportRun:
         if self._held_journal is not None:
             self._held_journal.close()
             self._held_journal = None
+        self._release_claim()
+
+    def _release_claim(self) -> None:
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
+
+    async def claim(self) -> None:
+        """Refuse to send a file's content into a profile that another run sends it into
+        now, or (unless ``options.again``) that a run already imported rows of it into.
+
+        Raises :class:`AlreadyImported` naming that run; nothing is sent. Called by ``run()``
+        before it sends; a face may call it first, after the pre-flight, to word its own
+        refusal. A resume, a dry run and a run already claimed pass.
+        """
+        if self._claim is not None or self.resumed or self.options.dry_run:
+            return
+        profile = self.account.profile.name
+        sha = await asyncio.to_thread(file_sha256, self.source.path)
+        claim = FileClaim(profile, sha)
+        holder = await asyncio.to_thread(claim.take, self.run_id)
+        what = f"{self.source.path.name} (the same content) into profile {profile!r}"
+        if holder is not None:
+            raise AlreadyImported(
+                f"run {holder} is importing {what} in another process: nothing was sent",
+                run_id=holder,
+                running=True,
+            )
+        try:
+            earlier = await asyncio.to_thread(same_file_runs, profile, sha)
+            for run in earlier:
+                if run.run_id == self.run_id:
+                    continue
+                if run.state == "running":
+                    raise AlreadyImported(
+                        f"run {run.run_id} is importing {what} in another process: "
+                        "nothing was sent",
+                        run_id=run.run_id,
+                        running=True,
+                    )
+                if self.options.again or run.rows_imported + run.rows_unknown == 0:
+                    continue
+                unknown = f", {run.rows_unknown:,} of unknown outcome" if run.rows_unknown else ""
+                raise AlreadyImported(
+                    f"run {run.run_id} ({run.started[:16].replace('T', ' ')} UTC, {run.state}) "
+                    f"already imported {what}: {run.rows_imported:,} row(s) imported{unknown}; "
+                    "nothing was sent (sending the file again sends its rows twice)",
+                    run_id=run.run_id,
+                    running=False,
+                )
+        except BaseException:
+            claim.release()
+            raise
+        self._claim = claim
+        self._file_sha256 = sha
 
     # -- the run -------------------------------------------------------------------------------
     async def run(self) -> RunSummary:
@@ -364,6 +425,7 @@ class ImportRun:
         try:
             if first and not self.resumed and not self.options.dry_run:
                 await self.preflight()
+                await self.claim()
             self._set_state(RunState.RUNNING)
             if first:
                 await self._open()
@@ -452,6 +514,7 @@ class ImportRun:
 
     async def _end_before_start(self, state: RunState, message: str) -> RunSummary:
         """Nothing was sent: the file, an option or the disk stopped the run at its start."""
+        self._release_claim()
         if self._held_journal is not None:
             self._held_journal.close()
             self._held_journal = None
@@ -495,6 +558,10 @@ class ImportRun:
         self._journal.start(asyncio.get_running_loop())
         if not self.resumed:
             identity = await asyncio.to_thread(file_identity, self.source.path)
+            if self._file_sha256 is not None:
+                # Whole-file hash known before reading: a later run of the same content
+                # finds this one while it still runs (see claim()).
+                identity["sha256"] = self._file_sha256
             await self._write(self._header(identity))
         await self._write(
             Session(pid=os.getpid(), resumed=self.resumed, concurrency=self.concurrency)
@@ -581,7 +648,8 @@ class ImportRun:
             self.batch_size,
             emit=emit,
             build=self._build if build else None,
-            unique=unique_email_field(self.vendor, self.account.settings, self.fields),
+            unique=self.vendor.record_keys(self.account.settings, self.fields),
+            stamped=self._stamp[1] if self._stamp else None,
             single_rows=not plan.folds,
         )
 
@@ -754,6 +822,9 @@ class ImportRun:
         if number in replay.done and not (resend and replay.done[number] == "unknown"):
             return None  # settled in an earlier session: counted from the journal
         settled = replay.settled(number, unknown=not resend)
+        if number in replay.suspect:
+            # A torn entry named it: any of its rows may have been sent.
+            self.sender.maybe_held.update(batch.lines)
         if number in replay.suspect and not resend:
             reason = (
                 "unknown outcome: the journal entry for this batch was torn; it may have been sent"
@@ -1088,6 +1159,7 @@ class ImportRun:
                 summary = self._summarise(state, message)
         self.summary = summary
         self._set_state(RunState.FINISHED)
+        self._release_claim()
         try:
             await asyncio.to_thread(self._rejects.sync)
         except DiskError as exc:

@@ -39,6 +39,7 @@ class RunInfo:
     rejects_path: Path
     rows_not_sent: int | None = None  # counted by the pre-flight, never sent (resumable)
     batches_partial: int = 0  # settled with rows refused, the rest imported
+    file_sha256: str | None = None  # of the whole file, once known
 
     @property
     def rows_rejected_known(self) -> int | None:
@@ -105,6 +106,7 @@ def run_info(path: Path) -> RunInfo:
         rejects_path=Path(header.rejects_path),
         rows_not_sent=summary.get("rows_not_sent"),
         batches_partial=summary.get("batches_partial", len(replay.partial)),
+        file_sha256=header.file.get("sha256") or (replay.read.sha256 if replay.read else None),
     )
 
 
@@ -123,6 +125,16 @@ def list_runs(limit: int | None = None) -> list[RunInfo]:
             break
     found.sort(key=lambda r: r.started, reverse=True)
     return found
+
+
+def same_file_runs(profile: str, sha256: str) -> list[RunInfo]:
+    """Runs that sent (or send) a file of this content into ``profile``, newest first; dry
+    runs, which send nothing, are left out."""
+    return [
+        run
+        for run in list_runs()
+        if run.profile == profile and not run.dry_run and run.file_sha256 == sha256
+    ]
 
 
 def find_run(ref: str, *, profile: str | None = None, unknown: bool = False) -> RunInfo:

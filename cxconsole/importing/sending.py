@@ -90,6 +90,10 @@ class Sender:
         # Sending rows fixed by the operator: what becomes of them replaces what was
         # listed for them (invalid, refused), and an acknowledgement takes them out.
         self.fixing = False
+        # Keys of rows this run may have delivered without hearing so (a lost reply; on
+        # resume, what the journal left unknown): a vendor's "I have it already" counts as
+        # imported for these only. For any other row it is another record's, and a refusal.
+        self.maybe_held: set[int] = set()
 
     async def send(self, batch: Batch, outcome: Outcome) -> None:
         """Send ``batch`` (whole, or what a resume left of it) until every row has an outcome."""
@@ -225,6 +229,7 @@ class Sender:
         is journalled, a resume sends these rows again too, which is as safe.
         """
         lines = [line for item in items for line in item.lines]
+        self.maybe_held.update(lines)
         await self.ledger.write(
             Lost(
                 batch=batch.number,
@@ -269,6 +274,11 @@ class Sender:
                 if self.reconciling is not None
                 else set()
             )
+            for i in sorted(present):
+                if not all(line in self.maybe_held for line in items[i].lines):
+                    # Never sent by this run: the vendor holds another record with this id.
+                    present.discard(i)
+                    named[i] += "; not a row this run had sent: the vendor holds another record"
             if present:
                 # Already at the vendor under this run's id (a batch sent again after a lost
                 # reply): imported. The others named are refused; the rest go again.

@@ -41,6 +41,18 @@ class BatchOutcome:
     taken: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RecordKey:
+    """A field by which the vendor takes two records for the same one: two rows of one file
+    with the same value would not both arrive as the operator meant, so the later ones are
+    rejected before anything is sent, naming the line of the first."""
+
+    field: TargetField
+    what: str  # how a reason names the value: "e-mail", "njExternalLeadId"
+    why: str  # what the vendor would do with the second record
+    fold_case: bool = False  # E1@X.com and e1@x.com are the same key
+
+
 @dataclass(slots=True)
 class ConnectionReport:
     """The result of "test connection": a line to show, and what the vendor listed."""
@@ -125,6 +137,12 @@ class Vendor(ABC):
     def passthrough_kind(self, key: str) -> FieldKind:
         """The kind of a column a passthrough vendor gets under its own name."""
         return "text"
+
+    def record_keys(
+        self, settings: VendorSettings, fields: Sequence[TargetField]
+    ) -> list[RecordKey]:
+        """The fields that name a record at the vendor, unique across a whole file."""
+        return []
 
     def import_problems(self, settings: VendorSettings) -> list[str]:
         """What in a profile's settings keeps an import from being sent (a missing id)."""

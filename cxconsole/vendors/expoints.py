@@ -20,6 +20,7 @@ from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
     HeaderAuth,
+    RecordKey,
     Target,
     TargetField,
     Vendor,
@@ -155,6 +156,18 @@ class Expoints(Vendor):
         if settings.type_batch == PORTAL_BATCH:
             return fields
         return [dataclasses.replace(f, required=True) if f.name == "Email" else f for f in fields]
+
+    def record_keys(
+        self, settings: VendorSettings, fields: Sequence[TargetField]
+    ) -> list[RecordKey]:
+        # Expoints refuses an address twice in one batch unless AllowDuplicateEmail, and
+        # invites it twice when the two fall in different batches: the rule is the file's.
+        assert isinstance(settings, ExpointsSettings)
+        email = next((f for f in fields if f.name == "Email"), None)
+        if settings.allow_duplicate_email or email is None:
+            return []
+        why = "the vendor refuses duplicates unless they are allowed in the profile"
+        return [RecordKey(email, "e-mail", why, fold_case=True)]
 
     @staticmethod
     def column_fields(columns: Sequence[CustomerDataColumn]) -> list[TargetField]:

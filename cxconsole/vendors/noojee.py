@@ -22,7 +22,9 @@ from cxconsole.vendors.base import (
     ConnectionReport,
     FieldKind,
     QueryAuth,
+    RecordKey,
     Target,
+    TargetField,
     Vendor,
     VendorSettings,
 )
@@ -145,6 +147,16 @@ class Noojee(Vendor):
         if _PHONE_NAME.search(key):
             return "phone"
         return "email" if _EMAIL_NAME.search(key) else "text"
+
+    def record_keys(
+        self, settings: VendorSettings, fields: Sequence[TargetField]
+    ) -> list[RecordKey]:
+        # Unique within a campaign: a second lead with an id answers 112 and is not kept.
+        key = next((f for f in fields if f.name == self.reconcile_field), None)
+        if key is None:
+            return []
+        why = "Noojee keeps only the first lead with an id (112)"
+        return [RecordKey(key, self.reconcile_field, why)]
 
     def import_problems(self, settings: VendorSettings) -> list[str]:
         # Every insert names its template, campaign and allocation; one left out is refused

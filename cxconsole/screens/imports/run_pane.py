@@ -188,7 +188,9 @@ class RunPane(ImportPane):
         while True:
             try:
                 await run.preflight()
-                return run
+                if await self._claimed(run):
+                    return run
+                return None
             except RegionNeeded as need:
                 given = await self._ask_region(need)
                 if given is None:
@@ -226,6 +228,31 @@ class RunPane(ImportPane):
             self._follow_run(run)
         self.banner("Not started: the question was left unanswered; nothing was sent.")
         return None
+
+    async def _claimed(self, run: ImportRun) -> bool:
+        """The same file into the same profile: refused while another run sends it; after a
+        run that imported it, sent again only when the operator says so here."""
+        from cxconsole.importing.errors import AlreadyImported
+        from cxconsole.widgets.confirm import Confirm
+
+        try:
+            await run.claim()
+            return True
+        except AlreadyImported as exc:
+            if exc.running:
+                self.banner(f"Not started: {exc}.")
+                return False
+            question = (
+                f"{escape(str(exc))}.\n\nImport this file again? Every row goes to "
+                f"{escape(run.vendor.title)} a second time: {escape(run.vendor.resend_risk)}."
+            )
+            again = await self.app.push_screen_wait(Confirm(question, yes="Import it again"))
+            if not again:
+                self.banner("Not started: this file was imported before; nothing was sent.")
+                return False
+            run.options.again = True
+            await run.claim()  # still refused if a run of it started meanwhile
+            return True
 
     async def _ask_region(self, need: Any) -> str | None:
         proposed = need.proposed
