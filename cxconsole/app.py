@@ -336,7 +336,8 @@ class CXApp(App[int]):
         yield SystemCommand(
             "Save screenshot", "Save an SVG of the screen to the state dir", self.action_screenshot
         )
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" (its key panel) would stand beside ours under the same title.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
 
     def _go(self, mode: str) -> Callable[[], None]:
         return lambda: self.action_go(mode)

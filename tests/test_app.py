@@ -69,8 +69,9 @@ async def test_every_screen_is_one_key_away(sandbox: SandboxServer):
 async def test_command_palette_lists_every_screen(sandbox: SandboxServer):
     app = CXApp(ctx=Context.for_sandbox(sandbox.url))
     async with app.run_test(size=SIZE) as pilot:
-        titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {f"Go to {t}" for _, t, _ in SCREENS.values()} <= titles
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {f"Go to {t}" for _, t, _ in SCREENS.values()} <= set(titles)
+        assert len(titles) == len(set(titles)), "each command once in the palette"
         await pilot.press("ctrl+p")
         await wait_until(lambda: isinstance(app.screen, CommandPalette), pilot=pilot)
         await pilot.press(*"go to tickets")
