@@ -70,7 +70,7 @@ class Context:
         import os
 
         from cxconsole.errors import ProfileError
-        from cxconsole.keystore import env_var
+        from cxconsole.settings import secret_env_var as env_var
 
         variable = env_var(name)
         if not os.environ.get(variable):

@@ -26,11 +26,10 @@ from pydantic import SecretStr
 from cxconsole.client import CXError
 from cxconsole.paths import config_dir
 from cxconsole.redact import register_secret
-from cxconsole.settings import SECRET_ENV_PREFIX, secret_env_var
+from cxconsole.settings import secret_env_var as env_var
 
 SERVICE = "cxconsole"
 KEYRING_TIMEOUT = 10.0
-ENV_PREFIX = SECRET_ENV_PREFIX
 STORE_ENV = "CXCONSOLE_SECRET_STORE"  # "keyring" (default) or "file": the insecure opt-in
 
 T = TypeVar("T")
@@ -63,10 +62,6 @@ class SecretMissing(CXError):
         )
         self.profile = profile
         self.where = where
-
-
-def env_var(profile: str) -> str:
-    return secret_env_var(profile)
 
 
 class SecretStore(Protocol):

@@ -289,9 +289,9 @@ def _save(args: argparse.Namespace, ctx: Any, *, editing: bool) -> int:
 
 
 def _env_var(name: str) -> str:
-    from cxconsole.keystore import env_var
+    from cxconsole.settings import secret_env_var
 
-    return env_var(name)
+    return secret_env_var(name)
 
 
 def _one_line(exc: Exception) -> str:
