@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from conftest import wait_until
+from import_support import faults, record
 from textual.widgets import Input, OptionList, Select, Static
 
 from cxconsole.app import CXApp
@@ -47,15 +48,11 @@ def wx_file(path: Path, count: int, bad: tuple[int, ...] = ()) -> tuple[Path, se
 
 
 def webex_rows(url: str) -> list[dict[str, Any]]:
-    return httpx.get(f"{url}/_sandbox/record", timeout=10).json()["webex"]
+    return record(url)["webex"]
 
 
 def webex_requests(url: str) -> int:
     return httpx.get(f"{url}/_sandbox/stats", timeout=10).json()["requests"]["webex"]
-
-
-def faults(url: str, **body: Any) -> None:
-    httpx.post(f"{url}/_sandbox/faults", json=body, timeout=10).raise_for_status()
 
 
 def text(widget: Static) -> str:
@@ -620,7 +617,7 @@ async def test_a_questionpro_segment_is_offered_by_its_business_unit_code(
         await wait_until(lambda: '"segmentCode": "RS"' in (screen.preview.body or ""), pilot=pilot)
         await start(pilot, screen)
         await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
-        rows = httpx.get(f"{url}/_sandbox/record", timeout=10).json()["questionpro"]
+        rows = record(url)["questionpro"]
         assert len(rows) == 5 and {r["segmentCode"] for r in rows} == {"RS"}
 
 
@@ -689,17 +686,13 @@ async def test_a_typed_region_is_the_answer_and_a_new_file_starts_afresh(
         if isinstance(app.screen, Choice):  # the dates question: left unanswered
             await pilot.press("escape")
         await wait_until(lambda: isinstance(app.screen, ImportsScreen), pilot=pilot)
-        assert not refs_sent(url)
+        assert not record(url)["questionpro"]
         # The answers were for ask.csv: the next file is read with none of them.
         screen.query_one("#date-order", Select).value = "month"
         screen.setup_pane.choose_file(other)
         await wait_until(lambda: screen.setup_pane.path == other, pilot=pilot)
         assert region.value == ""
         assert screen.query_one("#date-order", Select).value != "month"
-
-
-def refs_sent(url: str) -> list[object]:
-    return httpx.get(f"{url}/_sandbox/record", timeout=10).json()["questionpro"]
 
 
 async def test_a_new_run_shows_none_of_the_last_runs_counts(

@@ -4,13 +4,10 @@ export. Real files on disk; the CLI as the operator runs it, against the sandbox
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from import_support import MAIN, cli, isolate, record, write_csv, write_profiles
+from import_support import cli, isolate, record, write_csv, write_profiles
 
 from cxconsole.sandbox.server import SandboxServer
 
@@ -53,20 +50,11 @@ def test_save_mapping_never_writes_over_the_imported_file_or_any_other(
 def test_a_tickets_export_never_writes_over_a_file(tmp_path: Path) -> None:
     target = tmp_path / "profiles.toml"
     target.write_text('[profiles.x]\nvendor = "noojee"\n', "utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "cxconsole", "--sandbox", "tickets", "--profile",
-         "sandbox-questionpro", "--all", "--output", str(target)],
-        capture_output=True, text=True, cwd=MAIN, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(MAIN)},
-    )  # fmt: skip
-    assert done.returncode != 0 and "already exists" in done.stderr, done.stderr
-    assert "--output" in done.stderr and "Traceback" not in done.stderr
+    tickets = ("--sandbox", "tickets", "--profile", "sandbox-questionpro")
+    code, _out, err = cli(*tickets, "--all", "--output", str(target))
+    assert code != 0 and "already exists" in err, err
+    assert "--output" in err and "Traceback" not in err
     assert target.read_text("utf-8") == '[profiles.x]\nvendor = "noojee"\n'
     fresh = tmp_path / "tickets.csv"
-    done = subprocess.run(
-        [sys.executable, "-m", "cxconsole", "--sandbox", "tickets", "--profile",
-         "sandbox-questionpro", "--output", str(fresh)],
-        capture_output=True, text=True, cwd=MAIN, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(MAIN)},
-    )  # fmt: skip
-    assert done.returncode == 0 and fresh.stat().st_size > 0, done.stderr
+    code, _out, err = cli(*tickets, "--output", str(fresh))
+    assert code == 0 and fresh.stat().st_size > 0, err
