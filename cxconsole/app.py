@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import re
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -42,10 +43,22 @@ SCREEN_KEYS = Binding.Group("Screens", compact=True)
 FUNCTION_KEY = re.compile(r"f\d{1,2}")
 
 
+#: Held while a thread imports cxconsole's modules. Two threads importing the same package at
+#: once can end in Python's import deadlock error (seen: Home's loader and the boot thread), so
+#: a screen key pressed while the boot thread imports waits for it instead.
+IMPORTS = threading.Lock()
+
+
+def _import_screen(path: str) -> type[Screen[Any]]:
+    module, name = path.split(":")
+    with IMPORTS:
+        screen: type[Screen[Any]] = getattr(importlib.import_module(module), name)
+    return screen
+
+
 def _screen_factory(path: str) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
-        module, name = path.split(":")
-        return getattr(importlib.import_module(module), name)()
+        return _import_screen(path)()
 
     return make
 
@@ -84,8 +97,13 @@ class CXApp(App[int]):
         initial_mode: str = "home",
         settings_file: Path | None = None,
         screens: Mapping[str, Callable[[], Screen[Any]]] | None = None,
+        premount: bool = True,
     ) -> None:
         super().__init__()
+        self.premount = premount
+        self._premount_idle = asyncio.Event()  # set while no screen is composed in the background
+        self._premount_idle.set()
+        self._closing_down = False
         # A mode's screen built another way: how a test gives a screen other timings.
         for mode, make in (screens or {}).items():
             if mode not in SCREENS:
@@ -154,6 +172,10 @@ class CXApp(App[int]):
             self.call_after_refresh(
                 self.run_worker, self._boot, thread=True, name="boot", exit_on_error=False
             )
+        if self.premount:
+            self.call_after_refresh(
+                self.run_worker, self._premount, name="premount", exit_on_error=False
+            )
 
     def _boot(self) -> None:
         """Load the core and, in sandbox mode, start the emulator: after the first frame."""
@@ -179,15 +201,15 @@ class CXApp(App[int]):
                 self.notify, self.boot_error, title="Start-up failed", severity="error"
             )
             return
+        # Every screen's code (and the core under it) before the context: screens' workers wait
+        # for the context, so no thread imports while this one does.
+        self._import_screens()
         self.call_from_thread(self._set_context, ctx)
-        self._prepare_screens()
 
-    def _prepare_screens(self) -> None:
-        """Import every screen's module now, in the boot thread after the first frame, so a
-        first visit pays for composing the screen only, not for loading its code."""
+    def _import_screens(self) -> None:
         for path, _, _ in SCREENS.values():
             try:
-                importlib.import_module(path.split(":")[0])
+                _import_screen(path)
             except Exception:  # the visit itself reports it, where the operator looks
                 return
 
@@ -195,6 +217,36 @@ class CXApp(App[int]):
         self.ctx = ctx
         self._core_ready.set()
         self.show_store_warning()
+
+    async def _premount(self) -> None:
+        """Compose the screens not yet visited, one after another, once the core is loaded:
+        a first visit then costs what a revisit does (composing and styling a screen takes
+        the best part of a second). Keys are handled between the screens' widgets."""
+        await self.context()
+        init_mode = getattr(self, "_init_mode", None)  # Textual's own, not public: if it goes,
+        if init_mode is None:  # screens are composed on their first visit, as before
+            return
+        for mode in SCREENS:
+            if not self.is_running or self._closing_down:
+                return  # a new screen would be one more to tear down
+            if mode in self._screen_stacks:  # visited already
+                continue
+            self._premount_idle.clear()
+            try:
+                await init_mode(mode)
+            except Exception:  # the visit itself reports it, where the operator looks
+                return
+            finally:
+                self._premount_idle.set()
+            await asyncio.sleep(0)
+
+    async def _shutdown(self) -> None:
+        # Textual's own teardown (every way out of the app comes through it). A screen being
+        # composed in the background finishes first: torn down half-mounted, its mount handler
+        # would find its widgets gone and end the app on an internal error.
+        self._closing_down = True
+        await self._premount_idle.wait()
+        await super()._shutdown()
 
     def show_store_warning(self) -> None:
         """The title says so for as long as the insecure file store holds the secrets."""

@@ -185,7 +185,12 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         await pilot.press("ctrl+d")
         await wait_until(lambda: app.screen is not screen, pilot=pilot, what="the question")
         await pilot.press("n")  # asked first; no means no
-        await wait_until(lambda: app.screen is screen and not app.workers, pilot=pilot)
+        # This screen's workers: the other screens, composed in the background, keep theirs
+        # (the file tree's loader runs for as long as the imports screen lives).
+        await wait_until(
+            lambda: app.screen is screen and not [w for w in app.workers if w.node is screen],
+            pilot=pilot,
+        )
         assert set(ctx.profiles.load()) == {"nj-main"}
         await pilot.press("ctrl+d")
         await wait_until(lambda: app.screen is not screen, pilot=pilot, what="the question")

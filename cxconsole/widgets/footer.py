@@ -15,8 +15,9 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-#: A row drawn before its keys are laid out is measured again, a few frames at most.
-FIT_ATTEMPTS = 5
+#: A row drawn before its keys are laid out is measured again after each frame: a screen
+#: composed in the background meanwhile can hold the layout back for many frames.
+FIT_ATTEMPTS = 100
 
 
 class CXFooter(Footer):

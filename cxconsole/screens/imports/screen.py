@@ -172,32 +172,39 @@ class ImportsScreen(CXScreen):
     def __init__(self) -> None:
         super().__init__()
         self.run: ImportRun | None = None  # the run the Run tab follows, once it shows it
+        self._tabs: TabbedContent | None = None
+        self._panes = (
+            SetupPane(busy=lambda: self.running),
+            RunPane(),
+            HistoryPane(busy=lambda: self.running),
+            FixPane(),
+        )
 
     # -- the panes -----------------------------------------------------------------------------
+    # Kept from compose: check_action asks for the tab and the run pane once per key binding
+    # whenever the footer refreshes, and a DOM query each time cost ~0.7 s on a first visit.
     @property
     def setup_pane(self) -> SetupPane:
-        return self.query_one(SetupPane)
+        return self._panes[0]
 
     @property
     def run_pane(self) -> RunPane:
-        return self.query_one(RunPane)
+        return self._panes[1]
 
     @property
     def history_pane(self) -> HistoryPane:
-        return self.query_one(HistoryPane)
+        return self._panes[2]
 
     @property
     def fix_pane(self) -> FixPane:
-        return self.query_one(FixPane)
+        return self._panes[3]
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="imports-banner", classes="banner -error", markup=False)
-        with TabbedContent(id="imports-tabs", initial="setup"):
-            yield SetupPane(busy=lambda: self.running)
-            yield RunPane()
-            yield HistoryPane(busy=lambda: self.running)
-            yield FixPane()
+        with TabbedContent(id="imports-tabs", initial="setup") as tabs:
+            self._tabs = tabs
+            yield from self._panes
         yield CXFooter()
 
     def on_mount(self) -> None:
@@ -288,17 +295,13 @@ class ImportsScreen(CXScreen):
     @property
     def active_tab(self) -> str:
         # Asked for its keys before its tabs are mounted, or after they are gone: the first tab.
-        tabs = self.query("#imports-tabs").results(TabbedContent)
-        return str(next((t.active for t in tabs if t.active), "setup"))
+        tabs = self._tabs
+        return tabs.active if tabs is not None and tabs.is_attached and tabs.active else "setup"
 
     def action_tab(self, tab: str) -> None:
-        self.query_one("#imports-tabs", TabbedContent).active = tab
-        pane: ImportPane = {
-            "setup": self.setup_pane,
-            "run": self.run_pane,
-            "history": self.history_pane,
-            "fix": self.fix_pane,
-        }[tab]
+        assert self._tabs is not None
+        self._tabs.active = tab
+        pane: ImportPane = self._panes[TABS.index(tab)]
         # set_focus, not focus(): keys typed right after the switch must reach the new tab.
         self.set_focus(pane.focus_target())
         if tab == "history":
