@@ -607,8 +607,14 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         summary.batches_not_sent,
     )
     print(f"  batches: {summary.batches_total:,} total, {batches}")
-    if summary.rows_rejected:
-        print(f"  rejects: {summary.rejects_path}")
+    unsent = summary.rows_not_sent if not summary.dry_run else 0
+    if summary.rows_rejected or unsent:
+        # The rejects file lists the rows that have an outcome; the unsent ones are the
+        # resume's to send, and the line says they are not in it.
+        listed = f"lists {summary.rows_rejected:,} row(s)"
+        if unsent:
+            listed += f"; the {unsent:,} not sent are not in it (a resume sends them)"
+        print(f"  rejects: {summary.rejects_path} ({listed})")
     print(f"  journal: {summary.journal_path}")
     if summary.message:
         print(f"  {summary.message}")

@@ -31,7 +31,7 @@ class RunState(StrEnum):
     CANCELLING = "cancelling"
     FINISHED = "finished"  # the file went through (rows may still be rejected: see outcome)
     CANCELLED = "cancelled"
-    STOPPED = "stopped"  # too many failed batches
+    STOPPED = "stopped"  # too many failed batches, or a refusal of the profile itself
     AUTH_FAILED = "auth_failed"
     INPUT_ERROR = "input_error"  # the file or the options; nothing more is sent
     DISK_ERROR = "disk_error"  # the journal, the rejects file or the log could not be written

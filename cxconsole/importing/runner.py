@@ -166,6 +166,7 @@ class ImportRun:
         self._unpaused.set()
         self._stopping = False
         self._stop_state: tuple[RunState, str] | None = None
+        self._too_many = False  # stopped by max_failed_batches (worded at the end)
         self._started = 0.0
         # Every batch of the run with an outcome, earlier sessions' included: "ok", "partial"
         # (rows refused, the rest imported), "unknown" or "failed". The one tally behind the
@@ -292,6 +293,7 @@ class ImportRun:
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         self._stop_state = None
+        self._too_many = False
         rejects = await asyncio.to_thread(self.rejects_file)
         fixable = await asyncio.to_thread(rejects.listed, ("invalid", "refused"))
         plan = self._make_plan()
@@ -420,6 +422,7 @@ class ImportRun:
         first = self.state == RunState.READY
         self._stopping = False
         self._stop_state = None
+        self._too_many = False
         self._started = self._started or time.monotonic()
         logs.clear_failure()  # a failure from before this run says nothing of the disk now
         try:
@@ -910,6 +913,7 @@ class ImportRun:
         if len(self._failed) > self.options.max_failed_batches:
             # Worded at the end (_too_many_failed): batches in flight may fail too, and the
             # message must count what the summary counts.
+            self._too_many = True
             raise Stop(RunState.STOPPED, self._too_many_failed())
 
     def _too_many_failed(self) -> str:
@@ -1130,12 +1134,13 @@ class ImportRun:
     # -- the end ---------------------------------------------------------------------------------
     async def _finish(self) -> RunSummary:
         assert self._rejects is not None
-        if self._failed and not self._stopping:
-            # Listed so nothing is silently missing; taken out again if a retry imports them.
+        if self._failed:
+            # Listed, however the run ended, so a batch counted failed has its rows counted
+            # failed; taken out again when a retry or a resume imports them.
             rejects = []
             for number, batch in self._failed.items():
                 why = self._failed_why.get(number, "")
-                reason = f"not imported: batch {number} failed ({why}); the run can be resumed"
+                reason = f"not imported: batch {number} failed ({why}); a resume sends it again"
                 for item in batch.items:
                     for line, row in zip(item.lines, item.rows, strict=True):
                         rejects.append(Reject(line, "failed", "", reason, row))
@@ -1145,7 +1150,7 @@ class ImportRun:
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
         state, message = self._stop_state or (RunState.FINISHED, "")
-        if state is RunState.STOPPED and self._failed:
+        if state is RunState.STOPPED and self._failed and self._too_many:
             message = self._too_many_failed()  # with the batches that failed in flight too
         self.hub.emit(self.progress())
         summary = self._summarise(state, message)
