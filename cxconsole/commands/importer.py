@@ -454,6 +454,7 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
     import signal
 
     from cxconsole.client import close_client
+    from cxconsole.storage import DiskError
 
     try:
         run = await _prepare(args, ctx)
@@ -493,7 +494,11 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 await run.preflight()
                 # The same content into the same profile, running or done: refused here,
                 # before a run is made.
-                await run.claim()
+                try:
+                    await run.claim()
+                except DiskError:
+                    pass  # run() meets it again and ends as the disk error it is
+
             summary = await run.run()
         except asyncio.CancelledError:
             summary = run.summary  # None: stopped before the run began
@@ -579,7 +584,8 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         _json_result(args, summary, code, message=worded)
         return code
     verb = "would be imported" if summary.dry_run else "imported"
-    print(f"run {summary.run_id}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
+    said = f"run {summary.run_id}" if summary.made else "no run was made"
+    print(f"{said}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
     print(
         f"  rows: {summary.rows_total:,} read, {summary.rows_imported:,} {verb}, "
         f"{summary.rows_not_imported:,} not imported"
@@ -593,7 +599,9 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
             summary.rows_not_sent,
             "not sent: the import stops before sending any"
             if summary.dry_run
-            else "not sent yet (resumable)",
+            else "not sent yet (resumable)"
+            if summary.made
+            else "not sent",
         ),
     ]
     for count, what in details:
@@ -608,14 +616,15 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
     )
     print(f"  batches: {summary.batches_total:,} total, {batches}")
     unsent = summary.rows_not_sent if not summary.dry_run else 0
-    if summary.rows_rejected or unsent:
+    if summary.made and (summary.rows_rejected or unsent):
         # The rejects file lists the rows that have an outcome; the unsent ones are the
         # resume's to send, and the line says they are not in it.
         listed = f"lists {summary.rows_rejected:,} row(s)"
         if unsent:
             listed += f"; the {unsent:,} not sent are not in it (a resume sends them)"
         print(f"  rejects: {summary.rejects_path} ({listed})")
-    print(f"  journal: {summary.journal_path}")
+    if summary.made:
+        print(f"  journal: {summary.journal_path}")
     if summary.message:
         print(f"  {summary.message}")
     if summary.resumable and not summary.dry_run:

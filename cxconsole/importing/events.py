@@ -209,6 +209,9 @@ class RunSummary:
     message: str = ""  # why the run stopped early, when it did
     rows_not_sent: int = 0  # read (or counted by the pre-flight) but never sent: resumable
     batches_partial: int = 0  # settled with some rows refused by the vendor, the rest in
+    # False when the run's folder could not be made (a read-only state dir): no run exists,
+    # so it has no id, journal or rejects file to name.
+    made: bool = True
 
     @property
     def rows_not_imported(self) -> int:
@@ -223,6 +226,8 @@ class RunSummary:
 
     @property
     def resumable(self) -> bool:
+        if not self.made:
+            return False
         return RunState(self.state).resumable or (
             self.state == RunState.FINISHED and self.rows_failed > 0
         )
@@ -254,6 +259,9 @@ class RunSummary:
         data["state"] = str(self.state)
         data["outcome"] = str(self.outcome)
         data["batches_not_sent"] = self.batches_not_sent
+        del data["made"]
+        if not self.made:
+            data.update(run_id=None, rejects_path=None, journal_path=None)
         return data
 
 

@@ -145,6 +145,9 @@ class ImportRun:
         # The total from the pre-flight (or the journal, on resume): progress and "not sent".
         self.rows_expected: int | None = replay.header.rows_total if replay else None
         self.batches_expected: int | None = replay.header.batches_total if replay else None
+        if replay is not None and self.batches_expected is not None:
+            # Batches of fixed rows, numbered after the file's own: counted in the total.
+            self.batches_expected += sum(1 for n in replay.done if n > self.batches_expected)
         # run state
         self._held_journal = journal  # locked by prepare_resume before it read the journal
         # This file's content claimed for this profile while the run sends it (claim()).
@@ -328,6 +331,9 @@ class ImportRun:
                 if self._stopping:
                     break
                 number += 1
+                # A batch of its own, counted like any: ok + partial + failed + unknown + not
+                # sent = total batches holds after a fix too.
+                self.batches_expected = number
                 chunk = items[start : start + self.batch_size]
                 batch = Batch(number, chunk, part="fix")
                 batch.url, batch.params, batch.body = self._build([i.record for i in chunk])
@@ -527,6 +533,10 @@ class ImportRun:
             self._journal = None
         self._stop_state = (state, message)
         rows = self.rows_expected or 0
+        try:
+            made = self.journal_path.stat().st_size > 0  # a journal with its header, at least
+        except OSError:
+            made = False
         summary = RunSummary(
             run_id=self.run_id,
             state=state,
@@ -547,6 +557,7 @@ class ImportRun:
             elapsed=time.monotonic() - self._started,
             message=message,
             rows_not_sent=max(0, rows - self.ledger.rows_imported),
+            made=made,
         )
         self.summary = summary
         self._set_state(RunState.FINISHED if state is RunState.FINISHED else state)
@@ -951,8 +962,7 @@ class ImportRun:
 
     async def _settled(self, batch: Batch, outcome: Outcome) -> None:
         """Bookkeeping once every row of a batch has an outcome."""
-        if batch.part != "fix":  # a fix batch resends rows of batches already counted
-            self._outcomes[batch.number] = self._outcome_of(batch, outcome)
+        self._outcomes[batch.number] = self._outcome_of(batch, outcome)
         if outcome.failed:
             failed = Batch(batch.number, outcome.failed, batch.payload_sha256, part="retry")
             failed.url, failed.params, failed.body = self._build(failed.records)
