@@ -40,6 +40,7 @@ from cxconsole.importing.events import (
     RunState,
     batches_said,
     duration,
+    state_word,
 )
 
 if TYPE_CHECKING:
@@ -585,7 +586,10 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         return code
     verb = "would be imported" if summary.dry_run else "imported"
     said = f"run {summary.run_id}" if summary.made else "no run was made"
-    print(f"{said}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
+    word = state_word(
+        summary.state, summary.outcome, resumable=summary.resumable, dry_run=summary.dry_run
+    )
+    print(f"{said}: {word}")
     print(
         f"  rows: {summary.rows_total:,} read, {summary.rows_imported:,} {verb}, "
         f"{summary.rows_not_imported:,} not imported"

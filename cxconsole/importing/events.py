@@ -370,6 +370,47 @@ def duration(seconds: float | None) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+_ENDED = {
+    "cancelled": "cancelled",
+    "stopped": "stopped",
+    "auth_failed": "key refused",
+    "disk_error": "disk error",
+    "input_error": "input error",
+    "error": "error",
+}
+_FINISHED = {
+    "complete": "finished",
+    "partial": "finished, partly",
+    "nothing": "finished, none in",
+    "empty": "finished, empty file",
+}
+
+
+def state_word(
+    state: str | None,
+    outcome: str | None = None,
+    *,
+    resumable: bool = False,
+    running: bool = False,
+    dry_run: bool = False,
+) -> str:
+    """A run's state as every face says it (the command's summary, History, Home): its last
+    word (None: it never ended, killed), what a finished run achieved, and whether a resume
+    has rows left to send. ``finished, partly · resumable``: every batch went out, some
+    failed, and a resume sends those again."""
+    if running:
+        return "running"
+    if state is None:
+        word = "interrupted"
+    elif state == "finished":
+        word = _FINISHED.get(outcome or "", "finished")
+    else:
+        word = _ENDED.get(state, state)
+    if dry_run:
+        return f"{word} (dry run)"
+    return f"{word} · resumable" if resumable else word
+
+
 def batches_said(ok: int, failed: int, partial: int, unknown: int, not_sent: int = 0) -> str:
     """A run's batches as every face says them, in one order: ok and failed always, the
     partly refused, the unknown and the not sent when there are any."""
