@@ -495,10 +495,8 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 await run.preflight()
                 # The same content into the same profile, running or done: refused here,
                 # before a run is made.
-                try:
+                with contextlib.suppress(DiskError):  # run() meets it again, as a disk error
                     await run.claim()
-                except DiskError:
-                    pass  # run() meets it again and ends as the disk error it is
 
             summary = await run.run()
         except asyncio.CancelledError:

@@ -110,7 +110,7 @@ class TicketBuckets(Widget):
 UNKNOWN = "?"  # rows of unknown outcome: neither in nor out, and drawn so in any theme
 # Rows not imported (rejected, failed): a glyph of their own, so that without colour the bar
 # does not read as complete.
-REJECTED = "×"
+REJECTED = "✗"
 
 
 def outcome_bar(
@@ -121,7 +121,7 @@ def outcome_bar(
     width: int = 10,
     unknown: int = 0,
 ) -> Text:
-    """Imported (█, success), rejected (×, error), unknown outcome (?, warning), not sent (░)
+    """Imported (█, success), rejected (✗, error), unknown outcome (?, warning), not sent (░)
     of the run's rows, ``width`` cells; a part with any row gets a cell. ``rejected`` is the
     rows rejected for a known reason (unknown ones apart)."""
     settled = imported + (rejected or 0) + unknown
