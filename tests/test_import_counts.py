@@ -230,3 +230,29 @@ def test_no_run_id_nor_paths_for_a_run_never_made(
         assert code == 1 and out.startswith("no run was made: disk error"), (out, err)
         assert "journal:" not in out and "resum" not in out, out
     assert record(sandbox_reset.url).get("questionpro", []) == []
+
+
+def test_the_catalog_marks_the_codes_that_refuse_the_profile() -> None:
+    from cxconsole.catalog import all_entries, lookup
+    from cxconsole.vendors import get_vendor
+
+    account = {(e.vendor, e.code, e.http_status) for e in all_entries() if e.about_account}
+    assert {
+        ("questionpro", "1010", 401),
+        ("questionpro", "1013", 403),
+        ("questionpro", "1013", 429),  # the licence's quota, used up
+        ("noojee", "401", 401),
+        ("noojee", "116", 400),
+        ("noojee", "117", 400),
+        ("noojee", "115", 400),
+        ("webex", "430", 401),
+        ("expoints", "401", 401),
+    } <= account
+    # A code about a row, or a passing fault, never stops a run.
+    for vendor in ("questionpro", "expoints", "noojee"):
+        for code in get_vendor(vendor).row_refusal_codes():
+            entry = lookup(vendor, code)
+            assert entry is not None and not entry.about_account, (vendor, code)
+    for vendor, code in (("questionpro", "429"), ("webex", "1010"), ("http", "503")):
+        entry = lookup(vendor, code)
+        assert entry is not None and not entry.about_account, (vendor, code)
