@@ -131,7 +131,7 @@ def outcome_bar(
         return text.append(EMPTY * width)
     cells = split_cells([imported, rejected or 0, unknown, whole - settled], width)
     text.append(FULL * cells[0], style=colours.get("success", "green"))
-    text.append(REJECTED * cells[1], style=f"bold {colours.get('error', 'red')}")
+    text.append(REJECTED * cells[1], style=colours.get("error", "red"))
     text.append(UNKNOWN * cells[2], style=f"bold {colours.get('warning', 'yellow')}")
     text.append(EMPTY * cells[3])
     return text
