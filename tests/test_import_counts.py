@@ -150,7 +150,7 @@ def test_one_state_word_for_the_command_history_and_home(
     (run,) = list_runs()
     assert word in state_label(run) and word in describe(run)
     (row,) = recent_runs()
-    assert row["state"] == word and row["resumable"]
+    assert row["state"] == state_label(run) == f"⟳ {word}" and row["resumable"]
     bar = outcome_bar(*row["outcome"][:2], row["outcome"][3], {}, 10, row["outcome"][2])
     # Without colour the bar does not read as complete: the failed part has its own glyph.
     assert bar.plain != FULL * 10 and "✗" in bar.plain, bar.plain

@@ -303,10 +303,10 @@ def _first_line(error: BaseException) -> str:
 
 
 def _state(run: Any) -> str:
-    """The run's state word, as History and the command line say it."""
-    from cxconsole.widgets.import_history import run_word
+    """The run's state word, marked, as History says it (the command line's word)."""
+    from cxconsole.widgets.import_history import state_label
 
-    return run_word(run)
+    return state_label(run)
 
 
 def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
