@@ -107,20 +107,21 @@ def test_the_batches_a_stopped_run_names_are_the_batches_it_counts(
     sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = sandbox_reset.url
-    # A template id Noojee does not know: every batch is refused whole (116), and the run
-    # stops once more than 20 have failed, with the batches in flight failing too.
-    noojee_profile(monkeypatch, url, template_id=99, campaign_id=23, allocation_id=34)
-    faults = {"rate": 0.0, "faults": ["500"], "seed": 1, "latency_ms": 20}
+    # Webex's NOT_PROCESSED (with HTTP 200) on every call: each batch fails whole, and the run
+    # stops once more than 20 have failed, with the batches in flight failing too. (A refusal
+    # of the profile itself, a Noojee template it does not know, stops at the first.)
+    write_profiles(monkeypatch, url)
+    faults = {"rate": 1.0, "faults": ["http200"], "seed": 1, "latency_ms": 20}
     httpx.post(f"{url}/_sandbox/faults", json=faults, timeout=10).raise_for_status()
     path = leads(tmp_path / "l.csv", 1100)
-    args = ("import", str(path), "--profile", "nj0", "--batch-size", "50", "--concurrency", "2")
+    args = ("import", str(path), "--profile", "wx", "--batch-size", "50", "--concurrency", "2")
     code, out, err = cli(*args, "--json")
     summary = json.loads(out)
     assert code == 1 and summary["state"] == "stopped", (out, err)
     failed = summary["batches_failed"]
     assert failed > 20 and summary["message"].startswith(f"{failed} batches failed"), summary
     assert err.count(" failed: ") == failed, err
-    assert summary["rows_imported"] == 0 and record(url)["noojee"] == []
+    assert summary["rows_imported"] == 0 and record(url)["webex"] == []
     total = sum(summary[k] for k in COUNTS)
     assert total == summary["rows_total"] == 1100, summary
     # The human summary says the same numbers.
@@ -131,7 +132,7 @@ def test_the_batches_a_stopped_run_names_are_the_batches_it_counts(
     count = int(said[0].split()[0])
     assert f", {count} failed" in batches and err.count(" failed: ") == count, out
     assert "1,100 read, 0 imported, 1,100 not imported" in out, out
-    assert SANDBOX_SECRETS["noojee"] not in out + err  # the key rides in the URL
+    assert SANDBOX_SECRETS["webex"] not in out + err
 
 
 COUNTS = (
@@ -187,7 +188,7 @@ def test_a_dry_run_stops_where_the_import_stops_on_a_bad_byte_deep_inside(
     # Said as much to a person: nothing would be imported, naming the line.
     code, out, err = cli("import", str(path), "--profile", "qp", "--dry-run")
     assert code == 2
-    assert "input_error (dry run)" in out and "0 would be imported" in out, out
+    assert "input error (dry run)" in out and "0 would be imported" in out, out
     assert "line 40001" in err and "before it sends anything" in err, err
     assert record(url)["questionpro"] == []
 

@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from cxconsole.catalog.entry import CONTEXTS, FACES
+from cxconsole.catalog.entry import CONTEXTS, FACES, SCOPES
 from cxconsole.catalog.store import RETRYABLE, ReplyShape
 
 DATA = Path(__file__).with_name("data")
@@ -32,6 +32,7 @@ _ENTRY_KEYS = {
     "advice",
     "docs",
     "ok",
+    "scope",
 }
 _REQUIRED_KEYS = {"code", "name", "message", "meaning", "retryable", "action"}
 _PATH_LISTS = ("code_paths", "name_paths", "message_paths", "status_paths", "detail_paths")
@@ -46,7 +47,7 @@ HEADER = '''\
 
 Regenerate with ``python -m cxconsole.catalog.build``; a test fails when this is out of date.
 Each vendor: (vendor, title, docs, order, reply shape, entries); each entry: (code, name,
-http_status, message, meaning, retryable, action, docs, ok, advice).
+http_status, message, meaning, retryable, action, docs, ok, advice, scope).
 """
 
 # fmt: off
@@ -94,6 +95,9 @@ def _entry(raw: dict[str, Any], docs: str | None, where: str) -> tuple[Any, ...]
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
     if raw["retryable"] not in RETRYABLE:
         raise ValueError(f"{where}: retryable must be one of {RETRYABLE}")
+    scope = raw.get("scope", "request")
+    if scope not in SCOPES:
+        raise ValueError(f"{where}: scope must be one of {SCOPES}")
     status = raw.get("http_status")
     if status is not None and not isinstance(status, int):
         raise ValueError(f"{where}: http_status must be an integer")
@@ -108,6 +112,7 @@ def _entry(raw: dict[str, Any], docs: str | None, where: str) -> tuple[Any, ...]
         raw.get("docs", docs),
         bool(raw.get("ok", False)),
         _advice(raw.get("advice"), f"{where} advice"),
+        scope,
     )
 
 

@@ -30,7 +30,12 @@ _ENTRY_FIELDS = (
     "docs",
     "ok",
     "advice",
+    "scope",
 )
+#: What a refusal is about: ``request`` (this call, its rows: the next call may pass) or
+#: ``account`` (the profile's key, its ids, its licence or quota: every call of the profile gets
+#: the same answer, so an import stops at the first instead of sending batch after batch).
+SCOPES = ("request", "account")
 
 
 def context_of(source: str | None) -> str | None:
@@ -71,6 +76,7 @@ class CatalogEntry:
         docs: str | None = None,
         ok: bool = False,  # a success code (Noojee 0, Webex 0, HTTP 200)
         advice: tuple[tuple[str, str], ...] = (),
+        scope: str = "request",
     ) -> None:
         self.vendor = vendor
         self.code = code
@@ -83,6 +89,7 @@ class CatalogEntry:
         self.docs = docs
         self.ok = ok
         self.advice = advice
+        self.scope = scope
 
     def _key(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _ENTRY_FIELDS)
@@ -102,6 +109,11 @@ class CatalogEntry:
 
     def __repr__(self) -> str:
         return f"CatalogEntry({self.vendor!r}, {self.code!r}, {self.name!r}, {self.http_status})"
+
+    @property
+    def about_account(self) -> bool:
+        """The code refuses the profile (key, ids, quota), not this call: see SCOPES."""
+        return self.scope == "account"
 
     def action_for(self, face: str | None = None, context: str | None = None) -> str:
         """The advice for a face in a context: ``face.context``, then ``context``, ``face``,

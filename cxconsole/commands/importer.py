@@ -40,6 +40,7 @@ from cxconsole.importing.events import (
     RunState,
     batches_said,
     duration,
+    state_word,
 )
 
 if TYPE_CHECKING:
@@ -454,6 +455,7 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
     import signal
 
     from cxconsole.client import close_client
+    from cxconsole.storage import DiskError
 
     try:
         run = await _prepare(args, ctx)
@@ -493,7 +495,9 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
                 await run.preflight()
                 # The same content into the same profile, running or done: refused here,
                 # before a run is made.
-                await run.claim()
+                with contextlib.suppress(DiskError):  # run() meets it again, as a disk error
+                    await run.claim()
+
             summary = await run.run()
         except asyncio.CancelledError:
             summary = run.summary  # None: stopped before the run began
@@ -579,7 +583,11 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         _json_result(args, summary, code, message=worded)
         return code
     verb = "would be imported" if summary.dry_run else "imported"
-    print(f"run {summary.run_id}: {summary.state}" + (" (dry run)" if summary.dry_run else ""))
+    said = f"run {summary.run_id}" if summary.made else "no run was made"
+    word = state_word(
+        summary.state, summary.outcome, resumable=summary.resumable, dry_run=summary.dry_run
+    )
+    print(f"{said}: {word}")
     print(
         f"  rows: {summary.rows_total:,} read, {summary.rows_imported:,} {verb}, "
         f"{summary.rows_not_imported:,} not imported"
@@ -593,7 +601,9 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
             summary.rows_not_sent,
             "not sent: the import stops before sending any"
             if summary.dry_run
-            else "not sent yet (resumable)",
+            else "not sent yet (resumable)"
+            if summary.made
+            else "not sent",
         ),
     ]
     for count, what in details:
@@ -607,9 +617,16 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         summary.batches_not_sent,
     )
     print(f"  batches: {summary.batches_total:,} total, {batches}")
-    if summary.rows_rejected:
-        print(f"  rejects: {summary.rejects_path}")
-    print(f"  journal: {summary.journal_path}")
+    unsent = summary.rows_not_sent if not summary.dry_run else 0
+    if summary.made and (summary.rows_rejected or unsent):
+        # The rejects file lists the rows that have an outcome; the unsent ones are the
+        # resume's to send, and the line says they are not in it.
+        listed = f"lists {summary.rows_rejected:,} row(s)"
+        if unsent:
+            listed += f"; the {unsent:,} not sent are not in it (a resume sends them)"
+        print(f"  rejects: {summary.rejects_path} ({listed})")
+    if summary.made:
+        print(f"  journal: {summary.journal_path}")
     if summary.message:
         print(f"  {summary.message}")
     if summary.resumable and not summary.dry_run:

@@ -31,7 +31,7 @@ class RunState(StrEnum):
     CANCELLING = "cancelling"
     FINISHED = "finished"  # the file went through (rows may still be rejected: see outcome)
     CANCELLED = "cancelled"
-    STOPPED = "stopped"  # too many failed batches
+    STOPPED = "stopped"  # too many failed batches, or a refusal of the profile itself
     AUTH_FAILED = "auth_failed"
     INPUT_ERROR = "input_error"  # the file or the options; nothing more is sent
     DISK_ERROR = "disk_error"  # the journal, the rejects file or the log could not be written
@@ -209,6 +209,9 @@ class RunSummary:
     message: str = ""  # why the run stopped early, when it did
     rows_not_sent: int = 0  # read (or counted by the pre-flight) but never sent: resumable
     batches_partial: int = 0  # settled with some rows refused by the vendor, the rest in
+    # False when the run's folder could not be made (a read-only state dir): no run exists,
+    # so it has no id, journal or rejects file to name.
+    made: bool = True
 
     @property
     def rows_not_imported(self) -> int:
@@ -223,6 +226,8 @@ class RunSummary:
 
     @property
     def resumable(self) -> bool:
+        if not self.made:
+            return False
         return RunState(self.state).resumable or (
             self.state == RunState.FINISHED and self.rows_failed > 0
         )
@@ -254,6 +259,9 @@ class RunSummary:
         data["state"] = str(self.state)
         data["outcome"] = str(self.outcome)
         data["batches_not_sent"] = self.batches_not_sent
+        del data["made"]
+        if not self.made:
+            data.update(run_id=None, rejects_path=None, journal_path=None)
         return data
 
 
@@ -360,6 +368,47 @@ def duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m{seconds % 60:02d}s"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+_ENDED = {
+    "cancelled": "cancelled",
+    "stopped": "stopped",
+    "auth_failed": "key refused",
+    "disk_error": "disk error",
+    "input_error": "input error",
+    "error": "error",
+}
+_FINISHED = {
+    "complete": "finished",
+    "partial": "finished, partly",
+    "nothing": "finished, none in",
+    "empty": "finished, empty file",
+}
+
+
+def state_word(
+    state: str | None,
+    outcome: str | None = None,
+    *,
+    resumable: bool = False,
+    running: bool = False,
+    dry_run: bool = False,
+) -> str:
+    """A run's state as every face says it (the command's summary, History, Home): its last
+    word (None: it never ended, killed), what a finished run achieved, and whether a resume
+    has rows left to send. ``finished, partly · resumable``: every batch went out, some
+    failed, and a resume sends those again."""
+    if running:
+        return "running"
+    if state is None:
+        word = "interrupted"
+    elif state == "finished":
+        word = _FINISHED.get(outcome or "", "finished")
+    else:
+        word = _ENDED.get(state, state)
+    if dry_run:
+        return f"{word} (dry run)"
+    return f"{word} · resumable" if resumable else word
 
 
 def batches_said(ok: int, failed: int, partial: int, unknown: int, not_sent: int = 0) -> str:

@@ -145,6 +145,9 @@ class ImportRun:
         # The total from the pre-flight (or the journal, on resume): progress and "not sent".
         self.rows_expected: int | None = replay.header.rows_total if replay else None
         self.batches_expected: int | None = replay.header.batches_total if replay else None
+        if replay is not None and self.batches_expected is not None:
+            # Batches of fixed rows, numbered after the file's own: counted in the total.
+            self.batches_expected += sum(1 for n in replay.done if n > self.batches_expected)
         # run state
         self._held_journal = journal  # locked by prepare_resume before it read the journal
         # This file's content claimed for this profile while the run sends it (claim()).
@@ -166,6 +169,7 @@ class ImportRun:
         self._unpaused.set()
         self._stopping = False
         self._stop_state: tuple[RunState, str] | None = None
+        self._too_many = False  # stopped by max_failed_batches (worded at the end)
         self._started = 0.0
         # Every batch of the run with an outcome, earlier sessions' included: "ok", "partial"
         # (rows refused, the rest imported), "unknown" or "failed". The one tally behind the
@@ -292,6 +296,7 @@ class ImportRun:
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         self._stop_state = None
+        self._too_many = False
         rejects = await asyncio.to_thread(self.rejects_file)
         fixable = await asyncio.to_thread(rejects.listed, ("invalid", "refused"))
         plan = self._make_plan()
@@ -326,6 +331,9 @@ class ImportRun:
                 if self._stopping:
                     break
                 number += 1
+                # A batch of its own, counted like any: ok + partial + failed + unknown + not
+                # sent = total batches holds after a fix too.
+                self.batches_expected = number
                 chunk = items[start : start + self.batch_size]
                 batch = Batch(number, chunk, part="fix")
                 batch.url, batch.params, batch.body = self._build([i.record for i in chunk])
@@ -420,6 +428,7 @@ class ImportRun:
         first = self.state == RunState.READY
         self._stopping = False
         self._stop_state = None
+        self._too_many = False
         self._started = self._started or time.monotonic()
         logs.clear_failure()  # a failure from before this run says nothing of the disk now
         try:
@@ -524,6 +533,10 @@ class ImportRun:
             self._journal = None
         self._stop_state = (state, message)
         rows = self.rows_expected or 0
+        try:
+            made = self.journal_path.stat().st_size > 0  # a journal with its header, at least
+        except OSError:
+            made = False
         summary = RunSummary(
             run_id=self.run_id,
             state=state,
@@ -544,6 +557,7 @@ class ImportRun:
             elapsed=time.monotonic() - self._started,
             message=message,
             rows_not_sent=max(0, rows - self.ledger.rows_imported),
+            made=made,
         )
         self.summary = summary
         self._set_state(RunState.FINISHED if state is RunState.FINISHED else state)
@@ -910,6 +924,7 @@ class ImportRun:
         if len(self._failed) > self.options.max_failed_batches:
             # Worded at the end (_too_many_failed): batches in flight may fail too, and the
             # message must count what the summary counts.
+            self._too_many = True
             raise Stop(RunState.STOPPED, self._too_many_failed())
 
     def _too_many_failed(self) -> str:
@@ -947,8 +962,7 @@ class ImportRun:
 
     async def _settled(self, batch: Batch, outcome: Outcome) -> None:
         """Bookkeeping once every row of a batch has an outcome."""
-        if batch.part != "fix":  # a fix batch resends rows of batches already counted
-            self._outcomes[batch.number] = self._outcome_of(batch, outcome)
+        self._outcomes[batch.number] = self._outcome_of(batch, outcome)
         if outcome.failed:
             failed = Batch(batch.number, outcome.failed, batch.payload_sha256, part="retry")
             failed.url, failed.params, failed.body = self._build(failed.records)
@@ -1130,12 +1144,13 @@ class ImportRun:
     # -- the end ---------------------------------------------------------------------------------
     async def _finish(self) -> RunSummary:
         assert self._rejects is not None
-        if self._failed and not self._stopping:
-            # Listed so nothing is silently missing; taken out again if a retry imports them.
+        if self._failed:
+            # Listed, however the run ended, so a batch counted failed has its rows counted
+            # failed; taken out again when a retry or a resume imports them.
             rejects = []
             for number, batch in self._failed.items():
                 why = self._failed_why.get(number, "")
-                reason = f"not imported: batch {number} failed ({why}); the run can be resumed"
+                reason = f"not imported: batch {number} failed ({why}); a resume sends it again"
                 for item in batch.items:
                     for line, row in zip(item.lines, item.rows, strict=True):
                         rejects.append(Reject(line, "failed", "", reason, row))
@@ -1145,7 +1160,7 @@ class ImportRun:
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
         state, message = self._stop_state or (RunState.FINISHED, "")
-        if state is RunState.STOPPED and self._failed:
+        if state is RunState.STOPPED and self._failed and self._too_many:
             message = self._too_many_failed()  # with the batches that failed in flight too
         self.hub.emit(self.progress())
         summary = self._summarise(state, message)

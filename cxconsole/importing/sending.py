@@ -215,10 +215,13 @@ class Sender:
         )
 
     def _list(self, rejects: list[Reject]) -> list[Reject]:
-        assert self.ledger.rejects is not None
-        if self.fixing:
-            return self.ledger.rejects.relist(rejects)
-        return self.ledger.rejects.add(rejects)
+        rejects_file = self.ledger.rejects
+        assert rejects_file is not None
+        if self.fixing or self.resend_unknown or rejects_file.has_failed():
+            # Rows listed before (fixed, resent unknown, or of a failed batch sent again):
+            # what became of them now replaces what was listed.
+            return rejects_file.relist(rejects)
+        return rejects_file.add(rejects)
 
     async def _send_again(
         self, batch: Batch, items: list[Item], part: str, exc: UnknownOutcome, outcome: Outcome
@@ -315,8 +318,17 @@ class Sender:
                 sub = f"{part}.{index}" if part else str(index)
                 await self._settle(batch, chunk, sub, outcome, whole=False)
             return
-        # A failure of the whole call: worth a later retry unless the catalog says never.
         entry = exc.entry
+        if entry is not None and entry.about_account:
+            # The profile is refused (its ids, its licence), not this batch: every batch would
+            # get the same answer, so nothing more is sent. A resume sends this one again.
+            await self._failed_part(batch, items, part, exc.message, exc, exc.code, True, outcome)
+            raise Stop(
+                RunState.STOPPED,
+                f"{exc.message}; this refuses the profile, not a row: nothing more was sent; "
+                "correct the profile, then resume the run",
+            )
+        # A failure of the whole call: worth a later retry unless the catalog says never.
         later = isinstance(exc, Unreachable) or entry is None or entry.retryable != "never"
         if entry is None and exc.status is not None and 400 <= exc.status < 500:
             later = exc.status in (408, 429)

@@ -147,7 +147,7 @@ class HomeScreen(CXScreen):
         empty.update("" if self._profiles else f"{WELCOME}\n\nNo profiles yet: press 2 to add one.")
         empty.display = not self._profiles
         runs_empty = self.query_one("#runs-empty", Static)
-        resumable = any(r["state"] == "resumable" for r in self._runs)
+        resumable = any(r.get("resumable") for r in self._runs)
         runs_empty.update(
             "Resumable runs: press 3, then F4 (history), to resume."
             if resumable
@@ -303,13 +303,10 @@ def _first_line(error: BaseException) -> str:
 
 
 def _state(run: Any) -> str:
-    """The run's state as the history says it when a finished run left rows behind (never a
-    bare "finished" beside an outcome that is not complete); else its own last word."""
+    """The run's state word, marked, as History says it (the command line's word)."""
     from cxconsole.widgets.import_history import state_label
 
-    if run.state == "finished" and run.outcome not in (None, "complete"):
-        return state_label(run)
-    return run.end_state if run.state == "finished" and run.end_state else run.state
+    return state_label(run)
 
 
 def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
@@ -341,6 +338,7 @@ def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
                 "rejected": "?" if run.rows_rejected is None else f"{run.rows_rejected_known:,}",
                 "unknown": f"{run.rows_unknown:,}",
                 "state": _state(run),
+                "resumable": run.state == "resumable",
             }
         )
     return rows

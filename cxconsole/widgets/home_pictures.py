@@ -108,6 +108,9 @@ class TicketBuckets(Widget):
 
 
 UNKNOWN = "?"  # rows of unknown outcome: neither in nor out, and drawn so in any theme
+# Rows not imported (rejected, failed): a glyph of their own, so that without colour the bar
+# does not read as complete.
+REJECTED = "✗"
 
 
 def outcome_bar(
@@ -118,7 +121,7 @@ def outcome_bar(
     width: int = 10,
     unknown: int = 0,
 ) -> Text:
-    """Imported (success), rejected (error), unknown outcome (``?``, warning), not sent (░)
+    """Imported (█, success), rejected (✗, error), unknown outcome (?, warning), not sent (░)
     of the run's rows, ``width`` cells; a part with any row gets a cell. ``rejected`` is the
     rows rejected for a known reason (unknown ones apart)."""
     settled = imported + (rejected or 0) + unknown
@@ -128,7 +131,7 @@ def outcome_bar(
         return text.append(EMPTY * width)
     cells = split_cells([imported, rejected or 0, unknown, whole - settled], width)
     text.append(FULL * cells[0], style=colours.get("success", "green"))
-    text.append(FULL * cells[1], style=colours.get("error", "red"))
+    text.append(REJECTED * cells[1], style=colours.get("error", "red"))
     text.append(UNKNOWN * cells[2], style=f"bold {colours.get('warning', 'yellow')}")
     text.append(EMPTY * cells[3])
     return text

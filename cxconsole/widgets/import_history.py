@@ -10,17 +10,13 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from cxconsole.importing.events import batches_said
+from cxconsole.importing.events import batches_said, state_word
 
 if TYPE_CHECKING:
     from cxconsole.importing.runs import RunInfo
 
-STATE_LABEL = {
-    "resumable": "⟳ resumable",
-    "running": "● running",
-    "finished": "✓ finished",
-    "dry-run": "dry run",
-}
+#: The mark before the state word: "resumable" wins, then what a finished run achieved.
+MARKS = {"resumable": "⟳", "running": "●", "complete": "✓", "partial": "◐", "nothing": "✗"}
 
 
 def when(iso: str | None, *, full: bool = False) -> str:
@@ -34,14 +30,22 @@ def when(iso: str | None, *, full: bool = False) -> str:
         return iso[:16]
 
 
+def run_word(run: RunInfo) -> str:
+    """The run's state in the words the command line's summary uses (one function says it)."""
+    return state_word(
+        run.end_state,
+        run.outcome,
+        resumable=run.state == "resumable",
+        running=run.state == "running",
+        dry_run=run.dry_run,
+    )
+
+
 def state_label(run: RunInfo) -> str:
-    """The run's state, and for a finished one what it achieved (never a bare ✓ on a run
-    that left rows behind)."""
-    if run.state == "finished" and run.outcome not in (None, "complete"):
-        return {"partial": "◐ finished, partly", "nothing": "✗ finished, none in"}.get(
-            run.outcome, STATE_LABEL["finished"]
-        )
-    return STATE_LABEL.get(run.state, run.state)
+    """The run's state word, marked (never a bare ✓ on a run that left rows behind)."""
+    mark = MARKS.get(run.state) or (MARKS.get(run.outcome or "") if run.end_state else None)
+    word = run_word(run)
+    return f"{mark} {word}" if mark and not run.dry_run else word
 
 
 def _count(value: int | None) -> str:
@@ -68,7 +72,7 @@ def counts_line(run: RunInfo) -> str:
 def describe(run: RunInfo) -> str:
     """The highlighted run in a few lines (plain text, never markup)."""
     parts = [
-        f"Run {run.run_id} · {run.state}"
+        f"Run {run.run_id} · {run_word(run)}"
         + (f" (last word: {run.end_state})" if run.end_state else " (no end recorded)"),
         counts_line(run),
         f"File: {run.file}",

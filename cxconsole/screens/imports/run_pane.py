@@ -588,9 +588,12 @@ class RunPane(ImportPane):
             if s.resumable:
                 lines.insert(1, f"Run {escape(s.run_id)} is resumable from History (F4).")
             kind = "-bad"
-        if s.rows_rejected:
-            lines.append(f"Rejects: {escape(str(s.rejects_path))}")
-        lines.append(f"Journal: {escape(str(s.journal_path))}")
+        if not s.made:
+            lines.append("No run was made: nothing to resume.")
+        else:
+            if s.rows_rejected:
+                lines.append(f"Rejects: {escape(str(s.rejects_path))}")
+            lines.append(f"Journal: {escape(str(s.journal_path))}")
         panel.update("\n".join(lines))
         panel.remove_class("-ok", "-bad", "-resumable", "-warn")
         panel.add_class("-shown", kind)
