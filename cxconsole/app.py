@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -165,6 +166,7 @@ class CXApp(App[int]):
         if self._theme_override and self.theme == self._theme_override:
             self._save_theme(self.theme)
         self.theme_changed_signal.subscribe(self, lambda theme: self._save_theme(theme.name))
+        self.on_resize(events.Resize(self.size, self.size))
         self.switch_mode(self.initial_mode)
         self.show_store_warning()
         if self.ctx is None:
@@ -176,6 +178,11 @@ class CXApp(App[int]):
             self.call_after_refresh(
                 self.run_worker, self._premount, name="premount", exit_on_error=False
             )
+
+    def on_resize(self, event: events.Resize) -> None:
+        from cxconsole.widgets.too_small import too_small
+
+        self.set_class(too_small(event.size.width, event.size.height), "-too-small")
 
     def _boot(self) -> None:
         """Load the core and, in sandbox mode, start the emulator: after the first frame."""

@@ -371,3 +371,21 @@ async def test_an_internal_error_prints_no_traceback_and_names_the_log(
         shown = " ".join(str(r) for r in app._exit_renderables)
     assert "internal error (ZeroDivisionError" in shown and "cxconsole.log" in shown
     assert "Traceback" not in shown and "File " not in shown
+
+
+@pytest.mark.parametrize("mode", list(SCREENS))
+async def test_a_terminal_too_small_shows_a_notice_then_the_screen_whole(
+    sandbox: SandboxServer, mode: str
+):
+    from cxconsole.widgets.too_small import TooSmall
+
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode=mode)
+    async with app.run_test(size=(30, 8)) as pilot:
+        notice = app.screen.query_one(TooSmall)
+        await wait_until(lambda: notice.region.height > 0, pilot=pilot, what="the notice")
+        shown = [w for w in app.screen.children if w.display and w is not notice]
+        assert shown == [], "nothing but the notice: no cut title, tabs or form"
+        assert "too small" in str(notice.render())
+        await pilot.resize_terminal(80, 24)
+        await wait_until(lambda: not notice.region.height, pilot=pilot, what="the screen back")
+        assert any(w.display for w in app.screen.children if w is not notice)

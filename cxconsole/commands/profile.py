@@ -152,7 +152,7 @@ def add_parser(subparsers: Any) -> None:
             "--region",
             metavar="CC",
             help="phone region of the profile's files (AU, DE, FR...): national numbers are "
-            "read as this country's; '' clears it",
+            "read as numbers of this country; '' clears it",
         )
         sub.add_argument(
             "--set",

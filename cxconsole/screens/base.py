@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, TextArea
 
 from cxconsole.app import CXApp
+from cxconsole.widgets.too_small import TooSmall
 
 #: Where a screen's focus lands when it opens or a field is left: its list or table, never a
 #: text field (digits typed on arrival would otherwise land in it).
@@ -53,6 +54,7 @@ class CXScreen(Screen[None]):
         # Compact keys: at 80 columns twice as many of a screen's keys fit.
         for footer in self.query_children(Footer):
             footer.compact = True
+        self.mount(TooSmall())
 
     # -- the footer --------------------------------------------------------------------------
     def refresh_bindings(self) -> None:

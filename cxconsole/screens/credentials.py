@@ -154,7 +154,7 @@ class CredentialsScreen(CXScreen):
                         yield Label("Phone region")
                         yield Input(placeholder="e.g. AU, DE, FR", id="phone_region", compact=True)
                     yield Static(
-                        "national numbers in this profile's files are read as this country's",
+                        "national numbers in this profile's files belong to this country",
                         id="hint-phone_region",
                         classes="hint -shown",
                     )

@@ -274,7 +274,9 @@ class HomeScreen(CXScreen):
             rows = []
             for profile in profiles.values():
                 test = tests.get(profile.name)
-                last = "never" if not test else ("ok " if test["ok"] else "FAILED ") + test["at"]
+                last = "never"
+                if test:
+                    last = ("ok " if test["ok"] else "FAILED ") + local(test["at"])
                 try:
                     base = profile.resolved_base_url()
                 except CXError as exc:
@@ -294,6 +296,16 @@ class HomeScreen(CXScreen):
         return await asyncio.to_thread(read)
 
 
+def local(iso: str) -> str:
+    """A stored time as the operator reads it: local, to the minute (as a run's "When")."""
+    try:
+        from datetime import datetime
+
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso[:16]
+
+
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -311,20 +323,15 @@ def _state(run: Any) -> str:
 
 def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
     """The latest real runs (dry runs left out), newest first, from their journals."""
-    from datetime import datetime
     from pathlib import Path
 
     from cxconsole.importing.runs import list_runs
 
     rows = []
     for run in [r for r in list_runs() if not r.dry_run][:limit]:
-        try:
-            when = datetime.fromisoformat(run.started).astimezone().strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            when = run.started[:16]
         rows.append(
             {
-                "when": when,
+                "when": local(run.started),
                 "file": Path(run.file).name,
                 "profile": run.profile,
                 # Rows of unknown outcome apart from the rejected: the vendor may hold them.

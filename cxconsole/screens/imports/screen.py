@@ -68,6 +68,9 @@ class ImportsScreen(CXScreen):
     ImportsScreen #files-pane { width: 34; height: 1fr; border-right: tall $panel; }
     ImportsScreen.-narrow #files-pane { display: none; }
     ImportsScreen.-narrow #encoding { width: 18; }
+    /* Narrow, the profile's name whole before the limits (a size over them is refused,
+       naming the limit). */
+    ImportsScreen.-narrow #batch-hint, ImportsScreen.-narrow #concurrency-hint { display: none; }
     ImportsScreen.-short .row { margin-bottom: 0; }
     ImportsScreen #file-tree { height: 1fr; }
     ImportsScreen #setup-form { width: 1fr; height: 1fr; padding: 0 1; }
@@ -83,7 +86,7 @@ class ImportsScreen(CXScreen):
     ImportsScreen #date-order { width: 22; }
     ImportsScreen #values-row { display: none; }
     ImportsScreen #values-row.-shown { display: block; }
-    ImportsScreen #values-select { width: 1fr; max-width: 40; }
+    ImportsScreen #values-select { width: 24; }
     ImportsScreen .hint { width: auto; padding: 0 1; color: $text-muted; }
     /* How the file is read wraps, whole, beside the encoding list: never cut. */
     ImportsScreen #read-as { height: auto; }

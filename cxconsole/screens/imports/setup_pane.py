@@ -181,7 +181,7 @@ class SetupPane(ImportPane):
                         compact=True,
                     )
                     yield Static(
-                        "given to each record the file leaves without one",
+                        "given to records without one",
                         classes="hint",
                     )
                 yield Static(
@@ -309,7 +309,7 @@ class SetupPane(ImportPane):
         self.query_one("#values-label", Label).update(label.split()[0])
         select = self.query_one("#values-select", Select)
         with self.prevent(Select.Changed):
-            select.set_options([(f"— as in the file ({label})", AUTO), *choices])
+            select.set_options([("— as in the file", AUTO), *choices])
             select.value = setup.values.get(name, AUTO)
         self._values_field = name
 
