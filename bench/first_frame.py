@@ -2,7 +2,7 @@
 
 Each app runs in a fresh process (imports included, as a user starts it), paints its first
 frame, and exits; the wall time of the whole process is the figure. Headless, so the terminal's
-speed is left out of both. DESIGN.md §6: within 1.3x of the reference.
+speed is left out of both. The goal: within 1.3x of the reference.
 
     python bench/first_frame.py [--runs 9]
 """

@@ -6,7 +6,7 @@ terminal driver sends them (``driver.send_message``), one at a time, and timed t
 *processed* (the action ran: the batch table's cursor moved, the failure filter toggled) and
 *painted* (the next frame the app composited after it). The same keys are timed with no run
 going: before the run (empty table) and after it (5,000 batches in the table). Headless, so
-the terminal's own speed is left out. DESIGN.md §6: 95th percentile under 100 ms.
+the terminal's own speed is left out. The goal: 95th percentile under 100 ms.
 
     python bench/import_keys.py [--rows 5000] [--latency-ms 1] [--concurrency 4]
 """

@@ -22,7 +22,7 @@ from cxconsole.catalog import (
 )
 from cxconsole.catalog.build import read_vendor as _read
 
-# (vendor, code, HTTP status) of every code in the five documents and DESIGN §3, listed by hand
+# (vendor, code, HTTP status) of every code in the vendors' documents and our own, listed by hand
 # so that a TOML edit cannot silently drop one.
 DOCUMENTED = [
     ("questionpro", "1000", 400),
