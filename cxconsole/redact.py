@@ -24,9 +24,15 @@ _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
 # A parameter starts after "?" or "&" (query), ";" (a matrix parameter in a path, or the old
 # query separator), "#" (fragment) or "/" (a path segment "apiKey=..."): servers read them all.
-_QUERY_SECRET = re.compile(r"(?i)([?&;#/]" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+# Any parameter (a name of at most 128 characters), then the name is checked for a secret word:
+# a pattern with the words inside backtracks over the name once per word it holds, and a long
+# run of "keykey..." in a pasted body took seconds.
+_NAME = r"[^=&#?;/\s\"']{1,128}="
+_QUERY_SECRET = re.compile(r"[?&;#/](" + _NAME + ")")
 # The same parameter written bare, as in a pasted log line: "apiKey=... refused".
-_BARE_SECRET = re.compile(r"(?i)(?<![\w.%-])(" + _SECRET_NAME + r"=)[^&#;\s\"'<>]*")
+_BARE_SECRET = re.compile(r"(?<![\w.%-])(" + _NAME + ")")
+_SECRET_WORD = re.compile("|".join(SECRET_PARAM_WORDS), re.IGNORECASE)
+_VALUE = re.compile(r"[^&#;\s\"'<>]*")
 # A pasted header line or an auth scheme: "Authorization: Bearer ...", "api-key: ...".
 _SECRET_HEADER = re.compile(
     r"(?im)^(\s*(?:proxy-)?(?:authorization|api-?key|x-api-key|cookie|set-cookie)\s*:[ \t]*)\S.*$"
@@ -89,6 +95,22 @@ def register_secret(value: str | None) -> None:
         _pattern = re.compile("|".join(re.escape(s) for s in alternatives))
 
 
+def _mask_values(names: re.Pattern[str], text: str) -> str:
+    """Mask the value after each parameter name ``names`` finds that holds a secret word. A
+    parameter that holds none keeps its value, and a secret written inside that value is
+    still found."""
+    parts: list[str] = []
+    done = 0
+    for match in names.finditer(text):
+        if match.start() < done or not _SECRET_WORD.search(match.group(1)):
+            continue
+        value = _VALUE.match(text, match.end())
+        assert value is not None  # the pattern matches the empty value too
+        parts += (text[done : match.end()], MASK)
+        done = value.end()
+    return "".join((*parts, text[done:])) if parts else text
+
+
 def redact_text(text: str) -> str:
     """Mask every registered secret and every secret query parameter in ``text``."""
     if not text:
@@ -97,14 +119,14 @@ def redact_text(text: str) -> str:
     if pattern is not None:
         text = pattern.sub(MASK, text)
     text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
-    return _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text)
+    return _mask_values(_QUERY_SECRET, text)
 
 
 def redact_pasted(text: str) -> str:
     """:func:`redact_text`, and what a pasted log line or capture may also hold: a bare
     ``apiKey=...``, an auth header line, a bearer token. Not for our own messages, where
     ``CXCONSOLE_SECRET_STORE=file`` is advice, not a secret."""
-    text = _BARE_SECRET.sub(lambda m: m.group(1) + MASK, redact_text(text))
+    text = _mask_values(_BARE_SECRET, redact_text(text))
     text = _SECRET_HEADER.sub(lambda m: m.group(1) + MASK, text)
     return _AUTH_SCHEME.sub(lambda m: m.group(1) + MASK, text)
 

@@ -404,7 +404,11 @@ def test_a_known_name_with_an_unknown_code_ranks_its_entry_first():
         "HTTP/1.1 401 Unauthorized\napi-key: SECRETXYZ123\n\n{}",
         '{"error": "key apiKey=SECRETXYZ123 refused", "code": 102}',
         "refused: Bearer SECRETXYZ123",
+        # A secret inside another parameter's value, and after a run of secret words.
+        "GET /x?next=/cb/apiKey=SECRETXYZ123 HTTP/1.1",
+        "keykey" * 3000 + " token=SECRETXYZ123",
     ],
+    ids=lambda pasted: pasted[:40],
 )
 def test_a_pasted_key_or_token_is_never_echoed(pasted: str) -> None:
     from cxconsole.catalog.format import format_decoded
