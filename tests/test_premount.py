@@ -81,3 +81,21 @@ def test_the_boot_thread_imports_every_screen_before_the_context():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert "missing []" in out.stdout, out.stdout + out.stderr
+
+
+async def test_a_screen_composed_early_calls_no_vendor_before_its_visit(sandbox: SandboxServer):
+    """The tickets screen fetches every page for its order: composed in the background it must
+    wait for the operator, or each start of the app would spend the vendor's rate limit."""
+    from cxconsole.screens.tickets import TicketsScreen
+
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(lambda: composed(app) == set(SCREENS), 30, pilot=pilot)
+        tickets = app._screen_stacks["tickets"][0]
+        assert isinstance(tickets, TicketsScreen)
+        for _ in range(20):
+            await pilot.pause()
+        assert tickets.profile is None and tickets.pager is None, "no profile opened, no page"
+        await pilot.press("4")
+        await wait_until(lambda: tickets.table.row_count > 0, 30, pilot=pilot, what="tickets")
+        assert tickets.profile == "sandbox-questionpro"

@@ -122,6 +122,7 @@ class TicketsScreen(CXScreen):
         self.last_export: Path | None = None
         self._failed_what = ""
         self._no_profiles = False  # the empty state is up: look again when the screen returns
+        self._booted = False  # its tickets are fetched on its first show, not when composed
         self._pending: int | None = None  # the page a worker is loading
         self._loading = ""
         self._retry: Callable[[], None] | None = None
@@ -170,12 +171,17 @@ class TicketsScreen(CXScreen):
         self.set_interval(30, self._tick)
         self.table.focus()
         self._set_loading("profiles")
-        self._boot()
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one("#tickets-body").set_class(event.size.width < NARROW, "-narrow")
 
     def on_screen_resume(self) -> None:
+        if not self.is_current:
+            return  # composed in the background: no vendor call before the operator comes
+        if not self._booted:
+            self._booted = True
+            self._boot()
+            return
         # A profile may have been added on the credentials screen meanwhile.
         if self.profile is not None:
             self._reload_profiles()
