@@ -18,6 +18,7 @@ Our exception hierarchy:
     - AlreadyImported      the same file goes, or went, into the same profile in another run
     - RegionNeeded         phone numbers without a country code, and no region to read them
     - DateOrderNeeded      a date column that reads day-first and month-first alike
+    - EncodingNeeded       a file that declares no encoding and is not UTF-8: only guessed
     - SetupError           (in importing.setup) an import set-up that cannot start
   + KeyringUnavailable     (in keystore) no keyring can be used
   + SecretMissing          (in keystore) a profile has no secret
@@ -47,6 +48,7 @@ __all__ = [
     "AlreadyImported",
     "CXError",
     "DateOrderNeeded",
+    "EncodingNeeded",
     "ImportProblem",
     "InputError",
     "MappingError",
@@ -288,3 +290,16 @@ class DateOrderNeeded(ImportProblem):
             "no value of the column settles it; nothing was sent"
         )
         self.field, self.count, self.examples = field, count, examples
+
+
+class EncodingNeeded(ImportProblem):
+    """A file that does not say its encoding (no BOM, none chosen) and is not UTF-8: read as
+    ``encoding``, a guess, only once the operator says so. ``line`` is the first line whose
+    bytes are not UTF-8, ``text`` that line as the guess reads it."""
+
+    def __init__(self, encoding: str, line: int, text: str) -> None:
+        super().__init__(
+            f"the file does not say its encoding and is not UTF-8; read as {encoding} (a "
+            f"guess), its line {line} is: {text}; nothing was sent"
+        )
+        self.encoding, self.line, self.text = encoding, line, text

@@ -555,7 +555,7 @@ def test_a_segment_the_vendor_lists_is_given_to_every_contact_without_one(
     assert got == {"r0": "RN", "r1": "RN", "r2": "RS", "r3": "RN"}
 
 
-def test_a_small_cp1252_excel_export_is_read_as_western_and_said_to_be_a_guess(
+def test_a_small_cp1252_excel_export_is_guessed_western_and_asked_about(
     sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_profiles(monkeypatch, sandbox_reset.url)
@@ -566,8 +566,12 @@ def test_a_small_cp1252_excel_export_is_read_as_western_and_said_to_be_a_guess(
         b"b@example.com;+61412345679;M\xfcller \x80;03/04/2026;r2\r\n"
     )
     code, out, err = cli("import", str(path), *QP, "--json")
+    assert code == 2, (out, err)
+    assert "--encoding cp1252" in err and "a guess" in err and "line 3" in err, err
+    assert record(sandbox_reset.url)["questionpro"] == []
+    code, out, err = cli("import", str(path), *QP, "--encoding", "cp1252", "--json")
     assert code == 0, (out, err)
-    assert "cp1252" in err and "guess" in err and "(chosen)" not in err, err
+    assert "cp1252 (chosen)" in err, err
     got = {r["custom1"]: r for r in record(sandbox_reset.url)["questionpro"]}
     assert got["r1"]["email"] == "josé@example.com"
     assert got["r2"]["firstName"] == "Müller €"

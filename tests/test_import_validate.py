@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -107,21 +108,49 @@ def test_month_names_read_the_same_in_every_locale(locale_name: str) -> None:
         ("2020-01-14", "14/01/2020"),
         ("14/01/2020", "14/01/2020"),
         ("14.01.2020", "14/01/2020"),
-        ("2020-01-14T10:30:00Z", "14/01/2020"),
-        ("43844", "14/01/2020"),  # an Excel serial number
+        ("2020-01-14 00:00", "14/01/2020"),
         ("14 Jan 2020", "14/01/2020"),
-        (dt.datetime(2020, 1, 14, 9, 0), "14/01/2020"),
+        (dt.datetime(2020, 1, 14, 0, 0), "14/01/2020"),  # an XLSX date cell
     ],
 )
 def test_dates_in_questionpro_form(value: object, expected: str) -> None:
     assert DateCheck("Date", "%d/%m/%Y")(value) == expected
 
 
-def test_iso_8601_with_offset_for_expoints() -> None:
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2020-01-14T10:30:00Z", "UTC offset (Z)"),
+        ("2020-01-14T00:00:00+05:00", "UTC offset (+05:00)"),
+        ("43844", "bare number"),  # an Excel serial, in a CSV or JSON file
+        (dt.datetime(2020, 1, 14, 9, 0), "time of day (09:00)"),
+    ],
+)
+def test_what_a_date_only_field_cannot_hold_is_rejected(value: object, why: str) -> None:
+    with pytest.raises(RowError, match=re.escape(why)):
+        DateCheck("Date", "%d/%m/%Y")(value)
+
+
+def test_excel_serials_are_dates_in_an_xlsx_file() -> None:
+    assert DateCheck("Date", "%d/%m/%Y", serials=True)("43844") == "14/01/2020"
+
+
+def test_iso_8601_keeps_an_offset_and_adds_none_for_expoints() -> None:
     check = DateCheck("SendDate", "iso8601", kind="datetime")
     assert check("2020-01-14T10:30:00+02:00") == "2020-01-14T10:30:00+02:00"
-    out = check("14/01/2020")
-    assert out.startswith("2020-01-14T00:00:00") and out[-6] in "+-"
+    assert check("14/01/2020") == "2020-01-14T00:00:00"
+    assert check("2020-01-14 10:30") == "2020-01-14T10:30:00"
+
+
+def test_noojee_minutes_hold_no_seconds_and_need_a_time() -> None:
+    check = DateCheck("Call-back date", "%Y/%m/%d %H:%M", kind="datetime")
+    assert check("2020-01-14 10:30") == "2020/01/14 10:30"
+    with pytest.raises(RowError, match="seconds"):
+        check("2020-01-14 10:30:15")
+    with pytest.raises(RowError, match="without a time of day"):
+        check("2020-01-14")
+    with pytest.raises(RowError, match=re.escape("UTC offset (-03:00)")):
+        check("2020-01-14T10:30-03:00")
 
 
 def test_ambiguous_dates_need_a_hint_or_a_deciding_row() -> None:

@@ -281,6 +281,7 @@ def _worded(exc: Exception) -> str:
     from cxconsole.importing.errors import (
         AlreadyImported,
         DateOrderNeeded,
+        EncodingNeeded,
         InputError,
         OptionNotApplicable,
         ProfileIncomplete,
@@ -326,6 +327,11 @@ def _worded(exc: Exception) -> str:
         )
     elif isinstance(exc, DateOrderNeeded):
         text += ". Give --day-first or --month-first"
+    elif isinstance(exc, EncodingNeeded):
+        text += (
+            f". If that line reads right, give --encoding {exc.encoding}; if not, the file's "
+            "own encoding with --encoding E (latin-1, cp1250, utf-16, ...)"
+        )
     elif isinstance(exc, OptionNotApplicable):
         flag = "--" + exc.option.replace("_", "-")
         text = f"{flag}: {text}; leave out {flag}; nothing was sent"

@@ -312,6 +312,38 @@ class DecodedText:
         )
 
 
+def first_foreign_line(path: StrPath, encoding: str, mark: str = "\n") -> tuple[int, str]:
+    """The first line whose bytes are not UTF-8, as ``encoding`` reads it: ``(line, text)``,
+    control characters made visible and a long line cut; line 1 when every line's bytes are
+    UTF-8 (a UTF-16 file without a BOM)."""
+    sep = mark.encode("ascii")
+    number, carry, found = 1, b"", None
+    with open(path, "rb") as fh:
+        while found is None:
+            data = fh.read(CHUNK)
+            parts = (carry + data).split(sep)
+            carry = parts.pop() if data else b""
+            for part in parts:
+                try:
+                    part.decode("utf-8")
+                except UnicodeDecodeError:
+                    found = part
+                    break
+                number += 1
+            if not data:
+                break
+        if found is None:
+            fh.seek(0)
+            number, found = 1, fh.read(4 * CONTEXT_WIDTH)
+            text = found.decode(encoding, "replace").split(mark)[0]
+        else:
+            text = found.decode(encoding, "replace")
+    shown = text.rstrip("\r").translate(_VISIBLE)
+    if len(shown) > CONTEXT_WIDTH:
+        shown = shown[: CONTEXT_WIDTH - 1] + "…"
+    return number, shown
+
+
 def context_at(path: StrPath | None, encoding: str, mark: str, line: int, around: int = 2) -> str:
     """The lines around ``line`` of a text file, that line marked with ">", long lines cut and
     control characters made visible; read again from the start (only when reporting a fault)."""

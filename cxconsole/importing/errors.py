@@ -5,6 +5,7 @@ from __future__ import annotations
 from cxconsole.errors import (
     AlreadyImported,
     DateOrderNeeded,
+    EncodingNeeded,
     ImportProblem,
     InputError,
     MappingError,
@@ -17,6 +18,7 @@ from cxconsole.errors import (
 __all__ = [
     "AlreadyImported",
     "DateOrderNeeded",
+    "EncodingNeeded",
     "ImportProblem",
     "InputError",
     "MappingError",

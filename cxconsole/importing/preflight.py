@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxconsole.importing.batching import Batcher, BatchInfo
-from cxconsole.importing.errors import DateOrderNeeded, InputError, RegionNeeded
+from cxconsole.importing.encoding import first_foreign_line, line_mark
+from cxconsole.importing.errors import DateOrderNeeded, EncodingNeeded, InputError, RegionNeeded
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
-from cxconsole.importing.readers import RowStream
+from cxconsole.importing.readers import RowStream, Source
 from cxconsole.importing.records import RowPlan
 from cxconsole.importing.rejects import Reject
 from cxconsole.importing.validate import propose_region
@@ -139,6 +140,17 @@ def no_rows(path: object) -> InputError:
         path=path,
         kind="empty",
     )
+
+
+def encoding_decision(source: Source) -> None:
+    """A file that declares no encoding and is not UTF-8 is read in a guessed one only when
+    the operator says so (``--encoding``, or the screen's question): asked before the pass,
+    showing the first line the guess decides, as it reads it."""
+    guessed = source.encoding_how.startswith("guessed")
+    if source.format == "xlsx" or source.encoding is None or not guessed:
+        return
+    line, text = first_foreign_line(source.path, source.encoding, line_mark(source.newline))
+    raise EncodingNeeded(source.encoding, line, text)
 
 
 def decisions(plan: RowPlan) -> None:

@@ -41,6 +41,7 @@ class RowPlan:
         day_first: bool | None = None,
         date_orders: dict[str, bool] | None = None,
         text_only: bool = False,
+        serials: bool = False,
         vendor: Vendor | None = None,
         values: dict[str, str] | None = None,
     ) -> None:
@@ -79,6 +80,7 @@ class RowPlan:
                 day_first=order,
                 limits=target.limits if target is not None else None,
                 max_length=target.max_length if target is not None else None,
+                serials=serials,  # Excel serial numbers are dates in an XLSX file only
             )
             if isinstance(check, DateCheck):
                 self.date_checks[key] = check

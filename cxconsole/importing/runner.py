@@ -71,7 +71,13 @@ from cxconsole.importing.ledger import Ledger
 from cxconsole.importing.mapping import ColumnMapping
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd, fewer_collections
-from cxconsole.importing.preflight import PreflightReport, decisions, no_rows, run_preflight
+from cxconsole.importing.preflight import (
+    PreflightReport,
+    decisions,
+    encoding_decision,
+    no_rows,
+    run_preflight,
+)
 from cxconsole.importing.readers import Source, file_sha256, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
 from cxconsole.importing.rejects import Reject, RejectsFile
@@ -432,6 +438,9 @@ class ImportRun:
         self._started = self._started or time.monotonic()
         logs.clear_failure()  # a failure from before this run says nothing of the disk now
         try:
+            if first and not self.resumed and self.options.dry_run:
+                # A dry run reads the file itself, in the encoding the run would: asked first.
+                await asyncio.to_thread(encoding_decision, self.source)
             if first and not self.resumed and not self.options.dry_run:
                 await self.preflight()
                 await self.claim()
@@ -485,6 +494,7 @@ class ImportRun:
         """
         if self.preflight_report is not None:
             return self.preflight_report
+        await asyncio.to_thread(encoding_decision, self.source)
         before = self.state
         self._set_state(RunState.CHECKING)
         try:
@@ -651,6 +661,7 @@ class ImportRun:
             day_first=self.options.day_first,
             date_orders=self.options.date_orders,
             text_only=self.source.format == "csv",
+            serials=self.source.format == "xlsx",
             vendor=self.vendor,
             values=self.options.values,
         )

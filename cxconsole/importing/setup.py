@@ -393,6 +393,7 @@ class ImportSetup:
             return None
         vendor = account.vendor
         headers = self.sniffed.headers
+        serials = self.sniffed.format == "xlsx"  # Excel serial numbers: XLSX only
 
         def make_plan(orders: dict[str, bool]) -> RowPlan:
             return RowPlan(
@@ -403,6 +404,7 @@ class ImportSetup:
                 region=resolve_region(self.region, account),
                 day_first=self.day_first,
                 date_orders=orders,
+                serials=serials,
                 vendor=vendor,
                 values=self.values,
             )

@@ -250,24 +250,45 @@ class DateCheck:
     """Dates and date-times as spreadsheets write them, out in the vendor's form.
 
     Reads ISO 8601 (with or without time and offset), dd/mm/yyyy and mm/dd/yyyy (with ``/``,
-    ``-`` or ``.``; dots mean day first), two-digit years, "14 Jan 2020", Excel serial numbers
-    (five digits, as a CSV saved from Excel may hold) and the datetimes of XLSX cells.
-    Day-or-month order: ``day_first`` when given; otherwise the column learns it from the
-    first value that settles it (a part above 12), and a value that is still ambiguous is
-    rejected with a reason rather than guessed.
+    ``-`` or ``.``; dots mean day first), two-digit years, "14 Jan 2020", the datetimes of XLSX
+    cells and, from an XLSX file only (``serials``), Excel serial numbers: in a CSV or JSON
+    file a bare number is no date, and is rejected. Day-or-month order: ``day_first`` when
+    given; otherwise the column learns it from the first value that settles it (a part above
+    12), and a value that is still ambiguous is rejected with a reason rather than guessed.
+
+    A value is sent only when the vendor's form holds all of it: a time of day (other than
+    midnight) where the field takes a date only, a UTC offset where it takes none, seconds
+    where it takes minutes, and a date alone where it needs a time are rejected, never cut,
+    converted or filled in (the vendor's zone is not known, so an offset is never converted).
     """
 
     def __init__(
-        self, field: str, out_format: str, *, kind: str = "date", day_first: bool | None = None
+        self,
+        field: str,
+        out_format: str,
+        *,
+        kind: str = "date",
+        day_first: bool | None = None,
+        serials: bool = False,
     ) -> None:
         self.field = field
         self.out_format = out_format
         self.kind = kind
         self.day_first = day_first
         self.fixed = day_first is not None
+        self.serials = serials
         self._cache: dict[str, str | RowError] = {}
         self.ambiguous = 0  # values read either way while the order was not settled
         self.examples: list[str] = []
+        # What the vendor's form holds of a value (ISO 8601 date-times hold all of it).
+        iso = out_format == "iso8601"
+        whole = iso and kind == "datetime"
+        self._time = whole or "%H" in out_format
+        self._seconds = whole or "%S" in out_format
+        self._fraction = whole or "%f" in out_format
+        self._offset = whole or "%z" in out_format
+        self._needs_time = not iso and "%H" in out_format
+        self.form = "yyyy-MM-dd" if iso and not whole else _shown_form(out_format)
 
     def __call__(self, value: Any) -> str:
         if type(value) is str:
@@ -277,8 +298,9 @@ class DateCheck:
                     # A fresh exception: re-raising one object would grow its traceback.
                     raise RowError(hit.field, hit.reason)
                 return hit
+            text = value.strip()
             try:
-                out: str | RowError = self.write(self.read(value.strip()))
+                out: str | RowError = self.write(self.read(text), text)
             except RowError as exc:
                 out = exc
             if len(self._cache) >= CACHE_LIMIT:
@@ -301,7 +323,15 @@ class DateCheck:
         if match:
             return self._dmy(text, match)
         if _SERIAL.fullmatch(text):
-            return _EXCEL_EPOCH + timedelta(days=float(text))
+            serial = _EXCEL_EPOCH + timedelta(days=float(text))
+            if self.serials:
+                return serial
+            raise RowError(
+                self.field,
+                f"{text!r} is a bare number, not a date: only an XLSX file holds Excel serial "
+                f"numbers (as one it would be {serial.date().isoformat()}); write the date "
+                "itself",
+            )
         worded = self._worded(text)
         if worded is not None:
             return worded
@@ -378,23 +408,66 @@ class DateCheck:
         tz: timezone | None,
     ) -> date | datetime:
         try:
-            if hh is None:
+            if hh is None and tz is None:
                 return date(year, month, day)
             micro = int((frac or "0")[:6].ljust(6, "0"))
-            return datetime(year, month, day, int(hh), int(mi or 0), int(ss or 0), micro, tz)
+            return datetime(year, month, day, int(hh or 0), int(mi or 0), int(ss or 0), micro, tz)
         except ValueError as exc:
             raise RowError(self.field, f"{text!r} is not a real date ({exc})") from None
 
     # writing
-    def write(self, value: date | datetime) -> str:
+    def write(self, value: date | datetime, text: str | None = None) -> str:
+        """``value`` in the vendor's form; RowError when that form cannot hold all of it."""
+        if isinstance(value, datetime):
+            lost = self._lost(value)
+            if lost:
+                shown = text if text is not None else value.isoformat(sep=" ")
+                raise RowError(self.field, f"{shown!r} {lost}")
+        elif self._needs_time:
+            shown = text if text is not None else value.isoformat()
+            raise RowError(
+                self.field,
+                f"{shown!r} is a date without a time of day, and the field takes both "
+                f"({self.form}): write the time too (00:00 for midnight)",
+            )
         if self.out_format == "iso8601":
             if self.kind == "date":
                 return (value.date() if isinstance(value, datetime) else value).isoformat()
             if not isinstance(value, datetime):
                 value = datetime.combine(value, time())
-            # No offset in the file: the host's local time, with its offset on that day.
-            return (value if value.tzinfo else value.astimezone()).isoformat()
+            # As written: an offset in the file is kept, none is added (the host's zone is
+            # not the operator's word).
+            return value.isoformat()
         return value.strftime(self.out_format)
+
+    def _lost(self, value: datetime) -> str | None:
+        """What of ``value`` the vendor's form would drop, said for the rejects file."""
+        if value.tzinfo is not None and not self._offset:
+            offset = value.strftime("%z")
+            offset = "Z" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}"
+            return (
+                f"has a UTC offset ({offset}), which the field cannot hold ({self.form}), "
+                "and the zone the vendor reads it in is not known to convert it: write it "
+                "as the vendor should read it, without the offset"
+            )
+        if not self._time and value.time() != time():
+            return (
+                f"has a time of day ({value.strftime('%H:%M')}), which the field cannot "
+                f"hold (a date only, {self.form}): write the date alone"
+            )
+        if self._time and not self._seconds and (value.second or value.microsecond):
+            return f"has seconds, which the field cannot hold ({self.form})"
+        if self._seconds and not self._fraction and value.microsecond:
+            return f"has fractions of a second, which the field cannot hold ({self.form})"
+        return None
+
+
+_FORM_PARTS = {"%Y": "yyyy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss"}
+
+
+def _shown_form(out_format: str) -> str:
+    """A strftime format as the vendors' documents write it (``%d/%m/%Y``: dd/MM/yyyy)."""
+    return re.sub("%[YmdHMS]", lambda m: _FORM_PARTS[m.group()], out_format)
 
 
 # -- small kinds ---------------------------------------------------------------------------------
@@ -464,6 +537,7 @@ def make_check(
     day_first: bool | None = None,
     limits: tuple[int, int] | None = None,
     max_length: int | None = None,
+    serials: bool = False,
 ) -> Check | None:
     """The check for a field of ``kind``; None for plain text (trimmed, sent as it is)."""
     if kind == "email":
@@ -471,7 +545,7 @@ def make_check(
     if kind == "phone":
         return PhoneCheck(field, region)
     if kind in ("date", "datetime"):
-        return DateCheck(field, date_format, kind=kind, day_first=day_first)
+        return DateCheck(field, date_format, kind=kind, day_first=day_first, serials=serials)
     if kind == "int":
         return IntCheck(field, limits)
     if kind == "bool":

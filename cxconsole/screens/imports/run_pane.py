@@ -181,7 +181,7 @@ class RunPane(ImportPane):
         """The whole file, checked before anything is sent; what it needs decided is asked
         here, once, and the run prepared again with the answer. None: not started."""
         from cxconsole.client import CXError
-        from cxconsole.importing.errors import DateOrderNeeded, RegionNeeded
+        from cxconsole.importing.errors import DateOrderNeeded, EncodingNeeded, RegionNeeded
 
         if self._flush_timer is not None:
             self._flush_timer.resume()
@@ -206,6 +206,19 @@ class RunPane(ImportPane):
                 if given is None:
                     break
                 question = "date-order"
+            except EncodingNeeded as need:
+                given = await self.app.push_screen_wait(
+                    Choice(
+                        f"The file does not say its encoding and is not UTF-8. Read as "
+                        f"{need.encoding} (a guess), its line {need.line} is:\n\n{need.text}"
+                        "\n\nDoes it read right? (If not, cancel and choose the file's "
+                        "encoding in the Read as row, F2.)",
+                        [(f"Read as {need.encoding}", need.encoding)],
+                    )
+                )
+                if given is None:
+                    break
+                question = "encoding"
             except CXError as exc:
                 context = getattr(exc, "context", "")
                 hint = {

@@ -56,8 +56,8 @@ DATE_ORDERS: list[tuple[str, str]] = [
 ]
 
 Prepare = Callable[[], Awaitable["ImportRun"]]
-#: A pre-flight question's answer ("region" or "date-order", the value) written into the
-#: set-up, and the run prepared again with it.
+#: A pre-flight question's answer ("region", "date-order" or "encoding", the value) written
+#: into the set-up, and the run prepared again with it.
 Answer = Callable[[str, str], Awaitable["ImportRun"]]
 
 
@@ -767,6 +767,14 @@ class SetupPane(ImportPane):
         box that is no number raises ValueError with what to say."""
         if question == "region":
             self.query_one("#region", Input).value = value.upper()
+        elif question == "encoding":
+            # The preview already reads the file in the guess: chosen now, not read again.
+            select = self.query_one("#encoding", Select)
+            with self.prevent(Select.Changed):
+                if value not in {v for _label, v in ENCODINGS}:
+                    select.set_options([*ENCODINGS, (value, value)])
+                select.value = value
+            self._setup().encoding = value
         else:
             self.query_one("#date-order", Select).value = value
         problem = self._read_numbers()
