@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cxconsole.errors import (
     AlreadyImported,
+    ColumnsNotSent,
     DateOrderNeeded,
     ImportProblem,
     InputError,
@@ -16,6 +17,7 @@ from cxconsole.errors import (
 
 __all__ = [
     "AlreadyImported",
+    "ColumnsNotSent",
     "DateOrderNeeded",
     "ImportProblem",
     "InputError",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from cxconsole.importing.batching import Batcher, BatchInfo
 from cxconsole.importing.errors import DateOrderNeeded, InputError, RegionNeeded
+from cxconsole.importing.mapping import check_left_out
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
 from cxconsole.importing.readers import RowStream
 from cxconsole.importing.records import RowPlan
@@ -142,7 +143,9 @@ def no_rows(path: object) -> InputError:
 
 
 def decisions(plan: RowPlan) -> None:
-    """What the whole column shows needs the operator: a phone region, a date order."""
+    """What the whole file shows needs the operator: a column with values that would not be
+    sent, a phone region, a date order."""
+    check_left_out(plan.left_out(whole_file=True))
     for check in plan.phone_checks.values():
         if check.region is None and check.national:
             proposed, valid = propose_region(check.samples)
