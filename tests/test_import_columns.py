@@ -216,3 +216,74 @@ def test_a_passthrough_vendor_names_a_column_it_now_sends_as_it_is(
     )
     assert code == 0, err
     assert "column 'Email Address' is sent as it is" in err, err
+
+
+# -- the screen: the same rule, worded there -----------------------------------------------------
+async def test_the_screen_refuses_columns_not_mapped_and_asks_once_for_a_late_one(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    from conftest import wait_until
+    from test_imports_screen import SIZE, open_imports, set_up, text
+    from textual.widgets import Static
+
+    from cxconsole.app import CXApp
+    from cxconsole.context import Context
+    from cxconsole.widgets.import_mapping import SKIP, MappingTable
+
+    url = sandbox_reset.url
+    path = unmapped(tmp_path)
+    rows = [[f"u{i}@example.com", "14/01/2026", "late" if i == 40 else ""] for i in range(50)]
+    late = write_csv(tmp_path / "late.csv", ["email", "transaction_date", "Notes"], rows)
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-questionpro", batch=10)
+        status = screen.query_one("#mapping-status", Static)
+        await wait_until(lambda: "would not be sent" in text(status), pilot=pilot)
+        assert "Given (not mapped), Notes (not mapped)" in text(status)
+        table = screen.query_one(MappingTable)
+        assert "not mapped" in str(table.get_row("Given")[2])
+        await pilot.press("f5")
+        toasts = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
+        await wait_until(lambda: any("would not be sent" in t for t in toasts()), pilot=pilot)
+        assert type(app.screen).__name__ != "Confirm"
+        screen.choose_field("Given", SKIP)
+        screen.choose_field("Notes", SKIP)
+        await wait_until(lambda: "columns sent" in text(status), pilot=pilot)
+        assert "skipped" in str(table.get_row("Given")[2])
+        await pilot.press("f5")
+        await wait_until(lambda: type(app.screen).__name__ == "Confirm", pilot=pilot)
+        question = " ".join(str(app.screen.query_one(Static).render()).split())
+        assert "Not sent: Given (skipped), Notes (skipped)" in question, question
+        await pilot.press("y")
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
+        assert screen.summary.rows_imported == 1
+        sent = qp_sent(url)
+        assert len(sent) == 1 and "VIP" not in {str(v) for v in sent[0].values()}
+
+        # A value past the rows the set-up shows: the pre-flight asks, once, before sending.
+        await pilot.press("f2")
+        screen.setup_pane.choose_file(late)
+        await wait_until(
+            lambda: screen.setup_pane.path == late and "2 of 3 columns sent" in text(status),
+            pilot=pilot,
+        )
+        await pilot.press("f5")
+        await wait_until(lambda: type(app.screen).__name__ == "Confirm", pilot=pilot)
+        await pilot.press("y")
+        await wait_until(
+            lambda: (
+                type(app.screen).__name__ == "Confirm"
+                and "would not be sent" in str(app.screen.query_one(Static).render())
+            ),
+            20,
+            pilot=pilot,
+        )
+        assert len(qp_sent(url)) == 1, "nothing more sent before the answer"
+        await pilot.press("y")
+        await wait_until(
+            lambda: screen.summary is not None and screen.summary.rows_total == 50, 20, pilot=pilot
+        )
+        assert screen.summary.rows_imported == 50
+        assert "skipped" in str(table.get_row("Notes")[2])
+        assert len(qp_sent(url)) == 51
