@@ -32,7 +32,9 @@ from cxconsole.profiles import ProfileStore
 async def main():
     ctx = Context(ProfileStore(), Secrets(FileStore()))
     account = ctx.account("bench")
-    run = await prepare_import(account, sys.argv[1], options=ImportOptions(region="US"))
+    run = await prepare_import(
+        account, sys.argv[1], options=ImportOptions(region="US"), skip_unmapped=True
+    )
     t0 = time.perf_counter()
     report = await run.preflight()
     elapsed = time.perf_counter() - t0

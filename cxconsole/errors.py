@@ -19,6 +19,7 @@ Our exception hierarchy:
     - RegionNeeded         phone numbers without a country code, and no region to read them
     - DateOrderNeeded      a date column that reads day-first and month-first alike
     - EncodingNeeded       a file that declares no encoding and is not UTF-8: only guessed
+    - ColumnsNotSent       columns holding values that no field takes and no one chose to skip
     - SetupError           (in importing.setup) an import set-up that cannot start
   + KeyringUnavailable     (in keystore) no keyring can be used
   + SecretMissing          (in keystore) a profile has no secret
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AlreadyImported",
     "CXError",
+    "ColumnsNotSent",
     "DateOrderNeeded",
     "EncodingNeeded",
     "ImportProblem",
@@ -210,6 +212,7 @@ class MappingError(ImportProblem):
     """The mapping cannot work: an unknown column or field, or required fields left unmapped.
 
     ``missing`` names the required fields no column feeds; ``columns`` the columns in conflict;
+    ``conflict`` the two options (as written) that disagree;
     ``one_column`` is set when a CSV file was read as a single column (its delimiter is likely
     not the one used): the delimiter its one header holds, or "" when it holds none.
     """
@@ -221,11 +224,13 @@ class MappingError(ImportProblem):
         missing: tuple[str, ...] = (),
         columns: tuple[str, ...] = (),
         one_column: str | None = None,
+        conflict: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.missing = missing
         self.columns = columns
         self.one_column = one_column
+        self.conflict = conflict
 
 
 class ResumeError(ImportProblem):
@@ -303,3 +308,18 @@ class EncodingNeeded(ImportProblem):
             f"guess), its line {line} is: {text}; nothing was sent"
         )
         self.encoding, self.line, self.text = encoding, line, text
+
+
+class ColumnsNotSent(ImportProblem):
+    """Columns that hold values but would not be sent: no field takes them, and the operator
+    has not said to leave them out. ``columns`` names them (``said``: each with why);
+    ``left_out`` describes every column that would not be sent (JSON-ready: column, reason,
+    filled, field, by)."""
+
+    def __init__(
+        self, columns: tuple[str, ...], said: tuple[str, ...], left_out: list[dict[str, object]]
+    ) -> None:
+        count = f"{len(columns)} column{'s' if len(columns) != 1 else ''}"
+        super().__init__(f"{count} would not be sent: " + ", ".join(said))
+        self.columns = columns
+        self.left_out = left_out

@@ -46,6 +46,7 @@ from cxconsole.importing.events import (
 if TYPE_CHECKING:
     from cxconsole.context import Context
     from cxconsole.importing import Event, ImportRun, RunSummary
+    from cxconsole.importing.mapping import LeftOut
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
 
@@ -75,6 +76,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="COLUMN=FIELD",
         help="map a column onto a field (COLUMN= leaves it out); repeatable",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="leave this column out of the import; repeatable (a column that holds values "
+        "and that no field takes must be mapped or skipped before anything is sent)",
+    )
+    parser.add_argument(
+        "--skip-unmapped",
+        action="store_true",
+        help="leave out every column no field takes (each is named before anything is sent)",
     )
     parser.add_argument(
         "--value",
@@ -165,7 +179,10 @@ def run(args: argparse.Namespace) -> int:
         _json_result(args, None, code, state=state, message=str(exc))
         return code
     except CXError as exc:  # profile, keyring, file, mapping, resume problems
-        _json_result(args, None, EXIT_USAGE, state="input_error", message=_worded(exc))
+        columns = getattr(exc, "left_out", None)
+        _json_result(
+            args, None, EXIT_USAGE, state="input_error", message=_worded(exc), columns=columns
+        )
         return fail(f"import: {_worded(exc)}", EXIT_USAGE)
     except KeyboardInterrupt:
         # Before the run's own handlers: while the profile, the file and the mapping were
@@ -227,6 +244,7 @@ RESULT_KEYS = (
     "rejects_path",
     "journal_path",
     "elapsed",
+    "columns_not_sent",
     "message",
     "exit_code",
 )
@@ -252,9 +270,10 @@ def _json_result(
     *,
     state: str = "",
     message: str = "",
+    columns: list[dict[str, object]] | None = None,
 ) -> None:
     """With --json, print the one result object: a run's summary, or (``summary`` None)
-    why no run was made."""
+    why no run was made; ``columns`` the columns not sent (None: not known)."""
     if not getattr(args, "json", False):
         return
     if summary is not None:
@@ -264,6 +283,7 @@ def _json_result(
         out = dict.fromkeys(RESULT_KEYS)
         out.update(dict.fromkeys(_SENT_COUNTS, 0))
         out.update(state=state, outcome="nothing", dry_run=bool(getattr(args, "dry_run", False)))
+    out["columns_not_sent"] = columns
     out["message"] = message or out.get("message") or None
     out["exit_code"] = code
     print(json.dumps(out))
@@ -280,6 +300,7 @@ def _worded(exc: Exception) -> str:
     from cxconsole.importing import MappingError, ResumeError
     from cxconsole.importing.errors import (
         AlreadyImported,
+        ColumnsNotSent,
         DateOrderNeeded,
         EncodingNeeded,
         InputError,
@@ -340,6 +361,14 @@ def _worded(exc: Exception) -> str:
         delimiter = f"--delimiter {word or DELIMITER_NAMES.get(exc.one_column, exc.one_column)}"
         hint = f"give {delimiter}" if exc.one_column else "give the delimiter with --delimiter D"
         text += f". Is the delimiter right? {hint}; nothing was sent"
+    elif isinstance(exc, ColumnsNotSent):
+        them = "it" if len(exc.columns) == 1 else "them"
+        text += (
+            f". Map {them} with --map COLUMN=FIELD or leave {them} out with --skip COLUMN "
+            "(--skip-unmapped leaves out every column not mapped); nothing was sent"
+        )
+    elif isinstance(exc, MappingError) and exc.conflict:
+        text += "; nothing was sent"
     elif isinstance(exc, MappingError) and exc.missing:
         text += ". Map them with --map COLUMN=FIELD, or add the columns to the file"
         text += "; nothing was sent"
@@ -396,9 +425,14 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
 
     from cxconsole.client import get_client
     from cxconsole.importing import ResumeError, prepare_import, prepare_resume
+    from cxconsole.importing.mapping import IGNORE, Override
     from cxconsole.importing.runs import find_run
 
     options, saved = _options(args)
+    overrides = [
+        *(Override.of(text) for text in args.map),
+        *(Override(column, IGNORE, f"--skip {column}") for column in args.skip),
+    ]
     if args.resume:
         info = await asyncio.to_thread(
             find_run, args.resume, profile=args.profile, unknown=args.resend_unknown
@@ -416,7 +450,8 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
             errors=ctx.errors,
             options=options,
             mapping=saved,
-            overrides=args.map,
+            overrides=overrides,
+            skip_unmapped=args.skip_unmapped,
             resend_unknown=args.resend_unknown,
         )
         if args.resend_unknown and not await asyncio.to_thread(_confirm_resend, run, args.yes):
@@ -435,7 +470,8 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
         args.file,
         options=options,
         mapping=saved,
-        overrides=args.map,
+        overrides=overrides,
+        skip_unmapped=args.skip_unmapped,
         client=get_client(),
         errors=ctx.errors,
     )
@@ -519,7 +555,7 @@ async def _main(args: argparse.Namespace, ctx: Context) -> int:
         _json_result(args, None, EXIT_INTERRUPTED, state="cancelled", message=message)
         return fail(f"import: {message}", EXIT_INTERRUPTED)
     try:
-        return _report(args, summary, run.problem)
+        return _report(args, summary, run.problem, run.left_out())
     except BrokenPipeError:
         # The reader of our output went away (``| head``): the run's outcome stands, and its
         # exit code says it; the summary is in the run's history and journal.
@@ -571,7 +607,12 @@ def _exit_code(summary: RunSummary) -> int:
     return EXIT_OK
 
 
-def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | None) -> int:
+def _report(
+    args: argparse.Namespace,
+    summary: RunSummary,
+    problem: Exception | None,
+    left: list[LeftOut],
+) -> int:
     code = _exit_code(summary)
     if summary.state not in ("finished", "cancelled") and summary.message:
         # Why the run stopped early (a broken line, a refused key): on stderr, like any error.
@@ -586,7 +627,7 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
             print("cxconsole import: nothing was sent", file=sys.stderr)
     if args.json:
         worded = _worded(problem) if problem is not None else summary.message
-        _json_result(args, summary, code, message=worded)
+        _json_result(args, summary, code, message=worded, columns=[c.as_json() for c in left])
         return code
     verb = "would be imported" if summary.dry_run else "imported"
     said = f"run {summary.run_id}" if summary.made else "no run was made"
@@ -623,6 +664,8 @@ def _report(args: argparse.Namespace, summary: RunSummary, problem: Exception | 
         summary.batches_not_sent,
     )
     print(f"  batches: {summary.batches_total:,} total, {batches}")
+    if left:
+        print(f"  columns not sent: {', '.join(c.said() for c in left)}")
     unsent = summary.rows_not_sent if not summary.dry_run else 0
     if summary.made and (summary.rows_rejected or unsent):
         # The rejects file lists the rows that have an outcome; the unsent ones are the
@@ -685,6 +728,9 @@ class Reporter:
             if not self.quiet:
                 for header, key in event.mapping.items():
                     self.line(f"  {header} -> {key}")
+                left = self.run.left_out()
+                if left:
+                    self.line(f"  not sent: {', '.join(c.said() for c in left)}")
             self.line(f"  journal: {event.journal_path}")
         elif isinstance(event, Notice):
             self.line(f"warning: {event.message}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cxconsole.errors import (
     AlreadyImported,
+    ColumnsNotSent,
     DateOrderNeeded,
     EncodingNeeded,
     ImportProblem,
@@ -17,6 +18,7 @@ from cxconsole.errors import (
 
 __all__ = [
     "AlreadyImported",
+    "ColumnsNotSent",
     "DateOrderNeeded",
     "EncodingNeeded",
     "ImportProblem",

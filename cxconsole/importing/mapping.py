@@ -3,8 +3,10 @@
 Columns are matched by normalised names (``E-mail`` = ``email``, ``First Name`` =
 ``firstname``) against each field's name, label and synonyms, then by a few synonyms common to
 every vendor (``msisdn`` / ``mobile`` / ``phone``). A mapping is saved as TOML or JSON and read
-back with ``--mapping FILE``; ``--map COLUMN=FIELD`` changes one column. Vendors that pass
-columns through (Webex Campaign, Noojee) send an unmapped column under its own header.
+back with ``--mapping FILE``; ``--map COLUMN=FIELD`` changes one column, and two that
+disagree are refused. Vendors that pass columns through (Webex Campaign, Noojee) send an
+unmapped column under its own header; for the others, a column no field takes is named
+(:func:`left_out`), and one that holds values stops the import until it is mapped or skipped.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxconsole.importing.errors import MappingError
+from cxconsole.importing.errors import ColumnsNotSent, MappingError
 from cxconsole.vendors.base import TargetField, Vendor, VendorSettings
 
 IGNORE = ""  # a column mapped to this is left out of the import
@@ -80,6 +82,10 @@ class ColumnMapping:
         if header in self.columns:
             return self.columns[header] or None
         return header if self.passthrough else None
+
+    def skipped(self, header: str) -> bool:
+        """Whether the column is left out on purpose (a skip choice, ``COLUMN=``)."""
+        return self.columns.get(header) == IGNORE
 
     def included(self, headers: Iterable[str]) -> dict[str, str]:
         """{header: key} for the columns that are sent."""
@@ -228,6 +234,75 @@ def parse_override(text: str) -> tuple[str, str]:
     return column.strip(), "" if target == "-" else target
 
 
+@dataclass(frozen=True, slots=True)
+class Override:
+    """One explicit choice for a column: a field, or :data:`IGNORE`; ``said`` is how the
+    operator wrote it (``--map email=mobile``), to name it in a message."""
+
+    column: str
+    target: str
+    said: str
+
+    @classmethod
+    def of(cls, text: str | Override) -> Override:
+        if isinstance(text, Override):
+            return text
+        column, target = parse_override(text)
+        return cls(column, target, f"--map {text}")
+
+
+def resolve_overrides(
+    overrides: Sequence[str | Override],
+    headers: Sequence[str],
+    fields: Sequence[TargetField],
+    *,
+    passthrough: bool,
+) -> list[tuple[str, str]]:
+    """``(header, field name or IGNORE)`` for each override, in order; checked.
+
+    Raises :class:`MappingError` for an unknown column or field, and for two overrides that
+    disagree: one column given two fields (or a field and a skip), or one field given to two
+    columns; both are named, since which one was meant cannot be guessed.
+    """
+    index = FieldIndex(fields)
+    by_header: dict[str, tuple[str, Override]] = {}
+    by_field: dict[str, tuple[str, Override]] = {}
+    resolved: list[tuple[str, str]] = []
+    for item in map(Override.of, overrides):
+        header = find_header(headers, item.column)
+        if header is None:
+            raise MappingError(
+                f"{item.said}: unknown column {item.column!r}; the file's columns: "
+                + ", ".join(headers)
+            )
+        name = IGNORE
+        if item.target != IGNORE:
+            found = index.resolve(item.target)
+            if found is None and not passthrough:
+                raise MappingError(
+                    f"{item.said}: unknown field {item.target!r}; fields: {index.describe()}"
+                )
+            name = found.name if found else item.target
+        earlier = by_header.get(header)
+        if earlier is not None and earlier[0] != name:
+            raise MappingError(
+                f"{earlier[1].said} and {item.said} both say where column {header!r} goes; "
+                "give one",
+                conflict=(earlier[1].said, item.said),
+            )
+        other = by_field.get(name) if name != IGNORE else None
+        if other is not None and other[0] != header:
+            raise MappingError(
+                f"{other[1].said} and {item.said} both map a column onto field {name!r}; give one",
+                conflict=(other[1].said, item.said),
+            )
+        by_header[header] = (name, item)
+        if name != IGNORE:
+            by_field[name] = (header, item)
+        resolved.append((header, name))
+    return resolved
+
+
 def build_mapping(
     headers: Sequence[str],
     fields: Sequence[TargetField],
@@ -235,32 +310,23 @@ def build_mapping(
     vendor: str,
     passthrough: bool,
     saved: ColumnMapping | None = None,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
 ) -> tuple[ColumnMapping, list[str]]:
     """Automatic mapping, then a saved one, then ``--map`` overrides; checked.
 
     Returns the mapping and warnings (saved columns this file does not have). Raises
-    :class:`MappingError` for an unknown column or field, two columns on one field, or a
-    required field left unmapped.
+    :class:`MappingError` for an unknown column or field, two columns on one field, two
+    overrides that disagree, or a required field left unmapped.
     """
     index = FieldIndex(fields)
     mapping = auto_map(headers, fields, passthrough=passthrough)
     mapping.vendor = vendor
     warnings: list[str] = []
 
-    def assign(column: str, target: str, origin: str) -> None:
-        header = find_header(headers, column)
-        if header is None:
-            raise MappingError(
-                f"{origin}: unknown column {column!r}; the file's columns: {', '.join(headers)}"
-            )
-        if target == IGNORE:
+    def assign(header: str, name: str) -> None:
+        if name == IGNORE:
             mapping.columns[header] = IGNORE
             return
-        found = index.resolve(target)
-        if found is None and not passthrough:
-            raise MappingError(f"{origin}: unknown field {target!r}; fields: {index.describe()}")
-        name = found.name if found else target
         # The field moves: whichever column had it loses it (and, with passthrough, is sent
         # under its own header again).
         for other, key in list(mapping.columns.items()):
@@ -272,16 +338,122 @@ def build_mapping(
         if saved.vendor and saved.vendor != vendor:
             raise MappingError(f"the saved mapping is for {saved.vendor}, not {vendor}")
         for column, target in saved.columns.items():
-            if find_header(headers, column) is None:
+            header = find_header(headers, column)
+            if header is None:
                 warnings.append(f"the saved mapping's column {column!r} is not in this file")
                 continue
-            assign(column, target, "mapping file")
-    for text in overrides:
-        column, target = parse_override(text)
-        assign(column, target, f"--map {text}")
+            if target == IGNORE:
+                assign(header, IGNORE)
+                continue
+            found = index.resolve(target)
+            if found is None and not passthrough:
+                raise MappingError(
+                    f"mapping file: unknown field {target!r}; fields: {index.describe()}"
+                )
+            assign(header, found.name if found else target)
+    for header, name in resolve_overrides(overrides, headers, fields, passthrough=passthrough):
+        assign(header, name)
 
     check_mapping(mapping, headers, fields)
     return mapping, warnings
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A column of the file that is not sent.
+
+    ``skipped``: the operator left it out (a skip choice, ``COLUMN=``, a saved mapping's
+    skip). ``filled``: True once a value is seen in it; False when the whole file was read
+    and it holds none; None while only part of the file was read. ``field`` and ``by``: the
+    field it would have had automatically, which an explicit choice gave to column ``by``.
+    """
+
+    column: str
+    skipped: bool
+    filled: bool | None = None
+    field: str | None = None
+    by: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """It holds values, and nobody said to leave it out: the import may not send."""
+        return not self.skipped and self.filled is True
+
+    @property
+    def reason(self) -> str:
+        if self.skipped:
+            return "skipped"
+        if self.filled is False:
+            return "empty"
+        return "taken" if self.by is not None else "unmapped"
+
+    def said(self) -> str:
+        """``Notes (skipped)``, ``email (its field email now comes from 'first_name')``."""
+        words = {"skipped": "skipped", "empty": "empty in every row", "unmapped": "not mapped"}
+        why = words.get(self.reason, "")
+        if self.skipped and self.filled is False:
+            why = "skipped, empty in every row"
+        if self.by is not None:
+            taken = f"its field {self.field} now comes from {self.by!r}"
+            why = f"{why}; {taken}" if self.reason != "taken" else taken
+        return f"{self.column} ({why})"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "column": self.column,
+            "reason": self.reason,
+            "filled": self.filled,
+            "field": self.field,
+            "by": self.by,
+        }
+
+
+def displaced(
+    mapping: ColumnMapping, headers: Sequence[str], fields: Sequence[TargetField]
+) -> dict[str, tuple[str, str]]:
+    """{column: (field, by)}: columns whose automatic field a choice gave to column ``by``."""
+    auto = auto_map(headers, fields, passthrough=mapping.passthrough)
+    owners = {key: header for header, key in mapping.included(headers).items()}
+    found = {}
+    for header in headers:
+        field_name = auto.columns.get(header)
+        by = owners.get(field_name) if field_name else None
+        if field_name and by is not None and by != header:
+            found[header] = (field_name, by)
+    return found
+
+
+def left_out(
+    mapping: ColumnMapping,
+    headers: Sequence[str],
+    fields: Sequence[TargetField],
+    filled: Iterable[str] = (),
+    *,
+    whole_file: bool = False,
+) -> list[LeftOut]:
+    """Every column that is not sent, in the file's order. ``filled`` names the columns a
+    value was seen in; ``whole_file`` says the whole file was read (the others are empty)."""
+    seen = set(filled)
+    moved = displaced(mapping, headers, fields)
+    found = []
+    for header in headers:
+        if mapping.target(header):
+            continue
+        field_name, by = moved.get(header, (None, None))
+        state = True if header in seen else (False if whole_file else None)
+        found.append(LeftOut(header, mapping.skipped(header), state, field_name, by))
+    return found
+
+
+def check_left_out(columns: Sequence[LeftOut]) -> None:
+    """Refuse while a column that holds values is neither mapped nor skipped."""
+    blocking = [c for c in columns if c.blocking]
+    if blocking:
+        raise ColumnsNotSent(
+            tuple(c.column for c in blocking),
+            tuple(c.said() for c in blocking),
+            [c.as_json() for c in columns],
+        )
 
 
 def check_mapping(

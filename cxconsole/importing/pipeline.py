@@ -166,9 +166,12 @@ class Producer(threading.Thread):
         passthrough = plan.passthrough
         dry_run = self.dry_run
         stamp_field, stamp_prefix = self.stamp or ("", "")
+        watch = plan.watch  # columns not sent: does any hold a value? (empty once all do)
         count = 0
         for line, values in self.stream:
             count += 1
+            if watch and not isinstance(values, RowProblem):
+                watch = plan.seen(values, watch)
             if not count & 127:
                 # Let the event loop run: without this it may wait the whole switch
                 # interval (5 ms) for the GIL each time a reply arrives (none comes in a

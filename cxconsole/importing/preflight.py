@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from cxconsole.importing.batching import Batcher, BatchInfo
 from cxconsole.importing.encoding import first_foreign_line, line_mark
 from cxconsole.importing.errors import DateOrderNeeded, EncodingNeeded, InputError, RegionNeeded
+from cxconsole.importing.mapping import check_left_out
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd
 from cxconsole.importing.readers import RowStream, Source
 from cxconsole.importing.records import RowPlan
@@ -154,7 +155,9 @@ def encoding_decision(source: Source) -> None:
 
 
 def decisions(plan: RowPlan) -> None:
-    """What the whole column shows needs the operator: a phone region, a date order."""
+    """What the whole file shows needs the operator: a column with values that would not be
+    sent, a phone region, a date order."""
+    check_left_out(plan.left_out(whole_file=True))
     for check in plan.phone_checks.values():
         if check.region is None and check.national:
             proposed, valid = propose_region(check.samples)

@@ -29,7 +29,14 @@ from cxconsole.importing.journal import (
     journal_path,
     read_journal,
 )
-from cxconsole.importing.mapping import ColumnMapping, build_mapping, check_mapping, fields_for
+from cxconsole.importing.mapping import (
+    ColumnMapping,
+    Override,
+    build_mapping,
+    check_left_out,
+    check_mapping,
+    fields_for,
+)
 from cxconsole.importing.options import ImportOptions
 from cxconsole.importing.readers import DELIMITER_NAMES, DELIMITERS, file_sha256, inspect
 from cxconsole.importing.runner import ImportRun
@@ -55,16 +62,20 @@ async def prepare_import(
     *,
     options: ImportOptions | None = None,
     mapping: ColumnMapping | None = None,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
+    skip_unmapped: bool = False,
     client: CXClient | None = None,
     errors: ErrorHistory | None = None,
     fields: Sequence[TargetField] | None = None,
 ) -> ImportRun:
     """A run from a file, through the one set-up model both faces use (:mod:`.setup`).
 
-    ``mapping`` is a saved mapping, ``overrides`` are ``COLUMN=FIELD`` texts, applied after
-    it. Raises :class:`InputError` (the file), :class:`MappingError` (the mapping, a required
-    field unmapped), :class:`SetupError` (an option outside the vendor's limits),
+    ``mapping`` is a saved mapping, ``overrides`` are ``COLUMN=FIELD`` texts (or
+    :class:`Override`), applied after it; ``skip_unmapped`` then leaves out every column no
+    field takes. Raises :class:`InputError` (the file), :class:`MappingError` (the mapping, a
+    required field unmapped, two overrides that disagree), :class:`ColumnsNotSent` (a column
+    with values in the first rows that is neither mapped nor skipped; the pre-flight checks
+    the whole file), :class:`SetupError` (an option outside the vendor's limits),
     :class:`~cxconsole.storage.OutputPathError` (the rejects path) or the client's
     ``VendorError`` (while fetching Expoints' data columns).
     """
@@ -108,14 +119,16 @@ async def prepare_import(
         problem = next((p for p in setup.problems() if p.subject == "values"), None)
         if problem is not None:
             raise ImportProblem(problem.message)
-        for text in overrides:
-            setup.override(text)
+        setup.overrides(overrides)
+        if skip_unmapped:
+            setup.skip_unmapped()
         mapping = setup.mapping
         assert mapping is not None
         # Raised with what is missing, for the face to word.
         check_mapping(mapping, source.headers, setup.fields, account.vendor)
     except MappingError as exc:
         raise one_column_hint(exc, source) from None
+    check_left_out(setup.left_out())
     return await setup.prepare(
         client=client,
         errors=errors,
@@ -169,7 +182,9 @@ def one_column_hint(exc: MappingError, source: Any) -> MappingError:
     )
     if used:
         message += f", but that header holds {DELIMITER_NAMES.get(used, repr(used))}s"
-    return MappingError(message, missing=exc.missing, columns=exc.columns, one_column=used)
+    return MappingError(
+        message, missing=exc.missing, columns=exc.columns, one_column=used, conflict=exc.conflict
+    )
 
 
 def check_profile(account: Account) -> None:
@@ -190,7 +205,8 @@ async def prepare_resume(
     errors: ErrorHistory | None = None,
     options: ImportOptions | None = None,
     mapping: ColumnMapping | None = None,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
+    skip_unmapped: bool = False,
     resend_unknown: bool = False,
     fixing: bool = False,
 ) -> ImportRun:
@@ -218,6 +234,7 @@ async def prepare_resume(
             options=options,
             mapping=mapping,
             overrides=overrides,
+            skip_unmapped=skip_unmapped,
             resend_unknown=resend_unknown,
             fixing=fixing,
         )
@@ -237,7 +254,8 @@ async def _resume(
     errors: ErrorHistory | None,
     options: ImportOptions | None,
     mapping: ColumnMapping | None,
-    overrides: Sequence[str],
+    overrides: Sequence[str | Override],
+    skip_unmapped: bool,
     resend_unknown: bool,
     fixing: bool,
 ) -> ImportRun:

@@ -15,7 +15,7 @@ from functools import partial
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, NamedTuple
 
-from cxconsole.importing.mapping import ColumnMapping, requirement_groups
+from cxconsole.importing.mapping import ColumnMapping, LeftOut, left_out, requirement_groups
 from cxconsole.importing.validate import Check, DateCheck, PhoneCheck, RowError, make_check
 from cxconsole.vendors.base import TargetField, Vendor
 
@@ -98,7 +98,34 @@ class RowPlan:
         self.groups = requirement_groups(fields, self.kinds, vendor)
         self.product_fields = {f.name for f in fields if f.group == "product"}
         self.values = dict(values or {})  # given to every record where the file gives none
+        self.mapping = mapping
+        self.fields = list(fields)
+        # Columns not sent, watched while the file is read: one that holds a value and that
+        # nobody skipped stops the import (check_left_out); one that never does is named.
+        self.watch = [
+            (index, header)
+            for index, header in enumerate(self.headers)
+            if not mapping.target(header)
+        ]
+        self.filled: set[str] = set()  # watched columns a value was seen in
         self.build = self._compile()
+
+    def left_out(self, *, whole_file: bool) -> list[LeftOut]:
+        """The columns not sent, with what reading showed of them so far."""
+        return left_out(self.mapping, self.headers, self.fields, self.filled, whole_file=whole_file)
+
+    def seen(self, values: Sequence[Any], watch: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """Note the watched columns that hold a value in ``values``; returns those still
+        to watch (the reading loop stops calling once none are left)."""
+        left = []
+        width = len(values)
+        for index, header in watch:
+            value = values[index] if index < width else None
+            if value in ("", None) or (type(value) is str and value.isspace()):
+                left.append((index, header))
+            else:
+                self.filled.add(header)
+        return left
 
     def date_orders(self) -> dict[str, bool]:
         """The day-or-month order each date column settled on (columns that settled)."""

@@ -68,7 +68,7 @@ from cxconsole.importing.journal import (
     run_dir,
 )
 from cxconsole.importing.ledger import Ledger
-from cxconsole.importing.mapping import ColumnMapping
+from cxconsole.importing.mapping import ColumnMapping, LeftOut, left_out
 from cxconsole.importing.options import ImportOptions, batch_size_for, resolve_region
 from cxconsole.importing.pipeline import Chunk, Producer, ReadEnd, fewer_collections
 from cxconsole.importing.preflight import (
@@ -148,6 +148,9 @@ class ImportRun:
         # What stopped the run at its start, for a face to word (a region to choose, ...).
         self.problem: ImportProblem | None = None
         self._plan: RowPlan | None = None
+        # The plan of the last whole-file pass (pre-flight, or a dry run read to its end):
+        # what it saw of the columns not sent.
+        self._read_plan: RowPlan | None = None
         # The total from the pre-flight (or the journal, on resume): progress and "not sent".
         self.rows_expected: int | None = replay.header.rows_total if replay else None
         self.batches_expected: int | None = replay.header.batches_total if replay else None
@@ -221,6 +224,14 @@ class ImportRun:
         )
         if replay is not None:
             self.sender.maybe_held.update(replay.maybe_held)
+
+    def left_out(self) -> list[LeftOut]:
+        """The file's columns this run does not send, each with why (skipped, empty, not
+        mapped); whether a column holds values is known once the whole file was read."""
+        plan = self._read_plan
+        if plan is not None:
+            return plan.left_out(whole_file=True)
+        return left_out(self.mapping, self.source.headers, self.fields)
 
     # -- public steering -----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
@@ -515,6 +526,7 @@ class ImportRun:
                 )
         finally:
             self._set_state(before)
+        self._read_plan = plan
         # The whole column decides; an order the operator chose is kept as chosen.
         self.options.date_orders = {**report.date_orders, **self.options.date_orders}
         self.rows_expected = report.rows
@@ -788,6 +800,8 @@ class ImportRun:
 
     async def _reading_ended(self, end: ReadEnd) -> None:
         self._read_end = end
+        if end.error is None and end.digest is not None and self._plan is not None:
+            self._read_plan = self._plan
         if end.error is not None:
             error = end.error
             if isinstance(error, ImportProblem):

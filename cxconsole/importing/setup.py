@@ -4,7 +4,8 @@ the first batch's body), made by the code the run uses.
 
 The CLI builds one from its arguments and prepares the run; the import screen keeps one and
 renders it after each change. Neither holds a rule of its own: a batch size above the vendor's
-limit, a required field left unmapped, a column chosen twice are all said here.
+limit, a required field left unmapped, a column chosen twice, a column with values that no
+field takes and nobody chose to skip are all said here.
 """
 
 from __future__ import annotations
@@ -21,15 +22,20 @@ from typing import TYPE_CHECKING, Any
 
 from cxconsole.client import get_client
 from cxconsole.errors import CXError
-from cxconsole.importing.errors import ImportProblem, MappingError
+from cxconsole.importing.errors import ColumnsNotSent, ImportProblem, MappingError
 from cxconsole.importing.mapping import (
     IGNORE,
     ColumnMapping,
     FieldIndex,
+    LeftOut,
+    Override,
     auto_map,
+    check_left_out,
     check_mapping,
+    displaced,
     find_header,
-    parse_override,
+    left_out,
+    resolve_overrides,
 )
 from cxconsole.importing.options import ImportOptions, resolve_region
 from cxconsole.importing.sniff import Sniff, sniff
@@ -52,7 +58,7 @@ PREVIEW_ROWS = 12
 class SetupProblem:
     """What keeps a set-up from starting: its subject names the part at fault."""
 
-    subject: str  # file | profile | fields | mapping | batch_size | concurrency
+    subject: str  # file | profile | fields | mapping | columns | batch_size | concurrency | ...
     message: str
     value: object = None
     limit: int | None = None
@@ -219,23 +225,50 @@ class ImportSetup:
     def reset_mapping(self) -> None:
         self.choices.clear()
 
-    def override(self, text: str) -> None:
+    def override(self, text: str | Override) -> None:
         """A ``COLUMN=FIELD`` override (``COLUMN=`` leaves it out), checked strictly."""
-        headers = self._headers()
-        column, target = parse_override(text)
-        header = find_header(headers, column)
-        if header is None:
-            raise MappingError(
-                f"unknown column {column!r} in {text!r}; the file's columns: {', '.join(headers)}"
-            )
-        if target == IGNORE:
+        self.overrides([text])
+
+    def overrides(self, given: Sequence[str | Override]) -> None:
+        """Explicit choices, checked together: two that disagree (one column given two
+        fields, one field two columns) are refused naming both, before any is applied."""
+        resolved = resolve_overrides(
+            given, self._headers(), self.fields, passthrough=self._passthrough
+        )
+        for header, name in resolved:
+            self.choose(header, SKIP if name == IGNORE else name)
+
+    def skip_unmapped(self) -> list[str]:
+        """Mark every column that is not sent as skipped (the operator's word for all of
+        them at once); returns the columns so marked."""
+        marked = [c.column for c in self.left_out() if not c.skipped]
+        for header in marked:
             self.choose(header, SKIP)
-            return
-        index = FieldIndex(self.fields)
-        found = index.resolve(target)
-        if found is None and not self._passthrough:
-            raise MappingError(f"unknown field {target!r} in {text!r}; fields: {index.describe()}")
-        self.choose(header, found.name if found else target)
+        return marked
+
+    def left_out(
+        self, filled: Sequence[str] | None = None, *, whole_file: bool = False
+    ) -> list[LeftOut]:
+        """The columns not sent; ``filled`` (default: those with a value in the rows read
+        so far) are known to hold values, and with ``whole_file`` the others hold none."""
+        mapping = self.mapping
+        if mapping is None or self.sniffed is None:
+            return []
+        if filled is None:
+            filled = self._filled_in_preview()
+        return left_out(mapping, self.sniffed.headers, self.fields, filled, whole_file=whole_file)
+
+    def _filled_in_preview(self) -> list[str]:
+        assert self.sniffed is not None
+        headers = self.sniffed.headers
+        seen: set[str] = set()
+        for _line, values in self.sniffed.rows:
+            if len(values) == 1 and values[0].startswith("<") and len(headers) > 1:
+                continue  # a row the reader could not read: its problem, not its values
+            for header, value in zip(headers, values, strict=False):
+                if value and not value.isspace():
+                    seen.add(header)
+        return [h for h in headers if h in seen]
 
     def apply_saved(self, saved: ColumnMapping, *, strict: bool = False) -> list[str]:
         """A saved mapping's choices; returns notes (columns this file lacks, unknown fields).
@@ -319,6 +352,10 @@ class ImportSetup:
             check_mapping(mapping, self.sniffed.headers, self.fields, self.account.vendor)
         except MappingError as exc:
             found.append(SetupProblem("mapping", str(exc)))
+        try:
+            check_left_out(self.left_out())
+        except ColumnsNotSent as exc:
+            found.append(SetupProblem("columns", str(exc), exc.columns))
         if self.region is not None and not _known_region(self.region):
             found.append(
                 SetupProblem("region", f"{self.region!r} is not a phone region code", self.region)
@@ -485,6 +522,12 @@ class ImportSetup:
             raise ImportProblem(f"{self.path} changed since it was read: its columns differ")
         mapping = self.mapping
         assert mapping is not None
+        notes = [
+            f"column {header!r} is sent as it is, under its own name: its field {name} now "
+            f"comes from {by!r}"
+            for header, (name, by) in displaced(mapping, source.headers, self.fields).items()
+            if header not in mapping.columns and mapping.target(header)
+        ]
         if not dry_run:
             await asyncio.to_thread(self.remember)
         return ImportRun(
@@ -495,7 +538,7 @@ class ImportSetup:
             options=options,
             client=client,
             errors=errors,
-            warnings=[*source.warnings, *self.warnings],
+            warnings=[*source.warnings, *self.warnings, *notes],
         )
 
 

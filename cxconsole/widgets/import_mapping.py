@@ -63,6 +63,8 @@ class MappingTable(DataTable[Text]):
             key = mapping.target(header)
             field = by_name.get(key) if key else None
             label = target_label(field, key, header)
+            if key is None and not mapping.skipped(header):
+                label = "— not mapped"  # neither sent nor skipped: the set-up says so
             note = "chosen" if header in chosen else ("auto" if key else "")
             if field is not None and field.required:
                 note = f"{note}, required" if note else "required"

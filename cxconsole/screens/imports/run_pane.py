@@ -181,7 +181,13 @@ class RunPane(ImportPane):
         """The whole file, checked before anything is sent; what it needs decided is asked
         here, once, and the run prepared again with the answer. None: not started."""
         from cxconsole.client import CXError
-        from cxconsole.importing.errors import DateOrderNeeded, EncodingNeeded, RegionNeeded
+        from cxconsole.importing.errors import (
+            ColumnsNotSent,
+            DateOrderNeeded,
+            EncodingNeeded,
+            RegionNeeded,
+        )
+        from cxconsole.widgets.confirm import Confirm
 
         if self._flush_timer is not None:
             self._flush_timer.resume()
@@ -196,6 +202,18 @@ class RunPane(ImportPane):
                 if given is None:
                     break
                 question = "region"
+            except ColumnsNotSent as need:
+                # Values beyond the rows the set-up showed: asked once, never dropped unsaid.
+                leave = await self.app.push_screen_wait(
+                    Confirm(
+                        f"{escape(str(need))}.\n\nLeave them out of the import? (Or go back to "
+                        "the set-up, F2, and choose a field for them.)",
+                        yes="Leave them out",
+                    )
+                )
+                if not leave:
+                    break
+                given, question = "\n".join(need.columns), "skip"
             except DateOrderNeeded as need:
                 given = await self.app.push_screen_wait(
                     Choice(

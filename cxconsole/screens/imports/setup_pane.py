@@ -24,6 +24,7 @@ from textual.widgets import DataTable, DirectoryTree, Input, Label, Select, Stat
 from cxconsole.screens.imports.pane import ImportPane
 from cxconsole.widgets.import_files import ImportFileTree, PathInput
 from cxconsole.widgets.import_mapping import (
+    SKIP,
     FieldPicker,
     MappingFilePrompt,
     MappingTable,
@@ -439,10 +440,8 @@ class SetupPane(ImportPane):
         if self.mapping is None:
             self._show_mapping()
             return
-        problem = next((p for p in setup.problems() if p.subject == "mapping"), None)
-        self.mapping_problem = (
-            f"{problem.message} (enter on a column to choose its field)" if problem else None
-        )
+        problem = next((p for p in setup.problems() if p.subject in ("mapping", "columns")), None)
+        self.mapping_problem = _mapping_words(problem) if problem else None
         self._show_mapping()
         self._refresh_preview()
 
@@ -651,8 +650,8 @@ class SetupPane(ImportPane):
         if not problems:
             return None
         first = problems[0]
-        if first.subject == "mapping":
-            return f"{first.message} (enter on a column to choose its field)"
+        if first.subject in ("mapping", "columns"):
+            return _mapping_words(first)
         return first.message[:1].upper() + first.message[1:] + "."
 
     def _setup_key(self) -> tuple[Any, ...]:
@@ -749,11 +748,13 @@ class SetupPane(ImportPane):
             if self.check_text and self._check_key == self._setup_key()
             else "Not checked yet (ctrl+t runs a dry pass)."
         )
+        left = setup.left_out()
+        not_sent = f"Not sent: {escape(', '.join(c.said() for c in left))}.\n" if left else ""
         question = (
             f"Import {escape(path.name)} into [b]{escape(account.profile.name)}[/b] "
             f"({escape(account.vendor.title)})?\n"
             f"Batches of {options.batch_size}, {options.concurrency} at once.\n"
-            f"{escape(checked)}"
+            f"{not_sent}{escape(checked)}"
         )
 
         def answered(yes: bool | None) -> None:
@@ -764,8 +765,13 @@ class SetupPane(ImportPane):
 
     async def _answer(self, question: str, value: str) -> ImportRun:
         """A pre-flight answer written into its box, and the run prepared again with it; a
-        box that is no number raises ValueError with what to say."""
-        if question == "region":
+        box that is no number raises ValueError with what to say. "skip": the columns named
+        (one per line) are marked skip, as the field picker would."""
+        if question == "skip":
+            for header in value.splitlines():
+                self._setup().choose(header, SKIP)
+            self._rebuild_mapping()
+        elif question == "region":
             self.query_one("#region", Input).value = value.upper()
         elif question == "encoding":
             # The preview already reads the file in the guess: chosen now, not read again.
@@ -785,6 +791,13 @@ class SetupPane(ImportPane):
 
 
 # -- helpers (no widgets) -------------------------------------------------------------------------
+def _mapping_words(problem: Any) -> str:
+    """The set-up's mapping problem, with where the screen fixes it."""
+    if problem.subject == "columns":
+        return f"{problem.message}: choose a field for each, or skip it (enter on the column)"
+    return f"{problem.message} (enter on a column to choose its field)"
+
+
 def _samples(sniffed: Sniff) -> dict[str, str]:
     samples: dict[str, str] = {}
     for _line, values in sniffed.rows:
