@@ -122,7 +122,8 @@ async def test_setup_preview_mapping_check_and_every_row_exactly_once(
         detected = text(screen.query_one("#detected", Static))
         assert "CSV" in detected and "delimiter ';'" in detected and "4 columns" in detected
         mapping = screen.query_one(MappingTable)
-        assert [str(mapping.get_row_at(i)[2]) for i in range(mapping.row_count)] == [
+        target = mapping.get_column_index("target")
+        assert [str(mapping.get_row_at(i)[target]) for i in range(mapping.row_count)] == [
             "MSISDN (msisdn)",
             "First name (firstname)",
             "E-mail (emailid)",

@@ -57,8 +57,10 @@ class MappingTable(DataTable[Text]):
         self.clear(columns=True)
         self.add_column("File column", key="column")
         self.add_column("Sample", key="sample")
+        # How the field was chosen, and ✱ on a field the vendor needs: short, so the table
+        # stays whole at 80 columns (the picker and the status line say the requirement whole).
+        self.add_column("How", key="note")
         self.add_column("→ Vendor field", key="target")
-        self.add_column("", key="note")
         for header in headers:
             key = mapping.target(header)
             field = by_name.get(key) if key else None
@@ -66,16 +68,14 @@ class MappingTable(DataTable[Text]):
             if key is None and not mapping.skipped(header):
                 label = "— not mapped"  # neither sent nor skipped: the set-up says so
             note = "chosen" if header in chosen else ("auto" if key else "")
-            if field is not None and field.required:
-                note = f"{note}, required" if note else "required"
-            elif field is not None and field.one_of:
-                note = f"{note}, {field.one_of}" if note else field.one_of
+            if field is not None and (field.required or field.one_of):
+                note = f"{note} ✱".strip()
             sample = samples.get(header, "")
             self.add_row(
                 Text(header, style="bold"),
-                Text(sample[:28] + ("…" if len(sample) > 28 else ""), style="dim"),
-                Text(label, style="" if key else "dim"),
+                Text(sample[:24] + ("…" if len(sample) > 24 else ""), style="dim"),
                 Text(note, style="dim"),
+                Text(label, style="" if key else "dim"),
                 key=header,
             )
         if self.row_count:

@@ -186,7 +186,8 @@ class SetupPane(ImportPane):
                         classes="hint",
                     )
                 yield Static(
-                    "Mapping  [dim]enter: choose the field · ctrl+s save · ctrl+l load[/dim]",
+                    "Mapping  [dim]enter: choose the field · ✱ needed · ctrl+s save · "
+                    "ctrl+l load[/dim]",
                     classes="section-title",
                 )
                 yield MappingTable(id="mapping")
