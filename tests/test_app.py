@@ -352,7 +352,7 @@ async def test_home_lists_recent_import_runs(sandbox: SandboxServer, tmp_path: P
         labels = [str(c.label) for c in runs.ordered_columns]
         row = dict(zip(labels, (str(cell) for cell in runs.get_row_at(0)), strict=True))
         assert row["File"] == "people.csv" and row["Profile"] == "sandbox-webex"
-        assert row["State"] == "finished" and row["Unknown"] == "0"
+        assert row["State"] == "✓ finished" and row["Unknown"] == "0"  # the CLI said finished
 
 
 async def test_an_internal_error_prints_no_traceback_and_names_the_log(
