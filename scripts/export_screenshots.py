@@ -31,8 +31,17 @@ async def settle(pilot: Any, predicate: Callable[[], bool], seconds: float = 10.
 async def home(app: Any, pilot: Any) -> None:
     from textual.widgets import DataTable
 
+    from cxconsole.widgets.home_pictures import TicketBuckets
+
     table = app.screen.query_one("#profiles", DataTable)
+    buckets = app.screen.query_one(TicketBuckets)
     await settle(pilot, lambda: table.row_count > 0)
+
+    # The tickets counted, not "counting… page 15/26".
+    def counted() -> bool:
+        return bool(buckets.lines) and all(line.loading is None for line in buckets.lines)
+
+    await settle(pilot, counted, seconds=60)
 
 
 async def credentials(app: Any, pilot: Any) -> None:
