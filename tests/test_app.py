@@ -377,15 +377,22 @@ async def test_an_internal_error_prints_no_traceback_and_names_the_log(
 async def test_a_terminal_too_small_shows_a_notice_then_the_screen_whole(
     sandbox: SandboxServer, mode: str
 ):
+    from test_snapshots import screen_text
+
     from cxconsole.widgets.too_small import TooSmall
 
     app = CXApp(ctx=Context.for_sandbox(sandbox.url), initial_mode=mode)
     async with app.run_test(size=(30, 8)) as pilot:
+        await wait_until(lambda: app.screen.query(TooSmall), pilot=pilot, what="the notice")
         notice = app.screen.query_one(TooSmall)
         await wait_until(lambda: notice.region.height > 0, pilot=pilot, what="the notice")
-        shown = [w for w in app.screen.children if w.display and w is not notice]
-        assert shown == [], "nothing but the notice: no cut title, tabs or form"
-        assert "too small" in str(notice.render())
+        assert notice.region == app.screen.region, "over the whole screen"
+        # Nothing else is drawn: the screen's text is the notice's alone (no cut title, tabs,
+        # banner or form).
+        shown = " ".join(screen_text(app.export_screenshot()).split())
+        assert "too small" in str(notice.render()) and "ctrl+q quits" in shown
+        for other in ("cxconsole —", "SANDBOX", "Set up (F2)", "Profiles"):
+            assert other not in shown, other
         await pilot.resize_terminal(80, 24)
         await wait_until(lambda: not notice.region.height, pilot=pilot, what="the screen back")
         assert any(w.display for w in app.screen.children if w is not notice)

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, TextArea
 
 from cxconsole.app import CXApp
+from cxconsole.widgets.footer import CXFooter
 from cxconsole.widgets.too_small import TooSmall
 
 #: Where a screen's focus lands when it opens or a field is left: its list or table, never a
@@ -49,12 +50,17 @@ class CXScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.focused is None:
             self.focus_home()
+        # Left before its footer was fitted, with the same keys to show: no new keys will
+        # come to fit it, so it is fitted now.
+        for footer in self.query_children(CXFooter):
+            footer.refit()
 
     def on_mount(self) -> None:
         # Compact keys: at 80 columns twice as many of a screen's keys fit.
         for footer in self.query_children(Footer):
             footer.compact = True
-        self.mount(TooSmall())
+        if self.app.is_running:  # not while the app closes (quit as the screen is composed)
+            self.mount(TooSmall())
 
     # -- the footer --------------------------------------------------------------------------
     def refresh_bindings(self) -> None:

@@ -142,6 +142,8 @@ class HomeScreen(CXScreen):
     async def load(self, fresh: bool = False) -> None:
         ctx = await self.cx.context()
         self._profiles, self._runs, ticket_names, banner = await self._gather(ctx)
+        if not self.app.is_running:
+            return  # quit while reading: the screen's widgets are being torn down
         self._draw_tables()
         empty = self.query_one("#profiles-empty", Static)
         empty.update("" if self._profiles else f"{WELCOME}\n\nNo profiles yet: press 2 to add one.")

@@ -28,17 +28,25 @@ class CXFooter(Footer):
         self._attempts = 0
         #: True once the keys drawn last have been measured and fitted to the row.
         self.fitted = False
+        self._generation = 0  # one per compose: only the last compose's keys are fitted
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
         self._attempts = 0
         self.fitted = False
-        self.call_after_refresh(self._fit)
+        self._generation += 1
+        self.call_after_refresh(self._fit, self._generation)
 
     def on_resize(self, event: events.Resize) -> None:
         # Wider, keys dropped before may fit again; narrower, more must go: start from all.
         if self.children:
             self.refresh(recompose=True)
+
+    def refit(self) -> None:
+        """Fit the keys shown now (a screen coming back whose footer was left unfitted)."""
+        if not self.fitted:
+            self._attempts = 0
+            self.call_after_refresh(self._fit, self._generation)
 
     def app_keys(self) -> set[str]:
         """Keys bound by the app itself, not the screen: never dropped."""
@@ -46,10 +54,14 @@ class CXFooter(Footer):
             key for key, active in self.screen.active_bindings.items() if active.node is self.app
         }
 
-    def _fit(self) -> None:
+    def _fit(self, generation: int) -> None:
+        if generation != self._generation:
+            # Composed again since: that compose fits its own keys. Measured now, the regions
+            # of keys this fit had hidden (or of keys since replaced) would be stale.
+            return
         if not self.is_attached or not self.screen.is_current:
-            # Left for another screen (or being torn down): it is fitted again when it comes
-            # back, as its keys are published anew; its screen may not answer for its keys now.
+            # Left for another screen (or being torn down): its screen may not answer for its
+            # keys now. The screen asks for a fit when it comes back (refit).
             return
         shown = [child for child in self.children if child.display]
         if not shown or not self.size.width:
@@ -59,7 +71,7 @@ class CXFooter(Footer):
             # Not laid out yet: measure again after the next frame.
             if self._attempts < FIT_ATTEMPTS:
                 self._attempts += 1
-                self.call_after_refresh(self._fit)
+                self.call_after_refresh(self._fit, generation)
             else:
                 self.fitted = True
             return
@@ -68,8 +80,8 @@ class CXFooter(Footer):
         left = self.region.x
         needed = row[-1].region.right + row[-1].styles.margin.right - left
         room = self.size.width - sum(c.outer_size.width for c in palette)
-        self.fitted = True
         if needed <= room:
+            self.fitted = True
             return
         for key in palette:
             key.display = False
@@ -81,6 +93,22 @@ class CXFooter(Footer):
                 break
             needed -= _step(row, key)
             key.display = False
+        self._attempts = 0
+        self.call_after_refresh(self._laid_out, generation)
+
+    def _laid_out(self, generation: int) -> None:
+        """Fitted once the row is laid out again without the keys just hidden: until then the
+        keys kept still stand where they stood beside them (measured in a busy moment, the
+        footer read as fitted with its keys past the edge)."""
+        if generation != self._generation or not self.is_attached:
+            return
+        edge = self.region.right
+        shown = [child for child in self.children if child.display]
+        if all(child.region.right <= edge for child in shown) or self._attempts >= FIT_ATTEMPTS:
+            self.fitted = True
+            return
+        self._attempts += 1
+        self.call_after_refresh(self._laid_out, generation)
 
 
 def _step(row: list[Widget], key: Widget) -> int:

@@ -18,9 +18,8 @@ class TooSmall(Static):
 
     def __init__(self) -> None:
         super().__init__(
-            f"The terminal is too small for cxconsole: it needs {MIN_WIDTH}x{MIN_HEIGHT} or "
-            "more. Widen the window; nothing stops meanwhile (an import keeps sending). "
-            "ctrl+q quits.",
+            f"Terminal too small: cxconsole needs {MIN_WIDTH}x{MIN_HEIGHT}. Widen the window; "
+            "nothing stops meanwhile (an import keeps sending). ctrl+q quits.",
             classes="too-small",
             markup=False,
         )
