@@ -70,14 +70,25 @@ class EncodingGuess:
     how: str  # "BOM", "valid UTF-8", "chosen", "guessed (...)"
 
 
+# Codecs Python files under text encodings that read no file: domain-name labels, and one
+# that refuses everything.
+_NOT_FOR_FILES = frozenset({"idna", "punycode", "undefined"})
+
+
 def check_encoding(name: str) -> str:
-    """The codec's canonical name; raise InputError for one Python does not know."""
+    """The codec's canonical name; raise InputError for one that is not a text encoding."""
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise InputError(
             f"unknown encoding {name!r} (try utf-8, cp1252, latin-1, utf-16)"
         ) from None
+    # rot13, base64, zlib, hex ... are bytes-to-bytes or str-to-str transforms.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
+        raise InputError(
+            f"--encoding {name!r} is not a text encoding (try utf-8, cp1252, latin-1, utf-16)"
+        )
+    return info.name
 
 
 def samples(path: Path, size: int) -> list[tuple[bytes, bool, bool]]:

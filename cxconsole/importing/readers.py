@@ -70,7 +70,7 @@ from cxconsole.importing.encoding import (
     line_mark,
 )
 from cxconsole.importing.errors import InputError
-from cxconsole.importing.jsonstream import JsonArrayStream
+from cxconsole.importing.jsonstream import JsonArrayStream, NumberHooks, dumps
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
 MAX_LINE = 8 << 20  # a physical line (or one quoted field) longer than this is a broken file
@@ -834,8 +834,9 @@ def _text(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
+    text = getattr(value, "text", None)  # a number, as written in the file (1.10, 1e2)
+    if isinstance(text, str):
+        return text
     if isinstance(value, (int, float)):
         return str(value)
     return value  # lists and objects: QuestionPro's nested products, or an error later
@@ -870,7 +871,7 @@ class _RecordRows(RowStream):
             return key, RowProblem(record.reason, record.raw)
         if not isinstance(record, dict):
             kind = type(record).__name__
-            return key, RowProblem(f"a JSON {kind}, not an object", json.dumps(record))
+            return key, RowProblem(f"a JSON {kind}, not an object", dumps(record))
         values = [_text(record.get(k)) for k in self._keys]
         if len(record) > len(self._keys) or not self._known.issuperset(record):
             extra = {str(k): _text(v) for k, v in record.items() if k not in self._known}
@@ -926,6 +927,8 @@ class JsonlRows(_RecordRows):
         self._text, self._raw = open_text(source)
         self._lines = Lines(self._text, source.path, "\n")
         self._twice = _KeysTwice()
+        self._numbers = NumberHooks()
+        self._decoder = self._numbers.decoder(self._twice)
         try:
             self._learn_headers(self._twice.marked(self._parsed()))
         except BaseException:
@@ -939,10 +942,17 @@ class JsonlRows(_RecordRows):
                 self.blank_lines += 1
                 continue
             try:
-                yield line, json.loads(text, object_pairs_hook=self._twice)
+                record = self._decoder.decode(text)
             except ValueError as exc:
                 self._twice.found.clear()
                 yield line, _Broken(f"not valid JSON ({exc})", text)
+                continue
+            except RecursionError:
+                self._twice.found.clear()
+                yield line, _Broken("not valid JSON (nested too deeply to read)", text[:200])
+                continue
+            reason = self._numbers.check(record)
+            yield line, _Broken(reason, text) if reason else record
 
     def _convert(self, key: int, record: Any) -> tuple[int, list[Any]]:
         if isinstance(record, _Broken):
@@ -986,7 +996,7 @@ class _KeysTwice:
             if found:
                 name, values = found[0]
                 shown = ", then ".join(
-                    _shown([v if isinstance(v, str) else json.dumps(v)], 1) for v in values
+                    _shown([v if isinstance(v, str) else dumps(v)], 1) for v in values
                 )
                 more = {k for k, _v in found} - {name}
                 also = f" (and {_shown(sorted(more))})" if more else ""
@@ -996,7 +1006,7 @@ class _KeysTwice:
                     "one value can be sent; keep the one meant"
                 )
                 found.clear()
-                raw = ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in self.pairs)
+                raw = ", ".join(f"{json.dumps(k)}: {dumps(v)}" for k, v in self.pairs)
                 record = _Broken(reason, "{" + raw + "}")
             yield key, record
 
