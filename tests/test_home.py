@@ -73,3 +73,30 @@ async def test_home_pictures_tickets_by_time_left_and_run_outcomes(sandbox_reset
         assert line.counts["overdue"] > 0
         # Counted into the app's shared ticket cache, in pages as large as the server serves.
         assert app.tickets_cache.complete(TicketQuery("sandbox-questionpro", per_page=100))
+
+
+async def test_a_profiles_file_that_cannot_be_read_still_lists_the_runs(
+    sandbox_reset, tmp_path: Path, isolated_home: Path
+):
+    """It said "No profiles yet: press 2 to add one" and "No import runs yet" beside a banner
+    naming the broken file, though runs existed."""
+    from cxconsole.keystore import FileStore, Secrets
+    from cxconsole.paths import config_dir
+    from cxconsole.profiles import ProfileStore
+
+    data = write_csv(
+        tmp_path / "one.csv", ["E-mail", "Transaction Date"], [["a@x.com", "14/01/2020"]]
+    )
+    code, _out, err = cli("--sandbox", "import", str(data), "--profile", "sandbox-questionpro")
+    assert code == 0, err
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "profiles.toml").write_text("[profiles.qp\nbroken = ", encoding="utf-8")
+
+    ctx = Context(ProfileStore(), Secrets(FileStore(isolated_home / "secrets.toml")))
+    app = CXApp(ctx=ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        runs = app.screen.query_one("#runs", DataTable)
+        await wait_until(lambda: runs.row_count == 1, 20, pilot=pilot, what="the run listed")
+        empty = app.screen.query_one("#profiles-empty")
+        assert "could not be read" in str(empty.render())
+        assert "No profiles yet" not in str(empty.render())

@@ -95,6 +95,7 @@ class HomeScreen(CXScreen):
         super().__init__()
         self._profiles: list[dict[str, Any]] = []
         self._runs: list[dict[str, Any]] = []
+        self._profiles_unread = False  # profiles.toml could not be read: said in the banner
         self._shown: dict[str, tuple[Any, ...]] = {}
 
     def compose(self) -> ComposeResult:
@@ -146,7 +147,11 @@ class HomeScreen(CXScreen):
             return  # quit while reading: the screen's widgets are being torn down
         self._draw_tables()
         empty = self.query_one("#profiles-empty", Static)
-        empty.update("" if self._profiles else f"{WELCOME}\n\nNo profiles yet: press 2 to add one.")
+        if self._profiles_unread:
+            none = "The profiles could not be read (see above): none is shown."
+        else:
+            none = f"{WELCOME}\n\nNo profiles yet: press 2 to add one."
+        empty.update("" if self._profiles else none)
         empty.display = not self._profiles
         runs_empty = self.query_one("#runs-empty", Static)
         resumable = any(r.get("resumable") for r in self._runs)
@@ -270,8 +275,10 @@ class HomeScreen(CXScreen):
                 banner = "INSECURE secret store in use: secrets are in a plain-text file"
             try:
                 profiles = ctx.profiles.load()
-            except CXError as exc:
-                return [], [], [], f"{banner}\n{exc}".strip()
+            except CXError as exc:  # said in the banner; the runs are still listed
+                self._profiles_unread = True
+                return [], recent_runs(), [], f"{banner}\n{exc}".strip()
+            self._profiles_unread = False
             tests = ctx.tests.load()
             rows = []
             for profile in profiles.values():
