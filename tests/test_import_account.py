@@ -165,3 +165,33 @@ def test_a_profile_added_again_for_another_account_refuses_the_old_run(
         assert "nothing was sent" in err and "Traceback" not in err, err
     assert sum(emails(url).values()) == sent, "nothing more was sent"
     assert [r.state for r in list_runs()] == ["resumable"]
+
+
+def test_a_run_from_before_accounts_were_recorded_is_matched_by_name(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qpx")
+    path = contacts(tmp_path / "c.csv", 20)
+    tail = ["--batch-size", "10", "--json"]
+    assert cli("import", str(path), "--profile", "qp", *tail)[0] == 0
+    # An older cxconsole's journal: its header names the profile, not the account.
+    journal = list_runs()[0].journal_path
+    lines = journal.read_text("utf-8").splitlines(keepends=True)
+    header = json.loads(lines[0])
+    assert header["account"] == {
+        "vendor": "questionpro",
+        "base": f"{url}/qp",
+        "settings": {"workspace_id": None},
+    }
+    del header["account"]
+    journal.write_text(json.dumps(header) + "\n" + "".join(lines[1:]), "utf-8")
+    code, out, err = cli("import", str(path), "--profile", "qp", *tail)
+    assert code == 2 and "--again" in err, (out, err)  # by name, as before
+    assert cli("profile", "rename", "qp", "qpx")[0] == 0
+    code, out, err = cli("import", str(path), "--profile", "qpx", *tail)
+    assert code == 0, (out, err)  # another name, and no account to tell it is the same
