@@ -144,6 +144,22 @@ class Profile(BaseModel):
         """The host this profile's calls go to (the vendor's default host when no base URL)."""
         return urlsplit(self.resolved_base_url(for_calls=True)).hostname or ""
 
+    def account_identity(self) -> dict[str, Any]:
+        """Which account this profile's records go to (see :func:`account_identity`)."""
+        return account_identity(
+            self.adapter, self.resolved_base_url(for_calls=True), self.vendor_settings()
+        )
+
+
+def account_identity(vendor: Vendor, base: str, settings: VendorSettings) -> dict[str, Any]:
+    """Which account records go to: the vendor, the API root and the settings that choose the
+    account or target (``Vendor.account_settings``). Never the secret: a credential an older
+    base URL carries is masked, and scheme and host are compared without case."""
+    parts = urlsplit(redact_url(base))
+    root = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
+    chosen = {name: getattr(settings, name, None) for name in vendor.account_settings}
+    return {"vendor": vendor.name, "base": root.rstrip("/"), "settings": chosen}
+
 
 def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
@@ -341,6 +357,11 @@ class Account:
             profile.resolved_base_url(for_calls=True),
             secret,
         )
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """Which account this is, as a run's journal records it (no secret)."""
+        return account_identity(self.vendor, self.base, self.settings)
 
     def session(self, client: CXClient) -> VendorSession:
         """The account's vendor bound to it: every call to the vendor goes through this."""

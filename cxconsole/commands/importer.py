@@ -434,13 +434,15 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
         *(Override(column, IGNORE, f"--skip {column}") for column in args.skip),
     ]
     if args.resume:
+        profiles = await asyncio.to_thread(ctx.profiles.load)
+        given = profiles.get(args.profile) if args.profile else None
         info = await asyncio.to_thread(
-            find_run, args.resume, profile=args.profile, unknown=args.resend_unknown
+            find_run,
+            args.resume,
+            profile=args.profile,
+            unknown=args.resend_unknown,
+            account=given.account_identity() if given is not None else None,
         )
-        if args.profile and info.profile != args.profile:
-            raise ResumeError(
-                f"run {info.run_id} imported into {info.profile!r}, not {args.profile!r}"
-            )
         run = await prepare_resume(
             info.run_id,
             ctx.account,
@@ -453,6 +455,8 @@ async def _prepare(args: argparse.Namespace, ctx: Context) -> ImportRun:
             overrides=overrides,
             skip_unmapped=args.skip_unmapped,
             resend_unknown=args.resend_unknown,
+            profile=args.profile,
+            profiles=ctx.profiles.load,
         )
         if args.resend_unknown and not await asyncio.to_thread(_confirm_resend, run, args.yes):
             run.release()

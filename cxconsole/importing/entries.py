@@ -41,6 +41,10 @@ class RunHeader(Entry):
     run_id: str = ""
     profile: str = ""
     vendor: str = ""
+    # The account the run sends to (vendor, base URL, the settings that choose it; no
+    # secret): a resume and the "file imported once" check follow it, not the name.
+    # Empty in journals from before it was recorded.
+    account: dict[str, Any] = field(default_factory=dict)
     dry_run: bool = False
     file: dict[str, Any] = field(default_factory=dict)  # path, size, mtime_ns, head_sha256
     source: dict[str, Any] = field(default_factory=dict)  # how it was read

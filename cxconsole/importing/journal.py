@@ -275,12 +275,13 @@ CLAIMS_DIR = ".claims"
 
 
 class FileClaim:
-    """Held by the run that sends a file's content into a profile, for as long as it runs:
-    a second run of the same content into the same profile, started even at the same
-    moment, finds it taken (an flock, released by the system if the process dies)."""
+    """Held by the run that sends a file's content to an account, for as long as it runs:
+    a second run of the same content to the same account (under any profile name), started
+    even at the same moment, finds it taken (an flock, released by the system if the process
+    dies). ``account`` is the account's identity, as text."""
 
-    def __init__(self, profile: str, sha256: str) -> None:
-        key = hashlib.sha256(f"{profile}\0{sha256}".encode()).hexdigest()
+    def __init__(self, account: str, sha256: str) -> None:
+        key = hashlib.sha256(f"{account}\0{sha256}".encode()).hexdigest()
         self.path = runs_dir() / CLAIMS_DIR / f"{key}.lock"
         self._fd: int | None = None
 

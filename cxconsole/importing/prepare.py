@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import httpx
 
 from cxconsole.client import CXClient, get_client
 from cxconsole.errorlog import ErrorHistory
+from cxconsole.importing.accounts import check_account, identities, resume_profile
 from cxconsole.importing.entries import ReadDone, RunHeader
 from cxconsole.importing.errors import (
     ImportProblem,
@@ -40,7 +41,7 @@ from cxconsole.importing.mapping import (
 from cxconsole.importing.options import ImportOptions
 from cxconsole.importing.readers import DELIMITER_NAMES, DELIMITERS, file_sha256, inspect
 from cxconsole.importing.runner import ImportRun
-from cxconsole.profiles import Account
+from cxconsole.profiles import Account, Profile
 from cxconsole.storage import check_output_path
 from cxconsole.vendors.base import DynamicFields, TargetField
 
@@ -209,14 +210,19 @@ async def prepare_resume(
     skip_unmapped: bool = False,
     resend_unknown: bool = False,
     fixing: bool = False,
+    profile: str | None = None,
+    profiles: Callable[[], Mapping[str, Profile]] | None = None,
 ) -> ImportRun:
-    """A run continued from its journal: same file (checked), mapping and options.
+    """A run continued from its journal: same file (checked), mapping, options and account.
 
     The run's lock is taken before its journal is read and held until the run ends, so two
     resumes of one run can never both send. ``options``, ``mapping`` and ``overrides`` are
     what the operator gave again (the same command line plus ``--resume``): each must equal
     the run's own; one that differs is refused, naming both values. ``account_for`` opens
-    the run's profile (it may block on the keyring). Raises :class:`ResumeError`.
+    the run's profile (it may block on the keyring). The run continues in ``profile`` when
+    given, else in the run's profile or, renamed, the one that points at the run's account
+    (``profiles`` lists them); a profile that points at another account than the run sent
+    to is refused, naming what differs. Raises :class:`ResumeError`.
     """
     jpath = journal_path(run_id)
     if not jpath.exists():
@@ -237,6 +243,8 @@ async def prepare_resume(
             skip_unmapped=skip_unmapped,
             resend_unknown=resend_unknown,
             fixing=fixing,
+            profile=profile,
+            profiles=profiles,
         )
     except BaseException:
         journal.close()
@@ -258,6 +266,8 @@ async def _resume(
     skip_unmapped: bool,
     resend_unknown: bool,
     fixing: bool,
+    profile: str | None,
+    profiles: Callable[[], Mapping[str, Profile]] | None,
 ) -> ImportRun:
     jpath = journal.path
     try:
@@ -275,12 +285,17 @@ async def _resume(
     recorded = header.file
     file = Path(path) if path else Path(recorded["path"])
     await asyncio.to_thread(_check_same_file, run_id, file, recorded, replay.read)
-    account = await asyncio.to_thread(account_for, header.profile)
+    known = await asyncio.to_thread(profiles) if profiles is not None else None
+    name = resume_profile(run_id, header, profile, known)
+    account = await asyncio.to_thread(account_for, name)
     if account.vendor.name != header.vendor:
         raise ResumeError(
-            f"run {run_id} sent to {header.vendor}, but profile {header.profile!r} "
+            f"run {run_id} sent to {header.vendor}, but profile {name!r} "
             f"is now a {account.vendor.name} profile"
         )
+    check_account(
+        run_id, header, name, account.identity, identities(known) if known is not None else None
+    )
     check_profile(account)
     settings = header.source
     given = options or ImportOptions()

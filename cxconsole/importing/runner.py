@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import queue
@@ -27,6 +28,7 @@ from typing import Any
 from cxconsole import logs
 from cxconsole.client import CXClient
 from cxconsole.errorlog import ErrorHistory
+from cxconsole.importing.accounts import describe
 from cxconsole.importing.batching import (
     Batch,
     Batcher,
@@ -81,7 +83,7 @@ from cxconsole.importing.preflight import (
 from cxconsole.importing.readers import Source, file_sha256, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
 from cxconsole.importing.rejects import Reject, RejectsFile
-from cxconsole.importing.runs import same_file_runs
+from cxconsole.importing.runs import RunInfo, same_file_runs
 from cxconsole.importing.sending import Outcome, Sender, Stop
 from cxconsole.importing.validate import RowError
 from cxconsole.profiles import Account
@@ -398,10 +400,11 @@ class ImportRun:
         if self._claim is not None or self.resumed or self.options.dry_run:
             return
         profile = self.account.profile.name
+        account = self.account.identity
         sha = await asyncio.to_thread(file_sha256, self.source.path)
-        claim = FileClaim(profile, sha)
+        claim = FileClaim(json.dumps(account, sort_keys=True), sha)
         holder = await asyncio.to_thread(claim.take, self.run_id)
-        what = f"{self.source.path.name} (the same content) into profile {profile!r}"
+        what = self._into(None, profile, account)
         if holder is not None:
             raise AlreadyImported(
                 f"run {holder} is importing {what} in another process: nothing was sent",
@@ -409,10 +412,11 @@ class ImportRun:
                 running=True,
             )
         try:
-            earlier = await asyncio.to_thread(same_file_runs, profile, sha)
+            earlier = await asyncio.to_thread(same_file_runs, profile, sha, account)
             for run in earlier:
                 if run.run_id == self.run_id:
                     continue
+                what = self._into(run, profile, account)
                 if run.state == "running":
                     raise AlreadyImported(
                         f"run {run.run_id} is importing {what} in another process: "
@@ -435,6 +439,17 @@ class ImportRun:
             raise
         self._claim = claim
         self._file_sha256 = sha
+
+    def _into(self, run: RunInfo | None, profile: str, account: dict[str, Any]) -> str:
+        """Where an earlier run sent this file, as the refusal words it."""
+        what = f"{self.source.path.name} (the same content) into profile "
+        if run is not None and run.profile != profile:  # renamed since: the same account
+            now = describe(account)
+            return what + f"{run.profile!r}, the account {profile!r} points at ({now})"
+        what += repr(profile)
+        if run is not None and run.account and run.account != account:
+            what += f" when it pointed at {describe(run.account)} (now {describe(account)})"
+        return what
 
     # -- the run -------------------------------------------------------------------------------
     async def run(self) -> RunSummary:
@@ -643,6 +658,7 @@ class ImportRun:
             run_id=self.run_id,
             profile=self.account.profile.name,
             vendor=self.vendor.name,
+            account=self.account.identity,
             dry_run=self.options.dry_run,
             file=identity,
             source=self.source.settings(),

@@ -6,10 +6,11 @@ States: ``running`` (another process holds the run's lock), ``finished``, ``resu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxconsole.importing.accounts import same_account
 from cxconsole.importing.errors import ResumeError
 from cxconsole.importing.journal import JOURNAL_NAME, Replay, is_running, read_journal
 from cxconsole.paths import runs_dir
@@ -40,6 +41,7 @@ class RunInfo:
     rows_not_sent: int | None = None  # counted by the pre-flight, never sent (resumable)
     batches_partial: int = 0  # settled with rows refused, the rest imported
     file_sha256: str | None = None  # of the whole file, once known
+    account: dict[str, Any] = field(default_factory=dict)  # where it sent (empty: not recorded)
 
     @property
     def rows_rejected_known(self) -> int | None:
@@ -107,6 +109,7 @@ def run_info(path: Path) -> RunInfo:
         rows_not_sent=summary.get("rows_not_sent"),
         batches_partial=summary.get("batches_partial", len(replay.partial)),
         file_sha256=header.file.get("sha256") or (replay.read.sha256 if replay.read else None),
+        account=header.account,
     )
 
 
@@ -127,19 +130,33 @@ def list_runs(limit: int | None = None) -> list[RunInfo]:
     return found
 
 
-def same_file_runs(profile: str, sha256: str) -> list[RunInfo]:
-    """Runs that sent (or send) a file of this content into ``profile``, newest first; dry
-    runs, which send nothing, are left out."""
+def same_file_runs(profile: str, sha256: str, account: dict[str, Any]) -> list[RunInfo]:
+    """Runs that sent (or send) a file of this content to ``account`` under any profile
+    name, or into ``profile`` whatever account it pointed at then (never a customer twice on
+    a guess: the secret, which may be what picks the account, is not compared), newest
+    first; dry runs, which send nothing, are left out."""
     return [
         run
         for run in list_runs()
-        if run.profile == profile and not run.dry_run and run.file_sha256 == sha256
+        if (run.profile == profile or same_account(run.account, run.profile, account, profile))
+        and not run.dry_run
+        and run.file_sha256 == sha256
     ]
 
 
-def find_run(ref: str, *, profile: str | None = None, unknown: bool = False) -> RunInfo:
+def find_run(
+    ref: str,
+    *,
+    profile: str | None = None,
+    unknown: bool = False,
+    account: dict[str, Any] | None = None,
+) -> RunInfo:
     """A run by id, or ``last``: the newest resumable run (of ``profile``, when given); with
-    ``unknown``, the newest run that has rows of unknown outcome left."""
+    ``unknown``, the newest run that has rows of unknown outcome left.
+
+    With ``account`` (``profile``'s), ``last`` also finds a run sent to that account under
+    another name (a renamed profile); a run under ``profile``'s name sent elsewhere is found
+    too, for the resume to refuse naming what changed."""
     if ref != "last":
         path = runs_dir() / ref / JOURNAL_NAME
         if not path.exists():
@@ -149,7 +166,8 @@ def find_run(ref: str, *, profile: str | None = None, unknown: bool = False) -> 
         except (ValueError, KeyError, TypeError) as exc:
             raise ResumeError(f"run {ref}: unreadable journal ({exc})") from None
     for run in list_runs():
-        if profile is not None and run.profile != profile:
+        renamed = bool(account) and run.account == account  # the same account, renamed
+        if profile is not None and run.profile != profile and not renamed:
             continue
         if run.state == "running":
             # The newest run is being sent by another process: never a second sender.

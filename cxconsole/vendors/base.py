@@ -94,6 +94,10 @@ class Vendor(ABC):
     )
     #: What the faces say beside the base URL field.
     base_url_hint: ClassVar[str] = "required: the vendor's API root (may carry a path prefix)"
+    #: The settings that choose the account or target records go to (with the vendor and the
+    #: resolved base URL, a run's account): a run resumes, and a file counts as imported, only
+    #: where these are the same.
+    account_settings: ClassVar[tuple[str, ...]] = ()
     #: The models of the record a batch carries, each with the group its fields are in (""
     #: for the record's own, "product" for QuestionPro's products): the one description of
     #: the fields an import maps onto (their import metadata is declared on the models).

@@ -103,6 +103,7 @@ class NoojeeReply(BaseModel):
 class Noojee(Vendor):
     name = "noojee"
     title = "Noojee Contact"
+    account_settings = ("template_id", "campaign_id", "allocation_id")
     secret_label = "API key (query parameter apiKey)"
     policy = VendorPolicy(
         vendor="noojee",

@@ -189,6 +189,7 @@ class Segment(BaseModel):
 class QuestionPro(Vendor, TicketSource):
     name = "questionpro"
     title = "QuestionPro CX"
+    account_settings = ("workspace_id",)
     secret_label = "API key (header api-key)"
     policy = VendorPolicy(
         vendor="questionpro",

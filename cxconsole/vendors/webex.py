@@ -110,6 +110,7 @@ class AddRecordsReply(BaseModel):
 class Webex(Vendor):
     name = "webex"
     title = "Webex Campaign"
+    account_settings = ("datastore_id", "feed_id")
     secret_label = "API secret key (authorization: Bearer)"
     policy = VendorPolicy(vendor="webex", read_timeout=30.0, concurrency=4)
     resend_risk = (

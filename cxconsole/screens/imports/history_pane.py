@@ -165,7 +165,12 @@ class HistoryPane(ImportPane):
 
             ctx = await self.cx.context()
             return await prepare_resume(
-                run_id, ctx.account, client=ctx.client, errors=ctx.errors, fixing=True
+                run_id,
+                ctx.account,
+                client=ctx.client,
+                errors=ctx.errors,
+                fixing=True,
+                profiles=ctx.profiles.load,
             )
 
         self.post_message(self.FixRequested(opened))

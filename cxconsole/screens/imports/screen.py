@@ -483,7 +483,12 @@ def _resume(
 
         ctx = await screen.cx.context()
         return await prepare_resume(
-            run_id, ctx.account, client=ctx.client, errors=ctx.errors, resend_unknown=resend_unknown
+            run_id,
+            ctx.account,
+            client=ctx.client,
+            errors=ctx.errors,
+            resend_unknown=resend_unknown,
+            profiles=ctx.profiles.load,
         )
 
     return prepare

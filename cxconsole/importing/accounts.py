@@ -1,0 +1,119 @@
+"""Runs follow the account, not the profile's name: a run's journal records the account it
+sends to (:func:`cxconsole.profiles.account_identity`). A renamed profile that points at the
+same account keeps its runs (resumable, its files already imported); a profile of the same
+name that now points at another account does not. A journal from before accounts were
+recorded has none, and is matched by its profile's name as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cxconsole.errors import CXError
+from cxconsole.importing.entries import RunHeader
+from cxconsole.importing.errors import ResumeError
+from cxconsole.profiles import Profile
+
+Identity = dict[str, Any]
+
+
+def same_account(run_account: Identity, run_profile: str, account: Identity, profile: str) -> bool:
+    """Whether a run went to this account (a run without a recorded account: by name)."""
+    if run_account:
+        return run_account == account
+    return run_profile == profile
+
+
+def describe(identity: Identity) -> str:
+    """``http://host/qp (workspace-id 1)``: where records went, as an operator reads it."""
+    settings = ", ".join(
+        f"{name.replace('_', '-')} {'(none)' if value is None else value}"
+        for name, value in identity.get("settings", {}).items()
+    )
+    return str(identity.get("base", "?")) + (f" ({settings})" if settings else "")
+
+
+def differences(then: Identity, now: Identity) -> str:
+    """What changed between two accounts: ``workspace-id 1 then, 999 now; ...``."""
+    found = []
+    if then.get("vendor") != now.get("vendor"):
+        found.append(f"vendor {then.get('vendor')} then, {now.get('vendor')} now")
+    if then.get("base") != now.get("base"):
+        found.append(f"base URL {then.get('base')} then, {now.get('base')} now")
+    ours, theirs = then.get("settings", {}), now.get("settings", {})
+    for name in sorted(set(ours) | set(theirs)):
+        if ours.get(name) != theirs.get(name):
+            found.append(
+                f"{name.replace('_', '-')} {ours.get(name, '(none)')} then, "
+                f"{theirs.get(name, '(none)')} now"
+            )
+    return "; ".join(found)
+
+
+def identities(profiles: Mapping[str, Profile]) -> dict[str, Identity]:
+    """Each profile's account; a profile whose settings no longer read is left out."""
+    found: dict[str, Identity] = {}
+    for name, profile in profiles.items():
+        try:
+            found[name] = profile.account_identity()
+        except CXError:
+            continue
+    return found
+
+
+def resume_profile(
+    run_id: str, header: RunHeader, given: str | None, profiles: Mapping[str, Profile] | None
+) -> str:
+    """The profile a run is resumed in: ``given`` (checked later by :func:`check_account`),
+    else the run's own when it still points at the run's account, else the one profile that
+    does (a renamed profile). Raises :class:`ResumeError` when none or several do."""
+    if not header.account:
+        if given and given != header.profile:
+            raise ResumeError(f"run {run_id} imported into {header.profile!r}, not {given!r}")
+        return header.profile
+    if given or profiles is None:
+        return given or header.profile
+    accounts = identities(profiles)
+    if accounts.get(header.profile) == header.account:
+        return header.profile
+    matches = [name for name, identity in accounts.items() if identity == header.account]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ResumeError(
+            f"run {run_id} sent to {describe(header.account)}, and profiles "
+            f"{', '.join(map(repr, matches))} all point at that account: name the one to "
+            "resume in (--profile NAME)"
+        )
+    if header.profile in accounts:
+        check_account(run_id, header, header.profile, accounts[header.profile], accounts)
+    raise ResumeError(
+        f"run {run_id} sent to {describe(header.account)} through profile "
+        f"{header.profile!r}; no profile points at that account now. Add one (or point a "
+        "profile back at it) to resume the run"
+    )
+
+
+def check_account(
+    run_id: str,
+    header: RunHeader,
+    profile: str,
+    account: Identity,
+    others: Mapping[str, Identity] | None = None,
+) -> None:
+    """Refuse to resume a run in a profile that points at another account than the run sent
+    to (a profile removed and added again, or edited): the rest would go elsewhere."""
+    if not header.account or header.account == account:
+        return
+    message = (
+        f"run {run_id} sent to {describe(header.account)}; profile {profile!r} now points at "
+        f"{describe(account)} ({differences(header.account, account)}): resuming would send "
+        "the rest of the file to another account, so nothing was sent"
+    )
+    holders = [name for name, ident in (others or {}).items() if ident == header.account]
+    if holders:
+        message += f". Profile {holders[0]!r} points at the run's account: resume in it"
+    else:
+        message += ". Point the profile back at the run's account, or start a new run"
+    raise ResumeError(message, run_id=run_id)

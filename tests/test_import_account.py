@@ -1,0 +1,197 @@
+"""Runs follow the account, not the profile's name: a renamed profile keeps its runs (the
+same file is refused, a stopped run resumes in it), and a profile removed and added again
+pointing at another account refuses to finish the old run there, naming what changed.
+The CLI as a subprocess against the sandbox over HTTP, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import poll_until
+from import_support import MAIN, acks_in, cli, faults, isolate, record, write_csv, write_profiles
+
+from cxconsole.importing.runs import list_runs
+from cxconsole.sandbox.config import SANDBOX_SECRETS
+from cxconsole.sandbox.server import SandboxServer
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    return isolate(monkeypatch, tmp_path)
+
+
+def contacts(path: Path, count: int) -> Path:
+    rows = [[f"user{i}@example.com", "14/01/2020"] for i in range(1, count + 1)]
+    return write_csv(path, ["Email", "Date"], rows)
+
+
+def emails(url: str) -> Counter[str]:
+    return Counter(r["email"] for r in record(url)["questionpro"])
+
+
+def secrets_for(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    for name in names:
+        monkeypatch.setenv(f"CXCONSOLE_SECRET_{name.upper()}", SANDBOX_SECRETS["questionpro"])
+
+
+def cancelled_half_way(args: list[str], state: Path, acks: int) -> None:
+    """The import started, then Ctrl-C (SIGINT) once ``acks`` batches were acknowledged."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cxconsole", *args],
+        env={**os.environ, "PYTHONPATH": str(MAIN)},
+        cwd=MAIN,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        poll_until(lambda: acks_in(state) >= acks or proc.poll() is not None, 60, what="acks")
+        assert proc.poll() is None, "the import ended before it could be stopped"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, (out, err)
+
+
+def test_a_renamed_profile_keeps_its_file_imported(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qpx")
+    path = contacts(tmp_path / "c.csv", 30)
+    tail = ["--batch-size", "10", "--json"]
+    code, out, err = cli("import", str(path), "--profile", "qp", *tail)
+    assert code == 0, (out, err)
+    first = json.loads(out)["run_id"]
+    code, out, err = cli("profile", "rename", "qp", "qpx")
+    assert code == 0, (out, err)
+    code, out, err = cli("import", str(path), "--profile", "qpx", *tail)
+    assert code == 2, (out, err)
+    message = json.loads(out)["message"]
+    assert f"run {first}" in message and "into profile 'qp', the account 'qpx' points at" in (
+        message
+    ), message
+    assert "--again" in err, err
+    assert max(emails(url).values()) == 1, "the refused run sent nothing"
+    code, out, err = cli("import", str(path), "--profile", "qpx", *tail, "--again")
+    assert code == 0, (out, err)
+    assert set(emails(url).values()) == {2}
+
+
+def test_a_stopped_run_resumes_in_the_renamed_profile(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qpy")
+    faults(url, latency_ms=40)
+    path = contacts(tmp_path / "c.csv", 300)
+    args = ["import", str(path), "--batch-size", "10", "--concurrency", "1"]
+    cancelled_half_way([*args, "--profile", "qp"], home["state"], acks=3)
+    code, out, err = cli("profile", "rename", "qp", "qpy")
+    assert code == 0, (out, err)
+    faults(url, latency_ms=0)
+    # No profile given: the run goes on in the one profile that points at its account.
+    code, out, err = cli("import", "--resume", "last", "--json")
+    assert code == 0, (out, err)
+    summary = json.loads(out)
+    assert summary["rows_imported"] == summary["rows_total"] == 300, summary
+    assert emails(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
+    assert [r.state for r in list_runs()] == ["finished"]
+
+
+def test_resume_last_finds_the_run_under_the_new_name(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qpy")
+    faults(url, latency_ms=40)
+    path = contacts(tmp_path / "c.csv", 300)
+    args = ["import", str(path), "--batch-size", "10", "--concurrency", "1"]
+    cancelled_half_way([*args, "--profile", "qp"], home["state"], acks=3)
+    assert cli("profile", "rename", "qp", "qpy")[0] == 0
+    faults(url, latency_ms=0)
+    code, out, err = cli(*args, "--profile", "qpy", "--resume", "last", "--json")
+    assert code == 0, (out, err)
+    assert json.loads(out)["rows_imported"] == 300
+    assert emails(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
+
+
+def test_a_profile_added_again_for_another_account_refuses_the_old_run(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    faults(url, latency_ms=40)
+    path = contacts(tmp_path / "c.csv", 300)
+    args = ["import", str(path), "--batch-size", "10", "--concurrency", "1", "--profile", "qp"]
+    cancelled_half_way(args, home["state"], acks=3)
+    faults(url, latency_ms=0)
+    sent = sum(emails(url).values())
+    assert cli("profile", "remove", "qp")[0] == 0
+    other = url.replace("127.0.0.1", "localhost") + "/qp"
+    code, out, err = cli(
+        "profile", "add", "qp", "--vendor", "questionpro", "--base-url", other,
+        "--workspace-id", "999", "--no-secret",
+    )  # fmt: skip
+    assert code == 0, (out, err)
+    run_id = list_runs()[0].run_id
+    for resume in (["--resume", "last"], ["--resume", run_id]):
+        code, out, err = cli(*args, *resume)
+        assert code == 2, (out, err)
+        assert f"run {run_id} sent to {url}/qp (workspace-id (none))" in err, err
+        assert f"profile 'qp' now points at {other} (workspace-id 999)" in err, err
+        assert "nothing was sent" in err and "Traceback" not in err, err
+    assert sum(emails(url).values()) == sent, "nothing more was sent"
+    assert [r.state for r in list_runs()] == ["resumable"]
+
+
+def test_a_run_from_before_accounts_were_recorded_is_matched_by_name(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qpx")
+    path = contacts(tmp_path / "c.csv", 20)
+    tail = ["--batch-size", "10", "--json"]
+    assert cli("import", str(path), "--profile", "qp", *tail)[0] == 0
+    # An older cxconsole's journal: its header names the profile, not the account.
+    journal = list_runs()[0].journal_path
+    lines = journal.read_text("utf-8").splitlines(keepends=True)
+    header = json.loads(lines[0])
+    assert header["account"] == {
+        "vendor": "questionpro",
+        "base": f"{url}/qp",
+        "settings": {"workspace_id": None},
+    }
+    del header["account"]
+    journal.write_text(json.dumps(header) + "\n" + "".join(lines[1:]), "utf-8")
+    code, out, err = cli("import", str(path), "--profile", "qp", *tail)
+    assert code == 2 and "--again" in err, (out, err)  # by name, as before
+    assert cli("profile", "rename", "qp", "qpx")[0] == 0
+    code, out, err = cli("import", str(path), "--profile", "qpx", *tail)
+    assert code == 0, (out, err)  # another name, and no account to tell it is the same
