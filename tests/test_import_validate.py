@@ -134,7 +134,7 @@ def test_what_a_date_only_field_cannot_hold_is_rejected(value: object, why: str)
 @pytest.mark.parametrize("value", ["01/01/69", "12/31/50", "14.01.26", "14-Jan-26"])
 def test_a_two_digit_year_is_rejected_not_given_a_century(value: str) -> None:
     check = DateCheck("Date", "%d/%m/%Y")
-    with pytest.raises(RowError, match="two-digit year.*write the year in full"):
+    with pytest.raises(RowError, match=r"two-digit year.*write the year in full"):
         check(value)
     assert check.day_first is None  # nor does a rejected value settle the column's order
 
