@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cxconsole.importing import ColumnMapping, MappingError, build_mapping, fields_for
-from cxconsole.importing.mapping import auto_map, normalise
+from cxconsole.importing.mapping import auto_map, normalise, parse_override
 from cxconsole.importing.records import ProductFolder, RowPlan
 from cxconsole.vendors import get_vendor
 from cxconsole.vendors.expoints import CustomerDataColumn, Expoints
@@ -44,6 +44,22 @@ def test_each_field_goes_to_the_most_exact_column() -> None:
     # "Email" names the field exactly; "mail" only by synonym: the exact one wins.
     mapping = auto_map(["mail", "Email"], fields_for(QP))
     assert mapping.columns == {"Email": "email"}
+
+
+def test_a_header_that_is_a_fields_name_or_label_beats_a_look_alike() -> None:
+    # "e_mail" and "E mail" normalise to the field's name and label, but only "email" and
+    # "Mobile" are them: the exact ones win whatever the order.
+    headers = ["e_mail", "mobile_", "E mail", "EMAIL", "Mobile"]
+    assert auto_map(headers, fields_for(QP)).columns == {"EMAIL": "email", "Mobile": "mobile"}
+    assert auto_map(["E mail", "e-mail"], fields_for(QP)).columns == {"e-mail": "email"}
+
+
+def test_map_splits_at_the_last_equals_sign() -> None:
+    assert parse_override("e=mail=firstName") == ("e=mail", "firstName")
+    assert parse_override("e=mail=") == ("e=mail", "")
+    assert parse_override("Notes=-") == ("Notes", "")
+    with pytest.raises(MappingError, match="expected COLUMN=FIELD"):
+        parse_override("=email")
 
 
 def test_passthrough_vendors_send_unmapped_columns_under_their_header() -> None:

@@ -1,8 +1,9 @@
 """Mapping file columns onto a vendor's target fields: automatic, editable, saved and reused.
 
-Columns are matched by normalised names (``E-mail`` = ``email``, ``First Name`` =
-``firstname``) against each field's name, label and synonyms, then by a few synonyms common to
-every vendor (``msisdn`` / ``mobile`` / ``phone``). A mapping is saved as TOML or JSON and read
+A column named exactly (case aside) as a field's name or label takes it first; then columns
+are matched by normalised names (``E-mail`` = ``email``, ``First Name`` = ``firstname``)
+against each field's name, label and synonyms, then by a few synonyms common to every vendor
+(``msisdn`` / ``mobile`` / ``phone``). A mapping is saved as TOML or JSON and read
 back with ``--mapping FILE``; ``--map COLUMN=FIELD`` changes one column, and two that
 disagree are refused. Vendors that pass columns through (Webex Campaign, Noojee) send an
 unmapped column under its own header; for the others, a column no field takes is named
@@ -163,6 +164,13 @@ class FieldIndex:
     def __init__(self, fields: Sequence[TargetField]) -> None:
         self.fields = list(fields)
         self.by_name = {f.name: f for f in fields}
+        # A header that is a field's name or label (case aside) outranks every look-alike:
+        # ``e_mail`` normalises to ``email`` too, but a column named ``email`` means the field.
+        self.exact: dict[str, TargetField] = {}
+        for f in fields:
+            self.exact.setdefault(f.name.strip().casefold(), f)
+        for f in fields:
+            self.exact.setdefault(f.label.strip().casefold(), f)
         # Tiers: the field's own name, its label, its synonyms, then the shared synonyms.
         self.tiers: list[dict[str, TargetField]] = [{}, {}, {}, {}]
         for f in fields:
@@ -174,10 +182,14 @@ class FieldIndex:
                 self.tiers[3].setdefault(normalise(synonym), f)
 
     def match(self, text: str) -> tuple[int, TargetField] | None:
+        """(rank, field): 0 for a field's exact name or label, then 1.. by tier normalised."""
+        exact = self.exact.get(str(text).strip().casefold())
+        if exact is not None:
+            return 0, exact
         key = normalise(text)
         if not key:
             return None
-        for tier, table in enumerate(self.tiers):
+        for tier, table in enumerate(self.tiers, start=1):
             if key in table:
                 return tier, table[key]
         return None
@@ -226,8 +238,11 @@ def find_header(headers: Sequence[str], name: str) -> str | None:
 
 
 def parse_override(text: str) -> tuple[str, str]:
-    """``COLUMN=FIELD`` (``COLUMN=`` or ``COLUMN=-`` leaves the column out)."""
-    column, sep, target = text.partition("=")
+    """``COLUMN=FIELD`` (``COLUMN=`` or ``COLUMN=-`` leaves the column out).
+
+    Split at the last ``=``: no field name holds one, but a header may (``e=mail=firstName``).
+    """
+    column, sep, target = text.rpartition("=")
     if not sep or not column.strip():
         raise MappingError(f"--map {text!r}: expected COLUMN=FIELD (COLUMN= to leave it out)")
     target = target.strip()
