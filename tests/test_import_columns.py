@@ -116,6 +116,18 @@ def test_a_column_named_exactly_for_a_field_wins_over_a_look_alike(
     assert [r["email"] for r in qp_sent(url)] == ["cust@x.com"]
 
 
+def test_a_skipped_columns_field_goes_to_the_next_column_that_names_it(
+    url: str, tmp_path: Path
+) -> None:
+    row = ["agent@corp.com", "14/01/2026", "cust@x.com"]
+    path = write_csv(tmp_path / "skip.csv", ["E-mail", "transaction_date", "mail"], [row])
+    code, out, err = cli("import", str(path), "--profile", "qp", "--skip", "E-mail")
+    assert code == 0, (out, err)
+    assert "mail -> email" in err, err
+    assert "E-mail (skipped; its field email now comes from 'mail')" in out, out
+    assert [r["email"] for r in qp_sent(url)] == ["cust@x.com"]
+
+
 def test_map_names_a_column_whose_header_holds_an_equals_sign(url: str, tmp_path: Path) -> None:
     row = ["agent@corp.com", "14/01/2026", "cust@x.com"]
     path = write_csv(tmp_path / "eq.csv", ["e=mail", "transaction_date", "email"], [row])

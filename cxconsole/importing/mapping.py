@@ -206,22 +206,33 @@ class FieldIndex:
 
 
 def auto_map(
-    headers: Sequence[str], fields: Sequence[TargetField], *, passthrough: bool = False
+    headers: Sequence[str],
+    fields: Sequence[TargetField],
+    *,
+    passthrough: bool = False,
+    decided: Iterable[str] = (),
+    taken: Iterable[str] = (),
 ) -> ColumnMapping:
-    """The best guess: each field gets the column that names it most exactly (left first)."""
+    """The best guess: each field gets the column that names it most exactly (left first).
+
+    ``decided`` columns (an explicit choice made for them) are left to that choice and
+    ``taken`` fields (given to a column explicitly) are not guessed: so a field whose column
+    was skipped or moved goes to the next column that names it, as if that column were alone.
+    """
     index = FieldIndex(fields)
+    skip = set(decided)
     candidates = []
     for position, header in enumerate(headers):
-        found = index.match(header)
+        found = index.match(header) if header not in skip else None
         if found:
             candidates.append((found[0], position, header, found[1]))
     columns: dict[str, str] = {}
-    taken: set[str] = set()
+    owned = set(taken)
     for _tier, _position, header, target in sorted(candidates, key=lambda c: (c[0], c[1])):
-        if target.name in taken or header in columns:
+        if target.name in owned or header in columns:
             continue
         columns[header] = target.name
-        taken.add(target.name)
+        owned.add(target.name)
     ordered = {h: columns[h] for h in headers if h in columns}
     return ColumnMapping(ordered, passthrough=passthrough)
 
@@ -334,21 +345,8 @@ def build_mapping(
     overrides that disagree, or a required field left unmapped.
     """
     index = FieldIndex(fields)
-    mapping = auto_map(headers, fields, passthrough=passthrough)
-    mapping.vendor = vendor
     warnings: list[str] = []
-
-    def assign(header: str, name: str) -> None:
-        if name == IGNORE:
-            mapping.columns[header] = IGNORE
-            return
-        # The field moves: whichever column had it loses it (and, with passthrough, is sent
-        # under its own header again).
-        for other, key in list(mapping.columns.items()):
-            if key == name and other != header:
-                del mapping.columns[other]
-        mapping.columns[header] = name
-
+    chosen: list[tuple[str, str]] = []  # (header, field or IGNORE), in the order given
     if saved is not None:
         if saved.vendor and saved.vendor != vendor:
             raise MappingError(f"the saved mapping is for {saved.vendor}, not {vendor}")
@@ -358,16 +356,31 @@ def build_mapping(
                 warnings.append(f"the saved mapping's column {column!r} is not in this file")
                 continue
             if target == IGNORE:
-                assign(header, IGNORE)
+                chosen.append((header, IGNORE))
                 continue
             found = index.resolve(target)
             if found is None and not passthrough:
                 raise MappingError(
                     f"mapping file: unknown field {target!r}; fields: {index.describe()}"
                 )
-            assign(header, found.name if found else target)
-    for header, name in resolve_overrides(overrides, headers, fields, passthrough=passthrough):
-        assign(header, name)
+            chosen.append((header, found.name if found else target))
+    chosen += resolve_overrides(overrides, headers, fields, passthrough=passthrough)
+    mapping = auto_map(
+        headers,
+        fields,
+        passthrough=passthrough,
+        decided=[h for h, _ in chosen],
+        taken=[n for _, n in chosen if n != IGNORE],
+    )
+    mapping.vendor = vendor
+    for header, name in chosen:
+        if name != IGNORE:
+            # The field moves: whichever column had it loses it (and, with passthrough, is
+            # sent under its own header again).
+            for other, key in list(mapping.columns.items()):
+                if key == name and other != header:
+                    del mapping.columns[other]
+        mapping.columns[header] = name
 
     check_mapping(mapping, headers, fields)
     return mapping, warnings
