@@ -66,6 +66,11 @@ def test_a_field_whose_column_is_skipped_or_moved_goes_to_the_next_that_names_it
     assert moved.included(headers) == {
         "E-mail": "firstName", "mail": "email", "transaction_date": "transactionDate"
     }  # fmt: skip
+    # A saved mapping gave E-mail the field; a later skip frees it all the same.
+    saved = ColumnMapping({"E-mail": "email"}, "questionpro")
+    again, _ = build_mapping(headers, fields, vendor="questionpro", passthrough=False,
+                             saved=saved, overrides=["E-mail="])  # fmt: skip
+    assert again.target("mail") == "email" and again.skipped("E-mail")
 
 
 async def test_the_set_up_works_the_mapping_out_again_after_a_skip(

@@ -365,15 +365,19 @@ def build_mapping(
                 )
             chosen.append((header, found.name if found else target))
     chosen += resolve_overrides(overrides, headers, fields, passthrough=passthrough)
+    final: dict[str, str] = {}  # each column's last word, in the order last said
+    for header, name in chosen:
+        final.pop(header, None)
+        final[header] = name
     mapping = auto_map(
         headers,
         fields,
         passthrough=passthrough,
-        decided=[h for h, _ in chosen],
-        taken=[n for _, n in chosen if n != IGNORE],
+        decided=final,
+        taken=[n for n in final.values() if n != IGNORE],
     )
     mapping.vendor = vendor
-    for header, name in chosen:
+    for header, name in final.items():
         if name != IGNORE:
             # The field moves: whichever column had it loses it (and, with passthrough, is
             # sent under its own header again).
