@@ -105,6 +105,42 @@ def test_a_column_pushed_out_of_its_field_is_named_and_sent_only_when_skipped(
     assert [r["email"] for r in qp_sent(url)] == ["b@example.com"]
 
 
+def test_a_column_named_exactly_for_a_field_wins_over_a_look_alike(
+    url: str, tmp_path: Path
+) -> None:
+    row = ["agent@corp.com", "14/01/2026", "cust@x.com"]
+    path = write_csv(tmp_path / "agent.csv", ["e_mail", "transaction_date", "email"], [row])
+    code, out, err = cli("import", str(path), "--profile", "qp", "--skip-unmapped")
+    assert code == 0, (out, err)
+    assert "email -> email" in err and "not sent: e_mail (skipped)" in err, err
+    assert [r["email"] for r in qp_sent(url)] == ["cust@x.com"]
+
+
+def test_a_skipped_columns_field_goes_to_the_next_column_that_names_it(
+    url: str, tmp_path: Path
+) -> None:
+    row = ["agent@corp.com", "14/01/2026", "cust@x.com"]
+    path = write_csv(tmp_path / "skip.csv", ["E-mail", "transaction_date", "mail"], [row])
+    code, out, err = cli("import", str(path), "--profile", "qp", "--skip", "E-mail")
+    assert code == 0, (out, err)
+    assert "mail -> email" in err, err
+    assert "E-mail (skipped; its field email now comes from 'mail')" in out, out
+    assert [r["email"] for r in qp_sent(url)] == ["cust@x.com"]
+
+
+def test_map_names_a_column_whose_header_holds_an_equals_sign(url: str, tmp_path: Path) -> None:
+    row = ["agent@corp.com", "14/01/2026", "cust@x.com"]
+    path = write_csv(tmp_path / "eq.csv", ["e=mail", "transaction_date", "email"], [row])
+    code, out, err = cli("import", str(path), "--profile", "qp", "--map", "e=mail=firstName")
+    assert code == 0, (out, err)
+    assert [(r["email"], r["firstName"]) for r in qp_sent(url)] == [
+        ("cust@x.com", "agent@corp.com")
+    ]
+    code, out, err = cli("import", str(path), "--profile", "qp", "--map", "e=mail=", "--dry-run")
+    assert code == 0, (out, err)
+    assert "not sent: e=mail (skipped)" in err, err
+
+
 # -- columns with values that no field takes -----------------------------------------------------
 def test_columns_not_mapped_stop_the_import_and_the_dry_run_naming_them(
     url: str, tmp_path: Path

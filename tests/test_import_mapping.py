@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from cxconsole.importing import ColumnMapping, MappingError, build_mapping, fields_for
-from cxconsole.importing.mapping import auto_map, normalise
+from cxconsole.importing.mapping import auto_map, normalise, parse_override
 from cxconsole.importing.records import ProductFolder, RowPlan
+from cxconsole.sandbox.server import SandboxServer
 from cxconsole.vendors import get_vendor
 from cxconsole.vendors.expoints import CustomerDataColumn, Expoints
 
@@ -44,6 +45,56 @@ def test_each_field_goes_to_the_most_exact_column() -> None:
     # "Email" names the field exactly; "mail" only by synonym: the exact one wins.
     mapping = auto_map(["mail", "Email"], fields_for(QP))
     assert mapping.columns == {"Email": "email"}
+
+
+def test_a_header_that_is_a_fields_name_or_label_beats_a_look_alike() -> None:
+    # "e_mail" and "E mail" normalise to the field's name and label, but only "email" and
+    # "Mobile" are them: the exact ones win whatever the order.
+    headers = ["e_mail", "mobile_", "E mail", "EMAIL", "Mobile"]
+    assert auto_map(headers, fields_for(QP)).columns == {"EMAIL": "email", "Mobile": "mobile"}
+    assert auto_map(["E mail", "e-mail"], fields_for(QP)).columns == {"e-mail": "email"}
+
+
+def test_a_field_whose_column_is_skipped_or_moved_goes_to_the_next_that_names_it() -> None:
+    headers = ["E-mail", "mail", "transaction_date"]
+    fields = fields_for(QP)
+    skipped, _ = build_mapping(headers, fields, vendor="questionpro", passthrough=False,
+                               overrides=["E-mail="])  # fmt: skip
+    assert skipped.columns == {"E-mail": "", "mail": "email", "transaction_date": "transactionDate"}
+    moved, _ = build_mapping(headers, fields, vendor="questionpro", passthrough=False,
+                             overrides=["E-mail=firstName"])  # fmt: skip
+    assert moved.included(headers) == {
+        "E-mail": "firstName", "mail": "email", "transaction_date": "transactionDate"
+    }  # fmt: skip
+    # A saved mapping gave E-mail the field; a later skip frees it all the same.
+    saved = ColumnMapping({"E-mail": "email"}, "questionpro")
+    again, _ = build_mapping(headers, fields, vendor="questionpro", passthrough=False,
+                             saved=saved, overrides=["E-mail="])  # fmt: skip
+    assert again.target("mail") == "email" and again.skipped("E-mail")
+
+
+async def test_the_set_up_works_the_mapping_out_again_after_a_skip(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    from cxconsole.context import Context
+    from cxconsole.importing.setup import SKIP, ImportSetup
+
+    path = tmp_path / "m.csv"
+    path.write_text("E-mail,transaction_date,mail\nagent@corp.com,14/01/2026,c@x.com\n", "utf-8")
+    setup = ImportSetup()
+    await setup.open_profile(Context.for_sandbox(sandbox_reset.url).account("sandbox-questionpro"))
+    await setup.open_file(path)
+    assert setup.mapping is not None and setup.mapping.target("mail") is None
+    setup.choose("E-mail", SKIP)
+    assert setup.mapping.target("mail") == "email"
+
+
+def test_map_splits_at_the_last_equals_sign() -> None:
+    assert parse_override("e=mail=firstName") == ("e=mail", "firstName")
+    assert parse_override("e=mail=") == ("e=mail", "")
+    assert parse_override("Notes=-") == ("Notes", "")
+    with pytest.raises(MappingError, match="expected COLUMN=FIELD"):
+        parse_override("=email")
 
 
 def test_passthrough_vendors_send_unmapped_columns_under_their_header() -> None:

@@ -97,7 +97,7 @@ def test_month_names_read_the_same_in_every_locale(locale_name: str) -> None:
         check = DateCheck("Date", "%d/%m/%Y")
         assert check("14 Jan 2020") == "14/01/2020"
         assert check("January 14, 2020") == "14/01/2020"
-        assert check("14-Mar-20") == "14/03/2020"
+        assert check("14-Mar-2020") == "14/03/2020"
     finally:
         locale.setlocale(locale.LC_TIME, saved)
 
@@ -129,6 +129,14 @@ def test_dates_in_questionpro_form(value: object, expected: str) -> None:
 def test_what_a_date_only_field_cannot_hold_is_rejected(value: object, why: str) -> None:
     with pytest.raises(RowError, match=re.escape(why)):
         DateCheck("Date", "%d/%m/%Y")(value)
+
+
+@pytest.mark.parametrize("value", ["01/01/69", "12/31/50", "14.01.26", "14-Jan-26"])
+def test_a_two_digit_year_is_rejected_not_given_a_century(value: str) -> None:
+    check = DateCheck("Date", "%d/%m/%Y")
+    with pytest.raises(RowError, match=r"two-digit year.*write the year in full"):
+        check(value)
+    assert check.day_first is None  # nor does a rejected value settle the column's order
 
 
 def test_excel_serials_are_dates_in_an_xlsx_file() -> None:

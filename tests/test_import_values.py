@@ -54,6 +54,50 @@ def test_questionpro_dates_keep_their_time_and_offset_or_are_rejected(
     assert "UTC offset (Z)" in bad[7]["reason"]
 
 
+def test_a_two_digit_year_is_rejected_never_given_a_century(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from cxconsole.context import Context
+    from cxconsole.importing.setup import ImportSetup
+
+    write_profiles(monkeypatch, sandbox_reset.url)
+    rows = [
+        ["a@x.com", "01/01/69"],  # line 2: 1969 or 2069?
+        ["b@x.com", "31/12/50"],  # line 3
+        ["c@x.com", "14-Jan-26"],  # line 4: a month name does not settle the century either
+        ["d@x.com", "31/12/2049"],  # line 5: sent
+    ]
+    path = write_csv(tmp_path / "yy.csv", ["email", "transaction_date"], rows)
+    rejects = tmp_path / "rejects.csv"
+    for dry in (["--dry-run"], []):
+        code, summary, err = run(str(path), "--profile", "qp", "--rejects", str(rejects), *dry)
+        assert code == 1, (summary, err)
+        assert (summary["rows_imported"], summary["rows_invalid"]) == (1, 3), summary
+        bad = read_rejects(rejects)
+        assert set(bad) == {2, 3, 4}
+        assert all(bad[line]["field"] == "Transaction date" for line in bad)
+        assert "two-digit year (69)" in bad[2]["reason"], bad[2]
+        assert "write the year in full" in bad[3]["reason"], bad[3]
+        rejects.unlink()
+    got = [c["transactionDate"] for c in record(sandbox_reset.url)["questionpro"]]
+    assert got == ["31/12/2049"]
+
+    async def preview() -> object:
+        setup = ImportSetup()
+        await setup.open_profile(
+            Context.for_sandbox(sandbox_reset.url).account("sandbox-questionpro")
+        )
+        await setup.open_file(path)
+        return await asyncio.to_thread(setup.preview)
+
+    shown = asyncio.run(preview())
+    problems = {row.line: row.problem for row in shown.rows}  # type: ignore[attr-defined]
+    assert [line for line, problem in problems.items() if problem] == [2, 3, 4]
+    assert "two-digit year (50)" in str(problems[3])
+
+
 def test_noojee_callback_dates_are_sent_only_as_written(
     sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

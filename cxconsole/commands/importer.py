@@ -75,7 +75,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="COLUMN=FIELD",
-        help="map a column onto a field (COLUMN= leaves it out); repeatable",
+        help="map a column onto a field (COLUMN= leaves it out; split at the last =, so a "
+        "header may hold one); repeatable",
     )
     parser.add_argument(
         "--skip",

@@ -1,8 +1,9 @@
 """Mapping file columns onto a vendor's target fields: automatic, editable, saved and reused.
 
-Columns are matched by normalised names (``E-mail`` = ``email``, ``First Name`` =
-``firstname``) against each field's name, label and synonyms, then by a few synonyms common to
-every vendor (``msisdn`` / ``mobile`` / ``phone``). A mapping is saved as TOML or JSON and read
+A column named exactly (case aside) as a field's name or label takes it first; then columns
+are matched by normalised names (``E-mail`` = ``email``, ``First Name`` = ``firstname``)
+against each field's name, label and synonyms, then by a few synonyms common to every vendor
+(``msisdn`` / ``mobile`` / ``phone``). A mapping is saved as TOML or JSON and read
 back with ``--mapping FILE``; ``--map COLUMN=FIELD`` changes one column, and two that
 disagree are refused. Vendors that pass columns through (Webex Campaign, Noojee) send an
 unmapped column under its own header; for the others, a column no field takes is named
@@ -163,6 +164,13 @@ class FieldIndex:
     def __init__(self, fields: Sequence[TargetField]) -> None:
         self.fields = list(fields)
         self.by_name = {f.name: f for f in fields}
+        # A header that is a field's name or label (case aside) outranks every look-alike:
+        # ``e_mail`` normalises to ``email`` too, but a column named ``email`` means the field.
+        self.exact: dict[str, TargetField] = {}
+        for f in fields:
+            self.exact.setdefault(f.name.strip().casefold(), f)
+        for f in fields:
+            self.exact.setdefault(f.label.strip().casefold(), f)
         # Tiers: the field's own name, its label, its synonyms, then the shared synonyms.
         self.tiers: list[dict[str, TargetField]] = [{}, {}, {}, {}]
         for f in fields:
@@ -174,10 +182,14 @@ class FieldIndex:
                 self.tiers[3].setdefault(normalise(synonym), f)
 
     def match(self, text: str) -> tuple[int, TargetField] | None:
+        """(rank, field): 0 for a field's exact name or label, then 1.. by tier normalised."""
+        exact = self.exact.get(str(text).strip().casefold())
+        if exact is not None:
+            return 0, exact
         key = normalise(text)
         if not key:
             return None
-        for tier, table in enumerate(self.tiers):
+        for tier, table in enumerate(self.tiers, start=1):
             if key in table:
                 return tier, table[key]
         return None
@@ -194,22 +206,33 @@ class FieldIndex:
 
 
 def auto_map(
-    headers: Sequence[str], fields: Sequence[TargetField], *, passthrough: bool = False
+    headers: Sequence[str],
+    fields: Sequence[TargetField],
+    *,
+    passthrough: bool = False,
+    decided: Iterable[str] = (),
+    taken: Iterable[str] = (),
 ) -> ColumnMapping:
-    """The best guess: each field gets the column that names it most exactly (left first)."""
+    """The best guess: each field gets the column that names it most exactly (left first).
+
+    ``decided`` columns (an explicit choice made for them) are left to that choice and
+    ``taken`` fields (given to a column explicitly) are not guessed: so a field whose column
+    was skipped or moved goes to the next column that names it, as if that column were alone.
+    """
     index = FieldIndex(fields)
+    skip = set(decided)
     candidates = []
     for position, header in enumerate(headers):
-        found = index.match(header)
+        found = index.match(header) if header not in skip else None
         if found:
             candidates.append((found[0], position, header, found[1]))
     columns: dict[str, str] = {}
-    taken: set[str] = set()
+    owned = set(taken)
     for _tier, _position, header, target in sorted(candidates, key=lambda c: (c[0], c[1])):
-        if target.name in taken or header in columns:
+        if target.name in owned or header in columns:
             continue
         columns[header] = target.name
-        taken.add(target.name)
+        owned.add(target.name)
     ordered = {h: columns[h] for h in headers if h in columns}
     return ColumnMapping(ordered, passthrough=passthrough)
 
@@ -226,8 +249,11 @@ def find_header(headers: Sequence[str], name: str) -> str | None:
 
 
 def parse_override(text: str) -> tuple[str, str]:
-    """``COLUMN=FIELD`` (``COLUMN=`` or ``COLUMN=-`` leaves the column out)."""
-    column, sep, target = text.partition("=")
+    """``COLUMN=FIELD`` (``COLUMN=`` or ``COLUMN=-`` leaves the column out).
+
+    Split at the last ``=``: no field name holds one, but a header may (``e=mail=firstName``).
+    """
+    column, sep, target = text.rpartition("=")
     if not sep or not column.strip():
         raise MappingError(f"--map {text!r}: expected COLUMN=FIELD (COLUMN= to leave it out)")
     target = target.strip()
@@ -319,21 +345,8 @@ def build_mapping(
     overrides that disagree, or a required field left unmapped.
     """
     index = FieldIndex(fields)
-    mapping = auto_map(headers, fields, passthrough=passthrough)
-    mapping.vendor = vendor
     warnings: list[str] = []
-
-    def assign(header: str, name: str) -> None:
-        if name == IGNORE:
-            mapping.columns[header] = IGNORE
-            return
-        # The field moves: whichever column had it loses it (and, with passthrough, is sent
-        # under its own header again).
-        for other, key in list(mapping.columns.items()):
-            if key == name and other != header:
-                del mapping.columns[other]
-        mapping.columns[header] = name
-
+    chosen: list[tuple[str, str]] = []  # (header, field or IGNORE), in the order given
     if saved is not None:
         if saved.vendor and saved.vendor != vendor:
             raise MappingError(f"the saved mapping is for {saved.vendor}, not {vendor}")
@@ -343,16 +356,35 @@ def build_mapping(
                 warnings.append(f"the saved mapping's column {column!r} is not in this file")
                 continue
             if target == IGNORE:
-                assign(header, IGNORE)
+                chosen.append((header, IGNORE))
                 continue
             found = index.resolve(target)
             if found is None and not passthrough:
                 raise MappingError(
                     f"mapping file: unknown field {target!r}; fields: {index.describe()}"
                 )
-            assign(header, found.name if found else target)
-    for header, name in resolve_overrides(overrides, headers, fields, passthrough=passthrough):
-        assign(header, name)
+            chosen.append((header, found.name if found else target))
+    chosen += resolve_overrides(overrides, headers, fields, passthrough=passthrough)
+    final: dict[str, str] = {}  # each column's last word, in the order last said
+    for header, name in chosen:
+        final.pop(header, None)
+        final[header] = name
+    mapping = auto_map(
+        headers,
+        fields,
+        passthrough=passthrough,
+        decided=final,
+        taken=[n for n in final.values() if n != IGNORE],
+    )
+    mapping.vendor = vendor
+    for header, name in final.items():
+        if name != IGNORE:
+            # The field moves: whichever column had it loses it (and, with passthrough, is
+            # sent under its own header again).
+            for other, key in list(mapping.columns.items()):
+                if key == name and other != header:
+                    del mapping.columns[other]
+        mapping.columns[header] = name
 
     check_mapping(mapping, headers, fields)
     return mapping, warnings

@@ -306,11 +306,15 @@ class ImportSetup:
         if self.sniffed is None or self.account is None:
             return None
         headers = self.sniffed.headers
-        mapping = auto_map(headers, self.fields, passthrough=self._passthrough)
+        made = {h: c for h, c in self.choices.items() if h in headers}
+        taken = [c for c in made.values() if c not in (SKIP, AS_IS)]
+        # A field whose column was skipped or moved goes to the next column that names it.
+        mapping = auto_map(
+            headers, self.fields, passthrough=self._passthrough, decided=made, taken=taken
+        )
         mapping.vendor = self.account.vendor.name
-        for header, choice in self.choices.items():
-            if header in headers:
-                _assign(mapping, header, choice)
+        for header, choice in made.items():
+            _assign(mapping, header, choice)
         return mapping
 
     @property

@@ -250,11 +250,12 @@ class DateCheck:
     """Dates and date-times as spreadsheets write them, out in the vendor's form.
 
     Reads ISO 8601 (with or without time and offset), dd/mm/yyyy and mm/dd/yyyy (with ``/``,
-    ``-`` or ``.``; dots mean day first), two-digit years, "14 Jan 2020", the datetimes of XLSX
-    cells and, from an XLSX file only (``serials``), Excel serial numbers: in a CSV or JSON
-    file a bare number is no date, and is rejected. Day-or-month order: ``day_first`` when
-    given; otherwise the column learns it from the first value that settles it (a part above
-    12), and a value that is still ambiguous is rejected with a reason rather than guessed.
+    ``-`` or ``.``; dots mean day first), "14 Jan 2020", the datetimes of XLSX cells and,
+    from an XLSX file only (``serials``), Excel serial numbers: in a CSV or JSON file a bare
+    number is no date, and is rejected, as is a two-digit year (no century is guessed).
+    Day-or-month order: ``day_first`` when given; otherwise the column learns it from the
+    first value that settles it (a part above 12), and a value that is still ambiguous is
+    rejected with a reason rather than guessed.
 
     A value is sent only when the vendor's form holds all of it: a time of day (other than
     midnight) where the field takes a date only, a UTC offset where it takes none, seconds
@@ -338,7 +339,7 @@ class DateCheck:
         raise RowError(self.field, f"{text!r} is not a date this import can read")
 
     def _worded(self, text: str) -> date | datetime | None:
-        """ "14 Jan 2020", "14-Jan-20", "January 14, 2020", with an optional time."""
+        """ "14 Jan 2020", "14-Jan-2020", "January 14, 2020", with an optional time."""
         match = _DAY_MONTH.fullmatch(text)
         if match:
             day, name, year, hh, mi, ss = match.groups()
@@ -350,9 +351,7 @@ class DateCheck:
         month = _MONTHS.get(name.lower())
         if month is None:
             return None
-        number = int(year)
-        if len(year) == 2:
-            number += 2000 if number < 70 else 1900
+        number = self._year(text, year)
         if hh is None:
             return self._make(text, number, month, int(day), None, None, None, None, None)
         return self._make(text, number, month, int(day), hh, mi, ss, None, None)
@@ -360,9 +359,7 @@ class DateCheck:
     def _dmy(self, text: str, match: re.Match[str]) -> date | datetime:
         a, sep, b, y, hh, mi, ss, ampm = match.groups()
         first, second = int(a), int(b)
-        year = int(y)
-        if len(y) == 2:
-            year += 2000 if year < 70 else 1900
+        year = self._year(text, y)
         day_first = self.day_first
         if sep == "." and not self.fixed:
             day_first = True
@@ -385,6 +382,17 @@ class DateCheck:
             hour = int(hh) % 12 + (12 if ampm.lower() == "pm" else 0)
             hh = str(hour)
         return self._make(text, year, month, day, hh, mi, ss, None, None)
+
+    def _year(self, text: str, digits: str) -> int:
+        """The year as written; two digits name no century, and guessing one would send
+        ``01/01/69`` as 1969 or 2069 on a rule the operator never saw."""
+        if len(digits) == 2:
+            raise RowError(
+                self.field,
+                f"{text!r} has a two-digit year ({digits}): write the year in full "
+                f"(19{digits} or 20{digits}?); the century is never guessed",
+            )
+        return int(digits)
 
     def _learn(self, day_first: bool) -> bool:
         if self.day_first is None:
