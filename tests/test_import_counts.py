@@ -114,6 +114,12 @@ def test_a_refusal_of_the_profile_stops_the_run_and_a_resume_sends_the_rest(
     assert (code, done["state"], done["outcome"]) == (0, "finished", "complete"), (out, err)
     assert (done["rows_imported"], done["batches_ok"], done["batches_failed"]) == (400, 40, 0)
     assert read_rejects(Path(done["rejects_path"])) == {}
+    # The run goes on in the profile put right, and from then on belongs to that account: a
+    # later resume compares against template 12, not the refused 99.
+    from cxconsole.importing.journal import Replay, read_journal
+
+    replay = Replay.of(read_journal(Path(done["journal_path"])))
+    assert str(replay.header.account["settings"]["template_id"]) == "12", replay.header.account
 
 
 def test_a_failure_of_one_call_does_not_stop_the_run(

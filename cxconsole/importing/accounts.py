@@ -63,7 +63,12 @@ def identities(profiles: Mapping[str, Profile]) -> dict[str, Identity]:
 
 
 def resume_profile(
-    run_id: str, header: RunHeader, given: str | None, profiles: Mapping[str, Profile] | None
+    run_id: str,
+    header: RunHeader,
+    given: str | None,
+    profiles: Mapping[str, Profile] | None,
+    *,
+    landed: bool = True,
 ) -> str:
     """The profile a run is resumed in: ``given`` (checked later by :func:`check_account`),
     else the run's own when it still points at the run's account, else the one profile that
@@ -87,7 +92,10 @@ def resume_profile(
             "resume in (--profile NAME)"
         )
     if header.profile in accounts:
-        check_account(run_id, header, header.profile, accounts[header.profile], accounts)
+        check_account(
+            run_id, header, header.profile, accounts[header.profile], accounts, landed=landed
+        )
+        return header.profile  # nothing of the run reached the vendor: its profile, put right
     raise ResumeError(
         f"run {run_id} sent to {describe(header.account)} through profile "
         f"{header.profile!r}; no profile points at that account now. Add one (or point a "
@@ -101,10 +109,15 @@ def check_account(
     profile: str,
     account: Identity,
     others: Mapping[str, Identity] | None = None,
+    *,
+    landed: bool = True,
 ) -> None:
     """Refuse to resume a run in a profile that points at another account than the run sent
-    to (a profile removed and added again, or edited): the rest would go elsewhere."""
-    if not header.account or header.account == account:
+    to (a profile removed and added again, or edited): the rest would go elsewhere. A run of
+    which no row reached the vendor or may have (``landed`` False: every batch it sent was
+    refused, as when the profile itself was wrong) resumes in the corrected profile: its file
+    goes to one account whole."""
+    if not header.account or header.account == account or not landed:
         return
     message = (
         f"run {run_id} sent to {describe(header.account)}; profile {profile!r} now points at "

@@ -64,6 +64,9 @@ class Session(Entry):
     pid: int = 0
     resumed: bool = False
     concurrency: int = 0
+    # The account this session sends to: a run none of whose rows had reached the vendor may
+    # go on in its profile put right (another template, workspace...), and goes on there.
+    account: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,7 +16,7 @@ import queue
 import secrets
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -380,9 +380,11 @@ class Replay:
     def apply(self, entry: Entry) -> None:
         self.last_at = entry.at or self.last_at
         match entry:
-            case Session():
+            case Session(account=account):
                 self.sessions += 1
                 self.end = None
+                if account:  # where the run sends now (see Session.account)
+                    self.header = replace(self.header, account=account)
             case Torn(batch=int(batch)) if self.done.get(batch) is None:
                 self.suspect.add(batch)
             case Send(batch=batch, part=part):

@@ -615,7 +615,12 @@ class ImportRun:
                 identity["sha256"] = self._file_sha256
             await self._write(self._header(identity))
         await self._write(
-            Session(pid=os.getpid(), resumed=self.resumed, concurrency=self.concurrency)
+            Session(
+                pid=os.getpid(),
+                resumed=self.resumed,
+                concurrency=self.concurrency,
+                account=self.account.identity,
+            )
         )
         self.ledger.rejects = await asyncio.to_thread(
             RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
@@ -651,7 +656,14 @@ class ImportRun:
             self._journal = Journal(self.run_id)
             await asyncio.to_thread(self._journal.open)
         self._journal.start(asyncio.get_running_loop())
-        await self._write(Session(pid=os.getpid(), resumed=True, concurrency=self.concurrency))
+        await self._write(
+            Session(
+                pid=os.getpid(),
+                resumed=True,
+                concurrency=self.concurrency,
+                account=self.account.identity,
+            )
+        )
 
     def _header(self, identity: dict[str, Any]) -> RunHeader:
         return RunHeader(

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from cxconsole.screens.imports.pane import ImportPane
+from cxconsole.screens.imports.pane import ImportPane, resumed
 from cxconsole.widgets.import_history import HistoryTable, describe
 
 if TYPE_CHECKING:
@@ -160,20 +160,7 @@ class HistoryPane(ImportPane):
             return
         run_id = info.run_id
 
-        async def opened() -> ImportRun:
-            from cxconsole.importing import prepare_resume
-
-            ctx = await self.cx.context()
-            return await prepare_resume(
-                run_id,
-                ctx.account,
-                client=ctx.client,
-                errors=ctx.errors,
-                fixing=True,
-                profiles=ctx.profiles.load,
-            )
-
-        self.post_message(self.FixRequested(opened))
+        self.post_message(self.FixRequested(resumed(self.cx, run_id, fixing=True)))
 
     def show_error(self, text: str) -> None:
         banner = self.query_one("#history-error", Static)

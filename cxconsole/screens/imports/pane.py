@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import TabPane
 
 from cxconsole.app import CXApp
+
+if TYPE_CHECKING:
+    from cxconsole.importing import ImportRun
 
 
 class ImportPane(TabPane):
@@ -31,3 +37,26 @@ class ImportPane(TabPane):
 
     def banner(self, text: str | None) -> None:
         self.post_message(self.Banner(text))
+
+
+def resumed(
+    app: CXApp, run_id: str, *, resend_unknown: bool = False, fixing: bool = False
+) -> Callable[[], Awaitable[ImportRun]]:
+    """A run continued from its journal (the core refuses a changed file, or a profile that
+    points at another account now): to resume it, resend its unknown rows, or fix its rejects."""
+
+    async def prepare() -> ImportRun:
+        from cxconsole.importing import prepare_resume
+
+        ctx = await app.context()
+        return await prepare_resume(
+            run_id,
+            ctx.account,
+            client=ctx.client,
+            errors=ctx.errors,
+            resend_unknown=resend_unknown,
+            fixing=fixing,
+            profiles=ctx.profiles.load,
+        )
+
+    return prepare

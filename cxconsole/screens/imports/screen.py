@@ -17,7 +17,6 @@ messages the panes post, routed to the pane they concern. No pane queries anothe
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
@@ -28,7 +27,7 @@ from textual.widgets import Header, Static, TabbedContent
 from cxconsole.screens.base import CXScreen
 from cxconsole.screens.imports.fix_pane import FixPane
 from cxconsole.screens.imports.history_pane import HistoryPane
-from cxconsole.screens.imports.pane import ImportPane
+from cxconsole.screens.imports.pane import ImportPane, resumed
 from cxconsole.screens.imports.run_pane import RunPane
 from cxconsole.screens.imports.setup_pane import SetupPane
 from cxconsole.widgets.footer import CXFooter
@@ -292,7 +291,7 @@ class ImportsScreen(CXScreen):
     def resume_run(self, run_id: str) -> None:
         """Continue ``run_id`` from its journal (the core checks the file is unchanged)."""
         self.history_pane.hide_error()
-        self.run_pane.start(_resume(self, run_id))
+        self.run_pane.start(resumed(self.cx, run_id))
 
     # -- tabs ----------------------------------------------------------------------------------
     @property
@@ -452,7 +451,7 @@ class ImportsScreen(CXScreen):
 
     @on(HistoryPane.ResendRequested)
     def _resend_requested(self, message: HistoryPane.ResendRequested) -> None:
-        self.run_pane.start(_resume(self, message.run_id, resend_unknown=True))
+        self.run_pane.start(resumed(self.cx, message.run_id, resend_unknown=True))
 
     @on(RunPane.FixRequested)
     @on(HistoryPane.FixRequested)
@@ -471,24 +470,3 @@ class ImportsScreen(CXScreen):
         """The history again; after a run the cursor goes to it."""
         run = self.run_pane.run
         self.history_pane.load(run.run_id if run is not None and not self.running else None)
-
-
-def _resume(
-    screen: CXScreen, run_id: str, *, resend_unknown: bool = False
-) -> Callable[[], Awaitable[ImportRun]]:
-    """A run continued from its journal (the core refuses a changed file)."""
-
-    async def prepare() -> ImportRun:
-        from cxconsole.importing import prepare_resume
-
-        ctx = await screen.cx.context()
-        return await prepare_resume(
-            run_id,
-            ctx.account,
-            client=ctx.client,
-            errors=ctx.errors,
-            resend_unknown=resend_unknown,
-            profiles=ctx.profiles.load,
-        )
-
-    return prepare
