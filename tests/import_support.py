@@ -53,6 +53,12 @@ def write_profiles(
     path.write_text(tomli_w.dumps({"profiles": tables}), "utf-8")
 
 
+def contacts_csv(path: Path, count: int) -> Path:
+    """``count`` QuestionPro contacts: user1@example.com... with one transaction date."""
+    rows = [[f"user{i}@example.com", "14/01/2020"] for i in range(1, count + 1)]
+    return write_csv(path, ["Email", "Date"], rows)
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[Any]], **kwargs: Any) -> Path:
     encoding = kwargs.pop("encoding", "utf-8")
     with path.open("w", newline="", encoding=encoding) as fh:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from import_support import cli, isolate, record, write_csv, write_profiles
+from import_support import contacts_csv as contacts
 
 from cxconsole.sandbox.config import SANDBOX_SECRETS
 from cxconsole.sandbox.server import SandboxServer
@@ -21,11 +22,6 @@ QP = ["--profile", "qp", "--batch-size", "10"]
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     return isolate(monkeypatch, tmp_path)
-
-
-def contacts(path: Path, count: int) -> Path:
-    rows = [[f"user{i}@example.com", "14/01/2020"] for i in range(1, count + 1)]
-    return write_csv(path, ["Email", "Date"], rows)
 
 
 def test_a_lost_reply_is_said_unknown_never_failed(

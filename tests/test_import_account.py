@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import poll_until
-from import_support import MAIN, acks_in, cli, faults, isolate, record, write_csv, write_profiles
+from import_support import MAIN, acks_in, cli, faults, isolate, record, write_profiles
+from import_support import contacts_csv as contacts
 
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.config import SANDBOX_SECRETS
@@ -25,11 +26,6 @@ from cxconsole.sandbox.server import SandboxServer
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     return isolate(monkeypatch, tmp_path)
-
-
-def contacts(path: Path, count: int) -> Path:
-    rows = [[f"user{i}@example.com", "14/01/2020"] for i in range(1, count + 1)]
-    return write_csv(path, ["Email", "Date"], rows)
 
 
 def emails(url: str) -> Counter[str]:
