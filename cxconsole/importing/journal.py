@@ -466,3 +466,17 @@ class Replay:
     @property
     def unknown_rows(self) -> int:
         return sum(len(lines) for lines in self.unknown.values())
+
+    @property
+    def reached_vendor(self) -> bool:
+        """Whether any row of the run reached the vendor, or may have: imported, unknown,
+        in flight, named by a torn entry, fixed. False when every batch sent was refused."""
+        return bool(
+            self.rows_imported
+            or self.unknown_rows
+            or self.maybe_held
+            or self.suspect
+            or self.in_flight
+            or self.fixed
+            or "unknown" in self.done.values()
+        )

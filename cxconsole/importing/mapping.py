@@ -277,6 +277,18 @@ class Override:
         return cls(column, target, f"--map {text}")
 
 
+def field_named(index: FieldIndex, target: str, said: str, *, passthrough: bool) -> str:
+    """The field ``target`` names (its name, label or synonym), IGNORE for a skip, or with
+    ``passthrough`` the target as written. Raises :class:`MappingError` naming ``said`` (where
+    the operator wrote it) for a field the vendor does not have."""
+    if target == IGNORE:
+        return IGNORE
+    found = index.resolve(target)
+    if found is None and not passthrough:
+        raise MappingError(f"{said}: unknown field {target!r}; fields: {index.describe()}")
+    return found.name if found else target
+
+
 def resolve_overrides(
     overrides: Sequence[str | Override],
     headers: Sequence[str],
@@ -301,14 +313,7 @@ def resolve_overrides(
                 f"{item.said}: unknown column {item.column!r}; the file's columns: "
                 + ", ".join(headers)
             )
-        name = IGNORE
-        if item.target != IGNORE:
-            found = index.resolve(item.target)
-            if found is None and not passthrough:
-                raise MappingError(
-                    f"{item.said}: unknown field {item.target!r}; fields: {index.describe()}"
-                )
-            name = found.name if found else item.target
+        name = field_named(index, item.target, item.said, passthrough=passthrough)
         earlier = by_header.get(header)
         if earlier is not None and earlier[0] != name:
             raise MappingError(
@@ -355,15 +360,8 @@ def build_mapping(
             if header is None:
                 warnings.append(f"the saved mapping's column {column!r} is not in this file")
                 continue
-            if target == IGNORE:
-                chosen.append((header, IGNORE))
-                continue
-            found = index.resolve(target)
-            if found is None and not passthrough:
-                raise MappingError(
-                    f"mapping file: unknown field {target!r}; fields: {index.describe()}"
-                )
-            chosen.append((header, found.name if found else target))
+            name = field_named(index, target, "mapping file", passthrough=passthrough)
+            chosen.append((header, name))
     chosen += resolve_overrides(overrides, headers, fields, passthrough=passthrough)
     final: dict[str, str] = {}  # each column's last word, in the order last said
     for header, name in chosen:

@@ -286,17 +286,8 @@ async def _resume(
     file = Path(path) if path else Path(recorded["path"])
     await asyncio.to_thread(_check_same_file, run_id, file, recorded, replay.read)
     known = await asyncio.to_thread(profiles) if profiles is not None else None
-    # Whether any row of the run reached the vendor or may have: if none did (every batch sent
-    # was refused), the run may go on in a profile now pointed elsewhere (put right).
-    landed = bool(
-        replay.rows_imported
-        or replay.unknown_rows
-        or replay.maybe_held
-        or replay.suspect
-        or replay.in_flight
-        or replay.fixed
-        or "unknown" in replay.done.values()
-    )
+    # A run none of whose rows reached the vendor may go on in its profile put right.
+    landed = replay.reached_vendor
     name = resume_profile(run_id, header, profile, known, landed=landed)
     account = await asyncio.to_thread(account_for, name)
     if account.vendor.name != header.vendor:
