@@ -84,6 +84,15 @@ class ColumnMapping:
             return self.columns[header] or None
         return header if self.passthrough else None
 
+    def give(self, header: str, name: str) -> None:
+        """Column ``header`` takes field ``name`` (IGNORE: left out); the field moves here from
+        any column that had it (which a passthrough vendor then sends under its own header)."""
+        if name != IGNORE:
+            for other, key in list(self.columns.items()):
+                if key == name and other != header:
+                    del self.columns[other]
+        self.columns[header] = name
+
     def skipped(self, header: str) -> bool:
         """Whether the column is left out on purpose (a skip choice, ``COLUMN=``)."""
         return self.columns.get(header) == IGNORE
@@ -376,13 +385,7 @@ def build_mapping(
     )
     mapping.vendor = vendor
     for header, name in final.items():
-        if name != IGNORE:
-            # The field moves: whichever column had it loses it (and, with passthrough, is
-            # sent under its own header again).
-            for other, key in list(mapping.columns.items()):
-                if key == name and other != header:
-                    del mapping.columns[other]
-        mapping.columns[header] = name
+        mapping.give(header, name)
 
     check_mapping(mapping, headers, fields)
     return mapping, warnings

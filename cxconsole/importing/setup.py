@@ -554,16 +554,10 @@ def _known_region(region: str) -> bool:
 
 def _assign(mapping: ColumnMapping, header: str, choice: str) -> None:
     """One choice applied: a field moves here from any column that had it."""
-    if choice == SKIP:
-        mapping.columns[header] = IGNORE
-        return
     if choice == AS_IS:
         mapping.columns.pop(header, None)
-        return
-    for other, key in list(mapping.columns.items()):
-        if key == choice and other != header:
-            del mapping.columns[other]  # a passthrough vendor then gets it as it is
-    mapping.columns[header] = choice
+    else:
+        mapping.give(header, IGNORE if choice == SKIP else choice)
 
 
 def _text(value: Any) -> str:
