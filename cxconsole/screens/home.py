@@ -307,12 +307,9 @@ class HomeScreen(CXScreen):
 
 def local(iso: str) -> str:
     """A stored time as the operator reads it: local, to the minute (as a run's "When")."""
-    try:
-        from datetime import datetime
+    from cxconsole.widgets.import_history import MINUTE, when
 
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso[:16]
+    return when(iso, form=MINUTE)
 
 
 def _cut(text: str, width: int) -> str:

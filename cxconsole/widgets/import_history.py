@@ -19,13 +19,17 @@ if TYPE_CHECKING:
 MARKS = {"resumable": "⟳", "running": "●", "complete": "✓", "partial": "◐", "nothing": "✗"}
 
 
-def when(iso: str | None, *, full: bool = False) -> str:
-    """A journal's UTC timestamp in local time, to the minute (``full``: to the second)."""
+#: How a time is shown: the history's column (``06 Dec 21:14``), a day and minute
+#: (``2026-12-06 21:14``, Home), to the second (a run's detail).
+SHORT, MINUTE, SECOND = "%d %b %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"
+
+
+def when(iso: str | None, *, full: bool = False, form: str = SHORT) -> str:
+    """A stored UTC timestamp in local time, in ``form`` (``full``: to the second)."""
     if not iso:
         return ""
     try:
-        at = datetime.fromisoformat(iso).astimezone()
-        return at.strftime("%Y-%m-%d %H:%M:%S") if full else at.strftime("%d %b %H:%M")
+        return datetime.fromisoformat(iso).astimezone().strftime(SECOND if full else form)
     except ValueError:
         return iso[:16]
 
