@@ -95,6 +95,16 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 @pytest.fixture
+def home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The command-line tests' dirs in tmp_path, the file secret store, no region from the
+    environment (import_support.isolate); a module takes it for every test with
+    ``pytestmark = pytest.mark.usefixtures("home")``."""
+    from import_support import isolate
+
+    return isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture
 def secret_service() -> None:
     """A real Secret Service must answer (CI runs pytest under dbus-run-session + gnome-keyring)."""
     import os

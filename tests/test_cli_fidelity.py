@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from import_support import cli, isolate, record, write_csv, write_profiles
+from import_support import cli, record, write_csv, write_profiles
 from import_support import contacts_csv as contacts
 
 from cxconsole.sandbox.config import SANDBOX_SECRETS
@@ -19,9 +19,8 @@ from cxconsole.sandbox.server import SandboxServer
 QP = ["--profile", "qp", "--batch-size", "10"]
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def test_a_lost_reply_is_said_unknown_never_failed(

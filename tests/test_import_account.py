@@ -15,17 +15,15 @@ from pathlib import Path
 
 import pytest
 from conftest import poll_until
-from import_support import MAIN, acks_in, cli, faults, isolate, record, write_profiles
+from import_support import MAIN, acks_in, cli, faults, record, write_profiles
 from import_support import contacts_csv as contacts
 
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.config import SANDBOX_SECRETS
 from cxconsole.sandbox.server import SandboxServer
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def emails(url: str) -> Counter[str]:

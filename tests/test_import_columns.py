@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from import_support import cli, faults, isolate, record, write_csv, write_profiles
+from import_support import cli, faults, record, write_csv, write_profiles
 
 from cxconsole.sandbox.server import SandboxServer
 
@@ -23,9 +23,8 @@ HEADER = ["email", "Cell", "Given", "transaction_date", "Notes", "Blank"]
 ROW = ["a@example.com", "+61412345678", "Ann", "14/01/2026", "VIP", ""]
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from import_support import (
     PROFILES,
     cli,
     faults,
-    isolate,
     read_rejects,
     record,
     write_csv,
@@ -28,9 +27,8 @@ ROWS = ("rows_imported", "rows_invalid", "rows_refused", "rows_unknown", "rows_f
 BATCHES = ("batches_ok", "batches_partial", "batches_failed", "batches_unknown")
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def customers(path: Path, count: int) -> Path:

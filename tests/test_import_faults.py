@@ -20,7 +20,6 @@ from import_support import (
     MAIN,
     acks_in,
     cli,
-    isolate,
     read_rejects,
     record,
     write_csv,
@@ -32,10 +31,8 @@ from cxconsole.importing.journal import read_journal
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.server import SandboxServer
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def contacts(path: Path, count: int, *, every: int = 0, email: str = "") -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from import_support import isolate, read_rejects, record, write_csv
+from import_support import read_rejects, record, write_csv
 
 from cxconsole.client import CXClient
 from cxconsole.context import Context
@@ -17,10 +17,8 @@ from cxconsole.importing import ImportOptions, prepare_import, prepare_resume
 from cxconsole.importing.fixes import check_row, load_fixable
 from cxconsole.sandbox.server import SandboxServer
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def contacts(path: Path) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import poll_until, wait_until
-from import_support import MAIN, acks_in, faults, isolate, main, read_rejects, record, write_csv
+from import_support import MAIN, acks_in, faults, main, read_rejects, record, write_csv
 from import_support import write_profiles as write_test_profiles
 
 from cxconsole.client import CXClient
@@ -37,10 +37,8 @@ from cxconsole.importing.entries import Ack, End, Send
 from cxconsole.importing.journal import read_journal
 from cxconsole.sandbox.server import SandboxServer
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def contacts(path: Path, count: int, bad: tuple[int, ...] = ()) -> tuple[Path, set[str]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from import_support import faults, isolate, main, read_rejects, record, stats, write_csv
+from import_support import faults, main, read_rejects, record, stats, write_csv
 from import_support import write_profiles as write_test_profiles
 
 from cxconsole.client import CXClient
@@ -45,9 +45,8 @@ PROFILE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def quick(policy: Any) -> Any:

@@ -19,7 +19,6 @@ from import_support import (
     acks_in,
     cli,
     faults,
-    isolate,
     read_rejects,
     record,
     write_csv,
@@ -28,10 +27,8 @@ from import_support import (
 
 from cxconsole.sandbox.server import SandboxServer
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def result(out: str) -> dict:

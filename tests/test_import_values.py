@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 from conftest import wait_until
-from import_support import cli, isolate, read_rejects, record, write_csv, write_profiles
+from import_support import cli, read_rejects, record, write_csv, write_profiles
 
 from cxconsole.sandbox.server import SandboxServer
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def run(*args: str) -> tuple[int, dict[str, object], str]:

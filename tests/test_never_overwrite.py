@@ -7,16 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from import_support import cli, isolate, record, write_csv, write_profiles
+from import_support import cli, record, write_csv, write_profiles
 
 from cxconsole.sandbox.server import SandboxServer
 
 QP = ["--profile", "qp", "--batch-size", "10"]
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 def contacts(path: Path) -> Path:

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from import_support import cli, isolate, read_rejects, record, write_profiles
+from import_support import cli, read_rejects, record, write_profiles
 
 from cxconsole.sandbox.server import SandboxServer
 
@@ -17,9 +17,8 @@ ROW = '{"email":"%s@x.com","transaction_date":"14/01/2026"}'
 A, B = ROW % "a", ROW % "b"
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 NOT_ONE_ARRAY = {

@@ -9,15 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
-from import_support import cli, isolate, read_rejects, record, write_profiles
+from import_support import cli, read_rejects, record, write_profiles
 
 from cxconsole.importing.readers import inspect, open_rows
 from cxconsole.sandbox.server import SandboxServer
 
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    return isolate(monkeypatch, tmp_path)
+# Config and state dirs of its own for every test (conftest.home).
+pytestmark = pytest.mark.usefixtures("home")
 
 
 # -- #2: one bad byte in a UTF-8 file ------------------------------------------------------------
