@@ -120,6 +120,7 @@ def test_walk_every_screen_at_80x24(tmux: Tmux):
     tmux.wait_for("all pages")
     # A field keeps its digits; Escape leaves it, then a digit switches.
     tmux.keys("/")
+    tmux.wait_for("search every ticket")  # the field open (its placeholder), then the digits
     tmux.keys("1", "2")
     tmux.wait_for("search “12”")  # typed into the search, not a switch to screen 1 or 2
     tmux.keys("Escape")  # ends the search and leaves the field
