@@ -12,7 +12,7 @@ import importlib
 import re
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -64,6 +64,21 @@ def _screen_factory(path: str) -> Callable[[], Screen[Any]]:
     return make
 
 
+#: Seconds a quit waits for a screen being composed in the background (it takes under one).
+_COMPOSE_AT_QUIT = 10.0
+
+
+async def _mounted(mounting: Awaitable[Any]) -> None:
+    await mounting
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    # A compose's error reaches the app through the screen's own handler; read here so that
+    # asyncio does not log it a second time as never retrieved.
+    if not task.cancelled():
+        task.exception()
+
+
 class CXApp(App[int]):
     """cxconsole's TUI."""
 
@@ -102,8 +117,9 @@ class CXApp(App[int]):
     ) -> None:
         super().__init__()
         self.premount = premount
-        self._premount_idle = asyncio.Event()  # set while no screen is composed in the background
-        self._premount_idle.set()
+        self._composing: asyncio.Future[None] | None = None  # a screen composed in the background
+        self._exiting: asyncio.Future[None] | None = None  # a quit waiting for a compose
+        self._fatal_reported = False
         self._closing_down = False
         # A mode's screen built another way: how a test gives a screen other timings.
         for mode, make in (screens or {}).items():
@@ -238,22 +254,65 @@ class CXApp(App[int]):
                 return  # a new screen would be one more to tear down
             if mode in self._screen_stacks:  # visited already
                 continue
-            self._premount_idle.clear()
+            # Its own task, shielded: a quit cancels this worker, but the screen's widgets
+            # go on mounting; the teardown must wait for them, not for this worker.
+            self._composing = composing = asyncio.ensure_future(_mounted(init_mode(mode)))
+            composing.add_done_callback(_retrieved)
             try:
-                await init_mode(mode)
+                await asyncio.shield(composing)
+            except asyncio.CancelledError:
+                raise
             except Exception:  # the visit itself reports it, where the operator looks
                 return
-            finally:
-                self._premount_idle.set()
             await asyncio.sleep(0)
 
+    def exit(
+        self, result: int | None = None, return_code: int = 0, message: Any | None = None
+    ) -> None:
+        """Quit; a screen still composing (in the background, or on its visit) finishes first.
+
+        Textual mounts nothing once the app is exiting: a screen cut off mid-compose would
+        find its widgets missing in its mount handler and end the app on an internal error.
+        """
+        self._closing_down = True  # no new screen is started in the background
+        if not self._composing_now():
+            super().exit(result, return_code, message)
+            return
+        quit_ = super().exit
+
+        async def when_composed() -> None:
+            await self._screens_composed()
+            if self._composing_now():  # a screen key pressed while waiting: once more
+                await self._screens_composed()
+            quit_(result, return_code, message)
+
+        self._exiting = asyncio.ensure_future(when_composed())
+
     async def _shutdown(self) -> None:
-        # Textual's own teardown (every way out of the app comes through it). A screen being
-        # composed in the background finishes first: torn down half-mounted, its mount handler
-        # would find its widgets gone and end the app on an internal error.
+        # Textual's own teardown; a test's run ends through it without a quit.
         self._closing_down = True
-        await self._premount_idle.wait()
+        await self._screens_composed()
         await super()._shutdown()
+
+    def _composing_now(self) -> bool:
+        return any(not s.is_mounted for stack in self._screen_stacks.values() for s in stack) or (
+            self._composing is not None and not self._composing.done()
+        )
+
+    async def _screens_composed(self) -> None:
+        composing: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(screen._mounted_event.wait())
+            for stack in self._screen_stacks.values()
+            for screen in stack
+            if not screen.is_mounted
+        ]
+        if self._composing is not None and not self._composing.done():
+            composing.append(self._composing)
+        if composing:
+            # Bounded only so that a compose that never ends cannot hold the terminal.
+            _, late = await asyncio.wait(composing, timeout=_COMPOSE_AT_QUIT)
+            for waiting in late:
+                waiting.cancel()
 
     def show_store_warning(self) -> None:
         """The title says so for as long as the insecure file store holds the secrets."""
@@ -411,10 +470,17 @@ class CXApp(App[int]):
         from cxconsole.paths import log_path
         from cxconsole.redact import redact_text
 
-        self.bell()
         error = sys.exc_info()[1] or self._exception
         detail = "".join(traceback.format_exception(error)) if error else "unknown error"
         log = logging.getLogger("cxconsole")
+        if self._fatal_reported:
+            # What fails while the app closes on an error follows from it: logged, and the
+            # terminal keeps the one line about the first.
+            if log.hasHandlers():
+                log.error("and, while it closed:\n%s", redact_text(detail))
+            return
+        self._fatal_reported = True
+        self.bell()
         if log.hasHandlers():
             log.error("the app stopped on an internal error:\n%s", redact_text(detail))
         what = f"{type(error).__name__}: {error}" if error else "unknown error"

@@ -4,10 +4,12 @@ before the context is published (no other thread imports alongside it)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
 
+import pytest
 from conftest import wait_until
 from textual.widgets import DataTable, Input, TextArea
 
@@ -55,6 +57,43 @@ async def test_quitting_while_a_screen_is_composed_ends_cleanly(sandbox: Sandbox
                 await pilot.pause()
         assert app._exception is None, (frames, app._exception)
         assert not app._exit_renderables, "no internal-error line"
+
+
+def composing(app: CXApp) -> bool:
+    return app._composing is not None and not app._composing.done()
+
+
+@pytest.mark.parametrize("steps", range(6))
+async def test_a_quit_while_a_screen_is_composed_in_the_background_ends_cleanly(
+    sandbox: SandboxServer, steps: int, capsys: pytest.CaptureFixture[str]
+):
+    """ctrl+q (App.exit) while a screen was composed in the background: Textual mounts
+    nothing once the app exits, so the screen's mount handler found its widgets missing and
+    the app ended on an internal error. The quit now waits for the compose."""
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url))
+    async with app.run_test(size=(120, 40)):
+        await wait_until(lambda: composing(app), 30, what="a screen composed in the background")
+        for _ in range(steps):  # at each point of the compose
+            await asyncio.sleep(0)
+        app.exit()
+        await wait_until(lambda: not app.is_running, 30, what="the app ended")
+    assert app._exception is None, (steps, app._exception)
+    assert "internal error" not in capsys.readouterr().err
+    assert app.return_code == 0
+
+
+async def test_a_quit_right_after_a_screen_key_ends_cleanly(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+):
+    """The same on a first visit without the background compose: the key, then the quit."""
+    app = CXApp(ctx=Context.for_sandbox(sandbox.url), premount=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.context()
+        await pilot.press("2")
+        app.exit()
+        await wait_until(lambda: not app.is_running, 30, what="the app ended")
+    assert app._exception is None, app._exception
+    assert "internal error" not in capsys.readouterr().err
 
 
 def test_the_boot_thread_imports_every_screen_before_the_context():
