@@ -4,6 +4,7 @@ with their outcome, at 80 columns with no column cut."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from conftest import wait_until
 from import_support import cli, write_csv
@@ -34,6 +35,28 @@ def test_fit_columns_drops_by_rank_never_cuts():
     wide = [c.key for c in fit_columns(RUN_COLUMNS, rows, 200)]
     assert wide == [c.key for c in RUN_COLUMNS]
     assert fit_columns((Col("a", "A", 0),), rows, 1)[0].key == "a"  # one column always stays
+
+
+def test_fit_columns_at_80_keeps_what_tells_runs_apart():
+    """The outcome is a 10-cell bar: measured as the text of its counts it took 28 cells, and
+    at 80 columns Home dropped File, Profile and Imported, leaving When, Outcome, State."""
+    row = {
+        "when": "2026-12-07 01:56",
+        "when_short": "07 Dec 01:56",
+        "file": "big-spreadsheet-export.csv",
+        "profile": "sandbox-questionpro",
+        "outcome": (29900, None, 400, 200000),
+        "imported": "29,900",
+        "rejected": "?",
+        "unknown": "400",
+        "state": "⟳ cancelled · resumable",
+    }
+    kept = [c.key for c in fit_columns(RUN_COLUMNS, [row], 78)]
+    assert kept == ["when_short", "file", "outcome", "state"], kept  # the time said shorter
+    # A shorter profile name keeps the profile too.
+    done = {**row, "profile": "qp-prod", "state": "✓ finished"}
+    kept = [c.key for c in fit_columns(RUN_COLUMNS, [done], 78)]
+    assert kept == ["when", "file", "profile", "outcome", "state"], kept
 
 
 async def test_home_pictures_tickets_by_time_left_and_run_outcomes(sandbox_reset, tmp_path: Path):
@@ -100,3 +123,26 @@ async def test_a_profiles_file_that_cannot_be_read_still_lists_the_runs(
         empty = app.screen.query_one("#profiles-empty")
         assert "could not be read" in str(empty.render())
         assert "No profiles yet" not in str(empty.render())
+
+
+async def test_a_profile_whose_tickets_cannot_be_counted_says_why_whole(sandbox_reset):
+    """It said "not counted: 1010 QuestionPro CX refused tickets page 1: 1010 UNAUTHORIZED - I",
+    the error's text cut at 60 characters, mid-word, at any width."""
+    from cxconsole.profiles import Profile
+
+    ctx = Context.for_sandbox(sandbox_reset.url)
+    ctx.profiles.put(Profile(name="qbad", vendor="questionpro", base_url=f"{sandbox_reset.url}/qp"))
+    ctx.secrets.set("qbad", "wrong-key-000")
+    app = CXApp(ctx=ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        buckets = app.screen.query_one(TicketBuckets)
+
+        def qbad() -> Any:
+            return next((line for line in buckets.lines if line.name == "qbad"), None)
+
+        await wait_until(lambda: qbad() is not None and qbad().note, 20, pilot=pilot)
+        assert qbad().note == "not counted: 1010 UNAUTHORIZED: Incorrect API Key"
+        await pilot.pause()
+        shown = [line for line in str(buckets.render()).splitlines() if line.startswith("qbad")]
+        assert shown and shown[0].endswith("Incorrect API Key"), shown  # whole at 80 columns
+        assert "wrong-key-000" not in str(buckets.render())

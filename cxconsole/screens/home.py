@@ -8,9 +8,10 @@ then opens on pages already in).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -37,13 +38,17 @@ COUNT_PAGES = 100
 
 @dataclass(frozen=True, slots=True)
 class Col:
-    """A column: its label, a rank (lower stays longer when the screen is narrow), a width cap."""
+    """A column: its label, a rank (lower stays longer when the screen is narrow), a width cap,
+    and the row key of a shorter form of its values, used before a column is dropped."""
 
     key: str
     label: str
     rank: int
     cap: int = 40
+    short: str | None = None
 
+
+OUTCOME_WIDTH = 10
 
 # The base URL last and first to go: it is the longest and the least needed at a glance.
 PROFILE_COLUMNS = (
@@ -53,30 +58,46 @@ PROFILE_COLUMNS = (
     Col("secret", "Secret", 3),
     Col("base", "Base URL", 4, 60),
 )
+# What tells runs apart (when, file, profile) stays before the counts the bar already shows.
 RUN_COLUMNS = (
-    Col("when", "When", 1),
+    Col("when", "When", 1, short="when_short"),
     Col("file", "File", 2, 24),
-    Col("profile", "Profile", 4),
-    Col("outcome", "Outcome", 0),
-    Col("imported", "Imported", 3),
+    Col("profile", "Profile", 3),
+    Col("outcome", "Outcome", 0, OUTCOME_WIDTH),
+    Col("imported", "Imported", 4),
     Col("rejected", "Rejected", 5),
     Col("unknown", "Unknown", 6),
     Col("state", "State", 0),
 )
-OUTCOME_WIDTH = 10
 
 
 def fit_columns(columns: tuple[Col, ...], rows: list[dict[str, Any]], width: int) -> list[Col]:
-    """The columns that fit ``width`` cells, whole: the highest-ranked go first, never cut."""
+    """The columns that fit ``width`` cells, whole: the highest-ranked go first, never cut.
+    Shorter forms are taken when they keep more columns (a kept short column reads its
+    values from its ``short`` key, which it then has as its key)."""
 
     def cells(col: Col) -> int:
-        values = [len(str(row.get(col.key, ""))) for row in rows]
-        return min(col.cap, max([len(col.label), *values])) + 2  # DataTable pads 1 each side
+        values = [cell_len(str(row.get(col.key, ""))) for row in rows]
+        return min(col.cap, max([cell_len(col.label), *values])) + 2  # DataTable pads 1 each
 
-    kept = list(columns)
-    while len(kept) > 1 and sum(cells(c) for c in kept) > width:
-        kept.remove(max(kept, key=lambda c: (c.rank, columns.index(c))))
-    return kept
+    def drop(cols: list[Col]) -> list[Col]:
+        kept = list(cols)
+        while len(kept) > 1 and sum(cells(c) for c in kept) > width:
+            kept.remove(max(kept, key=lambda c: (c.rank, cols.index(c))))
+        return kept
+
+    whole = drop(list(columns))
+    if len(whole) == len(columns):
+        return whole
+    shorter = drop(
+        [
+            replace(c, key=c.short, short=None)
+            if c.short and all(c.short in r for r in rows)
+            else c
+            for c in columns
+        ]
+    )
+    return shorter if len(shorter) > len(whole) else whole
 
 
 class HomeScreen(CXScreen):
@@ -247,10 +268,8 @@ class HomeScreen(CXScreen):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a line saying why, never a traceback or a toast
-                code = getattr(exc, "code", None)
-                why = f"{code} " if code else ""
                 buckets.set_line(
-                    ProfileTickets(name, loading=None, note=f"not counted: {why}{_first_line(exc)}")
+                    ProfileTickets(name, loading=None, note=f"not counted: {_why(exc)}")
                 )
                 continue
             counts = bucket_counts(dump.tickets)
@@ -313,11 +332,19 @@ def local(iso: str) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` in at most ``width`` cells (a wide character is two), an ellipsis if cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
 
 
-def _first_line(error: BaseException) -> str:
-    return (str(error).splitlines() or [type(error).__name__])[0][:60]
+def _why(error: BaseException) -> str:
+    """Why a profile's tickets were not counted, short enough for its line: the vendor's code,
+    name and message when the catalog knows them (the tickets screen says the rest)."""
+    entry = getattr(error, "entry", None)
+    if entry is not None:
+        return f"{entry.code} {entry.name}: {entry.message}" if entry.message else entry.name
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 def _state(run: Any) -> str:
@@ -332,12 +359,14 @@ def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
     from pathlib import Path
 
     from cxconsole.importing.runs import list_runs
+    from cxconsole.widgets.import_history import when
 
     rows = []
     for run in [r for r in list_runs() if not r.dry_run][:limit]:
         rows.append(
             {
                 "when": local(run.started),
+                "when_short": when(run.started),
                 "file": Path(run.file).name,
                 "profile": run.profile,
                 # Rows of unknown outcome apart from the rejected: the vendor may hold them.
