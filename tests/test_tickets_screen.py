@@ -509,3 +509,23 @@ async def test_a_failure_at_80x24_stays_readable_and_retry_is_the_first_key(sand
         await pilot.press("r")
         await shown_page(pilot, screen, 40)
         assert screen.last_error is None
+
+
+async def test_the_profile_choice_reads_whole_at_80_columns(sandbox_reset):
+    """It read "Profile: sandbox-qu…" at 80 columns: there the name stands alone."""
+    from test_snapshots import screen_text
+
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_tickets(pilot, app)
+
+        def filters_line() -> str:
+            return screen_text(app.export_screenshot()).splitlines()[1]
+
+        await wait_until(lambda: "sandbox-questionpro " in filters_line(), pilot=pilot)
+        assert "…" not in filters_line().split("Segment")[0], filters_line()
+        assert screen.filters.values().profile == "sandbox-questionpro"
+        await pilot.resize_terminal(120, 40)
+        await wait_until(lambda: "Profile: sandbox-questionpro" in filters_line(), pilot=pilot)
+        assert screen.filters.values().profile == "sandbox-questionpro"
+        assert not screen._loading, "the same profile: no page fetched again"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Select
@@ -15,6 +16,7 @@ OTHER = -2  # "type a segment id"
 # pydantic and httpx before the first frame.
 STATUSES: dict[int, str] = {0: "New", 1: "Open", 2: "Escalated", 3: "Resolved"}
 PER_PAGE: tuple[int, ...] = (25, 50, 100, 200)
+WHOLE_LABELS = 98  # the filters' width from which the profile is said "Profile: name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,9 @@ class TicketFilters(Horizontal):
     TicketFilters #filter-status { width: 20; }
     TicketFilters #filter-per-page { width: 15; margin-right: 0; }
     """
+
+    _profile_names: tuple[str, ...] = ()
+    _profile_said = "Profile: {}"
 
     def compose(self) -> ComposeResult:
         yield Select[str](
@@ -91,9 +96,19 @@ class TicketFilters(Horizontal):
         )
 
     def set_profiles(self, names: Sequence[str], chosen: str | None) -> None:
-        self.profile.set_options((f"Profile: {n}", n) for n in names)
+        self._profile_names = tuple(names)
+        # Below 100 columns the name alone: "Profile: sandbox-questionpro" was cut at 80.
+        said = "{}" if self.size.width and self.size.width < WHOLE_LABELS else "Profile: {}"
+        self._profile_said = said
+        self.profile.set_options((said.format(n), n) for n in names)
         if chosen is not None:
             self.profile.value = chosen
+
+    def on_resize(self, event: events.Resize) -> None:
+        said = "{}" if event.size.width < WHOLE_LABELS else "Profile: {}"
+        if said != self._profile_said and self._profile_names:
+            chosen = self.profile.value
+            self.set_profiles(self._profile_names, chosen if isinstance(chosen, str) else None)
 
     def set_segments(self, segments: Iterable[tuple[int, str]], chosen: int | None) -> None:
         """Segments from the vendor (id, name), plus the chosen one if typed by hand."""
