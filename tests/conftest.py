@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,25 @@ async def wait_until(
         if pilot is not None:
             await pilot.pause()
         await asyncio.sleep(0.01)
+
+
+def burst(app: Any, *typed: str) -> None:
+    """Keys typed in one instant, as one read of the terminal delivers them (a fast typist, a
+    paste, tmux send-keys): every key is queued before the app handles the first, where
+    Pilot's press lets the app settle between keys. Each argument is text, or a key's name
+    ("ctrl+n", "escape")."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for item in typed:
+        if _KEY_NAME.fullmatch(item):
+            app.post_message(events.Key(item, None))
+            continue
+        for character in item:
+            app.post_message(events.Key(_character_to_key(character), character))
+
+
+_KEY_NAME = re.compile(r"(ctrl|shift|alt)\+\w+|f\d{1,2}|escape|enter|tab|backspace|up|down")
 
 
 def poll_until(predicate: Callable[[], object], seconds: float = 10.0, *, what: str = "") -> None:

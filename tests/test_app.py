@@ -201,6 +201,25 @@ async def test_credentials_add_test_edit_remove(sandbox: SandboxServer, isolated
         assert options.option_count == 1  # "+ New profile"
 
 
+async def test_a_name_typed_right_after_ctrl_n_goes_into_the_name_field(
+    sandbox: SandboxServer, isolated_home: Path
+):
+    """Issue 12: "once, after ctrl+n, the typed name landed in the API-token field": the keys
+    typed in the same instant as ctrl+n were routed to the field focused before it."""
+    from conftest import burst
+
+    app = CXApp(ctx=user_context(sandbox, isolated_home), initial_mode="credentials")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await credentials_ready(pilot)
+        token = screen.query_one("#secret-value", Input)
+        token.focus()
+        await wait_until(lambda: app.focused is token, pilot=pilot, what="the token field")
+        burst(app, "ctrl+n", "qp-night")
+        name = screen.query_one("#name", Input)
+        await wait_until(lambda: name.value == "qp-night", pilot=pilot, what=repr(name.value))
+        assert token.value == "" and app.focused is name
+
+
 async def test_credentials_expoints_test_shows_data_columns(
     sandbox: SandboxServer, isolated_home: Path
 ):

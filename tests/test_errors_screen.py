@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import wait_until
+from conftest import burst, wait_until
 from pydantic import SecretStr
 from textual import events
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import DataTable, OptionList, Select, Static, TabbedContent, TextArea
+from textual.widgets import DataTable, Input, OptionList, Select, Static, TabbedContent, TextArea
 
 from cxconsole.app import CXApp
 from cxconsole.client import VendorError
@@ -87,7 +87,9 @@ async def test_search_shows_every_vendors_1010_and_the_vendor_filter_narrows(
         screen = await inspector(pilot)
         table = screen.query_one(CatalogTable)
         everything = table.row_count
-        await pilot.press("slash", *"1010")  # typed at once: the digits must not switch modes
+        burst(app, "/1010")  # in one instant: the digits must neither switch screens nor go
+        search = screen.query_one("#catalog-search", Input)
+        await wait_until(lambda: search.value == "1010", pilot=pilot, what=repr(search.value))
         await pilot.pause()
         assert app.current_mode == "errors"
         listed = [(e.vendor, e.code) for e in table.entries]

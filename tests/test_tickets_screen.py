@@ -529,3 +529,20 @@ async def test_the_profile_choice_reads_whole_at_80_columns(sandbox_reset):
         await wait_until(lambda: "Profile: sandbox-questionpro" in filters_line(), pilot=pilot)
         assert screen.filters.values().profile == "sandbox-questionpro"
         assert not screen._loading, "the same profile: no page fetched again"
+
+
+async def test_keys_typed_in_the_same_instant_as_slash_reach_the_search(sandbox_reset):
+    """ "/40" in one read of the terminal: the app routed "4" and "0" to the table, which still
+    had the focus ("/" was handled in the table's own queue, after them): the search opened
+    empty and the digits were lost (or "1" left the screen)."""
+    from conftest import burst
+
+    app = sandbox_app(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tickets(pilot, app)
+        field = screen.query_one("#tickets-search", Input)
+        burst(app, "/401")
+        await wait_until(lambda: field.value == "401", pilot=pilot, what=repr(field.value))
+        assert app.current_mode == "tickets" and app.focused is field
+        burst(app, "/x")  # typed into the field, "/" is a character
+        await wait_until(lambda: field.value == "401/x", pilot=pilot, what=repr(field.value))

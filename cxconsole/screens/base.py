@@ -41,6 +41,13 @@ class CXScreen(Screen[None]):
         if app is not None:
             self._css_update_count = app._css_update_count
 
+    def typing(self) -> bool:
+        """Whether the focus takes typed text (a field, or a Select's list, which searches)."""
+        focused = self.focused
+        return isinstance(focused, FIELDS) or (
+            focused is not None and isinstance(focused.parent, Select)
+        )
+
     @property
     def cx(self) -> CXApp:
         app = self.app

@@ -94,7 +94,7 @@ class CredentialsScreen(CXScreen):
     CredentialsScreen #guidance { height: auto; padding: 1; border: round $warning; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "new", "New", id="credentials.new", tooltip="New profile"),
+        Binding("ctrl+n", "new", "New", id="credentials.new", tooltip="New profile", priority=True),
         Binding("ctrl+s", "save", "Save", id="credentials.save"),
         Binding("ctrl+t", "test", "Test connection", id="credentials.test"),
         # Priority: inputs bind ctrl+d and ctrl+f to editing keys, and the form is full of inputs.
@@ -272,7 +272,11 @@ class CredentialsScreen(CXScreen):
     async def action_new(self) -> None:
         self.editing = None
         self.query_one("#form-title", Static).update("New profile")
-        self.query_one("#name", Input).value = ""
+        name = self.query_one("#name", Input)
+        name.value = ""
+        # At once (a priority key, focus set now, not queued): a name typed right after
+        # ctrl+n went to the field focused before, the API token among them.
+        self.set_focus(name)
         self.query_one("#base_url", Input).value = ""
         self.query_one("#phone_region", Input).value = ""
         vendor = self.query_one("#vendor", Select).value
@@ -280,7 +284,6 @@ class CredentialsScreen(CXScreen):
         self.query_one("#secret", SecretInput).clear()
         self.clear_messages()
         self.show_hint("secret", "Kept in the secret store when you save; never in a file of ours.")
-        self.query_one("#name", Input).focus()
 
     # -- the vendor's own fields -------------------------------------------------------------
     @on(Select.Changed, "#vendor")

@@ -134,7 +134,9 @@ class ErrorsScreen(CXScreen):
     ErrorsScreen.-short #catalog-filters, ErrorsScreen.-short #decode-bar { margin-bottom: 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="errors.search", key_display="/"),
+        # A priority key runs as it arrives: the keys typed right after it (a fast typist, a
+        # paste) then reach the search field; not a priority it reached the list, keys and all.
+        Binding("slash", "search", "Search", id="errors.search", key_display="/", priority=True),
         # ctrl+enter never reaches some terminals, and the paste area keeps plain keys for
         # itself: these fire from anywhere on the screen (priority).
         Binding(
@@ -310,6 +312,8 @@ class ErrorsScreen(CXScreen):
             return tab == "decode"
         if action == "open":
             return tab == "session"
+        if action == "search":  # "/" typed into a field is a character
+            return not self.typing()
         return True
 
     # -- the catalog -------------------------------------------------------------------------

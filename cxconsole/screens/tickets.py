@@ -74,7 +74,9 @@ class TicketsScreen(CXScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "retry", "Retry", id="tickets.retry"),
         Binding("i", "inspect", "Inspect error", id="tickets.inspect"),
-        Binding("slash", "search", "Search", id="tickets.search", key_display="/"),
+        # A priority key runs as it arrives: the keys typed right after it (a fast typist, a
+        # paste) then reach the search field; not a priority it reached the list, keys and all.
+        Binding("slash", "search", "Search", id="tickets.search", key_display="/", priority=True),
         Binding("n,right_square_bracket", "page('next')", "Next", id="tickets.next_page"),
         Binding("p,left_square_bracket", "page('previous')", "Prev", id="tickets.previous_page"),
         Binding("x", "export", "Export", id="tickets.export"),
@@ -599,6 +601,8 @@ class TicketsScreen(CXScreen):
         # Retry and inspect only mean something after a failure: hide them until then.
         if action in ("retry", "inspect"):
             return self.last_error is not None
+        if action == "search":  # "/" typed into a field is a character
+            return not self.typing()
         return True
 
     # -- actions: paging ---------------------------------------------------------------------
