@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -76,7 +77,7 @@ FORMATS = ("csv", "json", "jsonl", "xlsx")
 MAX_LINE = 8 << 20  # a physical line (or one quoted field) longer than this is a broken file
 MAX_FIELD_LINES = 100  # a quoted value spanning more lines than this is an unterminated quote
 CHUNK = 1 << 20
-HEADER_SCAN = 1000  # JSON records read ahead to learn their keys
+HEADER_SCAN = 1000  # JSON records read ahead (the preview's); their keys come first
 DELIMITERS = (",", ";", "\t", "|", "^", "\x1f")
 DELIMITER_NAMES = {
     ",": "comma",
@@ -145,6 +146,8 @@ class Source:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     json_key: str | None = None
+    # JSON: every key of every record, to the file's end (None until inspect reads them)
+    keys: list[str] | None = None
     headers: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     hashing: bool = True  # hash the bytes read (the journal's proof of the file); not in dry runs
@@ -497,6 +500,8 @@ def inspect(
             )
         if kind == "csv":
             _csv_dialect(source, head.decode(guess.encoding, errors="replace"), delimiter)
+        else:
+            source.keys = all_keys(source)
     with open_rows(source) as rows:
         source.headers = list(rows.headers)
         source.warnings += rows.warnings
@@ -529,6 +534,41 @@ def _csv_dialect(source: Source, sample: str, delimiter: str | None) -> None:
             "empty value, and the backslash "
             "escapes \\t, \\n, \\r and \\\\ are a tab, a line break, a CR and a backslash"
         )
+
+
+def all_keys(source: Source) -> list[str]:
+    """Every key of every record of a JSON or JSON Lines file, in the order first seen: its
+    columns, so a key that only a late record gives is a column like the others (mapped,
+    skipped, or stopping the import), never dropped. Read to the file's end or to its first
+    fault, which the reading of the rows reports at its line."""
+    text, raw = open_text(dataclasses.replace(source, hashing=False))
+    keys: dict[str, None] = {}
+    records: Iterable[Any]
+    try:
+        if source.format == "json":
+            stream = JsonArrayStream(text, source.path, source.json_key)
+            records = (record for _line, record in stream)
+        else:
+            records = _jsonl_objects(Lines(text, source.path, "\n"))
+        for record in records:
+            if isinstance(record, dict) and not keys.keys() >= record.keys():
+                keys.update(dict.fromkeys(str(k) for k in record))
+    except (InputError, RecursionError):
+        pass
+    finally:
+        raw.close()
+    return list(keys)
+
+
+def _jsonl_objects(lines: Iterable[str]) -> Iterator[Any]:
+    decode = json.JSONDecoder().decode
+    for line in lines:
+        text = line.strip()
+        if text[:1] == "{":
+            try:
+                yield decode(text)
+            except ValueError:
+                continue
 
 
 # -- row streams -----------------------------------------------------------------------------
@@ -848,7 +888,9 @@ class _RecordRows(RowStream):
     path: Path
     _raw: HashingReader
 
-    def _learn_headers(self, records: Iterator[tuple[int, Any]]) -> None:
+    def _learn_headers(
+        self, records: Iterator[tuple[int, Any]], known: list[str] | None = None
+    ) -> None:
         self._records = records
         self._ahead: list[tuple[int, Any]] = []
         keys: dict[str, None] = {}
@@ -860,6 +902,7 @@ class _RecordRows(RowStream):
                 break
         if not self._ahead:
             raise InputError("no records in the file", path=self.path)
+        keys.update(dict.fromkeys(known or ()))  # the later records' keys (all_keys)
         if not keys:
             raise InputError("no record is a JSON object with keys", path=self.path)
         self.headers, self.warnings = clean_headers(list(keys))
@@ -872,12 +915,15 @@ class _RecordRows(RowStream):
         if not isinstance(record, dict):
             kind = type(record).__name__
             return key, RowProblem(f"a JSON {kind}, not an object", dumps(record))
-        values = [_text(record.get(k)) for k in self._keys]
         if len(record) > len(self._keys) or not self._known.issuperset(record):
-            extra = {str(k): _text(v) for k, v in record.items() if k not in self._known}
-            if extra:
-                values.append(extra)
-        return key, values
+            # Only when the file changed after its keys were read: its value would be lost.
+            unseen = [str(k) for k in record if k not in self._known]
+            return key, RowProblem(
+                f"the record gives {_shown(unseen)}, not among the file's keys when it was "
+                "opened (was the file changed since?): open the file again",
+                dumps(record),
+            )
+        return key, [_text(record.get(k)) for k in self._keys]
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         ahead, self._ahead = self._ahead, []
@@ -912,7 +958,7 @@ class JsonRows(_RecordRows):
             (n, record) for n, (_line, record) in enumerate(self._stream, 1)
         )
         try:
-            self._learn_headers(records)
+            self._learn_headers(records, source.keys)
         except BaseException:
             self.close()
             raise
@@ -930,7 +976,7 @@ class JsonlRows(_RecordRows):
         self._numbers = NumberHooks()
         self._decoder = self._numbers.decoder(self._twice)
         try:
-            self._learn_headers(self._twice.marked(self._parsed()))
+            self._learn_headers(self._twice.marked(self._parsed()), source.keys)
         except BaseException:
             self.close()
             raise

@@ -241,16 +241,11 @@ class RowPlan:
             raise RowError("products", f"unknown product field(s): {', '.join(sorted(unknown))}")
         return [{k: str(v) for k, v in p.items() if v not in (None, "")} for p in value]
 
-    def normalise_row(self, values: list[Any]) -> tuple[list[Any], dict[str, Any] | None]:
-        """A row that is not exactly as wide as the headers: padded, or its extras explained.
+    def normalise_row(self, values: list[Any]) -> list[Any]:
+        """A row that is not exactly as wide as the headers, padded to their width.
 
-        Returns the full-width values and the extra keys of a JSON record (passthrough).
         Raises :class:`RowError` for values in columns that have no header.
         """
-        extra = None
-        if len(values) > self.width and isinstance(values[-1], dict):
-            extra = values[-1]
-            values = values[:-1]
         if len(values) > self.width:
             spill = [v for v in values[self.width :] if v not in ("", None)]
             if spill:
@@ -262,7 +257,7 @@ class RowPlan:
             values = values[: self.width]
         elif len(values) < self.width:
             values = list(values) + [""] * (self.width - len(values))
-        return values, extra
+        return values
 
 
 def _direct(check: Check | None) -> Check | None:
