@@ -167,6 +167,30 @@ def test_a_bare_number_is_a_date_in_an_xlsx_cell_only(
     assert len(record(sandbox_reset.url)["questionpro"]) == 1  # the XLSX row only
 
 
+def test_an_xlsx_text_cell_holding_a_number_is_text_never_a_serial(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    write_profiles(monkeypatch, sandbox_reset.url)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["email", "transaction_date", "ref"])
+    sheet.append(["x@x.com", 45000, "45000"])  # line 2: a number cell, a serial
+    sheet.append(["y@x.com", "45000", "45001"])  # line 3: a text cell, written as text
+    assert sheet["B3"].data_type == "s" and sheet["B2"].data_type == "n"
+    book.save(tmp_path / "text.xlsx")
+    rejects = tmp_path / "rejects.csv"
+    code, summary, err = run(str(tmp_path / "text.xlsx"), "--profile", "qp",
+                             "--map", "ref=custom1", "--rejects", str(rejects))  # fmt: skip
+    assert code == 1 and summary["rows_invalid"] == 1, (summary, err)
+    got = record(sandbox_reset.url)["questionpro"]
+    # The number-like text of a text field goes out as written.
+    assert [(c["transactionDate"], c["custom1"]) for c in got] == [("15/03/2023", "45000")]
+    reason = read_rejects(rejects)[3]["reason"]
+    assert "'45000' is text (a text cell), not a date" in reason, reason
+
+
 # -- e-mail ------------------------------------------------------------------------------------
 def test_an_email_keeps_its_local_part_and_only_its_domain_is_lower_cased(
     sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -72,6 +72,7 @@ from cxconsole.importing.encoding import (
 )
 from cxconsole.importing.errors import InputError
 from cxconsole.importing.jsonstream import JsonArrayStream, NumberHooks, dumps
+from cxconsole.importing.validate import TextCell
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
 MAX_LINE = 8 << 20  # a physical line (or one quoted field) longer than this is a broken file
@@ -109,6 +110,7 @@ _EXTENSIONS = {
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
 }
+_NUMBER_LIKE = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 _DATA_LIKE = re.compile(r"^[\d\s+\-/.:,()]+$")
 # Excel's first-line directive; some writers quote it or pad it with delimiters.
 _MYSQL_NULL = re.compile(r"(?:^|\t)\\N(?:\t|\r?$)", re.MULTILINE)
@@ -1062,7 +1064,8 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        # Text that reads like a number stays marked as text: never an Excel serial number.
+        return TextCell(value) if _NUMBER_LIKE.fullmatch(value) else value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):

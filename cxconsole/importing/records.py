@@ -213,6 +213,8 @@ class RowPlan:
         """A text field given something other than text (an XLSX number or date, JSON)."""
         if isinstance(value, (list, dict)):
             raise RowError(self.labels.get(key, key), "a nested list or object, expected text")
+        if isinstance(value, str):  # an XLSX text cell marked as such (TextCell)
+            return value.strip()
         if isinstance(value, datetime) and value.time() == time() and value.tzinfo is None:
             return value.date().isoformat()  # an XLSX date cell: openpyxl gives midnight
         if isinstance(value, (datetime, date, time)):

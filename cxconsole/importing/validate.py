@@ -216,6 +216,16 @@ _DMY = re.compile(
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp][Mm])?)?"
 )
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+class TextCell(str):
+    """An XLSX text cell that reads like a number (``"45000"``): the text written. Only a
+    number cell can be an Excel serial number; the reader turns both into text, and marks
+    this one so the two are not confused."""
+
+    __slots__ = ()
+
+
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 # Month names in English, whatever the process's locale (strptime's %b follows LC_TIME).
 _MONTHS = {
@@ -312,6 +322,12 @@ class DateCheck:
             return out
         if isinstance(value, (datetime, date)):
             return self.write(value)
+        if isinstance(value, TextCell) and _SERIAL.fullmatch(value.strip()):
+            raise RowError(
+                self.field,
+                f"{value.strip()!r} is text (a text cell), not a date: only a number cell "
+                "holds an Excel serial number; write the date itself, or make the cell a date",
+            )
         return self(str(value))
 
     # reading
