@@ -122,12 +122,14 @@ _SEP_LINE = re.compile(r'\ufeff?"?sep=([^\r\n"])"?[^\r\n]*?(\r\n|\n|\r|$)', re.I
 class RowProblem(list[Any]):
     """Stands in for a row that could not be read (a broken JSON line, a row wider than the
     header): an empty list with a reason, so the fast path's length check sends it to the slow
-    path."""
+    path. ``cells``: the row's cells when they are known all the same (an XLSX row), for the
+    rejects file and the Fix pane to show in their columns; else ``raw`` is the text."""
 
-    def __init__(self, reason: str, raw: str) -> None:
+    def __init__(self, reason: str, raw: str, cells: list[Any] | None = None) -> None:
         super().__init__()
         self.reason = reason
         self.raw = raw
+        self.cells = cells
 
 
 @dataclass
@@ -1154,28 +1156,39 @@ class XlsxRows(RowStream):
                             f"row has {len(cells)} cells, the header has {width}: extra "
                             f"value{'s' if len(extra) > 1 else ''} {shown}",
                             "\t".join(str(c) for c in cells),
+                            cells,
                         ),
                     )
                     continue
                 cells = cells[:width]
             yield row, cells
 
-    def _unsaved_in(self, cells: dict[int, str], values: list[Any]) -> RowProblem | None:
+    def _unsaved_in(
+        self, cells: dict[int, tuple[str, str]], values: list[Any]
+    ) -> RowProblem | None:
         """The problem of a row holding formulas whose value the file does not hold (in the
-        header's columns; an empty cell there would otherwise be sent as an empty value)."""
+        header's columns; an empty cell there would otherwise be sent as an empty value). Its
+        cells are kept, each formula as written in the cell's place."""
         width = len(self.headers)
         named = [
             f"{coordinate} ({self.headers[col - 1]!r})"
-            for col, coordinate in cells.items()
+            for col, (coordinate, _formula) in cells.items()
             if col <= width
         ]
         if not named:
             return None
+        values = list(values)
+        for col, (_coordinate, formula) in cells.items():
+            values.extend([""] * (col - len(values)))
+            values[col - 1] = formula
+        while len(values) > width and values[-1] == "":
+            values.pop()  # the sheet's width, past the header: nothing to show
         return RowProblem(
             f"a formula with no saved value in cell{'s' if len(named) > 1 else ''} "
             f"{', '.join(named)}: the file holds the formula but not its result; open and "
             "save the file in Excel (or recalculate it) so the values are stored",
             "\t".join(str(c) for c in values),
+            values,
         )
 
     def bytes_read(self) -> int:
@@ -1198,8 +1211,10 @@ class XlsxRows(RowStream):
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
 
-def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
-    """Cells of a sheet holding a formula and no saved result: ``{row: {column: "B3"}}``.
+def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, tuple[str, str]]]:
+    """Cells of a sheet holding a formula and no saved result, with the formula as written:
+    ``{row: {column: ("B3", "=A3*2")}}`` (a shared formula's other cells name the cell that
+    writes it).
 
     Read with ``data_only`` (the saved results), such a cell is None, as an empty cell is;
     only the sheet's XML tells them apart. Files written by programs (openpyxl, many
@@ -1223,7 +1238,8 @@ def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
                 tail = chunk[-64:]
             else:
                 return {}
-        found: dict[int, dict[int, str]] = {}
+        found: dict[int, dict[int, tuple[str, str]]] = {}
+        shared: dict[str, str] = {}  # a shared formula's index -> the cell that writes it
         with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
             row = column = 0  # counted as openpyxl counts them where "r" is left out
             for event, element in iterparse(fh, events=("start", "end")):
@@ -1250,14 +1266,26 @@ def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
                         formula = child
                     elif name == "v":
                         value = child
+                if formula is None:
+                    continue
+                written = _formula(formula, shared, coordinate)
                 # A cached result is a <v>; an empty one holds a text result only (t="str").
-                if formula is not None and (
-                    value is None or (not value.text and element.get("t") != "str")
-                ):
-                    found.setdefault(row, {})[column] = coordinate
+                if value is None or (not value.text and element.get("t") != "str"):
+                    found.setdefault(row, {})[column] = (coordinate, written)
         return found
     except (KeyError, OSError, zipfile.BadZipFile, SyntaxError, ValueError):
         return {}  # openpyxl read it; what it reads is checked as it always was
+
+
+def _formula(element: Any, shared: dict[str, str], coordinate: str) -> str:
+    """A formula as the cell shows it; a shared formula's other cells name where it is."""
+    index = element.get("si")
+    if element.text:
+        if index is not None:
+            shared.setdefault(index, coordinate)
+        return "=" + element.text
+    where = shared.get(index or "")
+    return f"=(the formula of {where}, shared)" if where else "=(a shared formula)"
 
 
 def file_sha256(path: Path) -> str:
