@@ -121,6 +121,45 @@ def test_noojee_callback_dates_are_sent_only_as_written(
     assert "without a time of day" in bad[5]["reason"]
 
 
+def test_twelve_hour_times_read_alike_for_every_vendor_and_offsets_are_named_as_written(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    rows = [
+        ["L1", "0412345671", "2026-01-14 10:30 PM"],  # line 2: 22:30
+        ["L2", "0412345672", "14/01/2026 12:15 AM"],  # line 3: 00:15
+        ["L3", "0412345673", "14 Jan 2026 12:00 PM"],  # line 4: noon
+        ["L4", "0412345674", "2026-01-14 13:00 PM"],  # line 5: no such 12-hour time
+        ["L5", "0412345675", "2026-01-14 10:30:00.0000001"],  # line 6: finer than microseconds
+    ]
+    path = write_csv(tmp_path / "leads.csv", ["id", "phone", "callback"], rows)
+    rejects = tmp_path / "rejects.csv"
+    args = [str(path), "--profile", "nj", "--region", "AU", "--rejects", str(rejects)]
+    args += ["--map", "id=njExternalLeadId", "--map", "callback=njCallBackDate", "--day-first"]
+    code, summary, err = run(*args)
+    assert code == 1, (summary, err)
+    got = {
+        lead["njExternalLeadId"]: lead["njCallBackDate"]
+        for lead in record(sandbox_reset.url)["noojee"]
+    }
+    assert got == {"L1": "2026/01/14 22:30", "L2": "2026/01/14 00:15", "L3": "2026/01/14 12:00"}
+    bad = read_rejects(rejects)
+    assert set(bad) == {5, 6}
+    assert "hour 13 with PM" in bad[5]["reason"], bad[5]
+    assert "finer than a microsecond (7 digits)" in bad[6]["reason"], bad[6]
+
+    rows = [["a@x.com", "2026-01-14T00:00:00+00:00"], ["b@x.com", "14/01/2026 12:00 AM"]]
+    path = write_csv(tmp_path / "qp.csv", ["email", "transaction_date"], rows)
+    rejects = tmp_path / "qp-rejects.csv"
+    code, summary, err = run(str(path), "--profile", "qp", "--rejects", str(rejects))
+    assert code == 1, (summary, err)
+    reason = read_rejects(rejects)[2]["reason"]
+    assert "UTC offset (+00:00)" in reason and "(Z)" not in reason, reason
+    assert [c["transactionDate"] for c in record(sandbox_reset.url)["questionpro"]] == [
+        "14/01/2026"
+    ]
+
+
 def test_expoints_date_times_keep_the_offset_written_and_get_none_added(
     sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
