@@ -286,12 +286,9 @@ def test_a_json_key_first_given_deep_in_the_file_is_a_column_like_the_others(
     assert len(sent) == 1200 and sent["u1100@example.com"]["firstName"] == "VIP"
 
 
-def test_a_passthrough_vendor_takes_a_late_json_key_as_a_column(
-    url: str, tmp_path: Path
-) -> None:
+def test_a_passthrough_vendor_takes_a_late_json_key_as_a_column(url: str, tmp_path: Path) -> None:
     records: list[dict[str, Any]] = [
-        {"Mobile": f"+4473300{i:05d}", "Email Address": f"u{i}@example.com"}
-        for i in range(1, 1101)
+        {"Mobile": f"+4473300{i:05d}", "Email Address": f"u{i}@example.com"} for i in range(1, 1101)
     ]
     records[1049]["Secret"] = "not for the vendor"
     path = late_key_file(tmp_path, "wx.json", records)

@@ -346,13 +346,32 @@ def detect_format(path: Path, head: bytes, chosen: str | None = None) -> str:
         first, _, rest = text.partition(b"\n")
         if text[:1] == b"{" and rest.lstrip()[:1] == b"{":
             try:
-                json.loads(first)
+                record = json.loads(first)
             except ValueError:
                 return "json"
+            if by_name != "jsonl" and _envelope(record, rest.lstrip().partition(b"\n")[0]):
+                return "json"  # read as JSON, which names what follows the envelope
             return "jsonl"
         if by_name in (None, "json", "jsonl", "csv"):
             return by_name if by_name in ("json", "jsonl") else "json"
     return by_name or "csv"
+
+
+def _envelope(first: Any, second: bytes) -> bool:
+    """Whether a first line that is a JSON object is an envelope of records (an array of
+    objects under a key) rather than a JSON Lines record: it holds nothing but arrays and
+    objects, or the line after it shares none of its keys (records share theirs)."""
+    if not isinstance(first, dict) or not any(
+        isinstance(v, list) and v and all(isinstance(x, dict) for x in v) for v in first.values()
+    ):
+        return False
+    if all(isinstance(v, (list, dict)) for v in first.values()):
+        return True
+    try:
+        after = json.loads(second)
+    except ValueError:
+        return False
+    return isinstance(after, dict) and first.keys().isdisjoint(after)
 
 
 def _newline(sample: str) -> str:
