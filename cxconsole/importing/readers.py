@@ -1299,10 +1299,11 @@ def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, tuple[str,
 def _formula(element: Any, shared: dict[str, str], coordinate: str) -> str:
     """A formula as the cell shows it; a shared formula's other cells name where it is."""
     index = element.get("si")
-    if element.text:
+    text: str | None = element.text
+    if text:
         if index is not None:
             shared.setdefault(index, coordinate)
-        return "=" + element.text
+        return "=" + text
     where = shared.get(index or "")
     return f"=(the formula of {where}, shared)" if where else "=(a shared formula)"
 

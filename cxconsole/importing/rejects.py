@@ -107,9 +107,9 @@ class RejectsFile:
     def _encode(self, reject: Reject) -> bytes:
         values = reject.values
         raw = getattr(values, "raw", None)
-        cells = getattr(values, "cells", None)
-        if cells is not None:  # a row not read whole, but whose cells are known (XLSX)
-            values, raw = cells, None
+        known = getattr(values, "cells", None)
+        if known is not None:  # a row not read whole, but whose cells are known (XLSX)
+            values, raw = known, None
         if self.format == "csv":
             cells: list[Any] = [reject.line, reject.kind, reject.field, reject.reason]
             if raw is not None:
