@@ -253,6 +253,54 @@ def test_a_passthrough_vendor_names_a_column_it_now_sends_as_it_is(
     assert "column 'Email Address' is sent as it is" in err, err
 
 
+def late_key_file(tmp_path: Path, name: str, records: list[dict[str, Any]]) -> Path:
+    path = tmp_path / name
+    if name.endswith(".jsonl"):
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    else:
+        path.write_text(json.dumps(records, indent=1), "utf-8")
+    return path
+
+
+def test_a_json_key_first_given_deep_in_the_file_is_a_column_like_the_others(
+    url: str, tmp_path: Path
+) -> None:
+    # Record 1,100 is the first to give "Notes": far past the records read for the preview.
+    records: list[dict[str, Any]] = [
+        {"email": f"u{i}@example.com", "transaction_date": "14/01/2026"} for i in range(1, 1201)
+    ]
+    records[1099]["Notes"] = "VIP"
+    for name in ("late.json", "late.jsonl"):
+        path = late_key_file(tmp_path, name, records)
+        for dry in ([], ["--dry-run"]):
+            code, out, err = cli("import", str(path), "--profile", "qp", "--json", *dry)
+            data = result(out)
+            assert (code, data["state"], data["rows_imported"]) == (2, "input_error", 0), data
+            assert "1 column would not be sent: Notes (not mapped)" in data["message"], data
+            listed = {c["column"]: c for c in data["columns_not_sent"]}
+            assert listed["Notes"]["filled"] is True, data
+        assert qp_sent(url) == []
+    code, out, err = cli("import", str(path), "--profile", "qp", "--map", "Notes=firstName")
+    assert code == 0, err
+    sent = {r["email"]: r for r in qp_sent(url)}
+    assert len(sent) == 1200 and sent["u1100@example.com"]["firstName"] == "VIP"
+
+
+def test_a_passthrough_vendor_takes_a_late_json_key_as_a_column(url: str, tmp_path: Path) -> None:
+    records: list[dict[str, Any]] = [
+        {"Mobile": f"+4473300{i:05d}", "Email Address": f"u{i}@example.com"} for i in range(1, 1101)
+    ]
+    records[1049]["Secret"] = "not for the vendor"
+    path = late_key_file(tmp_path, "wx.json", records)
+    # The operator can leave it out by name, as any column: it never reaches the vendor.
+    code, out, err = cli("import", str(path), "--profile", "wx", "--skip", "Secret", "--json")
+    assert code == 0, err
+    data = result(out)
+    assert {c["column"]: c["reason"] for c in data["columns_not_sent"]} == {"Secret": "skipped"}
+    sent = record(url)["webex"]
+    assert len(sent) == 1100 and not any("Secret" in r for r in sent), sent[:1]
+
+
 # -- the screen: the same rule, worded there -----------------------------------------------------
 async def test_the_screen_refuses_columns_not_mapped_and_asks_once_for_a_late_one(
     sandbox_reset: SandboxServer, tmp_path: Path

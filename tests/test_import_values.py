@@ -121,6 +121,45 @@ def test_noojee_callback_dates_are_sent_only_as_written(
     assert "without a time of day" in bad[5]["reason"]
 
 
+def test_twelve_hour_times_read_alike_for_every_vendor_and_offsets_are_named_as_written(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    rows = [
+        ["L1", "0412345671", "2026-01-14 10:30 PM"],  # line 2: 22:30
+        ["L2", "0412345672", "14/01/2026 12:15 AM"],  # line 3: 00:15
+        ["L3", "0412345673", "14 Jan 2026 12:00 PM"],  # line 4: noon
+        ["L4", "0412345674", "2026-01-14 13:00 PM"],  # line 5: no such 12-hour time
+        ["L5", "0412345675", "2026-01-14 10:30:00.0000001"],  # line 6: finer than microseconds
+    ]
+    path = write_csv(tmp_path / "leads.csv", ["id", "phone", "callback"], rows)
+    rejects = tmp_path / "rejects.csv"
+    args = [str(path), "--profile", "nj", "--region", "AU", "--rejects", str(rejects)]
+    args += ["--map", "id=njExternalLeadId", "--map", "callback=njCallBackDate", "--day-first"]
+    code, summary, err = run(*args)
+    assert code == 1, (summary, err)
+    got = {
+        lead["njExternalLeadId"]: lead["njCallBackDate"]
+        for lead in record(sandbox_reset.url)["noojee"]
+    }
+    assert got == {"L1": "2026/01/14 22:30", "L2": "2026/01/14 00:15", "L3": "2026/01/14 12:00"}
+    bad = read_rejects(rejects)
+    assert set(bad) == {5, 6}
+    assert "hour 13 with PM" in bad[5]["reason"], bad[5]
+    assert "finer than a microsecond (7 digits)" in bad[6]["reason"], bad[6]
+
+    rows = [["a@x.com", "2026-01-14T00:00:00+00:00"], ["b@x.com", "14/01/2026 12:00 AM"]]
+    path = write_csv(tmp_path / "qp.csv", ["email", "transaction_date"], rows)
+    rejects = tmp_path / "qp-rejects.csv"
+    code, summary, err = run(str(path), "--profile", "qp", "--rejects", str(rejects))
+    assert code == 1, (summary, err)
+    reason = read_rejects(rejects)[2]["reason"]
+    assert "UTC offset (+00:00)" in reason and "(Z)" not in reason, reason
+    assert [c["transactionDate"] for c in record(sandbox_reset.url)["questionpro"]] == [
+        "14/01/2026"
+    ]
+
+
 def test_expoints_date_times_keep_the_offset_written_and_get_none_added(
     sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,6 +204,30 @@ def test_a_bare_number_is_a_date_in_an_xlsx_cell_only(
     assert code == 1 and summary["rows_invalid"] == 1, (summary, err)
     assert "bare number" in read_rejects(rejects)[1]["reason"]
     assert len(record(sandbox_reset.url)["questionpro"]) == 1  # the XLSX row only
+
+
+def test_an_xlsx_text_cell_holding_a_number_is_text_never_a_serial(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    write_profiles(monkeypatch, sandbox_reset.url)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["email", "transaction_date", "ref"])
+    sheet.append(["x@x.com", 45000, "45000"])  # line 2: a number cell, a serial
+    sheet.append(["y@x.com", "45000", "45001"])  # line 3: a text cell, written as text
+    assert sheet["B3"].data_type == "s" and sheet["B2"].data_type == "n"
+    book.save(tmp_path / "text.xlsx")
+    rejects = tmp_path / "rejects.csv"
+    code, summary, err = run(str(tmp_path / "text.xlsx"), "--profile", "qp",
+                             "--map", "ref=custom1", "--rejects", str(rejects))  # fmt: skip
+    assert code == 1 and summary["rows_invalid"] == 1, (summary, err)
+    got = record(sandbox_reset.url)["questionpro"]
+    # The number-like text of a text field goes out as written.
+    assert [(c["transactionDate"], c["custom1"]) for c in got] == [("15/03/2023", "45000")]
+    reason = read_rejects(rejects)[3]["reason"]
+    assert "'45000' is text (a text cell), not a date" in reason, reason
 
 
 # -- e-mail ------------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ NOT_ONE_ARRAY = {
     "truncated": (f'{{"data":[{A}],\n"more":{{"x":[{B[:20]}', 2, "truncated JSON"),
     "trailing": (f"[{A}]\n\nnot json\n", 3, "'n' after the end of the JSON document"),
     "object_after": (f'{{"data":[{A}]}}\n,{{"x":1}}', 2, "',' after the end"),
+    # An envelope on one line and an object after it: not JSON Lines (not a record per line).
+    "envelope_then_object": (f'{{"data":[{A}]}}\n{{"x":1}}\n', 2, "'{' after the end"),
+    "envelope_twice": (f'{{"data":[{A}]}}\n{{"data":[{B}]}}\n', 2, "'{' after the end"),
+    "envelope_then_page": (f'{{"data":[{A}],"total":1}}\n{{"page":2}}\n', 2, "'{' after the end"),
 }
 
 

@@ -5,8 +5,10 @@ sending matters, the command line against the sandbox."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from import_support import cli, read_rejects, record, write_profiles
@@ -224,6 +226,56 @@ def test_a_formula_with_no_saved_value_rejects_its_row_naming_the_cell(
     assert "formula with no saved value in cell B3 ('first_name')" in rows[3]["reason"]
     assert "formula with no saved value in cell A4 ('email')" in rows[4]["reason"]
     assert "save the file in Excel" in rows[4]["reason"]
+    # The rows whole, in their columns, each formula as written (kept from running: ').
+    assert [rows[3][h] for h in ("email", "first_name", "mobile", "transaction_date")] == [
+        "x2@x.com", "'=UPPER(\"bob\")", "0412345679", "03/04/2026"
+    ]  # fmt: skip
+    assert rows[4]["email"] == '\'="x5"&"@x.com"' and rows[4]["first_name"] == "Eve"
+    assert rows[4]["transaction_date"] == "2026-02-01T13:45:00"
+
+
+def test_an_xlsx_row_the_reader_rejects_reaches_the_fix_pane_and_rejects_whole(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    import asyncio
+
+    import openpyxl
+
+    from cxconsole.client import CXClient
+    from cxconsole.context import Context
+    from cxconsole.importing import ImportOptions, prepare_import
+    from cxconsole.importing.fixes import load_fixable
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["email", "first_name", "transaction_date"])
+    sheet.append(["a@x.com", "Ann", "14/01/2026"])
+    sheet.append(["b@x.com", "=A2&A3", "14/01/2026"])  # no saved value
+    sheet.append(["c@x.com", "Cy", "14/01/2026", "stray"])  # a cell with no column
+    path = tmp_path / "f.xlsx"
+    book.save(path)
+    ctx = Context.for_sandbox(sandbox_reset.url)
+
+    async def go() -> tuple[Any, ...]:
+        async with CXClient() as client:
+            run = await prepare_import(
+                ctx.account("sandbox-questionpro"), path, options=ImportOptions(), client=client
+            )
+            summary = await run.run()
+            return summary, await asyncio.to_thread(load_fixable, run), run.rejects_path
+
+    summary, rows, rejects_path = asyncio.run(go())
+    assert (summary.rows_imported, summary.rows_invalid) == (1, 2)
+    fixable = {row.key: row for row in rows}
+    assert fixable[3].values == ["b@x.com", "=A2&A3", "14/01/2026"]
+    assert fixable[4].values == ["c@x.com", "Cy", "14/01/2026"]
+    assert not fixable[3].editable and not fixable[4].editable  # fixed in the file
+    with rejects_path.open(encoding="utf-8", newline="") as fh:
+        listed = {int(r[0]): r[4:] for r in csv.reader(fh) if r[0].isdigit()}
+    assert listed == {
+        3: ["b@x.com", "'=A2&A3", "14/01/2026"],
+        4: ["c@x.com", "Cy", "14/01/2026", "stray"],
+    }
 
 
 def test_a_formula_whose_value_is_saved_is_read_as_that_value(tmp_path: Path) -> None:

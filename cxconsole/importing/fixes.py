@@ -54,10 +54,14 @@ def load_fixable(run: ImportRun, limit: int = MAX_ROWS) -> list[FixableRow]:
             if key not in wanted:
                 continue
             kind, field, reason = wanted[key]
+            width = len(run.source.headers)
             if isinstance(values, RowProblem):
-                found.append(FixableRow(key, kind, field, reason, [], raw=values.raw))
+                # Shown whole when its cells are known (XLSX), never editable: a formula
+                # with no value, or a cell with no column, is fixed in the file.
+                shown = [_text(v) for v in (values.cells or [])[:width]]
+                shown += [""] * (width - len(shown)) if shown else []
+                found.append(FixableRow(key, kind, field, reason, shown, raw=values.raw))
             else:
-                width = len(run.source.headers)
                 cells = [_text(v) for v in values[:width]]
                 found.append(
                     FixableRow(key, kind, field, reason, cells + [""] * (width - len(cells)))

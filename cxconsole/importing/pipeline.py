@@ -163,7 +163,6 @@ class Producer(threading.Thread):
         inline = not batcher.unique and folder is None  # the common case, inlined below
         size = batcher.size
         records, lines, rows = batcher.records, batcher.lines, batcher.rows
-        passthrough = plan.passthrough
         dry_run = self.dry_run
         stamp_field, stamp_prefix = self.stamp or ("", "")
         watch = plan.watch  # columns not sent: does any hold a value? (empty once all do)
@@ -187,12 +186,8 @@ class Producer(threading.Thread):
                 if len(values) != width:
                     if isinstance(values, RowProblem):
                         raise RowError("row", values.reason)
-                    values, extra = plan.normalise_row(values)
+                    values = plan.normalise_row(values)
                     record, product = build(values)
-                    if extra and passthrough:
-                        for key, value in extra.items():
-                            if key not in record and value not in ("", None):
-                                record[key] = value if isinstance(value, str) else str(value)
                 else:
                     record, product = build(values)
             except RowError as error:

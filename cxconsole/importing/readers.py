@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -71,12 +72,13 @@ from cxconsole.importing.encoding import (
 )
 from cxconsole.importing.errors import InputError
 from cxconsole.importing.jsonstream import JsonArrayStream, NumberHooks, dumps
+from cxconsole.importing.validate import TextCell
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
 MAX_LINE = 8 << 20  # a physical line (or one quoted field) longer than this is a broken file
 MAX_FIELD_LINES = 100  # a quoted value spanning more lines than this is an unterminated quote
 CHUNK = 1 << 20
-HEADER_SCAN = 1000  # JSON records read ahead to learn their keys
+HEADER_SCAN = 1000  # JSON records read ahead (the preview's); their keys come first
 DELIMITERS = (",", ";", "\t", "|", "^", "\x1f")
 DELIMITER_NAMES = {
     ",": "comma",
@@ -108,6 +110,7 @@ _EXTENSIONS = {
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
 }
+_NUMBER_LIKE = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 _DATA_LIKE = re.compile(r"^[\d\s+\-/.:,()]+$")
 # Excel's first-line directive; some writers quote it or pad it with delimiters.
 _MYSQL_NULL = re.compile(r"(?:^|\t)\\N(?:\t|\r?$)", re.MULTILINE)
@@ -119,12 +122,14 @@ _SEP_LINE = re.compile(r'\ufeff?"?sep=([^\r\n"])"?[^\r\n]*?(\r\n|\n|\r|$)', re.I
 class RowProblem(list[Any]):
     """Stands in for a row that could not be read (a broken JSON line, a row wider than the
     header): an empty list with a reason, so the fast path's length check sends it to the slow
-    path."""
+    path. ``cells``: the row's cells when they are known all the same (an XLSX row), for the
+    rejects file and the Fix pane to show in their columns; else ``raw`` is the text."""
 
-    def __init__(self, reason: str, raw: str) -> None:
+    def __init__(self, reason: str, raw: str, cells: list[Any] | None = None) -> None:
         super().__init__()
         self.reason = reason
         self.raw = raw
+        self.cells = cells
 
 
 @dataclass
@@ -145,6 +150,8 @@ class Source:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     json_key: str | None = None
+    # JSON: every key of every record, to the file's end (None until inspect reads them)
+    keys: list[str] | None = None
     headers: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     hashing: bool = True  # hash the bytes read (the journal's proof of the file); not in dry runs
@@ -339,13 +346,32 @@ def detect_format(path: Path, head: bytes, chosen: str | None = None) -> str:
         first, _, rest = text.partition(b"\n")
         if text[:1] == b"{" and rest.lstrip()[:1] == b"{":
             try:
-                json.loads(first)
+                record = json.loads(first)
             except ValueError:
                 return "json"
+            if by_name != "jsonl" and _envelope(record, rest.lstrip().partition(b"\n")[0]):
+                return "json"  # read as JSON, which names what follows the envelope
             return "jsonl"
         if by_name in (None, "json", "jsonl", "csv"):
             return by_name if by_name in ("json", "jsonl") else "json"
     return by_name or "csv"
+
+
+def _envelope(first: Any, second: bytes) -> bool:
+    """Whether a first line that is a JSON object is an envelope of records (an array of
+    objects under a key) rather than a JSON Lines record: it holds nothing but arrays and
+    objects, or the line after it shares none of its keys (records share theirs)."""
+    if not isinstance(first, dict) or not any(
+        isinstance(v, list) and v and all(isinstance(x, dict) for x in v) for v in first.values()
+    ):
+        return False
+    if all(isinstance(v, (list, dict)) for v in first.values()):
+        return True
+    try:
+        after = json.loads(second)
+    except ValueError:
+        return False
+    return isinstance(after, dict) and first.keys().isdisjoint(after)
 
 
 def _newline(sample: str) -> str:
@@ -497,6 +523,8 @@ def inspect(
             )
         if kind == "csv":
             _csv_dialect(source, head.decode(guess.encoding, errors="replace"), delimiter)
+        else:
+            source.keys = all_keys(source)
     with open_rows(source) as rows:
         source.headers = list(rows.headers)
         source.warnings += rows.warnings
@@ -529,6 +557,41 @@ def _csv_dialect(source: Source, sample: str, delimiter: str | None) -> None:
             "empty value, and the backslash "
             "escapes \\t, \\n, \\r and \\\\ are a tab, a line break, a CR and a backslash"
         )
+
+
+def all_keys(source: Source) -> list[str]:
+    """Every key of every record of a JSON or JSON Lines file, in the order first seen: its
+    columns, so a key that only a late record gives is a column like the others (mapped,
+    skipped, or stopping the import), never dropped. Read to the file's end or to its first
+    fault, which the reading of the rows reports at its line."""
+    text, raw = open_text(dataclasses.replace(source, hashing=False))
+    keys: dict[str, None] = {}
+    records: Iterable[Any]
+    try:
+        if source.format == "json":
+            stream = JsonArrayStream(text, source.path, source.json_key)
+            records = (record for _line, record in stream)
+        else:
+            records = _jsonl_objects(Lines(text, source.path, "\n"))
+        for record in records:
+            if isinstance(record, dict) and not keys.keys() >= record.keys():
+                keys.update(dict.fromkeys(str(k) for k in record))
+    except (InputError, RecursionError):
+        pass
+    finally:
+        raw.close()
+    return list(keys)
+
+
+def _jsonl_objects(lines: Iterable[str]) -> Iterator[Any]:
+    decode = json.JSONDecoder().decode
+    for line in lines:
+        text = line.strip()
+        if text[:1] == "{":
+            try:
+                yield decode(text)
+            except ValueError:
+                continue
 
 
 # -- row streams -----------------------------------------------------------------------------
@@ -848,7 +911,9 @@ class _RecordRows(RowStream):
     path: Path
     _raw: HashingReader
 
-    def _learn_headers(self, records: Iterator[tuple[int, Any]]) -> None:
+    def _learn_headers(
+        self, records: Iterator[tuple[int, Any]], known: list[str] | None = None
+    ) -> None:
         self._records = records
         self._ahead: list[tuple[int, Any]] = []
         keys: dict[str, None] = {}
@@ -860,6 +925,7 @@ class _RecordRows(RowStream):
                 break
         if not self._ahead:
             raise InputError("no records in the file", path=self.path)
+        keys.update(dict.fromkeys(known or ()))  # the later records' keys (all_keys)
         if not keys:
             raise InputError("no record is a JSON object with keys", path=self.path)
         self.headers, self.warnings = clean_headers(list(keys))
@@ -872,12 +938,15 @@ class _RecordRows(RowStream):
         if not isinstance(record, dict):
             kind = type(record).__name__
             return key, RowProblem(f"a JSON {kind}, not an object", dumps(record))
-        values = [_text(record.get(k)) for k in self._keys]
         if len(record) > len(self._keys) or not self._known.issuperset(record):
-            extra = {str(k): _text(v) for k, v in record.items() if k not in self._known}
-            if extra:
-                values.append(extra)
-        return key, values
+            # Only when the file changed after its keys were read: its value would be lost.
+            unseen = [str(k) for k in record if k not in self._known]
+            return key, RowProblem(
+                f"the record gives {_shown(unseen)}, not among the file's keys when it was "
+                "opened (was the file changed since?): open the file again",
+                dumps(record),
+            )
+        return key, [_text(record.get(k)) for k in self._keys]
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         ahead, self._ahead = self._ahead, []
@@ -912,7 +981,7 @@ class JsonRows(_RecordRows):
             (n, record) for n, (_line, record) in enumerate(self._stream, 1)
         )
         try:
-            self._learn_headers(records)
+            self._learn_headers(records, source.keys)
         except BaseException:
             self.close()
             raise
@@ -930,7 +999,7 @@ class JsonlRows(_RecordRows):
         self._numbers = NumberHooks()
         self._decoder = self._numbers.decoder(self._twice)
         try:
-            self._learn_headers(self._twice.marked(self._parsed()))
+            self._learn_headers(self._twice.marked(self._parsed()), source.keys)
         except BaseException:
             self.close()
             raise
@@ -1016,7 +1085,8 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        # Text that reads like a number stays marked as text: never an Excel serial number.
+        return TextCell(value) if _NUMBER_LIKE.fullmatch(value) else value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -1105,28 +1175,39 @@ class XlsxRows(RowStream):
                             f"row has {len(cells)} cells, the header has {width}: extra "
                             f"value{'s' if len(extra) > 1 else ''} {shown}",
                             "\t".join(str(c) for c in cells),
+                            cells,
                         ),
                     )
                     continue
                 cells = cells[:width]
             yield row, cells
 
-    def _unsaved_in(self, cells: dict[int, str], values: list[Any]) -> RowProblem | None:
+    def _unsaved_in(
+        self, cells: dict[int, tuple[str, str]], values: list[Any]
+    ) -> RowProblem | None:
         """The problem of a row holding formulas whose value the file does not hold (in the
-        header's columns; an empty cell there would otherwise be sent as an empty value)."""
+        header's columns; an empty cell there would otherwise be sent as an empty value). Its
+        cells are kept, each formula as written in the cell's place."""
         width = len(self.headers)
         named = [
             f"{coordinate} ({self.headers[col - 1]!r})"
-            for col, coordinate in cells.items()
+            for col, (coordinate, _formula) in cells.items()
             if col <= width
         ]
         if not named:
             return None
+        values = list(values)
+        for col, (_coordinate, formula) in cells.items():
+            values.extend([""] * (col - len(values)))
+            values[col - 1] = formula
+        while len(values) > width and values[-1] == "":
+            values.pop()  # the sheet's width, past the header: nothing to show
         return RowProblem(
             f"a formula with no saved value in cell{'s' if len(named) > 1 else ''} "
             f"{', '.join(named)}: the file holds the formula but not its result; open and "
             "save the file in Excel (or recalculate it) so the values are stored",
             "\t".join(str(c) for c in values),
+            values,
         )
 
     def bytes_read(self) -> int:
@@ -1149,8 +1230,10 @@ class XlsxRows(RowStream):
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
 
-def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
-    """Cells of a sheet holding a formula and no saved result: ``{row: {column: "B3"}}``.
+def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, tuple[str, str]]]:
+    """Cells of a sheet holding a formula and no saved result, with the formula as written:
+    ``{row: {column: ("B3", "=A3*2")}}`` (a shared formula's other cells name the cell that
+    writes it).
 
     Read with ``data_only`` (the saved results), such a cell is None, as an empty cell is;
     only the sheet's XML tells them apart. Files written by programs (openpyxl, many
@@ -1174,7 +1257,8 @@ def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
                 tail = chunk[-64:]
             else:
                 return {}
-        found: dict[int, dict[int, str]] = {}
+        found: dict[int, dict[int, tuple[str, str]]] = {}
+        shared: dict[str, str] = {}  # a shared formula's index -> the cell that writes it
         with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
             row = column = 0  # counted as openpyxl counts them where "r" is left out
             for event, element in iterparse(fh, events=("start", "end")):
@@ -1201,14 +1285,27 @@ def _unsaved_formulas(path: Path, member: str) -> dict[int, dict[int, str]]:
                         formula = child
                     elif name == "v":
                         value = child
+                if formula is None:
+                    continue
+                written = _formula(formula, shared, coordinate)
                 # A cached result is a <v>; an empty one holds a text result only (t="str").
-                if formula is not None and (
-                    value is None or (not value.text and element.get("t") != "str")
-                ):
-                    found.setdefault(row, {})[column] = coordinate
+                if value is None or (not value.text and element.get("t") != "str"):
+                    found.setdefault(row, {})[column] = (coordinate, written)
         return found
     except (KeyError, OSError, zipfile.BadZipFile, SyntaxError, ValueError):
         return {}  # openpyxl read it; what it reads is checked as it always was
+
+
+def _formula(element: Any, shared: dict[str, str], coordinate: str) -> str:
+    """A formula as the cell shows it; a shared formula's other cells name where it is."""
+    index = element.get("si")
+    text: str | None = element.text
+    if text:
+        if index is not None:
+            shared.setdefault(index, coordinate)
+        return "=" + text
+    where = shared.get(index or "")
+    return f"=(the formula of {where}, shared)" if where else "=(a shared formula)"
 
 
 def file_sha256(path: Path) -> str:

@@ -213,6 +213,8 @@ class RowPlan:
         """A text field given something other than text (an XLSX number or date, JSON)."""
         if isinstance(value, (list, dict)):
             raise RowError(self.labels.get(key, key), "a nested list or object, expected text")
+        if isinstance(value, str):  # an XLSX text cell marked as such (TextCell)
+            return value.strip()
         if isinstance(value, datetime) and value.time() == time() and value.tzinfo is None:
             return value.date().isoformat()  # an XLSX date cell: openpyxl gives midnight
         if isinstance(value, (datetime, date, time)):
@@ -241,16 +243,11 @@ class RowPlan:
             raise RowError("products", f"unknown product field(s): {', '.join(sorted(unknown))}")
         return [{k: str(v) for k, v in p.items() if v not in (None, "")} for p in value]
 
-    def normalise_row(self, values: list[Any]) -> tuple[list[Any], dict[str, Any] | None]:
-        """A row that is not exactly as wide as the headers: padded, or its extras explained.
+    def normalise_row(self, values: list[Any]) -> list[Any]:
+        """A row that is not exactly as wide as the headers, padded to their width.
 
-        Returns the full-width values and the extra keys of a JSON record (passthrough).
         Raises :class:`RowError` for values in columns that have no header.
         """
-        extra = None
-        if len(values) > self.width and isinstance(values[-1], dict):
-            extra = values[-1]
-            values = values[:-1]
         if len(values) > self.width:
             spill = [v for v in values[self.width :] if v not in ("", None)]
             if spill:
@@ -262,7 +259,7 @@ class RowPlan:
             values = values[: self.width]
         elif len(values) < self.width:
             values = list(values) + [""] * (self.width - len(values))
-        return values, extra
+        return values
 
 
 def _direct(check: Check | None) -> Check | None:

@@ -107,6 +107,9 @@ class RejectsFile:
     def _encode(self, reject: Reject) -> bytes:
         values = reject.values
         raw = getattr(values, "raw", None)
+        known = getattr(values, "cells", None)
+        if known is not None:  # a row not read whole, but whose cells are known (XLSX)
+            values, raw = known, None
         if self.format == "csv":
             cells: list[Any] = [reject.line, reject.kind, reject.field, reject.reason]
             if raw is not None:
@@ -126,8 +129,9 @@ class RejectsFile:
             for header, value in zip(self.headers, values, strict=False):
                 if value != "":
                     record[header] = _plain(value)
-            if len(values) > len(self.headers) and isinstance(values[-1], dict):
-                record.update(values[-1])
+            for index, value in enumerate(values[len(self.headers) :], len(self.headers) + 1):
+                if value != "":
+                    record[f"column {index}"] = _plain(value)
         item = {
             "line": reject.line,
             "kind": reject.kind,

@@ -456,7 +456,7 @@ class ImportSetup:
         learning = make_plan({})
         for _line, values in self.sniffed.rows:
             try:
-                learning.build(learning.normalise_row(list(values))[0])
+                learning.build(learning.normalise_row(list(values)))
             except RowError:
                 continue
         plan = make_plan(learning.date_orders())
@@ -469,7 +469,7 @@ class ImportSetup:
                 rows.append(PreviewRow(line, {}, values[0].strip("<>")))
                 continue
             try:
-                full, _extra = plan.normalise_row(list(values))
+                full = plan.normalise_row(list(values))
                 record, product = plan.build(full)
             except RowError as exc:
                 why = f"{exc.field}: {exc.reason}"

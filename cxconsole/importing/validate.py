@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, final
 
 CACHE_LIMIT = 50_000  # entries per column cache before it is cleared (bounded memory)
@@ -208,14 +208,24 @@ def propose_region(samples: list[str]) -> tuple[str | None, int]:
 # -- dates -------------------------------------------------------------------------------------
 _ISO = re.compile(
     r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})"
-    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:\s*([AaPp]\.?[Mm]\.?))?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?"
 )
 _DMY = re.compile(
     r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})"
-    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*([AaPp][Mm])?)?"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([AaPp]\.?[Mm]\.?)?)?"
 )
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+class TextCell(str):
+    """An XLSX text cell that reads like a number (``"45000"``): the text written. Only a
+    number cell can be an Excel serial number; the reader turns both into text, and marks
+    this one so the two are not confused."""
+
+    __slots__ = ()
+
+
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 # Month names in English, whatever the process's locale (strptime's %b follows LC_TIME).
 _MONTHS = {
@@ -231,19 +241,36 @@ _MONTHS = {
     )
     for name in names
 }  # fmt: skip
-_TIME = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+_TIME = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp]\.?[Mm]\.?))?)?"
 _DAY_MONTH = re.compile(r"(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ -],?\s*(\d{4}|\d{2})" + _TIME)
 _MONTH_DAY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})" + _TIME)
 
 
 def _tz(text: str | None) -> timezone | None:
+    """The offset, named as written (``Z``, ``+00:00``, ``+0530``) for the reasons given."""
     if not text:
         return None
     if text == "Z":
-        return UTC
+        return timezone(timedelta(0), "Z")
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])), text)
+
+
+def _hour(text: str, field: str, hh: str | None, half: str | None) -> str | None:
+    """The hour on a 24-hour clock: one reading of AM/PM for every vendor (12 AM is 00,
+    12 PM is 12); a 12-hour time whose hour is not 1 to 12 ("13:00 PM") is refused."""
+    if hh is None or not half:
+        return hh
+    hour = int(hh)
+    pm = half[0] in "Pp"
+    if not 1 <= hour <= 12:
+        raise RowError(
+            field,
+            f"{text!r} has the hour {hh} with {'PM' if pm else 'AM'}: a 12-hour time runs "
+            "from 1 to 12 (or write the time on a 24-hour clock, without AM/PM)",
+        )
+    return str(hour % 12 + (12 if pm else 0))
 
 
 class DateCheck:
@@ -312,13 +339,20 @@ class DateCheck:
             return out
         if isinstance(value, (datetime, date)):
             return self.write(value)
+        if isinstance(value, TextCell) and _SERIAL.fullmatch(value.strip()):
+            raise RowError(
+                self.field,
+                f"{value.strip()!r} is text (a text cell), not a date: only a number cell "
+                "holds an Excel serial number; write the date itself, or make the cell a date",
+            )
         return self(str(value))
 
     # reading
     def read(self, text: str) -> date | datetime:
         match = _ISO.fullmatch(text)
         if match:
-            y, mo, d, hh, mi, ss, frac, tz = match.groups()
+            y, mo, d, hh, mi, ss, frac, half, tz = match.groups()
+            hh = _hour(text, self.field, hh, half)
             return self._make(text, int(y), int(mo), int(d), hh, mi, ss, frac, _tz(tz))
         match = _DMY.fullmatch(text)
         if match:
@@ -342,22 +376,24 @@ class DateCheck:
         """ "14 Jan 2020", "14-Jan-2020", "January 14, 2020", with an optional time."""
         match = _DAY_MONTH.fullmatch(text)
         if match:
-            day, name, year, hh, mi, ss = match.groups()
+            day, name, year, hh, mi, ss, half = match.groups()
         else:
             match = _MONTH_DAY.fullmatch(text)
             if not match:
                 return None
-            name, day, year, hh, mi, ss = match.groups()
+            name, day, year, hh, mi, ss, half = match.groups()
         month = _MONTHS.get(name.lower())
         if month is None:
             return None
+        hh = _hour(text, self.field, hh, half)
         number = self._year(text, year)
         if hh is None:
             return self._make(text, number, month, int(day), None, None, None, None, None)
         return self._make(text, number, month, int(day), hh, mi, ss, None, None)
 
     def _dmy(self, text: str, match: re.Match[str]) -> date | datetime:
-        a, sep, b, y, hh, mi, ss, ampm = match.groups()
+        a, sep, b, y, hh, mi, ss, frac, half = match.groups()
+        hh = _hour(text, self.field, hh, half)
         first, second = int(a), int(b)
         year = self._year(text, y)
         day_first = self.day_first
@@ -378,10 +414,7 @@ class DateCheck:
                     "column settles it",
                 )
         day, month = (first, second) if day_first or first == second else (second, first)
-        if hh is not None and ampm:
-            hour = int(hh) % 12 + (12 if ampm.lower() == "pm" else 0)
-            hh = str(hour)
-        return self._make(text, year, month, day, hh, mi, ss, None, None)
+        return self._make(text, year, month, day, hh, mi, ss, frac, None)
 
     def _year(self, text: str, digits: str) -> int:
         """The year as written; two digits name no century, and guessing one would send
@@ -415,6 +448,13 @@ class DateCheck:
         frac: str | None,
         tz: timezone | None,
     ) -> date | datetime:
+        if frac and len(frac) > 6 and frac[6:].strip("0"):
+            # A datetime holds microseconds: the digits after them would be cut.
+            raise RowError(
+                self.field,
+                f"{text!r} has a fraction of a second finer than a microsecond ({len(frac)} "
+                "digits), which no date field here holds: write at most 6 digits",
+            )
         try:
             if hh is None and tz is None:
                 return date(year, month, day)
@@ -451,8 +491,10 @@ class DateCheck:
     def _lost(self, value: datetime) -> str | None:
         """What of ``value`` the vendor's form would drop, said for the rejects file."""
         if value.tzinfo is not None and not self._offset:
-            offset = value.strftime("%z")
-            offset = "Z" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}"
+            offset = value.tzname() or ""  # as written, when read from text (_tz)
+            if not offset or offset.startswith("UTC"):
+                offset = value.strftime("%z")
+                offset = "Z" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}"
             return (
                 f"has a UTC offset ({offset}), which the field cannot hold ({self.form}), "
                 "and the zone the vendor reads it in is not known to convert it: write it "

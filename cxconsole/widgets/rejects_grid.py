@@ -95,13 +95,14 @@ class RejectsGrid(DataTable[Text]):
             short = (problem or "")[:MAX_WHY] + ("…" if len(problem or "") > MAX_WHY else "")
             why = Text("✗ " + short, style=self.bad)
         cells = [Text(str(row.key), justify="right"), Text(row.kind, style="dim"), why]
-        if not row.editable:
+        if not row.editable and not row.values:
             cells.append(Text((row.raw or "")[:80], style="dim italic"))
             cells += [Text("") for _ in self.headers[1:]]
             return cells
+        style = "" if row.editable else "dim italic"  # its cells, known but not editable
         for value in row.values:
             clipped = value[:MAX_CELL] + ("…" if len(value) > MAX_CELL else "")
-            cells.append(Text(clipped))
+            cells.append(Text(clipped, style=style))
         return cells
 
     def redraw_row(self, key: int) -> None:
