@@ -538,3 +538,26 @@ def test_events_as_an_async_iterator(sandbox_reset: SandboxServer, tmp_path: Pat
     first_sending = next(i for i, e in enumerate(seen) if isinstance(e, BatchSending))
     assert first_queued < first_sending
     assert seen[-1].summary.rows_imported == len(good)
+
+
+def test_a_webex_datetime_column_takes_the_time_and_offset_whole(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    """A datastore column of type datetime was written yyyy-MM-dd like a date column, so every
+    value with a time of day was rejected."""
+    url = sandbox_reset.url
+    path = write_csv(
+        tmp_path / "visits.csv",
+        ["Mobile", "Email", "LastVisit", "Ref"],
+        [
+            ["+61412345601", "v1@example.com", "2026-01-14T10:30:00+10:00", "v1"],
+            ["+61412345602", "v2@example.com", "2026-01-14 22:05:09", "v2"],
+            ["+61412345603", "v3@example.com", "14/01/2026 10:30 PM", "v3"],
+        ],
+    )
+    summary, _run = do_import(url, "webex", path, batch_size=10)
+    records = {r["Ref"]: r for r in record(url)["webex"]}
+    assert records["v1"]["LastVisit"] == "2026-01-14T10:30:00+10:00"  # its offset kept
+    assert records["v2"]["LastVisit"] == "2026-01-14T22:05:09"  # none added
+    assert records["v3"]["LastVisit"] == "2026-01-14T22:30:00"  # day first, 12-hour read
+    assert summary.rows_imported == 3, read_rejects(summary.rejects_path)

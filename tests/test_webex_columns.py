@@ -30,8 +30,9 @@ async def test_the_datastore_columns_are_read_with_their_types_and_lengths(
         vendor = session.vendor
         assert isinstance(vendor, Webex)
         fields = {f.name: f for f in await vendor.fetch_fields(session)}
-    assert set(fields) == {"msisdn", "firstname", "emailid", "Ref", "Joined", "city"}
+    assert set(fields) == {"msisdn", "firstname", "emailid", "Ref", "Joined", "city", "LastVisit"}
     assert fields["city"].max_length == 12 and fields["Joined"].kind == "date"
+    assert fields["LastVisit"].kind == "datetime" and fields["LastVisit"].format == "iso8601"
 
 
 async def test_an_unknown_datastore_gives_no_columns_and_the_columns_pass(

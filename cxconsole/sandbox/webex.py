@@ -26,6 +26,7 @@ DATASTORE_COLUMNS: dict[str, list[dict[str, Any]]] = {
         {"name": "Ref", "id": 4, "datatype": "string", "max-length": 40},
         {"name": "Joined", "id": 5, "datatype": "date", "max-length": 10},
         {"name": "city", "id": 6, "datatype": "string", "max-length": 12},
+        {"name": "LastVisit", "id": 7, "datatype": "datetime"},
     ],
 }
 NOT_PROCESSED = "The request was not processed."

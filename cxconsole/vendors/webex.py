@@ -165,6 +165,10 @@ class Webex(Vendor):
                 _DATATYPES.get(c.datatype.lower(), "text"),
                 group="datastore",
                 max_length=c.max_length if c.max_length and c.max_length > 0 else None,
+                # Webex documents no form for a datetime column; its own stamps are ISO 8601
+                # ("2020-01-14T12:51:48.000+0000"), so a value's time and offset go whole in
+                # that form (the date-only default would reject any time of day).
+                format="iso8601" if _DATATYPES.get(c.datatype.lower()) == "datetime" else "",
             )
             for c in columns
         ]
