@@ -171,8 +171,11 @@ def test_a_value_deep_in_the_file_stops_the_preflight_and_the_dry_run_alike(
         code, out, err = cli("import", str(path), "--profile", "qp", "--json", *dry)
         data = result(out)
         verdicts.append((code, data["state"], data["rows_imported"]))
-        assert "1 column would not be sent: Notes (not mapped)" in data["message"], data
-        assert [c["column"] for c in data["columns_not_sent"]] == ["Notes"], data
+        # Where its first value lies: the operator finds it in the file (line 302: the header,
+        # then row 300 counted from 0).
+        said = "1 column would not be sent: Notes (not mapped; a value at line 302)"
+        assert said in data["message"], data
+        assert [(c["column"], c["line"]) for c in data["columns_not_sent"]] == [("Notes", 302)]
     assert verdicts == [(2, "input_error", 0)] * 2
     assert qp_sent(url) == []
     code, out, err = cli("import", str(path), "--profile", "qp", "--skip", "Notes")
@@ -276,7 +279,8 @@ def test_a_json_key_first_given_deep_in_the_file_is_a_column_like_the_others(
             code, out, err = cli("import", str(path), "--profile", "qp", "--json", *dry)
             data = result(out)
             assert (code, data["state"], data["rows_imported"]) == (2, "input_error", 0), data
-            assert "1 column would not be sent: Notes (not mapped)" in data["message"], data
+            said = "1 column would not be sent: Notes (not mapped; a value at line 1,100)"
+            assert said in data["message"], data  # its record's number
             listed = {c["column"]: c for c in data["columns_not_sent"]}
             assert listed["Notes"]["filled"] is True, data
         assert qp_sent(url) == []
@@ -363,6 +367,10 @@ async def test_the_screen_refuses_columns_not_mapped_and_asks_once_for_a_late_on
             pilot=pilot,
         )
         assert len(qp_sent(url)) == 1, "nothing more sent before the answer"
+        # Asked again, although the first question named it: it says why (a value the set-up
+        # did not show, and where).
+        question = " ".join(str(app.screen.query_one(Static).render()).split())
+        assert "Notes (not mapped; a value at line 42)" in question, question
         await pilot.press("y")
         await wait_until(
             lambda: screen.summary is not None and screen.summary.rows_total == 50, 20, pilot=pilot

@@ -406,6 +406,7 @@ class LeftOut:
     filled: bool | None = None
     field: str | None = None
     by: str | None = None
+    first: int | None = None  # the line of its first value, where the reading saw it
 
     @property
     def blocking(self) -> bool:
@@ -429,6 +430,8 @@ class LeftOut:
         if self.by is not None:
             taken = f"its field {self.field} now comes from {self.by!r}"
             why = f"{why}; {taken}" if self.reason != "taken" else taken
+        if self.filled and not self.skipped and self.first:
+            why = f"{why}; a value at line {self.first:,}"
         return f"{self.column} ({why})"
 
     def as_json(self) -> dict[str, object]:
@@ -438,6 +441,7 @@ class LeftOut:
             "filled": self.filled,
             "field": self.field,
             "by": self.by,
+            "line": self.first,
         }
 
 
@@ -460,13 +464,15 @@ def left_out(
     mapping: ColumnMapping,
     headers: Sequence[str],
     fields: Sequence[TargetField],
-    filled: Iterable[str] = (),
+    filled: Iterable[str] | Mapping[str, int] = (),
     *,
     whole_file: bool = False,
 ) -> list[LeftOut]:
     """Every column that is not sent, in the file's order. ``filled`` names the columns a
-    value was seen in; ``whole_file`` says the whole file was read (the others are empty)."""
+    value was seen in (a mapping: with the line of the first); ``whole_file`` says the whole
+    file was read (the others are empty)."""
     seen = set(filled)
+    lines = filled if isinstance(filled, Mapping) else {}
     moved = displaced(mapping, headers, fields)
     found = []
     for header in headers:
@@ -474,7 +480,9 @@ def left_out(
             continue
         field_name, by = moved.get(header, (None, None))
         state = True if header in seen else (False if whole_file else None)
-        found.append(LeftOut(header, mapping.skipped(header), state, field_name, by))
+        found.append(
+            LeftOut(header, mapping.skipped(header), state, field_name, by, lines.get(header))
+        )
     return found
 
 

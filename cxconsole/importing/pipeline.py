@@ -170,7 +170,7 @@ class Producer(threading.Thread):
         for line, values in self.stream:
             count += 1
             if watch and not isinstance(values, RowProblem):
-                watch = plan.seen(values, watch)
+                watch = plan.seen(values, watch, line)
             if not count & 127:
                 # Let the event loop run: without this it may wait the whole switch
                 # interval (5 ms) for the GIL each time a reply arrives (none comes in a

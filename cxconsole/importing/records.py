@@ -107,16 +107,18 @@ class RowPlan:
             for index, header in enumerate(self.headers)
             if not mapping.target(header)
         ]
-        self.filled: set[str] = set()  # watched columns a value was seen in
+        self.filled: dict[str, int] = {}  # watched columns a value was seen in: its first line
         self.build = self._compile()
 
     def left_out(self, *, whole_file: bool) -> list[LeftOut]:
         """The columns not sent, with what reading showed of them so far."""
         return left_out(self.mapping, self.headers, self.fields, self.filled, whole_file=whole_file)
 
-    def seen(self, values: Sequence[Any], watch: list[tuple[int, str]]) -> list[tuple[int, str]]:
-        """Note the watched columns that hold a value in ``values``; returns those still
-        to watch (the reading loop stops calling once none are left)."""
+    def seen(
+        self, values: Sequence[Any], watch: list[tuple[int, str]], line: int = 0
+    ) -> list[tuple[int, str]]:
+        """Note the watched columns that hold a value in ``values`` (at ``line``); returns those
+        still to watch (the reading loop stops calling once none are left)."""
         left = []
         width = len(values)
         for index, header in watch:
@@ -124,7 +126,7 @@ class RowPlan:
             if value in ("", None) or (type(value) is str and value.isspace()):
                 left.append((index, header))
             else:
-                self.filled.add(header)
+                self.filled[header] = line
         return left
 
     def date_orders(self) -> dict[str, bool]:

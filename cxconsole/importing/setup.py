@@ -259,6 +259,7 @@ class ImportSetup:
         return left_out(mapping, self.sniffed.headers, self.fields, filled, whole_file=whole_file)
 
     def _filled_in_preview(self) -> list[str]:
+        # No line: the operator sees these values in the first rows shown.
         assert self.sniffed is not None
         headers = self.sniffed.headers
         seen: set[str] = set()
