@@ -278,6 +278,12 @@ def _json_result(
     why no run was made; ``columns`` the columns not sent (None: not known)."""
     if not getattr(args, "json", False):
         return
+    if summary is not None and not summary.made and summary.state != "disk_error":
+        # Stopped before its run was made (a dry run's question, say): the object a refused
+        # command prints, so a dry run and the real import answer alike.
+        state, message = str(summary.state), message or summary.message
+        columns = columns or None
+        summary = None
     if summary is not None:
         data = summary.as_json()
         data["rejects_missing"] = data.pop("rows_unlisted") if summary.made else None
