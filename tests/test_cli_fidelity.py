@@ -428,3 +428,22 @@ def test_a_command_line_argparse_refuses_still_gives_the_json_object(
     data = json.loads(out)
     assert list(data) == list(RESULT_KEYS) and data["exit_code"] == 2, data
     assert data["state"] == "input_error" and data["message"], data
+
+
+def test_the_encoding_question_gets_one_answer_from_a_dry_run_and_the_import(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked before anything is read: no run is made either way, and --json says so alike."""
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = tmp_path / "c.csv"
+    rows = "\n".join(f"u{i}@x.com,Zoë{i},14/01/2026" for i in range(20))
+    path.write_bytes(b"email,first_name,transaction_date\n" + rows.encode("cp1252") + b"\n")
+    results = []
+    for dry in ([], ["--dry-run"]):
+        code, out, err = cli("import", str(path), "--profile", "qp", "--json", *dry)
+        assert code == 2, (out, err)
+        results.append(json.loads(out))
+    real, dry_run = results
+    assert dry_run.pop("dry_run") is True and real.pop("dry_run") is False
+    assert dry_run == real, (dry_run, real)
+    assert real["run_id"] is None and real["state"] == "input_error"

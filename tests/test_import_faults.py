@@ -30,6 +30,7 @@ from cxconsole.importing.entries import Send
 from cxconsole.importing.journal import read_journal
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.server import SandboxServer
+from cxconsole.widgets.import_history import describe
 
 # Config and state dirs of its own for every test (conftest.home).
 pytestmark = pytest.mark.usefixtures("home")
@@ -410,6 +411,66 @@ def test_a_disk_that_fills_mid_run_stops_it_and_a_resume_completes_it_once(
     valid = {f"r{i}" for i in range(1, 2001) if i % 9}
     assert set(arrived) | unknown == valid
     assert done["rows_imported"] + done["rows_rejected"] == 2000
+
+
+def test_a_full_disk_calls_unknown_only_what_may_have_left_and_says_what_rejects_lacks(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    tiny_state: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch whose intent the disk refused was never sent: "not sent", and the resume sends
+    it; a batch that left without a durable answer is unknown, and a plain resume never sends
+    it. Rows counted rejected that the rejects file could not take are said to be missing."""
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = contacts(tmp_path / "c.csv", 3_000, every=9, email="broken@")
+    args = ["--profile", "qp", "--map", "Ref=custom1", "--batch-size", "100"]
+    filler = tiny_state / "filler"
+    free = os.statvfs(tiny_state).f_bavail * os.statvfs(tiny_state).f_frsize
+    filler.write_bytes(b"\0" * (free - 48 * 1024))
+    code, out, err = cli("import", str(path), *args, "--json")
+    first = json.loads(out)
+    assert (code, first["state"]) == (1, "disk_error"), (out, err)
+    assert first["rows_imported"] and first["rows_not_sent"], first
+    held = sum(refs(url).values())
+    # Every unknown row reached the vendor (its request left); no batch that never left is
+    # called unknown.
+    assert held == first["rows_imported"] + first["rows_unknown"], (held, first)
+    listed = read_rejects(Path(first["rejects_path"]))
+    assert first["rejects_missing"] == first["rows_rejected"] - len(listed) > 0, first
+    (run,) = list_runs()
+    assert run.rows_unknown == first["rows_unknown"]
+    assert "may lack the rows in flight" in describe(run)  # History: no end could be written
+    filler.unlink()
+    code, out, err = cli("import", str(path), *args, "--resume", "last", "--json")
+    done = json.loads(out)
+    assert done["state"] == "finished", (out, err)
+    arrived = refs(url)
+    assert max(arrived.values()) == 1, "no row arrived twice"
+    # The resume sent exactly the rows the first run said were not sent (the valid ones).
+    newly_invalid = done["rows_invalid"] - first["rows_invalid"]
+    assert sum(arrived.values()) - held == first["rows_not_sent"] - newly_invalid
+    assert done["rows_unknown"] == first["rows_unknown"]
+    # The resume listed what the first run could not: the rejects file is whole again.
+    assert len(read_rejects(Path(done["rejects_path"]))) == done["rows_rejected"]
+    assert done["rejects_missing"] == 0
+
+
+def test_the_text_summary_says_when_the_rejects_file_is_incomplete(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    tiny_state: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = contacts(tmp_path / "c.csv", 3_000, every=9, email="broken@")
+    filler = tiny_state / "filler"
+    free = os.statvfs(tiny_state).f_bavail * os.statvfs(tiny_state).f_frsize
+    filler.write_bytes(b"\0" * (free - 48 * 1024))
+    code, out, err = cli("import", str(path), *QP[:4], "--batch-size", "100")
+    assert code == 1 and "Traceback" not in out + err
+    assert "INCOMPLETE" in out and "missing from it" in out, out
 
 
 # -- replies lost after the vendor acted ------------------------------------------------------

@@ -404,3 +404,35 @@ async def test_sigterm_or_hangup_stops_like_ctrl_c_leaving_no_row_unknown(
     assert result["rows_unknown"] == 0
     assert result["rows_imported"] == sum(refs(url).values())
     assert [r.state for r in list_runs()] == ["resumable"]
+
+
+@pytest.mark.parametrize("last_word", ["input_error", "error"])
+def test_a_run_its_file_or_a_bug_stopped_is_called_resumable_by_no_face(
+    last_word: str,
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One rule (the core's is_resumable): the command's summary offers no resume for a run
+    that ended on its file, its options or a bug, so neither do History, Home nor --resume last."""
+    from cxconsole.importing.events import is_resumable
+    from cxconsole.widgets.import_history import describe, run_word
+
+    write_test_profiles(monkeypatch, sandbox_reset.url)
+    path, _ = contacts(tmp_path / "c.csv", 20)
+    code, _out, err = main(capsys, "import", str(path), "--profile", "qp", "--map", "Ref=custom1")
+    assert code == 0, err
+    (run,) = list_runs()
+    # The run's last word, as a run that stopped so writes it.
+    lines = run.journal_path.read_text("utf-8").splitlines()
+    end = json.loads(lines[-1])
+    assert end["t"] == "end"
+    end["state"] = end["summary"]["state"] = last_word
+    run.journal_path.write_text("\n".join([*lines[:-1], json.dumps(end)]) + "\n", "utf-8")
+    (run,) = list_runs()
+    assert not is_resumable(last_word)
+    assert run.state != "resumable"
+    assert "resumable" not in run_word(run) and "resume it" not in describe(run)
+    code, _out, err = main(capsys, "import", "--resume", "last", "--profile", "qp")
+    assert code == 2 and "no resumable run" in err, err

@@ -243,6 +243,7 @@ RESULT_KEYS = (
     "batches_unknown",
     "batches_not_sent",
     "rejects_path",
+    "rejects_missing",
     "journal_path",
     "elapsed",
     "columns_not_sent",
@@ -277,8 +278,15 @@ def _json_result(
     why no run was made; ``columns`` the columns not sent (None: not known)."""
     if not getattr(args, "json", False):
         return
+    if summary is not None and not summary.made and summary.state != "disk_error":
+        # Stopped before its run was made (a dry run's question, say): the object a refused
+        # command prints, so a dry run and the real import answer alike.
+        state, message = str(summary.state), message or summary.message
+        columns = columns or None
+        summary = None
     if summary is not None:
         data = summary.as_json()
+        data["rejects_missing"] = data.pop("rows_unlisted") if summary.made else None
         out = {key: data.get(key) for key in RESULT_KEYS}
     else:
         out = dict.fromkeys(RESULT_KEYS)
@@ -675,7 +683,13 @@ def _report(
     if summary.made and (summary.rows_rejected or unsent):
         # The rejects file lists the rows that have an outcome; the unsent ones are the
         # resume's to send, and the line says they are not in it.
-        listed = f"lists {summary.rows_rejected:,} row(s)"
+        listed = f"lists {summary.rows_rejected - summary.rows_unlisted:,} row(s)"
+        if summary.rows_unlisted:
+            listed += (
+                f"; INCOMPLETE: {summary.rows_unlisted:,} rejected row(s) are missing from it "
+                "(the disk refused them; the journal holds them, and a resume lists them or, "
+                "failed, sends them again)"
+            )
         if unsent:
             listed += f"; the {unsent:,} not sent are not in it (a resume sends them)"
         print(f"  rejects: {summary.rejects_path} ({listed})")

@@ -47,6 +47,18 @@ RESUMABLE = frozenset(
 )
 
 
+def is_resumable(state: str | None, *, failed: bool = False) -> bool:
+    """Whether a run that ended with ``state`` (None: it never ended, killed) can be resumed;
+    ``failed``: it has rows of failed batches left, which a resume sends again. The one rule
+    behind the command's summary, History and Home (an input error or a bug is not: the same
+    file and options stop the same way)."""
+    if state is None:
+        return True
+    if state == RunState.FINISHED:
+        return failed
+    return state in RESUMABLE
+
+
 class RunOutcome(StrEnum):
     """What a finished run achieved, row-wise: the one word every face shows."""
 
@@ -209,6 +221,9 @@ class RunSummary:
     message: str = ""  # why the run stopped early, when it did
     rows_not_sent: int = 0  # read (or counted by the pre-flight) but never sent: resumable
     batches_partial: int = 0  # settled with some rows refused by the vendor, the rest in
+    # Rows counted rejected (among rows_rejected) that the rejects file does not list: the
+    # disk refused them. The journal holds them; a resume lists them.
+    rows_unlisted: int = 0
     # False when the run's folder could not be made (a read-only state dir): no run exists,
     # so it has no id, journal or rejects file to name.
     made: bool = True
@@ -228,9 +243,7 @@ class RunSummary:
     def resumable(self) -> bool:
         if not self.made:
             return False
-        return RunState(self.state).resumable or (
-            self.state == RunState.FINISHED and self.rows_failed > 0
-        )
+        return is_resumable(self.state, failed=self.rows_failed > 0)
 
     @property
     def outcome(self) -> RunOutcome:

@@ -218,12 +218,21 @@ class Journal:
             work = [item for item in items if item is not None]
             error = self._failure
             if error is None and work:
+                start: int | None = None
                 try:
+                    start = os.fstat(self._fd).st_size
                     write_whole(self._fd, b"".join(data for data, _ in work), self.path)
                     if any(future is not None for _, future in work):
                         fsync_or_raise(self._fd, self.path)
+                except OSError as exc:
+                    error = self._failure = DiskError(self.path, exc)
                 except DiskError as exc:
                     error = self._failure = exc
+                    if start is not None:
+                        # Written but not made durable: cut off, so the journal never holds
+                        # an intent whose request was not made (its rows are "not sent").
+                        with contextlib.suppress(OSError):
+                            os.ftruncate(self._fd, start)
             for _, future in work:
                 if future is not None:
                     self._loop.call_soon_threadsafe(_settle, future, error)

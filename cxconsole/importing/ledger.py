@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from cxconsole.importing.entries import Ack, Failed, Lost, Refused, Send, Unknown
 from cxconsole.importing.events import EventHub, RowsRejected
 from cxconsole.importing.rejects import Reject, RejectsFile
 
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
     from cxconsole.errorlog import ErrorHistory
     from cxconsole.errors import VendorError
     from cxconsole.importing.entries import Entry
+    from cxconsole.importing.records import Item
+
+#: The entries that answer a part's Send: once one is durable, the part is no longer in flight.
+ANSWERS = (Ack, Refused, Unknown, Failed, Lost)
 
 
 class Ledger:
@@ -39,10 +44,30 @@ class Ledger:
         self.rows_rejected = 0  # this session's
         self.rows_unknown = 0  # this session's, among the rejected: the vendor may hold them
         self.session_rows_done = 0  # rows with an outcome in this session: the rate
+        # (batch, part) -> its rows, from the moment its Send is durable (the request may
+        # leave) to the moment an answer to it is: what the vendor may hold unheard of. The
+        # same rule as the journal's replay, so this session and a resume say the same.
+        self.in_flight: dict[tuple[int, str], list[Item]] = {}
 
     async def write(self, entry: Entry, *, sync: bool = True) -> None:
         """Journal one entry (raises ``DiskError`` once the journal cannot be written)."""
         await self._write(entry, sync)
+        if isinstance(entry, ANSWERS):
+            self.in_flight.pop((entry.batch, entry.part), None)
+
+    async def intend(self, intent: Send, items: list[Item]) -> None:
+        """Journal a part's intent, durable before its request leaves. Should it fail (a full
+        disk), no request is made: its rows are not sent, never "unknown"."""
+        await self._write(intent, True)
+        self.in_flight[(intent.batch, intent.part)] = items
+
+    def take_in_flight(self, batch: int) -> list[Item]:
+        """The rows of ``batch`` whose request may have left without a durable answer (a
+        run stopped in flight, or a disk that refused the answer): of unknown outcome."""
+        items: list[Item] = []
+        for key in [key for key in self.in_flight if key[0] == batch]:
+            items.extend(self.in_flight.pop(key))
+        return items
 
     def imported(self, rows: int) -> None:
         self.rows_imported += rows

@@ -20,7 +20,7 @@ import logging
 import os
 import queue
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -187,8 +187,11 @@ class ImportRun:
         # progress, the summary and every face's batch counts.
         self._outcomes: dict[int, str] = {}
         self._refused_before: set[int] = set()  # resumed batches with rows refused earlier
-        # batch -> rows in flight when the run stopped abnormally (unknown, not yet listed)
-        self._lost: dict[int, int] = {}
+        # batch -> rows in flight when the run stopped abnormally (unknown, listed at the end)
+        self._lost: dict[int, list[Item]] = {}
+        # Rows counted rejected (by kind) that the rejects file could not take (a full disk):
+        # the journal holds them, and a resume lists them.
+        self._unlisted: Counter[str] = Counter()
         self._batches_seen = 0
         self._build = RequestBuilder(self.vendor, account.base, account.settings)
         # A vendor that recognises a record sent twice (Noojee's njExternalLeadId) lets a
@@ -967,11 +970,12 @@ class ImportRun:
             raise
         except BaseException:
             # Abandoned in flight (cancelled), or the disk refused the journal: the vendor may
-            # hold the rows that have no outcome here. Counted as unknown now; the journal's
-            # intent makes a resume list them so.
-            settled = outcome.imported + outcome.refused + outcome.unknown
-            settled += sum(len(item.lines) for item in outcome.failed)
-            self._lost[batch.number] = max(0, batch.rows - settled)
+            # hold the rows whose request may have left without a durable answer (unknown, as
+            # the journal's intent makes a resume say too). Rows whose intent was never
+            # written were never sent: they stay "not sent", for a resume to send.
+            lost = self.ledger.take_in_flight(batch.number)
+            if lost:
+                self._lost[batch.number] = lost
             raise
         await self._settled(batch, outcome)
         if len(self._failed) > self.options.max_failed_batches:
@@ -1197,6 +1201,8 @@ class ImportRun:
     # -- the end ---------------------------------------------------------------------------------
     async def _finish(self) -> RunSummary:
         assert self._rejects is not None
+        if self._lost:
+            await self._list_lost()
         if self._failed:
             # Listed, however the run ended, so a batch counted failed has its rows counted
             # failed; taken out again when a retry or a resume imports them.
@@ -1212,6 +1218,7 @@ class ImportRun:
                 self.ledger.rejected(None, "failed", written)
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
+                self._unlisted["failed"] += sum(1 for r in rejects if not self._rejects.has(r.line))
         state, message = self._stop_state or (RunState.FINISHED, "")
         if state is RunState.STOPPED and self._failed and self._too_many:
             message = self._too_many_failed()  # with the batches that failed in flight too
@@ -1242,6 +1249,30 @@ class ImportRun:
         self.hub.emit(RunFinished(summary))
         return summary
 
+    async def _list_lost(self) -> None:
+        """Rows in flight when the run stopped: of unknown outcome, listed as a resume would
+        list them; what the disk will not take is counted as missing from the rejects file."""
+        assert self._rejects is not None
+        reason = (
+            "unknown outcome: the run stopped while this batch was being sent; check the "
+            "vendor before sending these rows again"
+        )
+        rejects = [
+            Reject(line, "unknown", "", reason, row)
+            for items in self._lost.values()
+            for item in items
+            for line, row in zip(item.lines, item.rows, strict=True)
+        ]
+        for number in self._lost:
+            self._outcomes[number] = "unknown"
+        self._lost.clear()
+        try:
+            written = await asyncio.to_thread(self._rejects.add, rejects)
+            self.ledger.rejected(None, "unknown", written)
+        except DiskError as exc:
+            self._stop(RunState.DISK_ERROR, str(exc))
+            self._unlisted["unknown"] += sum(1 for r in rejects if not self._rejects.has(r.line))
+
     def _summarise(self, state: RunState, message: str) -> RunSummary:
         """The counts, from what this process saw and the journal's earlier sessions.
 
@@ -1258,12 +1289,12 @@ class ImportRun:
         if batches_total is None:
             batches_total = end.batches if end is not None else self._batches_seen
         imported = self.ledger.rows_imported
-        lost = sum(self._lost.values())
-        listed = sum(counts.values()) + lost
+        counts.update(self._unlisted)
+        listed = sum(counts.values())
         not_sent = max(0, rows_total - imported - listed)
         batches = self.batch_counts()
         ok, partial = batches["ok"], batches["partial"]
-        unknown_batches = batches["unknown"] + len(self._lost)
+        unknown_batches = batches["unknown"]
         failed_batches = len(self._failed)
         if self.options.dry_run and state == RunState.INPUT_ERROR:
             # The real import's pre-flight stops on the same fault before it sends anything:
@@ -1279,7 +1310,7 @@ class ImportRun:
             rows_rejected=listed,
             rows_invalid=counts.get("invalid", 0),
             rows_refused=counts.get("refused", 0),
-            rows_unknown=counts.get("unknown", 0) + lost,
+            rows_unknown=counts.get("unknown", 0),
             rows_failed=counts.get("failed", 0),
             batches_total=batches_total,
             batches_ok=ok,
@@ -1291,4 +1322,5 @@ class ImportRun:
             elapsed=time.monotonic() - self._started,
             message=message,
             rows_not_sent=not_sent,
+            rows_unlisted=sum(self._unlisted.values()),
         )

@@ -1,7 +1,9 @@
 """Past runs, read from their journals: when, which file and profile, counts, and state.
 
-States: ``running`` (another process holds the run's lock), ``finished``, ``resumable``
-(cancelled, interrupted, crashed, stopped, or finished with failed batches) and ``dry-run``.
+States: ``running`` (another process holds the run's lock), ``finished`` (ended, and nothing
+to resume: finished, or stopped by its file, its options or a bug), ``resumable`` (as
+:func:`~cxconsole.importing.events.is_resumable` says: cancelled, interrupted, crashed,
+stopped, or finished with failed batches) and ``dry-run``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from cxconsole.importing.accounts import same_account
 from cxconsole.importing.errors import ResumeError
+from cxconsole.importing.events import is_resumable
 from cxconsole.importing.journal import JOURNAL_NAME, Replay, is_running, read_journal
 from cxconsole.paths import runs_dir
 
@@ -42,6 +45,27 @@ class RunInfo:
     batches_partial: int = 0  # settled with rows refused, the rest imported
     file_sha256: str | None = None  # of the whole file, once known
     account: dict[str, Any] = field(default_factory=dict)  # where it sent (empty: not recorded)
+    # Rejected rows the rejects file lacks (the disk refused them); None: no end recorded,
+    # so not known (rows in flight when it stopped are listed by a resume).
+    rejects_missing: int | None = 0
+
+    @property
+    def rejects_note(self) -> str:
+        """What the rejects file lacks, as every face says it ("" when it is whole)."""
+        if self.dry_run:
+            return ""
+        if self.rejects_missing:
+            return (
+                f"The rejects file is incomplete: {self.rejects_missing:,} rejected row(s) are "
+                "missing from it (the disk refused them); the journal holds them, and a "
+                "resume lists them"
+            )
+        if self.rejects_missing is None and self.state == "resumable":
+            return (
+                "No end recorded: the rejects file may lack the rows in flight when the run "
+                "stopped; the journal holds them, and a resume lists them"
+            )
+        return ""
 
     @property
     def rows_rejected_known(self) -> int | None:
@@ -78,10 +102,10 @@ def run_info(path: Path) -> RunInfo:
         state = "running"
     elif header.dry_run:
         state = "dry-run"
-    elif end is not None and end.state == "finished" and not replay.failed:
-        state = "finished"
-    else:
+    elif is_resumable(end.state if end is not None else None, failed=bool(replay.failed)):
         state = "resumable"
+    else:
+        state = "finished"  # ended: finished, or stopped by its file, options or a bug
     return RunInfo(
         run_id=run_id,
         started=header.at,
@@ -110,6 +134,7 @@ def run_info(path: Path) -> RunInfo:
         batches_partial=summary.get("batches_partial", len(replay.partial)),
         file_sha256=header.file.get("sha256") or (replay.read.sha256 if replay.read else None),
         account=header.account,
+        rejects_missing=summary.get("rows_unlisted", 0) if end is not None else None,
     )
 
 

@@ -118,7 +118,8 @@ class Sender:
             records=len(items),
             payload_sha256=batch.payload_sha256 if whole and not part else None,
         )
-        await self.ledger.write(intent)  # durable before the request leaves: a crash = "unknown"
+        # Durable before the request leaves: a crash = "unknown"; a failure here = not sent.
+        await self.ledger.intend(intent, items)
         self.ledger.hub.emit(BatchSending(number, part, len(items)))
 
         def on_retry(info: Any) -> None:

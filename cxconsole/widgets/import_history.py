@@ -94,6 +94,8 @@ def describe(run: RunInfo) -> str:
         parts += [f"Journal: {journal}", f"Rejects: {rejects}"]
     if run.message and run.message != run.end_state:  # "cancelled" is said above already
         parts.append(run.message)
+    if run.rejects_note:
+        parts.append(run.rejects_note)
     if run.rows_unknown:
         parts.append(
             f"{run.rows_unknown:,} row(s) of unknown outcome: check the vendor, then u sends "
