@@ -93,7 +93,7 @@ def describe(run: RunInfo) -> str:
     else:
         parts += [f"Journal: {journal}", f"Rejects: {rejects}"]
     if run.message and run.message != run.end_state:  # "cancelled" is said above already
-        parts.append(run.message)
+        parts.append(f"Why it stopped: {run.message}")
     if run.rejects_note:
         parts.append(run.rejects_note)
     if run.rows_unknown:
