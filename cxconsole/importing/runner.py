@@ -39,6 +39,7 @@ from cxconsole.importing.entries import (
     BatchSettled,
     End,
     Entry,
+    FixRows,
     ReadDone,
     RunHeader,
     Session,
@@ -157,8 +158,10 @@ class ImportRun:
         self.rows_expected: int | None = replay.header.rows_total if replay else None
         self.batches_expected: int | None = replay.header.batches_total if replay else None
         if replay is not None and self.batches_expected is not None:
-            # Batches of fixed rows, numbered after the file's own: counted in the total.
-            self.batches_expected += sum(1 for n in replay.done if n > self.batches_expected)
+            # Batches of fixed rows, numbered after the file's own: counted in the total,
+            # settled or not (a failed one is sent again after the file's own).
+            fixes = replay.fix_batches | set(replay.done)
+            self.batches_expected += sum(1 for n in fixes if n > self.batches_expected)
         # run state
         self._held_journal = journal  # locked by prepare_resume before it read the journal
         # This file's content claimed for this profile while the run sends it (claim()).
@@ -343,41 +346,47 @@ class ImportRun:
             await self._reopen()
         except DiskError as exc:
             return await self._end_before_start(RunState.DISK_ERROR, str(exc))
-        self.sender.fixing = True
-        try:
-            if still:
-                written = await asyncio.to_thread(rejects.relist, still)
-                self.ledger.rejected(None, "invalid", written)
-            number = max(self._last_batch(), self.batches_expected or 0)
-            for start in range(0, len(items), self.batch_size):
-                if self._stopping:
-                    break
-                number += 1
-                # A batch of its own, counted like any: ok + partial + failed + unknown + not
-                # sent = total batches holds after a fix too.
-                self.batches_expected = number
-                chunk = items[start : start + self.batch_size]
-                batch = Batch(number, chunk, part="fix")
-                batch.url, batch.params, batch.body = self._build([i.record for i in chunk])
-                self.hub.emit(
-                    BatchQueued(
-                        number, len(chunk), len(chunk), chunk[0].lines[0], chunk[-1].lines[0]
-                    )
-                )
-                try:
-                    await self._process(batch)
-                except Stop as stop:
-                    self._stop(stop.state, stop.message)
-                except DiskError as exc:
-                    self._stop(RunState.DISK_ERROR, str(exc))
-        finally:
-            self.sender.fixing = False
+        if still:
+            written = await asyncio.to_thread(rejects.relist, still)
+            self.ledger.rejected(None, "invalid", written)
+        number = max(self._last_batch(), self.batches_expected or 0)
+        for start in range(0, len(items), self.batch_size):
+            if self._stopping:
+                break
+            number += 1
+            # A batch of its own, counted like any: ok + partial + failed + unknown + not
+            # sent = total batches holds after a fix too.
+            self.batches_expected = number
+            chunk = items[start : start + self.batch_size]
+            batch = Batch(number, chunk, part="fix", fixed=True)
+            batch.url, batch.params, batch.body = self._build([i.record for i in chunk])
+            # The fixed values, durable before the batch leaves: the file does not hold
+            # them, and a resume sends this batch again from here should it fail.
+            fixed_rows = {
+                str(line): list(row)
+                for item in chunk
+                for line, row in zip(item.lines, item.rows, strict=True)
+            }
+            try:
+                await self._write(FixRows(batch=number, rows=fixed_rows))
+            except DiskError as exc:
+                self._stop(RunState.DISK_ERROR, str(exc))
+                break
+            self.hub.emit(
+                BatchQueued(number, len(chunk), len(chunk), chunk[0].lines[0], chunk[-1].lines[0])
+            )
+            try:
+                await self._process(batch)
+            except Stop as stop:
+                self._stop(stop.state, stop.message)
+            except DiskError as exc:
+                self._stop(RunState.DISK_ERROR, str(exc))
         return await self._finish()
 
     def _last_batch(self) -> int:
-        seen = [self._batches_seen]
+        seen = [self._batches_seen, *self._outcomes, *self._failed]
         if self.replay is not None:
-            seen += [*self.replay.done, *self.replay.payload]
+            seen += [*self.replay.done, *self.replay.payload, *self.replay.fix_batches]
         return max(seen, default=0)
 
     def release(self) -> None:
@@ -790,6 +799,8 @@ class ImportRun:
                     break
                 if isinstance(chunk, ReadEnd):
                     await self._reading_ended(chunk)
+                    if not self._stopping:
+                        await self._feed_fixes()
                     break
                 if chunk.rejected:
                     self._rejected(None, "invalid", chunk.rejected)
@@ -815,13 +826,61 @@ class ImportRun:
             else:
                 await self._batches.put(_END)
 
+    async def _feed_fixes(self) -> None:
+        """On resume, after the file's own batches: the batches of fixed rows the journal
+        left unsettled (failed, cut off) or unknown (sent again only when asked), rebuilt
+        from the values it holds (the file has the rows as they were before the fix)."""
+        replay = self.replay
+        if replay is None or self.options.dry_run or self._batches is None:
+            return
+        for number in sorted(replay.fix_batches):
+            if self._stopping:
+                return
+            if number in replay.done and not (
+                self.resend_unknown and replay.done[number] == "unknown"
+            ):
+                continue  # settled in an earlier session: counted from the journal
+            batch = self._fix_batch(number, replay.fix_rows.get(number, {}))
+            if batch is None:
+                continue
+            accepted = await self._accept(batch)
+            if accepted is not None:
+                await self._batches.put(accepted)
+
+    def _fix_batch(self, number: int, rows: dict[int, list[Any]]) -> Batch | None:
+        """A batch of fixed rows as the journal holds them, built as the run builds rows."""
+        plan = self._plan or self._make_plan()
+        items: list[Item] = []
+        still: list[Reject] = []
+        for key, values in sorted(rows.items()):
+            try:
+                record, product = plan.build(list(values))
+            except RowError as exc:  # the vendor's fields changed since: said, not sent
+                still.append(Reject(key, "invalid", exc.field, exc.reason, values))
+                continue
+            if product:
+                record["products"] = [product]
+            if self._stamp is not None and not record.get(self._stamp[0]):
+                record[self._stamp[0]] = f"{self._stamp[1]}{key}"
+            items.append(make_item((record, (key,), (values,))))
+        if still:
+            assert self._rejects is not None
+            self.ledger.rejected(number, "invalid", self._rejects.relist(still))
+        if not items:
+            return None
+        batch = Batch(number, items, part="fix", fixed=True)
+        batch.url, batch.params, batch.body = self._build(batch.records)
+        return batch
+
     async def _take(self) -> Batch | None:
         """The next batch to send: a failed one queued again first; None when done."""
         while True:
-            if self._stopping or self._batches is None:
+            if self._stopping:
                 return None
             if self._retry:
                 return self._retry.popleft()
+            if self._batches is None:  # a run that only sent fixed rows: nothing else
+                return None
             item = await self._batches.get()
             if item is _END:
                 self._batches.put_nowait(_END)  # for the other senders
@@ -919,7 +978,7 @@ class ImportRun:
                 if line in kinds:
                     rejects.append(Reject(line, kinds[line], "", settled[line], row))
         if rejects:
-            self._rejected(number, "resume", rejects)
+            self._rejected(number, "resume", rejects, again=batch.fixed)
         if not keep:
             unknown = bool(known_unknown and not resend) or any(
                 k == "unknown" for k in kinds.values()
@@ -942,7 +1001,7 @@ class ImportRun:
         if any(kind == "refused" for kind in kinds.values()):
             self._refused_before.add(number)  # however the rest goes, the batch is partial
         url, params, body = self._build([item.record for item in keep])
-        resumed = Batch(number, keep, batch.payload_sha256, url, params, body)
+        resumed = Batch(number, keep, batch.payload_sha256, url, params, body, fixed=batch.fixed)
         resumed.part = "resume"
         return resumed
 
@@ -1021,7 +1080,9 @@ class ImportRun:
         """Bookkeeping once every row of a batch has an outcome."""
         self._outcomes[batch.number] = self._outcome_of(batch, outcome)
         if outcome.failed:
-            failed = Batch(batch.number, outcome.failed, batch.payload_sha256, part="retry")
+            failed = Batch(
+                batch.number, outcome.failed, batch.payload_sha256, part="retry", fixed=batch.fixed
+            )
             failed.url, failed.params, failed.body = self._build(failed.records)
             self._failed[batch.number] = failed
             self._failed_why[batch.number] = outcome.failure
@@ -1048,11 +1109,14 @@ class ImportRun:
         )
 
     # -- bookkeeping ------------------------------------------------------------------------------
-    def _rejected(self, batch: int | None, kind: str, rejects: list[Reject]) -> None:
-        """Rows the reading thread already wrote (invalid), or resume's re-listed ones."""
+    def _rejected(
+        self, batch: int | None, kind: str, rejects: list[Reject], *, again: bool = False
+    ) -> None:
+        """Rows the reading thread already wrote (invalid), or resume's re-listed ones
+        (``again``: fixed rows, listed in place of what was listed for them before)."""
         if kind == "resume":
             assert self._rejects is not None
-            written = self._rejects.add(rejects)
+            written = self._rejects.relist(rejects) if again else self._rejects.add(rejects)
             for sub in ("refused", "unknown"):
                 group = [r for r in written if r.kind == sub]
                 if group:
@@ -1206,15 +1270,20 @@ class ImportRun:
         if self._failed:
             # Listed, however the run ended, so a batch counted failed has its rows counted
             # failed; taken out again when a retry or a resume imports them.
-            rejects = []
+            rejects, fixed = [], []
             for number, batch in self._failed.items():
                 why = self._failed_why.get(number, "")
                 reason = f"not imported: batch {number} failed ({why}); a resume sends it again"
                 for item in batch.items:
                     for line, row in zip(item.lines, item.rows, strict=True):
-                        rejects.append(Reject(line, "failed", "", reason, row))
+                        # Fixed rows were listed (invalid, refused) before the fix: what
+                        # became of the fix replaces that.
+                        (fixed if batch.fixed else rejects).append(
+                            Reject(line, "failed", "", reason, row)
+                        )
             try:
                 written = await asyncio.to_thread(self._rejects.add, rejects)
+                written += await asyncio.to_thread(self._rejects.relist, fixed)
                 self.ledger.rejected(None, "failed", written)
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
