@@ -260,3 +260,34 @@ def test_the_catalog_marks_the_codes_that_refuse_the_profile() -> None:
     for vendor, code in (("questionpro", "429"), ("webex", "1010"), ("http", "503")):
         entry = lookup(vendor, code)
         assert entry is not None and not entry.about_account, (vendor, code)
+
+
+def test_one_word_for_the_listed_rows_on_every_face(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows all of unknown outcome: --json's rows_rejected (every row the rejects file lists)
+    is what History and Home call Listed, the unknown among them said apart."""
+    from cxconsole.importing.runs import list_runs
+    from cxconsole.screens.home import RUN_COLUMNS, recent_runs
+    from cxconsole.widgets.import_history import COLUMNS, _cells, counts_line
+
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    faults(url, rate=1.0, faults=["drop_after"], latency_ms=0)
+    path = customers(tmp_path / "c.csv", 70)
+    code, out, err = cli("import", str(path), "--profile", "qp", "--batch-size", "10", "--json")
+    data = json.loads(out)
+    assert (code, data["rows_rejected"], data["rows_unknown"]) == (1, 70, 70), (out, err)
+    assert "70 listed, 70 of them unknown" in err, err  # the last progress line
+    add_up(data)
+    (run,) = list_runs()
+    line = counts_line(run)
+    assert "70 listed (70 unknown)" in line and "0 rejected" not in line, line
+    cells = _cells(run, {})
+    titles = {key: title for key, title, _rank in COLUMNS}
+    assert titles["listed"] == "Listed" and "rejected" not in titles
+    assert (cells["listed"].plain, cells["unknown"].plain) == ("70", "70")
+    (row,) = recent_runs()
+    assert {c.key: c.label for c in RUN_COLUMNS}["listed"] == "Listed"
+    assert (row["listed"], row["unknown"]) == ("70", "70")
+    assert not any(c.label == "Rejected" for c in RUN_COLUMNS)

@@ -807,8 +807,8 @@ class Reporter:
         batch_notes = f" ({', '.join(notes)})" if notes else ""
         text = (
             f"{event.rows_imported + event.rows_rejected:,}{total} rows "
-            f"({event.rows_imported:,} ok, {event.rows_rejected - event.rows_unknown:,} rejected"
-            + (f", {event.rows_unknown:,} unknown" if event.rows_unknown else "")
+            f"({event.rows_imported:,} ok, {event.rows_rejected:,} listed"
+            + (f", {event.rows_unknown:,} of them unknown" if event.rows_unknown else "")
             + "), "
             f"{batches} batches{batch_notes}, {event.rows_per_second:,.0f} rows/s{eta}"
         )
