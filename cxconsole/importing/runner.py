@@ -83,10 +83,11 @@ from cxconsole.importing.preflight import (
 )
 from cxconsole.importing.readers import Source, file_sha256, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
-from cxconsole.importing.rejects import Reject, RejectsFile
+from cxconsole.importing.rejects import Reject, RejectsFile, UnwrittenRejects
 from cxconsole.importing.runs import RunInfo, same_file_runs
 from cxconsole.importing.sending import Outcome, Sender, Stop
 from cxconsole.importing.validate import RowError
+from cxconsole.paths import state_dir
 from cxconsole.profiles import Account
 from cxconsole.storage import DiskError
 from cxconsole.vendors.base import Reconciling, TargetField
@@ -148,6 +149,9 @@ class ImportRun:
         self.summary: RunSummary | None = None
         self.resend_unknown = resend_unknown
         self.preflight_report: PreflightReport | None = None
+        # Why a dry run goes on without a journal (its state dir cannot be written); None
+        # when it is recorded.
+        self.unrecorded: str | None = None
         # What stopped the run at its start, for a face to word (a region to choose, ...).
         self.problem: ImportProblem | None = None
         self._plan: RowPlan | None = None
@@ -614,29 +618,25 @@ class ImportRun:
         return summary
 
     async def _open(self) -> None:
-        self._journal, self._held_journal = self._held_journal, None
-        if self._journal is None:
-            self._journal = Journal(self.run_id)
-            await asyncio.to_thread(self._journal.open)
-        self._journal.start(asyncio.get_running_loop())
-        if not self.resumed:
-            identity = await asyncio.to_thread(file_identity, self.source.path)
-            if self._file_sha256 is not None:
-                # Whole-file hash known before reading: a later run of the same content
-                # finds this one while it still runs (see claim()).
-                identity["sha256"] = self._file_sha256
-            await self._write(self._header(identity))
-        await self._write(
-            Session(
-                pid=os.getpid(),
-                resumed=self.resumed,
-                concurrency=self.concurrency,
-                account=self.account.identity,
+        try:
+            await self._open_journal()
+        except DiskError as exc:
+            if not self.options.dry_run:
+                raise
+            # A dry run keeps nothing a later step needs: it goes on without a record.
+            if self._journal is not None:
+                with contextlib.suppress(DiskError):
+                    await self._journal.aclose()
+                self._journal = None
+            self.unrecorded = str(exc)
+        if self.unrecorded is not None and not self.options.rejects_path:
+            self.ledger.rejects = UnwrittenRejects(
+                self.rejects_path, self.source.headers, self.rejects_format
             )
-        )
-        self.ledger.rejects = await asyncio.to_thread(
-            RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
-        )
+        else:
+            self.ledger.rejects = await asyncio.to_thread(
+                RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
+            )
         if self.replay is not None:
             # Rows the operator fixed and the vendor took: never listed again on resume.
             self.ledger.rejects.skip = set(self.replay.fixed)
@@ -655,11 +655,50 @@ class ImportRun:
                 mapping=self.mapping.included(self.source.headers),
                 warnings=tuple(self.warnings),
                 read_as=self.source.summary(),
+                recorded=self.unrecorded is None,
             )
         )
+        if self.unrecorded is not None:
+            self.hub.emit(Notice(self._unrecorded_note()))
         for warning in self.warnings:
             self.hub.emit(Notice(warning))
         self._start_reader()
+
+    def _unrecorded_note(self) -> str:
+        """What a dry run with no state dir does, and how to have it recorded."""
+        kept = (
+            f"its rejects go to {self.rejects_path}"
+            if self.options.rejects_path
+            else "no rejects file is written (--rejects PATH writes one elsewhere)"
+        )
+        return (
+            f"dry run not recorded ({self.unrecorded}): the whole file is read, checked and "
+            f"counted, but History will not list it and {kept}; an import needs the state "
+            f"dir {state_dir()} writable (or XDG_STATE_HOME set to a writable dir)"
+        )
+
+    async def _open_journal(self) -> None:
+        self._journal, self._held_journal = self._held_journal, None
+        if self._journal is None:
+            journal = Journal(self.run_id)
+            await asyncio.to_thread(journal.open)
+            self._journal = journal
+        self._journal.start(asyncio.get_running_loop())
+        if not self.resumed:
+            identity = await asyncio.to_thread(file_identity, self.source.path)
+            if self._file_sha256 is not None:
+                # Whole-file hash known before reading: a later run of the same content
+                # finds this one while it still runs (see claim()).
+                identity["sha256"] = self._file_sha256
+            await self._write(self._header(identity))
+        await self._write(
+            Session(
+                pid=os.getpid(),
+                resumed=self.resumed,
+                concurrency=self.concurrency,
+                account=self.account.identity,
+            )
+        )
 
     async def _reopen(self) -> None:
         """run() again after the end (retry_failed, fixed rows): a new session in the journal."""
@@ -1145,7 +1184,9 @@ class ImportRun:
 
     async def _write(self, entry: Entry, *, sync: bool = True) -> None:
         """Journal one entry; raises :class:`DiskError` once the journal cannot be written."""
-        if self.options.dry_run and not isinstance(entry, RunHeader | Session | End):
+        if self.options.dry_run and (
+            self.unrecorded is not None or not isinstance(entry, RunHeader | Session | End)
+        ):
             return
         assert self._journal is not None
         await self._journal.append(entry, sync=sync)
@@ -1289,6 +1330,8 @@ class ImportRun:
                 self._stop(RunState.DISK_ERROR, str(exc))
                 self._unlisted["failed"] += sum(1 for r in rejects if not self._rejects.has(r.line))
         state, message = self._stop_state or (RunState.FINISHED, "")
+        if self.unrecorded is not None and not message:
+            message = self._unrecorded_note()
         if state is RunState.STOPPED and self._failed and self._too_many:
             message = self._too_many_failed()  # with the batches that failed in flight too
         self.hub.emit(self.progress())
@@ -1392,4 +1435,7 @@ class ImportRun:
             message=message,
             rows_not_sent=not_sent,
             rows_unlisted=sum(self._unlisted.values()),
+            made=self.unrecorded is None,
+            unrecorded=self.unrecorded is not None,
+            rejects_kept=self._rejects.written,
         )

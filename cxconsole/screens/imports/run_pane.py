@@ -618,7 +618,9 @@ class RunPane(ImportPane):
             if s.resumable:
                 lines.insert(1, f"Run {escape(s.run_id)} is resumable from History (F4).")
             kind = "-bad"
-        if not s.made:
+        if s.unrecorded:
+            lines.append(escape(s.message))
+        elif not s.made:
             lines.append("No run was made: nothing to resume.")
         else:
             if s.rows_rejected:
