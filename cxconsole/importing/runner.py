@@ -1311,7 +1311,8 @@ class ImportRun:
         if self._failed:
             # Listed, however the run ended, so a batch counted failed has its rows counted
             # failed; taken out again when a retry or a resume imports them.
-            rejects, fixed = [], []
+            rejects: list[Reject] = []
+            fixed: list[Reject] = []
             for number, batch in self._failed.items():
                 why = self._failed_why.get(number, "")
                 reason = f"not imported: batch {number} failed ({why}); a resume sends it again"
