@@ -28,10 +28,10 @@ def test_split_cells_adds_up_and_shows_every_part():
 
 def test_fit_columns_drops_by_rank_never_cuts():
     row = {"when": "2026-12-02 01:20", "file": "x" * 40, "profile": "p" * 19, "outcome": ""}
-    rows = [{**row, "imported": "1,000", "rejected": "12", "state": "resumable"}]
+    rows = [{**row, "imported": "1,000", "listed": "12", "state": "resumable"}]
     kept = [c.key for c in fit_columns(RUN_COLUMNS, rows, 78)]
     assert "state" in kept and "outcome" in kept and "when" in kept
-    assert "rejected" not in kept  # the outcome bar shows it; it goes first
+    assert "listed" not in kept  # the outcome bar shows it; it goes first
     wide = [c.key for c in fit_columns(RUN_COLUMNS, rows, 200)]
     assert wide == [c.key for c in RUN_COLUMNS]
     assert fit_columns((Col("a", "A", 0),), rows, 1)[0].key == "a"  # one column always stays
@@ -47,7 +47,7 @@ def test_fit_columns_at_80_keeps_what_tells_runs_apart():
         "profile": "sandbox-questionpro",
         "outcome": (29900, None, 400, 200000),
         "imported": "29,900",
-        "rejected": "?",
+        "listed": "?",
         "unknown": "400",
         "state": "⟳ cancelled · resumable",
     }

@@ -224,16 +224,52 @@ def test_no_run_id_nor_paths_for_a_run_never_made(
     (state / "cxconsole" / "runs").write_text("")  # the runs folder cannot be made
     write_profiles(monkeypatch, sandbox_reset.url)
     path = customers(tmp_path / "c.csv", 20)
-    for dry in ([], ["--dry-run"]):
-        code, out, err = cli("import", str(path), "--profile", "qp", "--json", *dry)
-        data = json.loads(out)
-        assert (code, data["state"]) == (1, "disk_error"), (dry, out, err)
-        assert data["run_id"] is data["journal_path"] is data["rejects_path"] is None, data
-        assert "Not a directory" in data["message"]
-        code, out, err = cli("import", str(path), "--profile", "qp", *dry)
-        assert code == 1 and out.startswith("no run was made: disk error"), (out, err)
-        assert "journal:" not in out and "resum" not in out, out
+    code, out, err = cli("import", str(path), "--profile", "qp", "--json")
+    data = json.loads(out)
+    assert (code, data["state"]) == (1, "disk_error"), (out, err)
+    assert data["run_id"] is data["journal_path"] is data["rejects_path"] is None, data
+    assert "Not a directory" in data["message"]
+    code, out, err = cli("import", str(path), "--profile", "qp")
+    assert code == 1 and out.startswith("no run was made: disk error"), (out, err)
+    assert "journal:" not in out and "resum" not in out, out
     assert record(sandbox_reset.url).get("questionpro", []) == []
+
+
+def test_a_dry_run_needs_no_state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_reset: SandboxServer
+) -> None:
+    """A dry run keeps nothing a later step needs: with a state dir it cannot write, it
+    still reads and checks the whole file and counts it, and says it was not recorded."""
+    state = tmp_path / "state"
+    (state / "cxconsole").mkdir(parents=True)
+    (state / "cxconsole" / "runs").write_text("")  # the runs folder cannot be made
+    write_profiles(monkeypatch, sandbox_reset.url)
+    rows = [[f"user{i}@example.com", f"+61412{i:06d}", "14/01/2020", f"F{i}"] for i in range(30)]
+    rows[7][0] = "bad@@example.com"
+    path = write_csv(tmp_path / "c.csv", ["Email", "Mobile", "Date", "First Name"], rows)
+    dry = ("import", str(path), "--profile", "qp", "--dry-run", "--batch-size", "10")
+    code, out, err = cli(*dry, "--json")
+    data = json.loads(out)
+    assert (code, data["state"], data["outcome"]) == (1, "finished", "partial"), (out, err)
+    assert (data["rows_total"], data["rows_imported"], data["rows_invalid"]) == (30, 29, 1)
+    assert data["batches_total"] == 3 and data["batches_ok"] == 3
+    add_up(data)
+    assert data["run_id"] is data["journal_path"] is data["rejects_path"] is None, data
+    message = data["message"]
+    assert "not recorded" in message and "Not a directory" in message, message
+    assert str(state / "cxconsole") in message and "XDG_STATE_HOME" in message, message
+    # The text summary says so too, and names no journal nor rejects file.
+    code, out, err = cli(*dry)
+    assert code == 1 and out.startswith("dry run not recorded: finished, partly"), (out, err)
+    assert "journal:" not in out + err and "rejects:" not in out and "resum" not in out
+    # --rejects puts the rejects where it says, state dir or not.
+    rejects = tmp_path / "rejects.csv"
+    code, out, err = cli(*dry, "--rejects", str(rejects), "--json")
+    data = json.loads(out)
+    assert (code, data["rejects_path"], data["rejects_missing"]) == (1, str(rejects), 0), out
+    assert set(read_rejects(rejects)) == {9}
+    assert record(sandbox_reset.url).get("questionpro", []) == []
+    assert (state / "cxconsole" / "runs").is_file(), "nothing written into the state dir"
 
 
 def test_the_catalog_marks_the_codes_that_refuse_the_profile() -> None:
@@ -260,3 +296,34 @@ def test_the_catalog_marks_the_codes_that_refuse_the_profile() -> None:
     for vendor, code in (("questionpro", "429"), ("webex", "1010"), ("http", "503")):
         entry = lookup(vendor, code)
         assert entry is not None and not entry.about_account, (vendor, code)
+
+
+def test_one_word_for_the_listed_rows_on_every_face(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows all of unknown outcome: --json's rows_rejected (every row the rejects file lists)
+    is what History and Home call Listed, the unknown among them said apart."""
+    from cxconsole.importing.runs import list_runs
+    from cxconsole.screens.home import RUN_COLUMNS, recent_runs
+    from cxconsole.widgets.import_history import COLUMNS, _cells, counts_line
+
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    faults(url, rate=1.0, faults=["drop_after"], latency_ms=0)
+    path = customers(tmp_path / "c.csv", 70)
+    code, out, err = cli("import", str(path), "--profile", "qp", "--batch-size", "10", "--json")
+    data = json.loads(out)
+    assert (code, data["rows_rejected"], data["rows_unknown"]) == (1, 70, 70), (out, err)
+    assert "70 listed, 70 of them unknown" in err, err  # the last progress line
+    add_up(data)
+    (run,) = list_runs()
+    line = counts_line(run)
+    assert "70 listed (70 unknown)" in line and "0 rejected" not in line, line
+    cells = _cells(run, {})
+    titles = {key: title for key, title, _rank in COLUMNS}
+    assert titles["listed"] == "Listed" and "rejected" not in titles
+    assert (cells["listed"].plain, cells["unknown"].plain) == ("70", "70")
+    (row,) = recent_runs()
+    assert {c.key: c.label for c in RUN_COLUMNS}["listed"] == "Listed"
+    assert (row["listed"], row["unknown"]) == ("70", "70")
+    assert not any(c.label == "Rejected" for c in RUN_COLUMNS)

@@ -91,7 +91,7 @@ async def test_a_cancelled_run_resumed_from_history_counts_the_whole_run_at_80x2
         await wait_until(lambda: history.size.width > 0, pilot=pilot)
         assert whole_columns(history)
         keys = [str(c.key.value) for c in history.ordered_columns]
-        assert {"imported", "rejected", "unknown"} <= set(keys)
+        assert {"imported", "listed", "unknown"} <= set(keys)
         row = history.get_row_at(history.cursor_row)
         assert str(row[keys.index("imported")]) == f"{first.rows_imported:,}"
         detail = text(screen.query_one("#history-detail", Static))
@@ -139,9 +139,10 @@ async def test_rows_of_unknown_outcome_are_unknown_in_the_history_and_on_home(
         assert summary is not None and summary.rows_unknown == 19
         assert summary.rows_invalid == len(invalid) == 1
         faults(url, rate=0.0)
-        # The row counts say unknown apart from rejected; a code is never cut in the table.
+        # The rows listed, as --json's rows_rejected counts them, the unknown among them said
+        # apart; a code is never cut in the table.
         await wait_until(lambda: "19 unknown" in text(screen.query_one("#run-rate")), pilot=pilot)
-        assert "· 1 rejected ·" in text(screen.query_one("#run-rate", Static))
+        assert "· 20 listed (19 unknown) ·" in text(screen.query_one("#run-rate", Static))
         assert "UNKNOWN_OUTCOME" in flat(app)
 
         await pilot.press("f4")
@@ -149,8 +150,11 @@ async def test_rows_of_unknown_outcome_are_unknown_in_the_history_and_on_home(
         await wait_until(lambda: history.runs, pilot=pilot)
         keys = [str(c.key.value) for c in history.ordered_columns]
         row = history.get_row_at(history.cursor_row)
-        assert str(row[keys.index("rejected")]) == "1"  # the invalid row, not the unknown ones
+        # Listed as --json's rows_rejected: the invalid row and the unknown ones.
+        assert str(row[keys.index("listed")]) == str(summary.rows_rejected) == "20"
         assert str(row[keys.index("unknown")]) == "19"
+        detail = text(screen.query_one("#history-detail", Static))
+        assert "20 listed (1 invalid, 19 unknown)" in detail, detail
         assert whole_columns(history)
         await wait_until(lambda: "u sends them again" in flat(app), pilot=pilot)
 

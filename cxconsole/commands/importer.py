@@ -278,7 +278,12 @@ def _json_result(
     why no run was made; ``columns`` the columns not sent (None: not known)."""
     if not getattr(args, "json", False):
         return
-    if summary is not None and not summary.made and summary.state != "disk_error":
+    if (
+        summary is not None
+        and not summary.made
+        and not summary.unrecorded
+        and summary.state != "disk_error"
+    ):
         # Stopped before its run was made (a dry run's question, say): the object a refused
         # command prints, so a dry run and the real import answer alike.
         state, message = str(summary.state), message or summary.message
@@ -286,7 +291,8 @@ def _json_result(
         summary = None
     if summary is not None:
         data = summary.as_json()
-        data["rejects_missing"] = data.pop("rows_unlisted") if summary.made else None
+        unlisted = data.pop("rows_unlisted")
+        data["rejects_missing"] = unlisted if summary.rejects_written else None
         out = {key: data.get(key) for key in RESULT_KEYS}
     else:
         out = dict.fromkeys(RESULT_KEYS)
@@ -643,7 +649,13 @@ def _report(
         _json_result(args, summary, code, message=worded, columns=[c.as_json() for c in left])
         return code
     verb = "would be imported" if summary.dry_run else "imported"
-    said = f"run {summary.run_id}" if summary.made else "no run was made"
+    said = (
+        f"run {summary.run_id}"
+        if summary.made
+        else "dry run not recorded"
+        if summary.unrecorded
+        else "no run was made"
+    )
     word = state_word(
         summary.state, summary.outcome, resumable=summary.resumable, dry_run=summary.dry_run
     )
@@ -680,7 +692,7 @@ def _report(
     if left:
         print(f"  columns not sent: {', '.join(c.said() for c in left)}")
     unsent = summary.rows_not_sent if not summary.dry_run else 0
-    if summary.made and (summary.rows_rejected or unsent):
+    if summary.rejects_written and (summary.rows_rejected or unsent):
         # The rejects file lists the rows that have an outcome; the unsent ones are the
         # resume's to send, and the line says they are not in it.
         listed = f"lists {summary.rows_rejected - summary.rows_unlisted:,} row(s)"
@@ -738,8 +750,9 @@ class Reporter:
     def _render(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             what = "resuming" if event.resumed else "dry run" if event.dry_run else "importing"
+            said = f"run {event.run_id}" if event.recorded else "not recorded"
             self.line(
-                f"run {event.run_id}: {what} {event.source} into {event.profile} "
+                f"{said}: {what} {event.source} into {event.profile} "
                 f"({event.vendor}), batches of {event.batch_size}, {event.concurrency} at once"
             )
             if event.read_as:
@@ -750,7 +763,8 @@ class Reporter:
                 left = self.run.left_out()
                 if left:
                     self.line(f"  not sent: {', '.join(c.said() for c in left)}")
-            self.line(f"  journal: {event.journal_path}")
+            if event.recorded:
+                self.line(f"  journal: {event.journal_path}")
         elif isinstance(event, Notice):
             self.line(f"warning: {event.message}")
         elif isinstance(event, BatchFailed):
@@ -807,8 +821,8 @@ class Reporter:
         batch_notes = f" ({', '.join(notes)})" if notes else ""
         text = (
             f"{event.rows_imported + event.rows_rejected:,}{total} rows "
-            f"({event.rows_imported:,} ok, {event.rows_rejected - event.rows_unknown:,} rejected"
-            + (f", {event.rows_unknown:,} unknown" if event.rows_unknown else "")
+            f"({event.rows_imported:,} ok, {event.rows_rejected:,} listed"
+            + (f", {event.rows_unknown:,} of them unknown" if event.rows_unknown else "")
             + "), "
             f"{batches} batches{batch_notes}, {event.rows_per_second:,.0f} rows/s{eta}"
         )

@@ -44,6 +44,8 @@ class Batch:
     params: dict[str, str] | None = None
     body: bytes | None = None  # the request body for all items
     part: str = ""  # "resume" / "retry": what is left of a batch sent before
+    # Rows the operator fixed: what becomes of them replaces what was listed for them.
+    fixed: bool = False
     _rows: int = -1
 
     @property

@@ -4,7 +4,8 @@ The order of a batch's entries is its story: :class:`Send` is written (and synce
 request leaves, so a crash in flight reads as "may have been sent"; then the vendor's answer,
 :class:`Ack`, :class:`Refused`, :class:`Unknown`, :class:`Failed`, or :class:`Lost` (a lost
 reply about to be sent again, for a vendor that recognises duplicates); then
-:class:`BatchSettled` once every row has an outcome. :class:`Torn` stands for a line a crash or
+:class:`BatchSettled` once every row has an outcome. A batch of rows the operator fixed starts
+with :class:`FixRows`, their values. :class:`Torn` stands for a line a crash or
 a full disk cut short: it names its batch when the fragment shows one. ``t`` in the JSON names
 the kind; fields not known to this version are ignored, so an older cxconsole reads a newer
 journal's entries it knows.
@@ -79,6 +80,17 @@ class Send(Entry):
     lines: Spans = field(default_factory=list)
     records: int = 0
     payload_sha256: str | None = None  # of the whole batch, on its first send
+
+
+@dataclass
+class FixRows(Entry):
+    """The rows the operator fixed, as fixed (key, as text -> the row's values), written and
+    synced before their batch's first :class:`Send`: the file does not hold them, so a
+    resume rebuilds the batch from here when it failed, was cut off, or is sent again."""
+
+    KIND: ClassVar[str] = "fixrows"
+    batch: int = 0
+    rows: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,6 +194,7 @@ KINDS: dict[str, type[Entry]] = {
         RunHeader,
         Session,
         Send,
+        FixRows,
         Ack,
         Lost,
         Refused,

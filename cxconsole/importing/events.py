@@ -98,6 +98,7 @@ class RunStarted:
     mapping: dict[str, str]  # header -> field or key sent
     warnings: tuple[str, ...] = ()
     read_as: str = ""  # format, encoding, delimiter: how the file is read (always shown)
+    recorded: bool = True  # False: a dry run that could not write its journal (no state dir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,15 @@ class RunSummary:
     # False when the run's folder could not be made (a read-only state dir): no run exists,
     # so it has no id, journal or rejects file to name.
     made: bool = True
+    # A dry run that went on without its state dir (nothing it writes is needed later): it
+    # has no journal, and a rejects file only where --rejects put one (``rejects_kept``).
+    unrecorded: bool = False
+    rejects_kept: bool = True
+
+    @property
+    def rejects_written(self) -> bool:
+        """Whether ``rejects_path`` names a rejects file this run wrote."""
+        return self.made or (self.unrecorded and self.rejects_kept)
 
     @property
     def rows_not_imported(self) -> int:
@@ -272,9 +282,12 @@ class RunSummary:
         data["state"] = str(self.state)
         data["outcome"] = str(self.outcome)
         data["batches_not_sent"] = self.batches_not_sent
-        del data["made"]
+        for name in ("made", "unrecorded", "rejects_kept"):
+            del data[name]
         if not self.made:
-            data.update(run_id=None, rejects_path=None, journal_path=None)
+            data.update(run_id=None, journal_path=None)
+        if not self.rejects_written:
+            data.update(rejects_path=None)
         return data
 
 

@@ -5,6 +5,8 @@ vendor refused (``refused``). A row of unknown outcome may be at the vendor alre
 resent only on purpose), and a failed batch's rows are retried as they are. The values shown
 for editing are read from the source file (the rejects file's cells may carry the ``'`` that
 keeps a spreadsheet from running them), so what is edited is what the operator's file said.
+The fixed values go into the run's journal before their batch is sent: should it fail, or its
+reply be lost, a resume sends it from there (``ImportRun._feed_fixes``).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from cxconsole.importing.entries import (
     End,
     Entry,
     Failed,
+    FixRows,
     Lost,
     ReadDone,
     Refused,
@@ -356,8 +357,12 @@ class Replay:
     in_flight: dict[tuple[int, str], list[list[int]]] = field(default_factory=dict)
     # Batches named by a torn entry: they may have been sent, whatever the journal says next.
     suspect: set[int] = field(default_factory=set)
-    # Keys of rows the operator fixed that the vendor took (acknowledged in a "fix" part).
+    # Keys of rows the operator fixed that the vendor took (acknowledged in a fix batch).
     fixed: set[int] = field(default_factory=set)
+    # Batches of fixed rows (numbered after the file's own), and, for those not settled
+    # yet, the rows as fixed (key -> values): a resume sends them from here, not the file.
+    fix_batches: set[int] = field(default_factory=set)
+    fix_rows: dict[int, dict[int, list[Any]]] = field(default_factory=dict)
     # Keys of rows that may have reached the vendor without an answer (a lost reply, a run
     # stopped in flight): the only rows a "have it already" answer counts as imported.
     maybe_held: set[int] = field(default_factory=set)
@@ -396,7 +401,12 @@ class Replay:
                     self.header = replace(self.header, account=account)
             case Torn(batch=int(batch)) if self.done.get(batch) is None:
                 self.suspect.add(batch)
+            case FixRows(batch=batch, rows=rows):
+                self.fix_batches.add(batch)
+                self.fix_rows[batch] = {int(key): list(values) for key, values in rows.items()}
             case Send(batch=batch, part=part):
+                if part.startswith("fix"):  # journals from before FixRows
+                    self.fix_batches.add(batch)
                 self.in_flight[(batch, part)] = entry.lines
                 if part == "" and entry.payload_sha256:
                     self.payload.setdefault(batch, entry.payload_sha256)
@@ -407,7 +417,7 @@ class Replay:
                 self.maybe_held.update(expand(entry.lines))
             case Ack(batch=batch, part=part, lines=spans):
                 self.in_flight.pop((batch, part), None)
-                if part.startswith("fix"):
+                if batch in self.fix_batches:
                     self.fixed.update(expand(spans))
                 self.acked.setdefault(batch, []).extend(spans)
                 self.rows_imported += sum(last - first + 1 for first, last in spans)
@@ -435,6 +445,7 @@ class Replay:
                     self.acked.pop(batch, None)
                     self.refused.pop(batch, None)
                     self.unknown.pop(batch, None)
+                    self.fix_rows.pop(batch, None)
                     self.partial.discard(batch)
                     if entry.imported == entry.rows:
                         self.batches_ok += 1

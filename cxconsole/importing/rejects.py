@@ -261,8 +261,50 @@ class RejectsFile:
         with self._lock:
             fsync_or_raise(self._fd, self.path)
 
+    @property
+    def written(self) -> bool:
+        """Whether the rows are on disk (a dry run with no state dir keeps none)."""
+        return True
+
     def close(self) -> None:
         with self._lock:
             if self._fd >= 0:
                 os.close(self._fd)
                 self._fd = -1
+
+
+class UnwrittenRejects(RejectsFile):
+    """A dry run's rejects when nothing can be written (no state dir): counted, not kept."""
+
+    def __init__(self, path: Path, headers: Sequence[str], fmt: str) -> None:
+        self.path = path
+        self.headers = list(headers)
+        self.format = fmt
+        self._lock = threading.Lock()
+        self._kinds = {}
+        self._failed_hint = False
+        self.skip = set()
+        self._fd = -1
+
+    def _write_raw(self, data: bytes) -> None:
+        pass
+
+    def _rewrite(self, drop: set[int], replace: dict[int, Reject]) -> None:
+        with self._lock:
+            for line in drop:
+                self._kinds.pop(line, None)
+            for line, reject in replace.items():
+                self._kinds[line] = reject.kind
+
+    def listed(self, kinds: Iterable[str]) -> dict[int, tuple[str, str, str]]:
+        return {}
+
+    def sync(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def written(self) -> bool:
+        return False

@@ -39,6 +39,7 @@ from cxconsole.importing.entries import (
     BatchSettled,
     End,
     Entry,
+    FixRows,
     ReadDone,
     RunHeader,
     Session,
@@ -82,10 +83,11 @@ from cxconsole.importing.preflight import (
 )
 from cxconsole.importing.readers import Source, file_sha256, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
-from cxconsole.importing.rejects import Reject, RejectsFile
+from cxconsole.importing.rejects import Reject, RejectsFile, UnwrittenRejects
 from cxconsole.importing.runs import RunInfo, same_file_runs
 from cxconsole.importing.sending import Outcome, Sender, Stop
 from cxconsole.importing.validate import RowError
+from cxconsole.paths import state_dir
 from cxconsole.profiles import Account
 from cxconsole.storage import DiskError
 from cxconsole.vendors.base import Reconciling, TargetField
@@ -147,6 +149,9 @@ class ImportRun:
         self.summary: RunSummary | None = None
         self.resend_unknown = resend_unknown
         self.preflight_report: PreflightReport | None = None
+        # Why a dry run goes on without a journal (its state dir cannot be written); None
+        # when it is recorded.
+        self.unrecorded: str | None = None
         # What stopped the run at its start, for a face to word (a region to choose, ...).
         self.problem: ImportProblem | None = None
         self._plan: RowPlan | None = None
@@ -157,8 +162,10 @@ class ImportRun:
         self.rows_expected: int | None = replay.header.rows_total if replay else None
         self.batches_expected: int | None = replay.header.batches_total if replay else None
         if replay is not None and self.batches_expected is not None:
-            # Batches of fixed rows, numbered after the file's own: counted in the total.
-            self.batches_expected += sum(1 for n in replay.done if n > self.batches_expected)
+            # Batches of fixed rows, numbered after the file's own: counted in the total,
+            # settled or not (a failed one is sent again after the file's own).
+            fixes = replay.fix_batches | set(replay.done)
+            self.batches_expected += sum(1 for n in fixes if n > self.batches_expected)
         # run state
         self._held_journal = journal  # locked by prepare_resume before it read the journal
         # This file's content claimed for this profile while the run sends it (claim()).
@@ -343,41 +350,47 @@ class ImportRun:
             await self._reopen()
         except DiskError as exc:
             return await self._end_before_start(RunState.DISK_ERROR, str(exc))
-        self.sender.fixing = True
-        try:
-            if still:
-                written = await asyncio.to_thread(rejects.relist, still)
-                self.ledger.rejected(None, "invalid", written)
-            number = max(self._last_batch(), self.batches_expected or 0)
-            for start in range(0, len(items), self.batch_size):
-                if self._stopping:
-                    break
-                number += 1
-                # A batch of its own, counted like any: ok + partial + failed + unknown + not
-                # sent = total batches holds after a fix too.
-                self.batches_expected = number
-                chunk = items[start : start + self.batch_size]
-                batch = Batch(number, chunk, part="fix")
-                batch.url, batch.params, batch.body = self._build([i.record for i in chunk])
-                self.hub.emit(
-                    BatchQueued(
-                        number, len(chunk), len(chunk), chunk[0].lines[0], chunk[-1].lines[0]
-                    )
-                )
-                try:
-                    await self._process(batch)
-                except Stop as stop:
-                    self._stop(stop.state, stop.message)
-                except DiskError as exc:
-                    self._stop(RunState.DISK_ERROR, str(exc))
-        finally:
-            self.sender.fixing = False
+        if still:
+            written = await asyncio.to_thread(rejects.relist, still)
+            self.ledger.rejected(None, "invalid", written)
+        number = max(self._last_batch(), self.batches_expected or 0)
+        for start in range(0, len(items), self.batch_size):
+            if self._stopping:
+                break
+            number += 1
+            # A batch of its own, counted like any: ok + partial + failed + unknown + not
+            # sent = total batches holds after a fix too.
+            self.batches_expected = number
+            chunk = items[start : start + self.batch_size]
+            batch = Batch(number, chunk, part="fix", fixed=True)
+            batch.url, batch.params, batch.body = self._build([i.record for i in chunk])
+            # The fixed values, durable before the batch leaves: the file does not hold
+            # them, and a resume sends this batch again from here should it fail.
+            fixed_rows = {
+                str(line): list(row)
+                for item in chunk
+                for line, row in zip(item.lines, item.rows, strict=True)
+            }
+            try:
+                await self._write(FixRows(batch=number, rows=fixed_rows))
+            except DiskError as exc:
+                self._stop(RunState.DISK_ERROR, str(exc))
+                break
+            self.hub.emit(
+                BatchQueued(number, len(chunk), len(chunk), chunk[0].lines[0], chunk[-1].lines[0])
+            )
+            try:
+                await self._process(batch)
+            except Stop as stop:
+                self._stop(stop.state, stop.message)
+            except DiskError as exc:
+                self._stop(RunState.DISK_ERROR, str(exc))
         return await self._finish()
 
     def _last_batch(self) -> int:
-        seen = [self._batches_seen]
+        seen = [self._batches_seen, *self._outcomes, *self._failed]
         if self.replay is not None:
-            seen += [*self.replay.done, *self.replay.payload]
+            seen += [*self.replay.done, *self.replay.payload, *self.replay.fix_batches]
         return max(seen, default=0)
 
     def release(self) -> None:
@@ -605,29 +618,25 @@ class ImportRun:
         return summary
 
     async def _open(self) -> None:
-        self._journal, self._held_journal = self._held_journal, None
-        if self._journal is None:
-            self._journal = Journal(self.run_id)
-            await asyncio.to_thread(self._journal.open)
-        self._journal.start(asyncio.get_running_loop())
-        if not self.resumed:
-            identity = await asyncio.to_thread(file_identity, self.source.path)
-            if self._file_sha256 is not None:
-                # Whole-file hash known before reading: a later run of the same content
-                # finds this one while it still runs (see claim()).
-                identity["sha256"] = self._file_sha256
-            await self._write(self._header(identity))
-        await self._write(
-            Session(
-                pid=os.getpid(),
-                resumed=self.resumed,
-                concurrency=self.concurrency,
-                account=self.account.identity,
+        try:
+            await self._open_journal()
+        except DiskError as exc:
+            if not self.options.dry_run:
+                raise
+            # A dry run keeps nothing a later step needs: it goes on without a record.
+            if self._journal is not None:
+                with contextlib.suppress(DiskError):
+                    await self._journal.aclose()
+                self._journal = None
+            self.unrecorded = str(exc)
+        if self.unrecorded is not None and not self.options.rejects_path:
+            self.ledger.rejects = UnwrittenRejects(
+                self.rejects_path, self.source.headers, self.rejects_format
             )
-        )
-        self.ledger.rejects = await asyncio.to_thread(
-            RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
-        )
+        else:
+            self.ledger.rejects = await asyncio.to_thread(
+                RejectsFile, self.rejects_path, self.source.headers, self.rejects_format
+            )
         if self.replay is not None:
             # Rows the operator fixed and the vendor took: never listed again on resume.
             self.ledger.rejects.skip = set(self.replay.fixed)
@@ -646,11 +655,50 @@ class ImportRun:
                 mapping=self.mapping.included(self.source.headers),
                 warnings=tuple(self.warnings),
                 read_as=self.source.summary(),
+                recorded=self.unrecorded is None,
             )
         )
+        if self.unrecorded is not None:
+            self.hub.emit(Notice(self._unrecorded_note()))
         for warning in self.warnings:
             self.hub.emit(Notice(warning))
         self._start_reader()
+
+    def _unrecorded_note(self) -> str:
+        """What a dry run with no state dir does, and how to have it recorded."""
+        kept = (
+            f"its rejects go to {self.rejects_path}"
+            if self.options.rejects_path
+            else "no rejects file is written (--rejects PATH writes one elsewhere)"
+        )
+        return (
+            f"dry run not recorded ({self.unrecorded}): the whole file is read, checked and "
+            f"counted, but History will not list it and {kept}; an import needs the state "
+            f"dir {state_dir()} writable (or XDG_STATE_HOME set to a writable dir)"
+        )
+
+    async def _open_journal(self) -> None:
+        self._journal, self._held_journal = self._held_journal, None
+        if self._journal is None:
+            journal = Journal(self.run_id)
+            await asyncio.to_thread(journal.open)
+            self._journal = journal
+        self._journal.start(asyncio.get_running_loop())
+        if not self.resumed:
+            identity = await asyncio.to_thread(file_identity, self.source.path)
+            if self._file_sha256 is not None:
+                # Whole-file hash known before reading: a later run of the same content
+                # finds this one while it still runs (see claim()).
+                identity["sha256"] = self._file_sha256
+            await self._write(self._header(identity))
+        await self._write(
+            Session(
+                pid=os.getpid(),
+                resumed=self.resumed,
+                concurrency=self.concurrency,
+                account=self.account.identity,
+            )
+        )
 
     async def _reopen(self) -> None:
         """run() again after the end (retry_failed, fixed rows): a new session in the journal."""
@@ -790,6 +838,8 @@ class ImportRun:
                     break
                 if isinstance(chunk, ReadEnd):
                     await self._reading_ended(chunk)
+                    if not self._stopping:
+                        await self._feed_fixes()
                     break
                 if chunk.rejected:
                     self._rejected(None, "invalid", chunk.rejected)
@@ -815,13 +865,61 @@ class ImportRun:
             else:
                 await self._batches.put(_END)
 
+    async def _feed_fixes(self) -> None:
+        """On resume, after the file's own batches: the batches of fixed rows the journal
+        left unsettled (failed, cut off) or unknown (sent again only when asked), rebuilt
+        from the values it holds (the file has the rows as they were before the fix)."""
+        replay = self.replay
+        if replay is None or self.options.dry_run or self._batches is None:
+            return
+        for number in sorted(replay.fix_batches):
+            if self._stopping:
+                return
+            if number in replay.done and not (
+                self.resend_unknown and replay.done[number] == "unknown"
+            ):
+                continue  # settled in an earlier session: counted from the journal
+            batch = self._fix_batch(number, replay.fix_rows.get(number, {}))
+            if batch is None:
+                continue
+            accepted = await self._accept(batch)
+            if accepted is not None:
+                await self._batches.put(accepted)
+
+    def _fix_batch(self, number: int, rows: dict[int, list[Any]]) -> Batch | None:
+        """A batch of fixed rows as the journal holds them, built as the run builds rows."""
+        plan = self._plan or self._make_plan()
+        items: list[Item] = []
+        still: list[Reject] = []
+        for key, values in sorted(rows.items()):
+            try:
+                record, product = plan.build(list(values))
+            except RowError as exc:  # the vendor's fields changed since: said, not sent
+                still.append(Reject(key, "invalid", exc.field, exc.reason, values))
+                continue
+            if product:
+                record["products"] = [product]
+            if self._stamp is not None and not record.get(self._stamp[0]):
+                record[self._stamp[0]] = f"{self._stamp[1]}{key}"
+            items.append(make_item((record, (key,), (values,))))
+        if still:
+            assert self._rejects is not None
+            self.ledger.rejected(number, "invalid", self._rejects.relist(still))
+        if not items:
+            return None
+        batch = Batch(number, items, part="fix", fixed=True)
+        batch.url, batch.params, batch.body = self._build(batch.records)
+        return batch
+
     async def _take(self) -> Batch | None:
         """The next batch to send: a failed one queued again first; None when done."""
         while True:
-            if self._stopping or self._batches is None:
+            if self._stopping:
                 return None
             if self._retry:
                 return self._retry.popleft()
+            if self._batches is None:  # a run that only sent fixed rows: nothing else
+                return None
             item = await self._batches.get()
             if item is _END:
                 self._batches.put_nowait(_END)  # for the other senders
@@ -919,7 +1017,7 @@ class ImportRun:
                 if line in kinds:
                     rejects.append(Reject(line, kinds[line], "", settled[line], row))
         if rejects:
-            self._rejected(number, "resume", rejects)
+            self._rejected(number, "resume", rejects, again=batch.fixed)
         if not keep:
             unknown = bool(known_unknown and not resend) or any(
                 k == "unknown" for k in kinds.values()
@@ -942,7 +1040,7 @@ class ImportRun:
         if any(kind == "refused" for kind in kinds.values()):
             self._refused_before.add(number)  # however the rest goes, the batch is partial
         url, params, body = self._build([item.record for item in keep])
-        resumed = Batch(number, keep, batch.payload_sha256, url, params, body)
+        resumed = Batch(number, keep, batch.payload_sha256, url, params, body, fixed=batch.fixed)
         resumed.part = "resume"
         return resumed
 
@@ -1021,7 +1119,9 @@ class ImportRun:
         """Bookkeeping once every row of a batch has an outcome."""
         self._outcomes[batch.number] = self._outcome_of(batch, outcome)
         if outcome.failed:
-            failed = Batch(batch.number, outcome.failed, batch.payload_sha256, part="retry")
+            failed = Batch(
+                batch.number, outcome.failed, batch.payload_sha256, part="retry", fixed=batch.fixed
+            )
             failed.url, failed.params, failed.body = self._build(failed.records)
             self._failed[batch.number] = failed
             self._failed_why[batch.number] = outcome.failure
@@ -1048,11 +1148,14 @@ class ImportRun:
         )
 
     # -- bookkeeping ------------------------------------------------------------------------------
-    def _rejected(self, batch: int | None, kind: str, rejects: list[Reject]) -> None:
-        """Rows the reading thread already wrote (invalid), or resume's re-listed ones."""
+    def _rejected(
+        self, batch: int | None, kind: str, rejects: list[Reject], *, again: bool = False
+    ) -> None:
+        """Rows the reading thread already wrote (invalid), or resume's re-listed ones
+        (``again``: fixed rows, listed in place of what was listed for them before)."""
         if kind == "resume":
             assert self._rejects is not None
-            written = self._rejects.add(rejects)
+            written = self._rejects.relist(rejects) if again else self._rejects.add(rejects)
             for sub in ("refused", "unknown"):
                 group = [r for r in written if r.kind == sub]
                 if group:
@@ -1081,7 +1184,9 @@ class ImportRun:
 
     async def _write(self, entry: Entry, *, sync: bool = True) -> None:
         """Journal one entry; raises :class:`DiskError` once the journal cannot be written."""
-        if self.options.dry_run and not isinstance(entry, RunHeader | Session | End):
+        if self.options.dry_run and (
+            self.unrecorded is not None or not isinstance(entry, RunHeader | Session | End)
+        ):
             return
         assert self._journal is not None
         await self._journal.append(entry, sync=sync)
@@ -1206,20 +1311,28 @@ class ImportRun:
         if self._failed:
             # Listed, however the run ended, so a batch counted failed has its rows counted
             # failed; taken out again when a retry or a resume imports them.
-            rejects = []
+            rejects: list[Reject] = []
+            fixed: list[Reject] = []
             for number, batch in self._failed.items():
                 why = self._failed_why.get(number, "")
                 reason = f"not imported: batch {number} failed ({why}); a resume sends it again"
                 for item in batch.items:
                     for line, row in zip(item.lines, item.rows, strict=True):
-                        rejects.append(Reject(line, "failed", "", reason, row))
+                        # Fixed rows were listed (invalid, refused) before the fix: what
+                        # became of the fix replaces that.
+                        (fixed if batch.fixed else rejects).append(
+                            Reject(line, "failed", "", reason, row)
+                        )
             try:
                 written = await asyncio.to_thread(self._rejects.add, rejects)
+                written += await asyncio.to_thread(self._rejects.relist, fixed)
                 self.ledger.rejected(None, "failed", written)
             except DiskError as exc:
                 self._stop(RunState.DISK_ERROR, str(exc))
                 self._unlisted["failed"] += sum(1 for r in rejects if not self._rejects.has(r.line))
         state, message = self._stop_state or (RunState.FINISHED, "")
+        if self.unrecorded is not None and not message:
+            message = self._unrecorded_note()
         if state is RunState.STOPPED and self._failed and self._too_many:
             message = self._too_many_failed()  # with the batches that failed in flight too
         self.hub.emit(self.progress())
@@ -1323,4 +1436,7 @@ class ImportRun:
             message=message,
             rows_not_sent=not_sent,
             rows_unlisted=sum(self._unlisted.values()),
+            made=self.unrecorded is None,
+            unrecorded=self.unrecorded is not None,
+            rejects_kept=self._rejects.written,
         )

@@ -48,6 +48,11 @@ class RunInfo:
     # Rejected rows the rejects file lacks (the disk refused them); None: no end recorded,
     # so not known (rows in flight when it stopped are listed by a resume).
     rejects_missing: int | None = 0
+    # Among rows_rejected, by kind (None: no end recorded): rows_unknown is the fourth.
+    rows_invalid: int | None = None
+    rows_refused: int | None = None
+    rows_failed: int | None = None
+    batches_not_sent: int = 0  # of the last session's summary (0: none recorded)
 
     @property
     def rejects_note(self) -> str:
@@ -66,6 +71,24 @@ class RunInfo:
                 "stopped; the journal holds them, and a resume lists them"
             )
         return ""
+
+    def listed_said(self) -> str:
+        """The rows the rejects file lists (``rows_rejected``) and their kinds, as every face
+        words them: ``12 listed (5 invalid, 3 refused, 2 failed, 2 unknown)``; "" for none."""
+        if not self.rows_rejected:
+            return ""
+        kinds = [
+            f"{count:,} {what}"
+            for count, what in (
+                (self.rows_invalid, "invalid"),
+                (self.rows_refused, "refused"),
+                (self.rows_failed, "failed"),
+                (self.rows_unknown, "unknown"),
+            )
+            if count
+        ]
+        said = f"{self.rows_rejected:,} listed"
+        return f"{said} ({', '.join(kinds)})" if kinds else said
 
     @property
     def rows_rejected_known(self) -> int | None:
@@ -135,6 +158,10 @@ def run_info(path: Path) -> RunInfo:
         file_sha256=header.file.get("sha256") or (replay.read.sha256 if replay.read else None),
         account=header.account,
         rejects_missing=summary.get("rows_unlisted", 0) if end is not None else None,
+        rows_invalid=summary.get("rows_invalid"),
+        rows_refused=summary.get("rows_refused"),
+        rows_failed=summary.get("rows_failed"),
+        batches_not_sent=summary.get("batches_not_sent", 0),
     )
 
 

@@ -87,9 +87,6 @@ class Sender:
         self.resend_unknown = resend_unknown
         # A vendor that recognises a record sent twice: a lost reply is sent again.
         self.reconciling = vendor if isinstance(vendor, Reconciling) else None
-        # Sending rows fixed by the operator: what becomes of them replaces what was
-        # listed for them (invalid, refused), and an acknowledgement takes them out.
-        self.fixing = False
         # Keys of rows this run may have delivered without hearing so (a lost reply; on
         # resume, what the journal left unknown): a vendor's "I have it already" counts as
         # imported for these only. For any other row it is another record's, and a refusal.
@@ -202,23 +199,23 @@ class Sender:
         self.ledger.imported(rows)
         rejects_file = self.ledger.rejects
         assert rejects_file is not None
-        if rejects_file.has_failed() or self.resend_unknown or self.fixing:
+        if rejects_file.has_failed() or self.resend_unknown or batch.fixed:
             # Rows listed before as failed (or unknown, when resent on purpose; or fixed by
             # the operator) are taken out.
             kinds = ["failed"]
             if self.resend_unknown:
                 kinds.append("unknown")
-            if self.fixing:
+            if batch.fixed:
                 kinds += ["invalid", "refused"]
             await asyncio.to_thread(rejects_file.forget, lines, kinds)
         self.ledger.hub.emit(
             BatchAcknowledged(number, part, len(items), rows, receipt, latency, attempts, status)
         )
 
-    def _list(self, rejects: list[Reject]) -> list[Reject]:
+    def _list(self, batch: Batch, rejects: list[Reject]) -> list[Reject]:
         rejects_file = self.ledger.rejects
         assert rejects_file is not None
-        if self.fixing or self.resend_unknown or rejects_file.has_failed():
+        if batch.fixed or self.resend_unknown or rejects_file.has_failed():
             # Rows listed before (fixed, resent unknown, or of a failed batch sent again):
             # what became of them now replaces what was listed.
             return rejects_file.relist(rejects)
@@ -354,7 +351,7 @@ class Sender:
             for line, row in zip(item.lines, item.rows, strict=True):
                 rejects.append(Reject(line, "refused", field_name, reason, row))
         assert self.ledger.rejects is not None
-        written = await asyncio.to_thread(self._list, rejects)
+        written = await asyncio.to_thread(self._list, batch, rejects)
         await asyncio.to_thread(self.ledger.rejects.sync)
         await self.ledger.write(
             Refused(
@@ -393,7 +390,7 @@ class Sender:
             for line, row in zip(item.lines, item.rows, strict=True)
         ]
         assert self.ledger.rejects is not None
-        written = await asyncio.to_thread(self._list, rejects)
+        written = await asyncio.to_thread(self._list, batch, rejects)
         await asyncio.to_thread(self.ledger.rejects.sync)
         await self.ledger.write(
             Unknown(

@@ -65,7 +65,7 @@ RUN_COLUMNS = (
     Col("profile", "Profile", 3),
     Col("outcome", "Outcome", 0, OUTCOME_WIDTH),
     Col("imported", "Imported", 4),
-    Col("rejected", "Rejected", 5),
+    Col("listed", "Listed", 5),
     Col("unknown", "Unknown", 6),
     Col("state", "State", 0),
 )
@@ -377,7 +377,8 @@ def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
                     run.rows_total,
                 ),
                 "imported": f"{run.rows_imported:,}",
-                "rejected": "?" if run.rows_rejected is None else f"{run.rows_rejected_known:,}",
+                # Every row the rejects file lists (--json's rows_rejected), unknown included.
+                "listed": "?" if run.rows_rejected is None else f"{run.rows_rejected:,}",
                 "unknown": f"{run.rows_unknown:,}",
                 "state": _state(run),
                 "resumable": run.state == "resumable",

@@ -59,16 +59,21 @@ def _count(value: int | None) -> str:
 def counts_line(run: RunInfo) -> str:
     """The run's rows and batches as the core counted them; the rows add up to the total."""
     rows = [f"{run.rows_imported:,} imported"]
-    for count, what in (
-        (run.rows_rejected_known, "rejected"),
-        (run.rows_unknown, "of unknown outcome"),
-        (run.rows_open, "not sent"),
-    ):
-        if count:
-            rows.append(f"{count:,} {what}")
+    if run.rows_rejected is not None:
+        # The rows the rejects file lists, as --json's rows_rejected counts them, by kind.
+        rows.append(run.listed_said())
+    elif run.rows_unknown:
+        rows.append(f"{run.rows_unknown:,} unknown")
+    if run.rows_open:
+        rows.append(f"{run.rows_open:,} not sent")
+    rows = [said for said in rows if said]
     of = f"Rows {run.rows_total:,}: " if run.rows_total is not None else "Rows: "
     batches = batches_said(
-        run.batches_ok, run.batches_failed, run.batches_partial, run.batches_unknown
+        run.batches_ok,
+        run.batches_failed,
+        run.batches_partial,
+        run.batches_unknown,
+        run.batches_not_sent,
     )
     return f"{of}{', '.join(rows)} · batches: {batches}"
 
@@ -120,7 +125,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("profile", "Profile", 5),
     ("rows", "Rows", 3),
     ("imported", "Imported", 0),
-    ("rejected", "Rejected", 1),
+    ("listed", "Listed", 1),
     ("unknown", "Unknown", 1),
     ("batches", "Batches ok/✗/?", 6),
     ("run", "Run id", 4),
@@ -139,9 +144,9 @@ def _cells(run: RunInfo, style: dict[str, str]) -> dict[str, Text]:
         "profile": Text(run.profile),
         "rows": Text(_count(run.rows_total), justify="right"),
         "imported": Text(_count(run.rows_imported), justify="right"),
-        # Rejected for a known reason; rows of unknown outcome (the vendor may hold them)
-        # have a column of their own.
-        "rejected": Text(_count(run.rows_rejected_known), justify="right"),
+        # Every row the rejects file lists (--json's rows_rejected); the rows of unknown
+        # outcome among them (the vendor may hold them) are said apart too.
+        "listed": Text(_count(run.rows_rejected), justify="right"),
         "unknown": Text(_count(run.rows_unknown), justify="right"),
         "batches": Text(
             f"{run.batches_ok:,}/{run.batches_failed:,}/{run.batches_unknown:,}",

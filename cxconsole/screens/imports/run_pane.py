@@ -505,10 +505,9 @@ class RunPane(ImportPane):
         going = self.book.state in ("running", "paused")
         eta = f" · ETA {duration(eta_s)}" if going and eta_s is not None else ""
         of = f"/{total:,}" if total else ""
-        # Rows of unknown outcome are neither in nor rejected: said apart.
-        known = rejected_rows - unknown
-        rejected = f" · {known:,} rejected" if known else ""
-        rejected += f" · {unknown:,} unknown" if unknown else ""
+        # Listed as the rejects file (and --json's rows_rejected) counts them, unknown included.
+        rejected = f" · {rejected_rows:,} listed" if rejected_rows else ""
+        rejected += f" ({unknown:,} unknown)" if unknown else ""
         rate.update(
             f"{done:,}{of} rows · {imported:,} in{rejected} · {p.rows_per_second:,.0f} rows/s{eta}"
         )
@@ -619,7 +618,9 @@ class RunPane(ImportPane):
             if s.resumable:
                 lines.insert(1, f"Run {escape(s.run_id)} is resumable from History (F4).")
             kind = "-bad"
-        if not s.made:
+        if s.unrecorded:
+            lines.append(escape(s.message))
+        elif not s.made:
             lines.append("No run was made: nothing to resume.")
         else:
             if s.rows_rejected:

@@ -709,8 +709,10 @@ class SetupPane(ImportPane):
         if summary.state != "finished" and summary.message:
             lines.append(f"✗ {summary.message}")
         lines += [f"  {r}" for r in reasons]
-        if summary.rows_rejected > len(reasons):
+        if summary.rows_rejected > len(reasons) and summary.rejects_written:
             lines.append(f"  … all {summary.rows_rejected:,} in {summary.rejects_path}")
+        if summary.unrecorded:  # no state dir: said, with what is not kept
+            lines.append(f"! {escape(summary.message)}")
         self.check_text = "\n".join(lines)
         self._check_key = key
         self._show_check()
