@@ -328,22 +328,9 @@ class ImportRun:
         self._too_many = False
         rejects = await asyncio.to_thread(self.rejects_file)
         fixable = await asyncio.to_thread(rejects.listed, ("invalid", "refused"))
-        plan = self._make_plan()
-        items: list[Item] = []
-        still: list[Reject] = []
-        for key, values in sorted(rows.items()):
-            if key not in fixable:
-                continue
-            try:
-                record, product = plan.build(list(values))
-            except RowError as exc:
-                still.append(Reject(key, "invalid", exc.field, exc.reason, values))
-                continue
-            if product:
-                record["products"] = [product]
-            if self._stamp is not None and not record.get(self._stamp[0]):
-                record[self._stamp[0]] = f"{self._stamp[1]}{key}"
-            items.append(make_item((record, (key,), (values,))))
+        items, still = self._build_fixed(
+            self._make_plan(), {key: row for key, row in rows.items() if key in fixable}
+        )
         self._started = time.monotonic()
         self._set_state(RunState.RUNNING)
         try:
@@ -886,15 +873,17 @@ class ImportRun:
             if accepted is not None:
                 await self._batches.put(accepted)
 
-    def _fix_batch(self, number: int, rows: dict[int, list[Any]]) -> Batch | None:
-        """A batch of fixed rows as the journal holds them, built as the run builds rows."""
-        plan = self._plan or self._make_plan()
+    def _build_fixed(
+        self, plan: RowPlan, rows: dict[int, list[Any]]
+    ) -> tuple[list[Item], list[Reject]]:
+        """Fixed rows (key -> values) built as the run builds rows: the items to send, and
+        the rows still invalid, with their new reason."""
         items: list[Item] = []
         still: list[Reject] = []
         for key, values in sorted(rows.items()):
             try:
                 record, product = plan.build(list(values))
-            except RowError as exc:  # the vendor's fields changed since: said, not sent
+            except RowError as exc:
                 still.append(Reject(key, "invalid", exc.field, exc.reason, values))
                 continue
             if product:
@@ -902,6 +891,12 @@ class ImportRun:
             if self._stamp is not None and not record.get(self._stamp[0]):
                 record[self._stamp[0]] = f"{self._stamp[1]}{key}"
             items.append(make_item((record, (key,), (values,))))
+        return items, still
+
+    def _fix_batch(self, number: int, rows: dict[int, list[Any]]) -> Batch | None:
+        """A batch of fixed rows as the journal holds them, built as the run builds rows."""
+        # One the vendor's fields no longer take (they changed since) is said, not sent.
+        items, still = self._build_fixed(self._plan or self._make_plan(), rows)
         if still:
             assert self._rejects is not None
             self.ledger.rejected(number, "invalid", self._rejects.relist(still))
