@@ -21,6 +21,7 @@ from import_support import contacts_csv as contacts
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.config import SANDBOX_SECRETS
 from cxconsole.sandbox.server import SandboxServer
+from cxconsole.settings import secret_env_var
 
 # Config and state dirs of its own for every test (conftest.home).
 pytestmark = pytest.mark.usefixtures("home")
@@ -32,7 +33,7 @@ def emails(url: str) -> Counter[str]:
 
 def secrets_for(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     for name in names:
-        monkeypatch.setenv(f"CXCONSOLE_SECRET_{name.upper()}", SANDBOX_SECRETS["questionpro"])
+        monkeypatch.setenv(secret_env_var(name), SANDBOX_SECRETS["questionpro"])
 
 
 def cancelled_half_way(args: list[str], state: Path, acks: int) -> None:
@@ -192,3 +193,49 @@ def test_a_run_from_before_accounts_were_recorded_is_matched_by_name(
     assert cli("profile", "rename", "qp", "qpx")[0] == 0
     code, out, err = cli("import", str(path), "--profile", "qpx", *tail)
     assert code == 0, (out, err)  # another name, and no account to tell it is the same
+
+
+def remember_in(profile: str, path: Path, choices: dict[str, str]) -> None:
+    """The set-up's choices for ``path``'s columns, remembered for ``profile`` as a set-up
+    that started a run keeps them (ImportSetup.remember)."""
+    import asyncio
+
+    from cxconsole.context import Context
+    from cxconsole.importing.setup import ImportSetup
+
+    async def choose() -> None:
+        setup = ImportSetup()
+        await setup.open_profile(Context.default().account(profile))
+        await setup.open_file(path)
+        for header, choice in choices.items():
+            setup.choose(header, choice)
+        setup.remember()
+
+    asyncio.run(choose())
+
+
+def test_a_renamed_profile_takes_its_remembered_mapping_and_a_removed_one_forgets_it(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qp-new", "qp")
+    # "Contact" names no field: only the operator's choice, remembered, sends it as the e-mail.
+    path = tmp_path / "c.csv"
+    path.write_text("Contact,Date\nuser1@example.com,14/01/2020\n", "utf-8")
+    remember_in("qp", path, {"Contact": "email"})
+    assert cli("profile", "rename", "qp", "qp-new")[0] == 0
+    code, out, err = cli("import", str(path), "--profile", "qp-new", "--json")
+    assert code == 0, (out, err)
+    assert "the mapping chosen last time for this profile" in out + err, (out, err)
+    assert emails(url) == Counter({"user1@example.com": 1})
+    # Removed and added again, the name starts afresh: the choice is not applied unasked.
+    assert cli("profile", "remove", "qp-new")[0] == 0
+    code, out, err = cli(
+        "profile", "add", "qp-new", "--vendor", "questionpro", "--base-url", f"{url}/qp",
+        "--no-secret",
+    )  # fmt: skip
+    assert code == 0, (out, err)
+    code, out, err = cli("import", str(path), "--profile", "qp-new", "--dry-run", "--json")
+    assert code == 2 and "no column gives an e-mail" in err, (out, err)
+    assert "chosen last time" not in out + err, (out, err)
