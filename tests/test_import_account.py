@@ -155,8 +155,8 @@ def test_a_profile_added_again_for_another_account_refuses_the_old_run(
     for resume in (["--resume", "last"], ["--resume", run_id]):
         code, out, err = cli(*args, *resume)
         assert code == 2, (out, err)
-        assert f"run {run_id} sent to {url}/qp (workspace-id (none))" in err, err
-        assert f"profile 'qp' now points at {other} (workspace-id 999)" in err, err
+        assert f"run {run_id} sent to {url}/qp; profile 'qp' now points at {other} " in err, err
+        assert f"(base URL {url}/qp then, {other} now)" in err, err
         assert "nothing was sent" in err and "Traceback" not in err, err
     assert sum(emails(url).values()) == sent, "nothing more was sent"
     assert [r.state for r in list_runs()] == ["resumable"]
@@ -181,7 +181,7 @@ def test_a_run_from_before_accounts_were_recorded_is_matched_by_name(
     assert header["account"] == {
         "vendor": "questionpro",
         "base": f"{url}/qp",
-        "settings": {"workspace_id": None},
+        "settings": {},  # QuestionPro's key chooses the account, not the workspace
     }
     del header["account"]
     rest = [json.loads(line) for line in lines[1:]]
@@ -239,3 +239,38 @@ def test_a_renamed_profile_takes_its_remembered_mapping_and_a_removed_one_forget
     code, out, err = cli("import", str(path), "--profile", "qp-new", "--dry-run", "--json")
     assert code == 2 and "no column gives an e-mail" in err, (out, err)
     assert "chosen last time" not in out + err, (out, err)
+
+
+def test_the_workspace_does_not_choose_a_questionpro_account(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QuestionPro's import call is chosen by the key: a profile renamed and edited in its
+    workspace is the same account for the same-file check (it sent duplicates) and for
+    --resume (which refused) alike, and a journal that recorded a workspace (an older
+    cxconsole) still resumes in it."""
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qpw")
+    faults(url, latency_ms=40)
+    path = contacts(tmp_path / "c.csv", 300)
+    args = ["import", str(path), "--batch-size", "10", "--concurrency", "1"]
+    cancelled_half_way([*args, "--profile", "qp"], home["state"], acks=3)
+    faults(url, latency_ms=0)
+    journal = list_runs()[0].journal_path
+    entries = [json.loads(line) for line in journal.read_text("utf-8").splitlines()]
+    for entry in entries:
+        if entry.get("account"):
+            entry["account"]["settings"] = {"workspace_id": 5}
+    journal.write_text("".join(json.dumps(e) + "\n" for e in entries), "utf-8")
+    assert cli("profile", "rename", "qp", "qpw")[0] == 0
+    assert cli("profile", "edit", "qpw", "--workspace-id", "1")[0] == 0
+    sent = sum(emails(url).values())
+    code, out, err = cli(*args, "--profile", "qpw")
+    assert code == 2 and "--again" in err, (out, err)
+    assert sum(emails(url).values()) == sent, "the same file was sent again"
+    code, out, err = cli("import", "--resume", "last", "--json")
+    assert code == 0, (out, err)
+    assert emails(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
