@@ -274,3 +274,30 @@ def test_the_workspace_does_not_choose_a_questionpro_account(
     code, out, err = cli("import", "--resume", "last", "--json")
     assert code == 0, (out, err)
     assert emails(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
+
+
+def test_the_credentials_screen_s_rename_carries_the_mappings_and_says_what_it_could_not(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen renames through ProfileBook.edit (old_name): the remembered mappings go
+    along; one that cannot be moved is a warning of a rename that was made, never a failure."""
+    from cxconsole.context import Context
+    from cxconsole.paths import remembered_mappings
+
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = tmp_path / "c.csv"
+    path.write_text("Contact,Date\nuser1@example.com,14/01/2020\n", "utf-8")
+    remember_in("qp", path, {"Contact": "email"})
+    (kept,) = remembered_mappings("qp").iterdir()
+    book = Context.default().book
+    profile = book.profiles.get("qp").model_copy(update={"name": "qp-new"})
+    outcome = book.edit(profile, None, old_name="qp")
+    assert not outcome.warnings and not remembered_mappings("qp").exists()
+    assert (remembered_mappings("qp-new") / kept.name).is_file()
+    # Where the mappings should go is a file: the rename stands, the warning says why.
+    remembered_mappings("qp-x").write_text("in the way", "utf-8")
+    outcome = book.rename("qp-new", "qp-x")
+    assert "qp-x" in book.profiles.load()
+    (warning,) = outcome.warnings
+    assert "mappings remembered for 'qp-new'" in warning and "could not be moved" in warning
+    assert (remembered_mappings("qp-new") / kept.name).is_file(), "left where they were"
