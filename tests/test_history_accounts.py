@@ -71,12 +71,12 @@ async def test_history_and_home_name_the_renamed_profile_and_say_the_old_name(
         detail = str(screen.query_one("#history-detail", Static).render())
         assert "Profile: qp-new (was qp) (questionpro)" in detail, detail
 
-    # Removed, the run's account has no profile now: said so, not a name that is not there.
+    # Removed, no profile points at the run's account: the name it was made in, as before.
     assert cli("profile", "remove", "qp-new")[0] == 0
     app = CXApp(ctx=Context.default(), initial_mode="imports")
     async with app.run_test(size=SIZE) as pilot:
         _screen, history = await history_of(pilot, app)
-        assert cell(history, "profile") == "qp (no profile now)"
+        assert cell(history, "profile") == "qp"
 
 
 async def test_history_asks_which_profile_when_several_point_at_the_run_account(

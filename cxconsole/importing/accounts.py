@@ -62,13 +62,12 @@ def owners(run_account: Identity, run_profile: str, accounts: Mapping[str, Ident
 
 
 def owner_label(run_account: Identity, run_profile: str, accounts: Mapping[str, Identity]) -> str:
-    """The run's profile as the operator knows it now: ``qp-new (was qp)`` after a rename,
-    ``qp (no profile now)`` when no profile points at the run's account."""
+    """The run's profile as the operator knows it now: ``qp-new (was qp)`` after a rename. A
+    run whose account no profile points at now keeps the name it was made in (a sandbox's
+    runs from an earlier session, on another port, are all such: a mark on each says nothing)."""
     now = owners(run_account, run_profile, accounts)
-    if now == [run_profile] or (not now and not run_account):
+    if not now or now == [run_profile]:
         return run_profile
-    if not now:
-        return f"{run_profile} (no profile now)"
     return f"{' or '.join(now)} (was {run_profile})"
 
 
