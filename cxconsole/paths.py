@@ -21,6 +21,12 @@ def state_dir() -> Path:
     return user_state_path(APP_NAME, appauthor=False, ensure_exists=False)
 
 
+def remembered_mappings(profile: str) -> Path:
+    """Where the import set-up keeps the mappings chosen in ``profile``, one file per set of
+    column headers: they follow the profile (renamed, removed)."""
+    return config_dir() / "mappings" / profile
+
+
 def runs_dir() -> Path:
     return state_dir() / "runs"
 

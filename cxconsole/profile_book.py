@@ -4,17 +4,21 @@ A profile lives in ``profiles.toml`` and its secret in the secret store; a chang
 Each change writes the secret side first where it can be undone, then the profile in one atomic
 write, and undoes what it did when a later step fails. Only when an undo fails too does
 :class:`ChangeIncomplete` report a half state, saying exactly what is where. Both faces call
-these; neither writes a profile or a secret on its own.
+these; neither writes a profile or a secret on its own. The mappings the import set-up
+remembered for a profile follow it: moved with a rename, forgotten with a remove.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxconsole.client import CXError
 from cxconsole.errors import ProfileError
 from cxconsole.keystore import SecretLocation, Secrets
+from cxconsole.paths import remembered_mappings
 from cxconsole.profiles import STORED, Profile, ProfileStore, check_sandbox_reach
 
 
@@ -47,6 +51,8 @@ class Outcome:
     secret_stored: bool = False
     secret_moved: bool = False
     notes: list[str] = field(default_factory=list)
+    # What the change could not take along (it was made): said, never fatal.
+    warnings: list[str] = field(default_factory=list)
 
 
 class ProfileBook:
@@ -95,6 +101,7 @@ class ProfileBook:
         if keep_secret:
             self.profiles.remove(name)
             outcome.notes.append("any secret it had was left in the secret store")
+            self._carry_mappings(name, None, outcome)
             return outcome
         store = self.secrets.store
         try:
@@ -111,6 +118,7 @@ class ProfileBook:
         except CXError as exc:
             self._undo("remove", name, exc, undo)
             raise ChangeFailed("remove", name, exc) from None
+        self._carry_mappings(name, None, outcome)
         return outcome
 
     def _save(
@@ -175,7 +183,35 @@ class ProfileBook:
             raise ChangeFailed(action, old_name or name, exc) from None
         if renaming and not moving and self.secrets.env_override(old_name or ""):
             outcome.notes.append("the secret was in the environment under the old name")
+        if renaming and old_name:
+            self._carry_mappings(old_name, name, outcome)
         return outcome
+
+    def _carry_mappings(self, old: str, new: str | None, outcome: Outcome) -> None:
+        """The mappings remembered for ``old`` go to ``new`` (None: forgotten), after the
+        change itself was made. A mapping not carried costs a choice next time, never a row:
+        said in the warnings, never fatal."""
+        if self.sandboxed:
+            return  # sandbox profiles live in memory: the operator's own files stay untouched
+        source = remembered_mappings(old)
+        if not source.is_dir():
+            return
+        try:
+            if new is None:
+                shutil.rmtree(source)
+                return
+            target = remembered_mappings(new)
+            target.mkdir(parents=True, exist_ok=True)
+            # Into what a removed profile of that name may have left: the renamed one's win.
+            for item in source.iterdir():
+                os.replace(item, target / item.name)
+            source.rmdir()
+        except OSError as exc:
+            done = "forgotten" if new is None else f"moved to {new!r}"
+            outcome.warnings.append(
+                f"the mappings remembered for {old!r} ({source}) could not be {done}: "
+                f"{exc.strerror or exc}"
+            )
 
     @staticmethod
     def _undo(

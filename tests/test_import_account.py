@@ -21,6 +21,7 @@ from import_support import contacts_csv as contacts
 from cxconsole.importing.runs import list_runs
 from cxconsole.sandbox.config import SANDBOX_SECRETS
 from cxconsole.sandbox.server import SandboxServer
+from cxconsole.settings import secret_env_var
 
 # Config and state dirs of its own for every test (conftest.home).
 pytestmark = pytest.mark.usefixtures("home")
@@ -32,7 +33,7 @@ def emails(url: str) -> Counter[str]:
 
 def secrets_for(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     for name in names:
-        monkeypatch.setenv(f"CXCONSOLE_SECRET_{name.upper()}", SANDBOX_SECRETS["questionpro"])
+        monkeypatch.setenv(secret_env_var(name), SANDBOX_SECRETS["questionpro"])
 
 
 def cancelled_half_way(args: list[str], state: Path, acks: int) -> None:
@@ -154,8 +155,8 @@ def test_a_profile_added_again_for_another_account_refuses_the_old_run(
     for resume in (["--resume", "last"], ["--resume", run_id]):
         code, out, err = cli(*args, *resume)
         assert code == 2, (out, err)
-        assert f"run {run_id} sent to {url}/qp (workspace-id (none))" in err, err
-        assert f"profile 'qp' now points at {other} (workspace-id 999)" in err, err
+        assert f"run {run_id} sent to {url}/qp; profile 'qp' now points at {other} " in err, err
+        assert f"(base URL {url}/qp then, {other} now)" in err, err
         assert "nothing was sent" in err and "Traceback" not in err, err
     assert sum(emails(url).values()) == sent, "nothing more was sent"
     assert [r.state for r in list_runs()] == ["resumable"]
@@ -180,7 +181,7 @@ def test_a_run_from_before_accounts_were_recorded_is_matched_by_name(
     assert header["account"] == {
         "vendor": "questionpro",
         "base": f"{url}/qp",
-        "settings": {"workspace_id": None},
+        "settings": {},  # QuestionPro's key chooses the account, not the workspace
     }
     del header["account"]
     rest = [json.loads(line) for line in lines[1:]]
@@ -192,3 +193,111 @@ def test_a_run_from_before_accounts_were_recorded_is_matched_by_name(
     assert cli("profile", "rename", "qp", "qpx")[0] == 0
     code, out, err = cli("import", str(path), "--profile", "qpx", *tail)
     assert code == 0, (out, err)  # another name, and no account to tell it is the same
+
+
+def remember_in(profile: str, path: Path, choices: dict[str, str]) -> None:
+    """The set-up's choices for ``path``'s columns, remembered for ``profile`` as a set-up
+    that started a run keeps them (ImportSetup.remember)."""
+    import asyncio
+
+    from cxconsole.context import Context
+    from cxconsole.importing.setup import ImportSetup
+
+    async def choose() -> None:
+        setup = ImportSetup()
+        await setup.open_profile(Context.default().account(profile))
+        await setup.open_file(path)
+        for header, choice in choices.items():
+            setup.choose(header, choice)
+        setup.remember()
+
+    asyncio.run(choose())
+
+
+def test_a_renamed_profile_takes_its_remembered_mapping_and_a_removed_one_forgets_it(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qp-new", "qp")
+    # "Contact" names no field: only the operator's choice, remembered, sends it as the e-mail.
+    path = tmp_path / "c.csv"
+    path.write_text("Contact,Date\nuser1@example.com,14/01/2020\n", "utf-8")
+    remember_in("qp", path, {"Contact": "email"})
+    assert cli("profile", "rename", "qp", "qp-new")[0] == 0
+    code, out, err = cli("import", str(path), "--profile", "qp-new", "--json")
+    assert code == 0, (out, err)
+    assert "the mapping chosen last time for this profile" in out + err, (out, err)
+    assert emails(url) == Counter({"user1@example.com": 1})
+    # Removed and added again, the name starts afresh: the choice is not applied unasked.
+    assert cli("profile", "remove", "qp-new")[0] == 0
+    code, out, err = cli(
+        "profile", "add", "qp-new", "--vendor", "questionpro", "--base-url", f"{url}/qp",
+        "--no-secret",
+    )  # fmt: skip
+    assert code == 0, (out, err)
+    code, out, err = cli("import", str(path), "--profile", "qp-new", "--dry-run", "--json")
+    assert code == 2 and "no column gives an e-mail" in err, (out, err)
+    assert "chosen last time" not in out + err, (out, err)
+
+
+def test_the_workspace_does_not_choose_a_questionpro_account(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    home: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QuestionPro's import call is chosen by the key: a profile renamed and edited in its
+    workspace is the same account for the same-file check (it sent duplicates) and for
+    --resume (which refused) alike, and a journal that recorded a workspace (an older
+    cxconsole) still resumes in it."""
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    secrets_for(monkeypatch, "qpw")
+    faults(url, latency_ms=40)
+    path = contacts(tmp_path / "c.csv", 300)
+    args = ["import", str(path), "--batch-size", "10", "--concurrency", "1"]
+    cancelled_half_way([*args, "--profile", "qp"], home["state"], acks=3)
+    faults(url, latency_ms=0)
+    journal = list_runs()[0].journal_path
+    entries = [json.loads(line) for line in journal.read_text("utf-8").splitlines()]
+    for entry in entries:
+        if entry.get("account"):
+            entry["account"]["settings"] = {"workspace_id": 5}
+    journal.write_text("".join(json.dumps(e) + "\n" for e in entries), "utf-8")
+    assert cli("profile", "rename", "qp", "qpw")[0] == 0
+    assert cli("profile", "edit", "qpw", "--workspace-id", "1")[0] == 0
+    sent = sum(emails(url).values())
+    code, out, err = cli(*args, "--profile", "qpw")
+    assert code == 2 and "--again" in err, (out, err)
+    assert sum(emails(url).values()) == sent, "the same file was sent again"
+    code, out, err = cli("import", "--resume", "last", "--json")
+    assert code == 0, (out, err)
+    assert emails(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
+
+
+def test_the_credentials_screen_s_rename_carries_the_mappings_and_says_what_it_could_not(
+    sandbox_reset: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen renames through ProfileBook.edit (old_name): the remembered mappings go
+    along; one that cannot be moved is a warning of a rename that was made, never a failure."""
+    from cxconsole.context import Context
+    from cxconsole.paths import remembered_mappings
+
+    write_profiles(monkeypatch, sandbox_reset.url)
+    path = tmp_path / "c.csv"
+    path.write_text("Contact,Date\nuser1@example.com,14/01/2020\n", "utf-8")
+    remember_in("qp", path, {"Contact": "email"})
+    (kept,) = remembered_mappings("qp").iterdir()
+    book = Context.default().book
+    profile = book.profiles.get("qp").model_copy(update={"name": "qp-new"})
+    outcome = book.edit(profile, None, old_name="qp")
+    assert not outcome.warnings and not remembered_mappings("qp").exists()
+    assert (remembered_mappings("qp-new") / kept.name).is_file()
+    # Where the mappings should go is a file: the rename stands, the warning says why.
+    remembered_mappings("qp-x").write_text("in the way", "utf-8")
+    outcome = book.rename("qp-new", "qp-x")
+    assert "qp-x" in book.profiles.load()
+    (warning,) = outcome.warnings
+    assert "mappings remembered for 'qp-new'" in warning and "could not be moved" in warning
+    assert (remembered_mappings("qp-new") / kept.name).is_file(), "left where they were"

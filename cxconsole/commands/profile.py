@@ -416,6 +416,7 @@ def run_rename(args: argparse.Namespace, ctx: Any) -> int:
     for extra in outcome.notes:
         note += f"; {extra}: set {_env_var(args.new_name)} now"
     print(f"profile {args.name} renamed to {args.new_name}{note}")
+    _warn(outcome.warnings)
     return EXIT_OK
 
 
@@ -442,7 +443,13 @@ def run_remove(args: argparse.Namespace, ctx: Any) -> int:
         print(f"profile {args.name} and its secret removed")
     else:
         print(f"profile {args.name} removed (it had no stored secret)")
+    _warn(outcome.warnings)
     return EXIT_OK
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 @with_context

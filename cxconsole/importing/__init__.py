@@ -12,6 +12,7 @@ The public API, for the CLI and the TUI alike (neither needs anything else from 
     runs = list_runs()                                    # history, from the journals
 """
 
+from cxconsole.importing.accounts import resume_choices
 from cxconsole.importing.errors import (
     AlreadyImported,
     ImportProblem,
@@ -50,7 +51,7 @@ from cxconsole.importing.options import ImportOptions
 from cxconsole.importing.prepare import prepare_import, prepare_resume, target_fields
 from cxconsole.importing.readers import Source, inspect
 from cxconsole.importing.runner import ImportRun
-from cxconsole.importing.runs import RunInfo, find_run, list_runs
+from cxconsole.importing.runs import RunInfo, find_run, list_runs, named
 from cxconsole.importing.sniff import Sniff, sniff
 
 __all__ = [
@@ -90,8 +91,10 @@ __all__ = [
     "find_run",
     "inspect",
     "list_runs",
+    "named",
     "prepare_import",
     "prepare_resume",
+    "resume_choices",
     "sniff",
     "target_fields",
 ]

@@ -28,7 +28,7 @@ from typing import Any
 from cxconsole import logs
 from cxconsole.client import CXClient
 from cxconsole.errorlog import ErrorHistory
-from cxconsole.importing.accounts import describe
+from cxconsole.importing.accounts import describe, same
 from cxconsole.importing.batching import (
     Batch,
     Batcher,
@@ -450,7 +450,7 @@ class ImportRun:
             now = describe(account)
             return what + f"{run.profile!r}, the account {profile!r} points at ({now})"
         what += repr(profile)
-        if run is not None and run.account and run.account != account:
+        if run is not None and run.account and not same(run.account, account):
             what += f" when it pointed at {describe(run.account)} (now {describe(account)})"
         return what
 

@@ -8,15 +8,17 @@ stopped, or finished with failed batches) and ``dry-run``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cxconsole.importing.accounts import same_account
+from cxconsole.importing.accounts import identities, owner_label, same, same_account
 from cxconsole.importing.errors import ResumeError
 from cxconsole.importing.events import is_resumable
 from cxconsole.importing.journal import JOURNAL_NAME, Replay, is_running, read_journal
 from cxconsole.paths import runs_dir
+from cxconsole.profiles import Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class RunInfo:
     rows_refused: int | None = None
     rows_failed: int | None = None
     batches_not_sent: int = 0  # of the last session's summary (0: none recorded)
+    # The profile it belongs to now, as shown (``qp-new (was qp)``); set by :func:`named`.
+    profile_label: str = ""
 
     @property
     def rejects_note(self) -> str:
@@ -89,6 +93,12 @@ class RunInfo:
         ]
         said = f"{self.rows_rejected:,} listed"
         return f"{said} ({', '.join(kinds)})" if kinds else said
+
+    @property
+    def profile_shown(self) -> str:
+        """The run's profile as the operator knows it now (its recorded name until
+        :func:`named` looked at the profiles)."""
+        return self.profile_label or self.profile
 
     @property
     def rows_rejected_known(self) -> int | None:
@@ -182,6 +192,15 @@ def list_runs(limit: int | None = None) -> list[RunInfo]:
     return found
 
 
+def named(runs: list[RunInfo], profiles: Mapping[str, Profile]) -> list[RunInfo]:
+    """``runs`` with the profile each belongs to now (a renamed profile's new name, the old one
+    said beside it), for history to show."""
+    accounts = identities(profiles)
+    return [
+        replace(run, profile_label=owner_label(run.account, run.profile, accounts)) for run in runs
+    ]
+
+
 def same_file_runs(profile: str, sha256: str, account: dict[str, Any]) -> list[RunInfo]:
     """Runs that sent (or send) a file of this content to ``account`` under any profile
     name, or into ``profile`` whatever account it pointed at then (never a customer twice on
@@ -218,7 +237,7 @@ def find_run(
         except (ValueError, KeyError, TypeError) as exc:
             raise ResumeError(f"run {ref}: unreadable journal ({exc})") from None
     for run in list_runs():
-        renamed = bool(account) and run.account == account  # the same account, renamed
+        renamed = bool(account) and same(run.account, account or {})  # the same, renamed
         if profile is not None and run.profile != profile and not renamed:
             continue
         if run.state == "running":

@@ -177,10 +177,10 @@ class ImportSetup:
         """Where this profile's choices for files with these headers are kept."""
         if self.account is None or self.sniffed is None:
             return None
-        from cxconsole.paths import config_dir
+        from cxconsole.paths import remembered_mappings
 
         digest = hashlib.sha256("\x1f".join(self.sniffed.headers).encode()).hexdigest()[:16]
-        return config_dir() / "mappings" / self.account.profile.name / f"{digest}.json"
+        return remembered_mappings(self.account.profile.name) / f"{digest}.json"
 
     def recall(self) -> bool:
         """The choices made last time for this profile and these headers, if any were kept

@@ -496,7 +496,7 @@ class CredentialsScreen(CXScreen):
             notes.append(f"secret stored in the {ctx.secrets.store.label}")
         elif outcome.secret_moved:
             notes.append("its secret moved with it")
-        notes += outcome.notes
+        notes += outcome.notes + outcome.warnings
         self.editing = profile.name
         self.query_one("#secret", SecretInput).clear()
         self.query_one("#form-title", Static).update(f"Profile {profile.name}")
@@ -632,6 +632,7 @@ class CredentialsScreen(CXScreen):
             note = "; any secret it had was left in the secret store"
         else:
             note = " and its secret" if outcome.secret_moved else " (it had no stored secret)"
+        note += "".join(f"; {warning}" for warning in outcome.warnings)
         self.notify(f"Profile {name} removed{note}", title="Credentials")
         await self.action_new()
         self.refresh_list()

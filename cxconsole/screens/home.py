@@ -319,7 +319,7 @@ class HomeScreen(CXScreen):
                     }
                 )
             names = sorted(p.name for p in profiles.values() if offers_tickets(p.adapter))
-            return rows, recent_runs(), names, banner
+            return rows, recent_runs(profiles=profiles), names, banner
 
         return await asyncio.to_thread(read)
 
@@ -354,21 +354,25 @@ def _state(run: Any) -> str:
     return state_label(run)
 
 
-def recent_runs(limit: int = 8) -> list[dict[str, Any]]:
-    """The latest real runs (dry runs left out), newest first, from their journals."""
+def recent_runs(limit: int = 8, profiles: Any = None) -> list[dict[str, Any]]:
+    """The latest real runs (dry runs left out), newest first, from their journals; with
+    ``profiles``, each under the profile it belongs to now (a renamed one: ``new (was old)``)."""
     from pathlib import Path
 
-    from cxconsole.importing.runs import list_runs
+    from cxconsole.importing.runs import list_runs, named
     from cxconsole.widgets.import_history import when
 
+    runs = [r for r in list_runs() if not r.dry_run][:limit]
+    if profiles is not None:
+        runs = named(runs, profiles)
     rows = []
-    for run in [r for r in list_runs() if not r.dry_run][:limit]:
+    for run in runs:
         rows.append(
             {
                 "when": local(run.started),
                 "when_short": when(run.started),
                 "file": Path(run.file).name,
-                "profile": run.profile,
+                "profile": run.profile_shown,
                 # Rows of unknown outcome apart from the rejected: the vendor may hold them.
                 "outcome": (
                     run.rows_imported,

@@ -189,7 +189,10 @@ class Segment(BaseModel):
 class QuestionPro(Vendor, TicketSource):
     name = "questionpro"
     title = "QuestionPro CX"
-    account_settings = ("workspace_id",)
+    # The import call names no workspace: the API key alone chooses the account records go to
+    # (the workspace only lists segments), so a profile edited in its workspace is the same
+    # account for --resume and for the same-file check alike.
+    account_settings = ()
     secret_label = "API key (header api-key)"
     policy = VendorPolicy(
         vendor="questionpro",

@@ -85,7 +85,7 @@ def describe(run: RunInfo) -> str:
         + (f" (last word: {run.end_state})" if run.end_state else " (no end recorded)"),
         counts_line(run),
         f"File: {run.file}",
-        f"Profile: {run.profile} ({run.vendor}) · started {when(run.started, full=True)}"
+        f"Profile: {run.profile_shown} ({run.vendor}) · started {when(run.started, full=True)}"
         + (f" · last activity {when(run.last_activity, full=True)}" if run.last_activity else ""),
     ]
     # The journal and the rejects file share the run's folder unless --rejects put them apart:
@@ -141,7 +141,7 @@ def _cells(run: RunInfo, style: dict[str, str]) -> dict[str, Text]:
         "when": Text(when(run.started)),
         "state": Text(state_label(run), style=style.get(run.state, "")),
         "file": Text(name),
-        "profile": Text(run.profile),
+        "profile": Text(run.profile_shown),
         "rows": Text(_count(run.rows_total), justify="right"),
         "imported": Text(_count(run.rows_imported), justify="right"),
         # Every row the rejects file lists (--json's rows_rejected); the rows of unknown

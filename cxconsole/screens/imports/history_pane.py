@@ -3,7 +3,8 @@
 Resuming, resending the rows of unknown outcome and fixing rejects are asked of the screen by
 messages (:class:`HistoryPane.ResumeRequested`, :class:`HistoryPane.ResendRequested`,
 :class:`HistoryPane.FixRequested`); the core refuses a changed file, and the screen says why
-here (:meth:`HistoryPane.show_error`).
+here (:meth:`HistoryPane.show_error`). A run whose profile was renamed, when several profiles
+point at its account, goes on in the one the operator picks (asked first).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from cxconsole.errors import CXError
 from cxconsole.screens.imports.pane import ImportPane, resumed
 from cxconsole.widgets.import_history import HistoryTable, describe
 
 if TYPE_CHECKING:
-    from cxconsole.importing import ImportRun
+    from cxconsole.importing import ImportRun, RunInfo
 
 Opener = Callable[[], Awaitable["ImportRun"]]
 
@@ -31,18 +33,20 @@ class HistoryPane(ImportPane):
     """The journals' runs, newest first; the cursor stays where the operator put it."""
 
     class ResumeRequested(Message):
-        """Continue ``run_id`` from its journal."""
+        """Continue ``run_id`` from its journal (in ``profile`` when the operator chose)."""
 
-        def __init__(self, run_id: str) -> None:
+        def __init__(self, run_id: str, profile: str | None = None) -> None:
             super().__init__()
             self.run_id = run_id
+            self.profile = profile
 
     class ResendRequested(Message):
         """Send ``run_id``'s rows of unknown outcome again (the operator said yes)."""
 
-        def __init__(self, run_id: str) -> None:
+        def __init__(self, run_id: str, profile: str | None = None) -> None:
             super().__init__()
             self.run_id = run_id
+            self.profile = profile
 
     class FixRequested(Message):
         """Open the rejects of the run ``open`` returns in the fix grid."""
@@ -70,7 +74,7 @@ class HistoryPane(ImportPane):
     async def load(self, keep: str | None = None) -> None:
         """Read the journals again; the cursor goes to ``keep`` (a run that just ended) the
         first time it is given, else stays where it was."""
-        from cxconsole.importing import list_runs
+        from cxconsole.importing import list_runs, named
         from cxconsole.widgets.catalog_detail import theme_colours
 
         try:
@@ -78,6 +82,11 @@ class HistoryPane(ImportPane):
         except OSError as exc:
             self.show_error(f"Cannot read the run journals: {exc}")
             return
+        try:
+            ctx = await self.cx.context()
+            runs = named(runs, await asyncio.to_thread(ctx.profiles.load))
+        except CXError:
+            pass  # the profiles cannot be read (said elsewhere): the names the runs recorded
         if not self.show_dry_runs:
             runs = [r for r in runs if r.state != "dry-run"]
         table = self.query_one(HistoryTable)
@@ -121,7 +130,10 @@ class HistoryPane(ImportPane):
             self.notify("A run is going: wait for it, or cancel it first.", severity="warning")
             return
         self.hide_error()
-        self.post_message(self.ResumeRequested(info.run_id))
+        run_id = info.run_id
+        self._in_profile(
+            info, lambda profile: self.post_message(self.ResumeRequested(run_id, profile))
+        )
 
     def resend_unknown(self) -> None:
         """Send a run's rows of unknown outcome again, after a yes that names the risk."""
@@ -148,7 +160,9 @@ class HistoryPane(ImportPane):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.hide_error()
-                self.post_message(self.ResendRequested(run_id))
+                self._in_profile(
+                    info, lambda profile: self.post_message(self.ResendRequested(run_id, profile))
+                )
 
         self.app.push_screen(Confirm(question, yes="Send them again"), answered)
 
@@ -159,8 +173,41 @@ class HistoryPane(ImportPane):
             self.notify("Choose a run (not a dry run) whose rejects to fix.", timeout=4)
             return
         run_id = info.run_id
+        self._in_profile(
+            info,
+            lambda profile: self.post_message(
+                self.FixRequested(resumed(self.cx, run_id, fixing=True, profile=profile))
+            ),
+        )
 
-        self.post_message(self.FixRequested(resumed(self.cx, run_id, fixing=True)))
+    @work(group="imports-history-profile", exit_on_error=False)
+    async def _in_profile(self, info: RunInfo, then: Callable[[str | None], None]) -> None:
+        """``then`` with the profile the operator picks when several point at the run's account
+        and none is the run's own; with None (the core finds the run's) when there is nothing
+        to pick. Escape picks nothing, and nothing is done."""
+        from cxconsole.importing import resume_choices
+        from cxconsole.widgets.choice import Choice
+
+        try:
+            ctx = await self.cx.context()
+            names = resume_choices(
+                info.account, info.profile, await asyncio.to_thread(ctx.profiles.load)
+            )
+        except CXError:
+            names = []  # the core reads the profiles again and says what is wrong
+        if not names:
+            then(None)
+            return
+        question = (
+            f"Run {info.run_id} was made in profile {info.profile!r}; profiles "
+            f"{', '.join(map(repr, names))} all point at its account now. Go on in which?"
+        )
+
+        def answered(name: str | None) -> None:
+            if name:
+                then(name)
+
+        self.app.push_screen(Choice(question, [(name, name) for name in names]), answered)
 
     def show_error(self, text: str) -> None:
         banner = self.query_one("#history-error", Static)

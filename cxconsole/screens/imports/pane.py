@@ -40,10 +40,16 @@ class ImportPane(TabPane):
 
 
 def resumed(
-    app: CXApp, run_id: str, *, resend_unknown: bool = False, fixing: bool = False
+    app: CXApp,
+    run_id: str,
+    *,
+    resend_unknown: bool = False,
+    fixing: bool = False,
+    profile: str | None = None,
 ) -> Callable[[], Awaitable[ImportRun]]:
     """A run continued from its journal (the core refuses a changed file, or a profile that
-    points at another account now): to resume it, resend its unknown rows, or fix its rejects."""
+    points at another account now): to resume it, resend its unknown rows, or fix its rejects;
+    in ``profile`` when the operator chose one (else the core finds the run's)."""
 
     async def prepare() -> ImportRun:
         from cxconsole.importing import prepare_resume
@@ -57,6 +63,7 @@ def resumed(
             resend_unknown=resend_unknown,
             fixing=fixing,
             profiles=ctx.profiles.load,
+            profile=profile,
         )
 
     return prepare

@@ -288,10 +288,10 @@ class ImportsScreen(CXScreen):
         """Start the set-up run; with ``confirm``, after a yes (F5 asks, tests may not)."""
         self.setup_pane.start(confirm=confirm)
 
-    def resume_run(self, run_id: str) -> None:
+    def resume_run(self, run_id: str, profile: str | None = None) -> None:
         """Continue ``run_id`` from its journal (the core checks the file is unchanged)."""
         self.history_pane.hide_error()
-        self.run_pane.start(resumed(self.cx, run_id))
+        self.run_pane.start(resumed(self.cx, run_id, profile=profile))
 
     # -- tabs ----------------------------------------------------------------------------------
     @property
@@ -447,11 +447,13 @@ class ImportsScreen(CXScreen):
 
     @on(HistoryPane.ResumeRequested)
     def _resume_requested(self, message: HistoryPane.ResumeRequested) -> None:
-        self.resume_run(message.run_id)
+        self.resume_run(message.run_id, message.profile)
 
     @on(HistoryPane.ResendRequested)
     def _resend_requested(self, message: HistoryPane.ResendRequested) -> None:
-        self.run_pane.start(resumed(self.cx, message.run_id, resend_unknown=True))
+        self.run_pane.start(
+            resumed(self.cx, message.run_id, resend_unknown=True, profile=message.profile)
+        )
 
     @on(RunPane.FixRequested)
     @on(HistoryPane.FixRequested)
