@@ -146,8 +146,33 @@ def test_excel_serials_are_dates_in_an_xlsx_file() -> None:
 def test_iso_8601_keeps_an_offset_and_adds_none_for_expoints() -> None:
     check = DateCheck("SendDate", "iso8601", kind="datetime")
     assert check("2020-01-14T10:30:00+02:00") == "2020-01-14T10:30:00+02:00"
-    assert check("14/01/2020") == "2020-01-14T00:00:00"
+    assert check("14/01/2020") == "2020-01-14"  # a date stays a date: no midnight made up
     assert check("2020-01-14 10:30") == "2020-01-14T10:30:00"
+
+
+def test_iso_8601_goes_to_an_iso_date_time_field_as_written() -> None:
+    """It was re-written by Python: Z and -00:00 (RFC 3339: the offset is not known) became
+    +00:00, +0530 became +05:30, a date alone got a midnight nobody wrote, and .NET's own
+    7-digit fraction (Expoints' example) was refused."""
+    check = DateCheck("SendDate", "iso8601", kind="datetime")
+    for written in (
+        "2026-01-14",
+        "2026-01-14T10:30",
+        "2026-01-14T10:30:00Z",
+        "2026-01-14T10:30:00-00:00",
+        "2026-01-14T10:30:00+0530",
+        "2025-01-18T05:53:05.4618467+01:00",
+    ):
+        assert check(written) == written
+    with pytest.raises(RowError, match=re.escape("offset +14:30, beyond ±14:00")):
+        check("2026-01-14T10:30:00+14:30")
+    with pytest.raises(RowError, match="not a real date"):
+        check("2026-02-30T10:30:00Z")
+    # Into a field that holds less, a 7-digit fraction is still refused, never cut.
+    with pytest.raises(RowError, match="finer than a microsecond"):
+        DateCheck("Call-back date", "%Y/%m/%d %H:%M:%S", kind="datetime")(
+            "2026-01-14T10:30:00.1234567"
+        )
 
 
 def test_noojee_minutes_hold_no_seconds_and_need_a_time() -> None:

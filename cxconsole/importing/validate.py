@@ -216,6 +216,14 @@ _DMY = re.compile(
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([AaPp]\.?[Mm]\.?)?)?"
 )
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+#: ISO 8601 as a vendor taking it reads it (no "/", AM/PM or space before the offset): sent
+#: as written where the field takes ISO 8601 date-times (Z, -00:00, +0530 and a 7-digit
+#: fraction are the operator's, and .NET's own form).
+_ISO_AS_WRITTEN = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+#: No zone is further from UTC (Kiribati, +14:00; Baker Island, -12:00).
+_MAX_OFFSET = timedelta(hours=14)
 
 
 class TextCell(str):
@@ -353,7 +361,12 @@ class DateCheck:
         if match:
             y, mo, d, hh, mi, ss, frac, half, tz = match.groups()
             hh = _hour(text, self.field, hh, half)
-            return self._make(text, int(y), int(mo), int(d), hh, mi, ss, frac, _tz(tz))
+            zone = _tz(tz)
+            if zone is not None and abs(zone.utcoffset(None)) > _MAX_OFFSET:
+                raise RowError(
+                    self.field, f"{text!r} has the offset {tz}, beyond ±14:00: no zone has it"
+                )
+            return self._make(text, int(y), int(mo), int(d), hh, mi, ss, frac, zone)
         match = _DMY.fullmatch(text)
         if match:
             return self._dmy(text, match)
@@ -448,7 +461,7 @@ class DateCheck:
         frac: str | None,
         tz: timezone | None,
     ) -> date | datetime:
-        if frac and len(frac) > 6 and frac[6:].strip("0"):
+        if frac and len(frac) > 6 and frac[6:].strip("0") and not self._as_written(text):
             # A datetime holds microseconds: the digits after them would be cut.
             raise RowError(
                 self.field,
@@ -481,12 +494,21 @@ class DateCheck:
         if self.out_format == "iso8601":
             if self.kind == "date":
                 return (value.date() if isinstance(value, datetime) else value).isoformat()
-            if not isinstance(value, datetime):
-                value = datetime.combine(value, time())
-            # As written: an offset in the file is kept, none is added (the host's zone is
-            # not the operator's word).
+            if text is not None and self._as_written(text):
+                return text
+            # Another form, written in ISO 8601: a date stays a date (no midnight is made
+            # up), an offset in the file is kept and none is added (the host's zone is not
+            # the operator's word).
             return value.isoformat()
         return value.strftime(self.out_format)
+
+    def _as_written(self, text: str) -> bool:
+        """Whether ``text`` goes to the vendor as written: ISO 8601 into an ISO date-time."""
+        return (
+            self.out_format == "iso8601"
+            and self.kind == "datetime"
+            and bool(_ISO_AS_WRITTEN.fullmatch(text))
+        )
 
     def _lost(self, value: datetime) -> str | None:
         """What of ``value`` the vendor's form would drop, said for the rejects file."""
