@@ -54,6 +54,12 @@ def test_fit_columns_at_80_keeps_what_tells_runs_apart():
     kept = [c.key for c in fit_columns(RUN_COLUMNS, [row], 78)]
     assert kept == ["when_short", "file", "outcome", "state"], kept  # the time said shorter
     # A shorter profile name keeps the profile too.
+    # Room left by a column that does not fit goes to the narrower ones after it: the counts
+    # of unknown rows stay in view (the bar alone drew them as ????).
+    partly = {**row, "file": "rej.csv", "profile": "qpx or qpalt (was qpnew)"}
+    partly |= {"state": "◐ finished, partly", "listed": "800", "unknown": "800"}
+    kept = [c.key for c in fit_columns(RUN_COLUMNS, [partly], 78)]
+    assert "unknown" in kept and "imported" in kept and "file" in kept, kept
     done = {**row, "profile": "qp-prod", "state": "✓ finished"}
     kept = [c.key for c in fit_columns(RUN_COLUMNS, [done], 78)]
     assert kept == ["when", "file", "profile", "outcome", "state"], kept

@@ -58,15 +58,16 @@ PROFILE_COLUMNS = (
     Col("secret", "Secret", 3),
     Col("base", "Base URL", 4, 60),
 )
-# What tells runs apart (when, file, profile) stays before the counts the bar already shows.
+# What tells runs apart (when, file, profile) stays before the counts the bar already shows;
+# of those, the unknown rows first: they ask the operator to check the vendor.
 RUN_COLUMNS = (
     Col("when", "When", 1, short="when_short"),
     Col("file", "File", 2, 24),
     Col("profile", "Profile", 3),
     Col("outcome", "Outcome", 0, OUTCOME_WIDTH),
-    Col("imported", "Imported", 4),
-    Col("listed", "Listed", 5),
-    Col("unknown", "Unknown", 6),
+    Col("imported", "Imported", 5),
+    Col("listed", "Listed", 6),
+    Col("unknown", "Unknown", 4),
     Col("state", "State", 0),
 )
 
@@ -81,10 +82,16 @@ def fit_columns(columns: tuple[Col, ...], rows: list[dict[str, Any]], width: int
         return min(col.cap, max([cell_len(col.label), *values])) + 2  # DataTable pads 1 each
 
     def drop(cols: list[Col]) -> list[Col]:
-        kept = list(cols)
-        while len(kept) > 1 and sum(cells(c) for c in kept) > width:
-            kept.remove(max(kept, key=lambda c: (c.rank, cols.index(c))))
-        return kept
+        # Taken by rank while they fit: a wide column that does not fit leaves its room to
+        # narrower ones after it (a long profile name to the counts), in the file's order.
+        room = width
+        kept: set[int] = set()
+        for index in sorted(range(len(cols)), key=lambda i: (cols[i].rank, i)):
+            need = cells(cols[index])
+            if need <= room or not kept:
+                kept.add(index)
+                room -= need
+        return [col for i, col in enumerate(cols) if i in kept]
 
     whole = drop(list(columns))
     if len(whole) == len(columns):
@@ -97,7 +104,13 @@ def fit_columns(columns: tuple[Col, ...], rows: list[dict[str, Any]], width: int
             for c in columns
         ]
     )
-    return shorter if len(shorter) > len(whole) else whole
+
+    def worth(kept: list[Col]) -> list[int]:
+        # The better fit keeps the more important columns, then more of them.
+        ranks = sorted(c.rank for c in kept)
+        return ranks + [len(columns) * 100] * (len(columns) - len(ranks))
+
+    return shorter if worth(shorter) < worth(whole) else whole
 
 
 class HomeScreen(CXScreen):
