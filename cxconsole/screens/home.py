@@ -20,6 +20,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
 from cxconsole.screens.base import CXScreen
+from cxconsole.widgets.fit import take_by_rank
 from cxconsole.widgets.footer import CXFooter
 from cxconsole.widgets.home_pictures import ProfileTickets, TicketBuckets, outcome_bar
 
@@ -82,16 +83,7 @@ def fit_columns(columns: tuple[Col, ...], rows: list[dict[str, Any]], width: int
         return min(col.cap, max([cell_len(col.label), *values])) + 2  # DataTable pads 1 each
 
     def drop(cols: list[Col]) -> list[Col]:
-        # Taken by rank while they fit: a wide column that does not fit leaves its room to
-        # narrower ones after it (a long profile name to the counts), in the file's order.
-        room = width
-        kept: set[int] = set()
-        for index in sorted(range(len(cols)), key=lambda i: (cols[i].rank, i)):
-            need = cells(cols[index])
-            if need <= room or not kept:
-                kept.add(index)
-                room -= need
-        return [col for i, col in enumerate(cols) if i in kept]
+        return [cols[i] for i in take_by_rank([(c.rank, cells(c)) for c in cols], width)]
 
     whole = drop(list(columns))
     if len(whole) == len(columns):

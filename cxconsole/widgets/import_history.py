@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from cxconsole.importing.events import batches_said, state_word
+from cxconsole.widgets.fit import take_by_rank
 
 if TYPE_CHECKING:
     from cxconsole.importing.runs import RunInfo
@@ -116,19 +117,19 @@ def describe(run: RunInfo) -> str:
     return "\n".join(parts)
 
 
-#: (key, label, rank): a narrow table drops the highest rank first, whole columns only (a
-#: number or an id is never cut); the panel under the table names every count of the run.
+#: (key, label, rank): a narrow table keeps the lowest ranks, whole columns only (a number or
+#: an id is never cut); the panel under the table names every count of the run.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("when", "When", 1),
     ("state", "State", 0),
     ("file", "File", 2),
-    ("profile", "Profile", 5),
-    ("rows", "Rows", 3),
+    ("profile", "Profile", 3),
+    ("rows", "Rows", 4),
     ("imported", "Imported", 0),
     ("listed", "Listed", 1),
     ("unknown", "Unknown", 1),
     ("batches", "Batches ok/✗/?", 6),
-    ("run", "Run id", 4),
+    ("run", "Run id", 5),
 )
 FILE_CAP = 24  # a long file name is cut at this width with an ellipsis (the panel has it whole)
 
@@ -162,10 +163,8 @@ def fit(rows: list[dict[str, Text]], width: int) -> list[tuple[str, str]]:
     def cells(key: str, label: str) -> int:
         return max([len(label), *(row[key].cell_len for row in rows)]) + 2  # padding 1 + 1
 
-    kept = list(COLUMNS)
-    while len(kept) > 1 and sum(cells(k, label) for k, label, _ in kept) > width:
-        kept.remove(max(kept, key=lambda c: (c[2], COLUMNS.index(c))))
-    return [(key, label) for key, label, _ in kept]
+    kept = take_by_rank([(rank, cells(key, label)) for key, label, rank in COLUMNS], width)
+    return [COLUMNS[i][:2] for i in kept]
 
 
 class HistoryTable(DataTable[Text]):
