@@ -8,6 +8,7 @@ frame, and screens wait for it with :meth:`CXApp.context`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import re
 import threading
@@ -20,7 +21,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from cxconsole.settings import load_settings, save_settings
 
@@ -88,12 +89,13 @@ class CXApp(App[int]):
         mode: _screen_factory(path) for mode, (path, _, _) in SCREENS.items()
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        # 1-5 are not priority keys: typed into a field they stay in the field; Escape leaves
-        # the field (every screen), then 1-5 switch. No alt+digit alias: Textual reads the
-        # ESC-prefixed digit a terminal sends for alt+1 as macOS's option characters (¡™£¢∞),
-        # so it would type into the field in tmux and most terminals.
+        # 1-5 are priority keys, handled as they arrive (the keys typed after one, in a paste
+        # or a fast burst, then reach the new screen), declined in a text field (typed there:
+        # Escape leaves the field, every screen) and in a dialog (whose keys they are). No
+        # alt+digit alias: Textual reads the ESC-prefixed digit a terminal sends for alt+1 as
+        # macOS's option characters (¡™£¢∞), so it would type into the field in tmux.
         *(
-            Binding(key, f"go('{mode}')", title, id=f"app.{mode}", group=SCREEN_KEYS)
+            Binding(key, f"go('{mode}')", title, id=f"app.{mode}", group=SCREEN_KEYS, priority=True)
             for mode, (_, title, key) in SCREENS.items()
         ),
         Binding("question_mark", "help", "Keys", id="app.help", key_display="?"),
@@ -355,9 +357,32 @@ class CXApp(App[int]):
         self.sub_title = SCREENS[mode][1] if mode in SCREENS else mode
         return super().switch_mode(mode)
 
-    def action_go(self, mode: str) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go":
+            screen = self.screen
+            # Declined (still listed, dimmed): in a dialog a digit is the dialog's (it answers
+            # a choice); in a text field it is typed (Escape leaves the field first).
+            if isinstance(screen, ModalScreen):
+                return None
+            typing = getattr(screen, "typing", None)
+            if callable(typing) and typing():
+                return None
+        return True
+
+    def go(self, mode: str) -> None:
+        """Show a mode's screen (from code: the palette, Home's enter)."""
         if self.current_mode != mode:
             self.switch_mode(mode)
+
+    async def action_go(self, mode: str) -> None:
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        # The keys typed after this one wait (in the app's queue) for the screen as it shows,
+        # whole: one composed on this visit, or in the background right now.
+        screen = self.screen
+        if not screen.is_mounted:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(screen._mounted_event.wait(), _COMPOSE_AT_QUIT)
 
     async def action_quit(self) -> None:
         """Quit; while an import sends, only after a yes (it stays resumable either way)."""
@@ -458,7 +483,7 @@ class CXApp(App[int]):
         yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
 
     def _go(self, mode: str) -> Callable[[], None]:
-        return lambda: self.action_go(mode)
+        return lambda: self.go(mode)
 
     # -- never a traceback on the operator's terminal ------------------------------------------
     def _fatal_error(self) -> None:

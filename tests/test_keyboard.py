@@ -159,3 +159,48 @@ async def test_keys_are_named_as_on_the_keyboard_once_each_and_f1_shows_from_a_f
         await wait_until(lambda: shown().get("help") == "F1", pilot=pilot, what="F1 Keys")
         await pilot.press("f1")
         await wait_until(lambda: isinstance(app.screen, HelpScreen), pilot=pilot)
+
+
+@pytest.mark.parametrize("premount", [True, False])
+async def test_keys_typed_in_one_burst_with_a_screen_key_reach_the_new_screen(
+    sandbox_reset, premount: bool
+):
+    """ "5/1010" in one read of the terminal ended on Home: "5" went to Home's table, whose
+    queue the app does not wait for, so "/" reached Home (dropped) and the digits switched
+    screens; "4/x" ran "x" (export) on Tickets; "2", ctrl+n, "newprof" left the name empty.
+    Without the screens composed in the background, the keys wait for the new screen."""
+    from conftest import burst
+
+    from cxconsole.screens.credentials import CredentialsScreen
+    from cxconsole.screens.errors import ErrorsScreen
+
+    app = CXApp(ctx=Context.for_sandbox(sandbox_reset.url), premount=premount)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.context()
+        burst(app, "5/1010")
+        await wait_until(lambda: isinstance(app.screen, ErrorsScreen), pilot=pilot)
+        search = app.screen.query_one("#catalog-search", Input)
+        await wait_until(lambda: search.value == "1010", pilot=pilot, what=repr(search.value))
+        assert app.current_mode == "errors"
+
+        # (Escape and a digit in one read are alt+digit to a terminal: Escape comes first.)
+        await pilot.press("escape")
+        await wait_until(lambda: app.focused is not search, pilot=pilot)
+        burst(app, "2", "ctrl+n", "newprof")
+        await wait_until(lambda: isinstance(app.screen, CredentialsScreen), pilot=pilot)
+        name = app.screen.query_one("#name", Input)
+        await wait_until(lambda: name.value == "newprof", pilot=pilot, what=repr(name.value))
+        assert app.current_mode == "credentials"
+
+
+async def test_digits_answer_a_dialog_not_switch_screens(sandbox_reset):
+    from cxconsole.widgets.choice import Choice
+
+    app = app_for(sandbox_reset)
+    async with app.run_test(size=SIZE) as pilot:
+        answers: list[object] = []
+        app.push_screen(Choice("Which one?", [("qpx", "qpx"), ("qpalt", "qpalt")]), answers.append)
+        await wait_until(lambda: isinstance(app.screen, Choice), pilot=pilot)
+        await pilot.press("2")
+        await wait_until(lambda: answers, pilot=pilot)
+        assert answers == ["qpalt"] and app.current_mode == "home"

@@ -350,7 +350,7 @@ async def test_form_refuses_credentials_in_the_url_and_masks_an_older_one(
         folder = seen.home / "state" / "cxconsole" / "screenshots"
         await wait_until(lambda: folder.exists() and any(folder.iterdir()), pilot=pilot)
         # The home screen lists the profile with its URL: masked there too.
-        app.action_go("home")
+        app.go("home")
         await wait_until(lambda: "•••@acme.expoints.nl" in app.export_screenshot(), pilot=pilot)
         assert URL_PASSWORD not in app.export_screenshot()
     for text in (n.message for n in app._notifications):

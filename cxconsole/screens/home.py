@@ -161,9 +161,9 @@ class HomeScreen(CXScreen):
     def action_open(self) -> None:
         table = self.focused
         if isinstance(table, DataTable) and table.id == "runs":
-            self.cx.action_go("imports")
+            self.cx.go("imports")
         elif isinstance(table, DataTable) and table.id == "profiles":
-            self.cx.action_go("credentials")
+            self.cx.go("credentials")
 
     @work(exclusive=True, group="home-load")
     async def load(self, fresh: bool = False) -> None:
