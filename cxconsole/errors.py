@@ -148,6 +148,11 @@ class OutsideSandbox(ProfileError):
         self.host = host
 
 
+class FieldsUnread(CXError):
+    """The account's own fields (a Webex datastore's columns) could not be read: the file's
+    columns then go as they are, unchecked, and the operator is told so."""
+
+
 class TicketsError(CXError):
     """A ticket query that cannot be made as asked (wrong vendor, bad page size, bad path)."""
 

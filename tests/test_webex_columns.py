@@ -3,6 +3,7 @@ once refused with 405 like every non-POST, so their types and lengths were never
 
 from __future__ import annotations
 
+import pytest
 from pydantic import SecretStr
 
 from cxconsole.client import CXClient
@@ -35,11 +36,29 @@ async def test_the_datastore_columns_are_read_with_their_types_and_lengths(
     assert fields["LastVisit"].kind == "datetime" and fields["LastVisit"].format == "iso8601"
 
 
-async def test_an_unknown_datastore_gives_no_columns_and_the_columns_pass(
+async def test_an_unknown_datastore_is_said_by_the_test_and_the_import(
     sandbox_reset: SandboxServer,
 ):
+    """ "Key accepted", and an import that sent the columns unchecked without a word, for a
+    datastore Webex did not know (every batch then failed)."""
+    from cxconsole.errors import FieldsUnread
+    from cxconsole.importing.prepare import target_fields
+
     async with CXClient() as client:
         session = account(sandbox_reset.url, datastore="9999").session(client)
         vendor = session.vendor
         assert isinstance(vendor, Webex)
-        assert await vendor.fetch_fields(session) == []
+        with pytest.raises(FieldsUnread, match=r"datastore 9999 could not be read \(HTTP 404"):
+            await vendor.fetch_fields(session)
+        report = await vendor.test_connection(session)
+        assert report.ok and report.summary.startswith("Key accepted")
+        assert any("datastore 9999 could not be read" in w for w in report.warnings), report
+        warnings: list[str] = []
+        fields, extra = await target_fields(
+            account(sandbox_reset.url, "9999"), client, warnings=warnings
+        )
+        assert extra == [] and "unchecked" in warnings[0]  # the columns pass, said so
+
+        good = account(sandbox_reset.url).session(client)
+        report = await vendor.test_connection(good)
+        assert report.summary == "Key accepted; datastore columns: 7" and not report.warnings

@@ -14,6 +14,7 @@ import httpx
 
 from cxconsole.client import CXClient, get_client
 from cxconsole.errorlog import ErrorHistory
+from cxconsole.errors import FieldsUnread
 from cxconsole.importing.accounts import check_account, identities, resume_profile
 from cxconsole.importing.entries import ReadDone, RunHeader
 from cxconsole.importing.errors import (
@@ -47,13 +48,18 @@ from cxconsole.vendors.base import DynamicFields, TargetField
 
 
 async def target_fields(
-    account: Account, client: CXClient | None = None
+    account: Account, client: CXClient | None = None, *, warnings: list[str] | None = None
 ) -> tuple[list[TargetField], list[Any]]:
-    """The fields a file can map onto; for Expoints, its customer data columns are fetched."""
+    """The fields a file can map onto; the account's own (Expoints' customer data columns, a
+    Webex datastore's) are fetched. Ones that could not be read are said in ``warnings``."""
     vendor = account.vendor
     extra: list[TargetField] = []
     if isinstance(vendor, DynamicFields):
-        extra = await vendor.fetch_fields(account.session(client or get_client()))
+        try:
+            extra = await vendor.fetch_fields(account.session(client or get_client()))
+        except FieldsUnread as exc:
+            if warnings is not None:
+                warnings.append(str(exc))
     return fields_for(vendor, extra, account.settings), extra
 
 

@@ -155,7 +155,8 @@ class ImportSetup:
         """Take ``account`` and the fields its vendor offers (Expoints' are fetched)."""
         from cxconsole.importing.prepare import target_fields
 
-        fields, _columns = await target_fields(account, client)
+        self.warnings = []  # the last profile's are not this one's
+        fields, _columns = await target_fields(account, client, warnings=self.warnings)
         offered: dict[str, list[tuple[str, str]]] = {}
         vendor = account.vendor
         if isinstance(vendor, FieldValues):

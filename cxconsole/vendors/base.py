@@ -180,8 +180,8 @@ class DynamicFields(Protocol):
     (Expoints' customer data columns, a Webex datastore's columns)."""
 
     async def fetch_fields(self, session: VendorSession) -> list[TargetField]:
-        """The account's own fields; [] when the API does not say (columns then pass as
-        they are)."""
+        """The account's own fields; [] when the account names none (columns then pass as
+        they are); :class:`~cxconsole.errors.FieldsUnread` when the API would not say."""
         ...
 
 

@@ -15,7 +15,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from cxconsole.client import Reply, VendorPolicy
-from cxconsole.errors import VendorError
+from cxconsole.errors import FieldsUnread, VendorError
 from cxconsole.vendors.base import (
     BatchOutcome,
     ConnectionReport,
@@ -136,7 +136,7 @@ class Webex(Vendor):
 
     async def fetch_fields(self, session: VendorSession) -> list[TargetField]:
         """The datastore's own columns, with their types and lengths; [] (columns pass as
-        they are) when the datastore is not set or the metadata call does not answer."""
+        they are) when no datastore is set; FieldsUnread when the metadata call refuses."""
         settings = session.settings
         assert isinstance(settings, WebexSettings)
         if not settings.datastore_id:
@@ -147,7 +147,14 @@ class Webex(Vendor):
         except VendorError as exc:
             if exc.is_auth:
                 raise
-            return []
+            said = f"HTTP {exc.status}" if exc.status else type(exc).__name__
+            if exc.code:
+                said += f", code {exc.code}"
+            raise FieldsUnread(
+                f"the columns of datastore {settings.datastore_id} could not be read "
+                f"({said}): the file's columns go as they are, unchecked (types, lengths, "
+                "dates); check the datastore-id"
+            ) from None
         data = reply.json()
         body: dict[str, Any] = data if isinstance(data, dict) else {}
         inner = body.get("datastore")
@@ -233,6 +240,21 @@ class Webex(Vendor):
             if exc.code == "1002":
                 missing = [n for n in ("datastore_id", "feed_id") if not getattr(settings, n)]
                 note = f"; set {', '.join(missing)}" if missing else ""
-                return ConnectionReport(True, f"Key accepted{note}", {"probe": "1002"})
+                report = ConnectionReport(True, f"Key accepted{note}", {"probe": "1002"})
+                return await self._datastore_checked(session, report)
             raise
-        return ConnectionReport(True, "Key accepted", {})
+        return await self._datastore_checked(session, ConnectionReport(True, "Key accepted", {}))
+
+    async def _datastore_checked(
+        self, session: VendorSession, report: ConnectionReport
+    ) -> ConnectionReport:
+        """The key's acceptance says nothing of the datastore: its columns are read too."""
+        try:
+            columns = await self.fetch_fields(session)
+        except FieldsUnread as exc:
+            report.warnings.append(str(exc))
+            return report
+        if columns:
+            report.summary += f"; datastore columns: {len(columns)}"
+            report.details["columns"] = [c.name for c in columns]
+        return report

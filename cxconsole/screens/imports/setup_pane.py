@@ -288,6 +288,7 @@ class SetupPane(ImportPane):
         self.query_one("#batch-hint", Static).update(f"max {most_batch:,}")
         self.query_one("#concurrency-hint", Static).update(f"max {most_at_once}")
         self._show_offered()
+        self._notes(self._warnings())
         own = account.profile.phone_region
         self.query_one("#region", Input).placeholder = own or "region"
         self.query_one("#region-hint", Static).update(
@@ -413,13 +414,18 @@ class SetupPane(ImportPane):
             with self.prevent(Select.Changed):
                 sheets.set_options([(name, name) for name in source.sheets])
                 sheets.value = source.sheet or source.sheets[0]
-        self._notes(sniffed.warnings)
+        self._notes(self._warnings())
         self._rebuild_mapping()
         chosen = self.query_one("#profile", Select).value
         if self.account is None and not isinstance(chosen, str):
             self.screen.set_focus(self.query_one("#profile"))  # the next thing to choose
         elif self.mapping is not None:
             self.screen.set_focus(self.query_one(MappingTable))
+
+    def _warnings(self) -> list[str]:
+        """What the file's reading and the profile's opening had to say."""
+        setup = self._setup()
+        return [*(setup.sniffed.warnings if setup.sniffed else []), *setup.warnings]
 
     def _notes(self, warnings: list[str]) -> None:
         notes = self.query_one("#detected-notes", Static)
