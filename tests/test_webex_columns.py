@@ -54,7 +54,7 @@ async def test_an_unknown_datastore_is_said_by_the_test_and_the_import(
         assert report.ok and report.summary.startswith("Key accepted")
         assert any("datastore 9999 could not be read" in w for w in report.warnings), report
         warnings: list[str] = []
-        fields, extra = await target_fields(
+        _fields, extra = await target_fields(
             account(sandbox_reset.url, "9999"), client, warnings=warnings
         )
         assert extra == [] and "unchecked" in warnings[0]  # the columns pass, said so

@@ -407,6 +407,7 @@ class LeftOut:
     field: str | None = None
     by: str | None = None
     first: int | None = None  # the line of its first value, where the reading saw it
+    unit: str = "line"  # what ``first`` counts: a line, or a JSON array's record
 
     @property
     def blocking(self) -> bool:
@@ -431,7 +432,7 @@ class LeftOut:
             taken = f"its field {self.field} now comes from {self.by!r}"
             why = f"{why}; {taken}" if self.reason != "taken" else taken
         if self.filled and not self.skipped and self.first:
-            why = f"{why}; a value at line {self.first:,}"
+            why = f"{why}; a value at {self.unit} {self.first:,}"
         return f"{self.column} ({why})"
 
     def as_json(self) -> dict[str, object]:
@@ -467,6 +468,7 @@ def left_out(
     filled: Iterable[str] | Mapping[str, int] = (),
     *,
     whole_file: bool = False,
+    unit: str = "line",
 ) -> list[LeftOut]:
     """Every column that is not sent, in the file's order. ``filled`` names the columns a
     value was seen in (a mapping: with the line of the first); ``whole_file`` says the whole
@@ -481,7 +483,7 @@ def left_out(
         field_name, by = moved.get(header, (None, None))
         state = True if header in seen else (False if whole_file else None)
         found.append(
-            LeftOut(header, mapping.skipped(header), state, field_name, by, lines.get(header))
+            LeftOut(header, mapping.skipped(header), state, field_name, by, lines.get(header), unit)
         )
     return found
 

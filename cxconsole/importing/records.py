@@ -44,8 +44,10 @@ class RowPlan:
         serials: bool = False,
         vendor: Vendor | None = None,
         values: dict[str, str] | None = None,
+        unit: str = "line",
     ) -> None:
         self.headers = list(headers)
+        self.unit = unit  # what a row's number counts: a line, or a JSON array's record
         self.text_only = text_only  # every value is a str (CSV)
         self.width = len(headers)
         by_name = {f.name: f for f in fields}
@@ -112,7 +114,14 @@ class RowPlan:
 
     def left_out(self, *, whole_file: bool) -> list[LeftOut]:
         """The columns not sent, with what reading showed of them so far."""
-        return left_out(self.mapping, self.headers, self.fields, self.filled, whole_file=whole_file)
+        return left_out(
+            self.mapping,
+            self.headers,
+            self.fields,
+            self.filled,
+            whole_file=whole_file,
+            unit=self.unit,
+        )
 
     def seen(
         self, values: Sequence[Any], watch: list[tuple[int, str]], line: int = 0

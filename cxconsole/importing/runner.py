@@ -742,6 +742,7 @@ class ImportRun:
             serials=self.source.format == "xlsx",
             vendor=self.vendor,
             values=self.options.values,
+            unit="record" if self.source.format == "json" else "line",
         )
 
     def _make_batcher(
