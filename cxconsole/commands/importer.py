@@ -699,8 +699,8 @@ def _report(
         if summary.rows_unlisted:
             listed += (
                 f"; INCOMPLETE: {summary.rows_unlisted:,} rejected row(s) are missing from it "
-                "(the disk refused them; the journal holds them, and a resume lists them or, "
-                "failed, sends them again)"
+                "(the disk refused them, or the run stopped before it read them; the journal "
+                "or the file holds them, and a resume lists them or, failed, sends them again)"
             )
         if unsent:
             listed += f"; the {unsent:,} not sent are not in it (a resume sends them)"
