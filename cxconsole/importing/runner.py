@@ -313,6 +313,20 @@ class ImportRun:
             )
         return self.ledger.rejects
 
+    def fixed_unsettled(self) -> dict[int, list[Any]]:
+        """Fixed rows whose batch has not gone through (failed, cut off): key -> the values
+        as fixed, which a resume sends (the file holds them as they were)."""
+        found: dict[int, list[Any]] = {}
+        if self.replay is not None:
+            for rows in self.replay.fix_rows.values():
+                found.update(rows)
+        for batch in self._failed.values():
+            if batch.fixed:
+                for item in batch.items:
+                    for line, row in zip(item.lines, item.rows, strict=True):
+                        found[line] = list(row)
+        return found
+
     def row_plan(self) -> RowPlan:
         """A plan like the run's (region, date orders): checks a row as the run would."""
         return self._make_plan()
