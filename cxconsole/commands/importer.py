@@ -293,6 +293,10 @@ def _json_result(
         data = summary.as_json()
         unlisted = data.pop("rows_unlisted")
         data["rejects_missing"] = unlisted if summary.rejects_written else None
+        if not summary.rejects_written:
+            # No rejects file lists them (a dry run without a state dir nor --rejects, a run
+            # never made): still counted by kind, but "the rows the file lists" is no number.
+            data["rows_rejected"] = None
         out = {key: data.get(key) for key in RESULT_KEYS}
     else:
         out = dict.fromkeys(RESULT_KEYS)
