@@ -216,7 +216,7 @@ class Journal:
         self._queue: queue.SimpleQueue[tuple[bytes, asyncio.Future[None] | None] | None] = (
             queue.SimpleQueue()
         )
-        self._failure: DiskError | None = None
+        self._failure = None
         self._thread: threading.Thread | None = threading.Thread(
             target=self._writer, name="cxconsole-journal", daemon=True
         )
