@@ -598,7 +598,8 @@ class ImportRun:
             made = self.journal_path.stat().st_size > 0  # a journal with its header, at least
         except OSError:
             made = False
-        if self._rejects is None:
+        viewed = self._rejects is None
+        if viewed:
             # Never a fresh, empty tally: a resume reports the run as the journal and the
             # rejects file left it (unknown rows, the invalid ones, what the file lacks).
             self.ledger.rejects = (
@@ -609,6 +610,8 @@ class ImportRun:
                 else UnwrittenRejects(self.rejects_path, self.source.headers, self.rejects_format)
             )
         summary = dataclasses.replace(self._summarise(state, message), made=made)
+        if viewed:
+            self.ledger.rejects = None  # a view for counting: a later step opens the file
         self.summary = summary
         self._set_state(RunState.FINISHED if state is RunState.FINISHED else state)
         self.hub.emit(RunFinished(summary))
