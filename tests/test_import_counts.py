@@ -272,6 +272,34 @@ def test_a_dry_run_needs_no_state_dir(
     assert (state / "cxconsole" / "runs").is_file(), "nothing written into the state dir"
 
 
+def test_a_run_never_made_counts_what_its_pre_flight_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_reset: SandboxServer
+) -> None:
+    """A real import whose state dir cannot be written says the invalid rows its pre-flight
+    found, as the dry run of the same file does, never a 0 that is not true; with no rejects
+    file written, rows_rejected (the rows the file lists) is null, the kinds still counted."""
+    state = tmp_path / "state"
+    (state / "cxconsole").mkdir(parents=True)
+    (state / "cxconsole" / "runs").write_text("")  # the runs folder cannot be made
+    write_profiles(monkeypatch, sandbox_reset.url)
+    rows = [[f"user{i}@example.com", f"+61412{i:06d}", "14/01/2020", f"F{i}"] for i in range(50)]
+    for i in (3, 9, 20):
+        rows[i][0] = "bad@@example.com"
+    path = write_csv(tmp_path / "c.csv", ["Email", "Mobile", "Date", "First Name"], rows)
+    args = ("import", str(path), "--profile", "qp", "--batch-size", "10", "--json")
+    code, out, err = cli(*args)
+    real = json.loads(out)
+    assert (code, real["state"]) == (1, "disk_error"), (out, err)
+    assert (real["rows_invalid"], real["rows_not_sent"], real["rows_imported"]) == (3, 47, 0)
+    assert real["rows_rejected"] is None and real["rejects_missing"] is None, real
+    add_up(real)
+    code, out, err = cli(*args, "--dry-run")
+    dry = json.loads(out)
+    assert dry["rows_invalid"] == real["rows_invalid"] == 3, dry
+    assert dry["rows_rejected"] is None and dry["rejects_path"] is None, dry
+    assert record(sandbox_reset.url).get("questionpro", []) == []
+
+
 def test_the_catalog_marks_the_codes_that_refuse_the_profile() -> None:
     from cxconsole.catalog import all_entries, lookup
     from cxconsole.vendors import get_vendor

@@ -441,7 +441,9 @@ def test_a_full_disk_calls_unknown_only_what_may_have_left_and_says_what_rejects
     assert first["rejects_missing"] == first["rows_rejected"] - len(listed) > 0, first
     (run,) = list_runs()
     assert run.rows_unknown == first["rows_unknown"]
-    assert "may lack the rows in flight" in describe(run)  # History: no end could be written
+    # History: the disk error and its counts, written in the room the run kept for its end.
+    assert (run.end_state, run.rejects_missing) == ("disk_error", first["rejects_missing"])
+    assert "The rejects file is incomplete" in describe(run)
     filler.unlink()
     code, out, err = cli("import", str(path), *args, "--resume", "last", "--json")
     done = json.loads(out)
@@ -471,6 +473,70 @@ def test_the_text_summary_says_when_the_rejects_file_is_incomplete(
     code, out, err = cli("import", str(path), *QP[:4], "--batch-size", "100")
     assert code == 1 and "Traceback" not in out + err
     assert "INCOMPLETE" in out and "missing from it" in out, out
+
+
+def wide_rows(path: Path, count: int) -> Path:
+    """Every third e-mail invalid, first names of ~100 characters: the rejects file fills a
+    small disk long before the journal does."""
+    rows = []
+    for i in range(count):
+        bad = i % 3 == 0
+        email = f"badr{i}" if bad else f"r{i}@x.com"
+        rows.append([email, f"N{'x' * 100}{i}", "14/01/2026", f"r{i}"])
+    return write_csv(path, ["email", "first_name", "transaction_date", "Ref"], rows)
+
+
+def test_a_resume_on_a_disk_still_full_reports_the_run_as_the_journal_left_it(
+    sandbox_reset: SandboxServer,
+    tmp_path: Path,
+    tiny_state: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows that reached the vendor stay unknown whatever a later session manages: a resume
+    stopped by the same full disk says the run's counts (unknown, invalid, missing from the
+    rejects file), never a fresh "0 unknown, all not sent"; History says the same."""
+    url = sandbox_reset.url
+    write_profiles(monkeypatch, url)
+    path = wide_rows(tmp_path / "rej.csv", 3_000)
+    args = ["import", str(path), *QP[:4], "--batch-size", "100", "--json"]
+    filler = tiny_state / "filler"
+    free = os.statvfs(tiny_state).f_bavail * os.statvfs(tiny_state).f_frsize
+    filler.write_bytes(b"\0" * (free - 72 * 1024))
+    code, out, err = cli(*args)
+    first = json.loads(out)
+    assert (code, first["state"]) == (1, "disk_error"), (out, err)
+    held = sum(refs(url).values())
+    assert held and first["rows_unknown"] == held, (held, first)  # in flight at the stop
+    # The pre-flight found 1,000 invalid: invalid however far the run read, never "not sent".
+    assert first["rows_invalid"] == 1000, first
+    assert first["rows_not_sent"] == 3000 - 1000 - held
+    kept = ("state", "rows_imported", "rows_rejected", "rows_invalid", "rows_unknown")
+    kept += ("rows_not_sent", "batches_unknown", "batches_not_sent", "rejects_missing")
+    for _ in range(2):  # the disk is still full: each resume stops at once
+        code, out, err = cli(*args[:-1], "--resume", "last", "--json")
+        again = json.loads(out)
+        assert code == 1 and "Traceback" not in err, (out, err)
+        assert {k: again[k] for k in kept} == {k: first[k] for k in kept}, (again, first)
+        assert sum(refs(url).values()) == held  # nothing more was sent
+    code, out, err = cli(*args[:-1], "--resume", "last")
+    assert "check the vendor before resending" in out and "INCOMPLETE" in out, out
+    (run,) = list_runs()
+    # History: the disk error recorded (room was kept for it), with the same counts.
+    assert (run.end_state, run.state) == ("disk_error", "resumable")
+    assert (run.rows_rejected, run.rows_invalid, run.rows_unknown, run.rejects_missing) == (
+        first["rows_rejected"],
+        first["rows_invalid"],
+        first["rows_unknown"],
+        first["rejects_missing"],
+    )
+    assert "disk error · resumable" in describe(run)
+    filler.unlink()
+    code, out, err = cli(*args[:-1], "--resume", "last", "--json")
+    done = json.loads(out)
+    arrived = refs(url)
+    assert max(arrived.values()) == 1, "no row arrived twice"
+    assert done["rows_unknown"] == held and done["rows_invalid"] == 1000, done
+    assert done["rejects_missing"] == 0 and done["rows_not_sent"] == 0, done
 
 
 # -- replies lost after the vendor acted ------------------------------------------------------

@@ -575,6 +575,48 @@ async def test_rejects_fixed_in_the_grid_are_sent_once_within_the_run(
         assert set(rejects) == invalid - {5}
 
 
+async def test_fixed_rows_whose_batch_failed_stay_in_the_fix_pane_marked_failed(
+    sandbox_reset: SandboxServer, tmp_path: Path
+) -> None:
+    """The rows of a failed fix batch do not vanish from the pane as if they had gone: they
+    stay, with the values they were sent with, marked failed (a resume sends them again)."""
+    from cxconsole.widgets.rejects_grid import CellEditor, RejectsGrid
+
+    url = sandbox_reset.url
+    path, _good, _invalid = wx_file(tmp_path / "customers.csv", 30, bad=(4, 17, 22))
+    app = CXApp(ctx=Context.for_sandbox(url), initial_mode="imports")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_imports(pilot)
+        await set_up(pilot, screen, path, "sandbox-webex", batch=10, at_once=2)
+        await start(pilot, screen)
+        await wait_until(lambda: screen.summary is not None, 20, pilot=pilot)
+        await pilot.press("e")
+        grid = screen.query_one(RejectsGrid)
+        await wait_until(lambda: screen.active_tab == "fix" and grid.row_count == 3, pilot=pilot)
+        screen.set_focus(grid)
+        for row, value in ((0, "w4@example.com"), (1, "w17@example.com")):
+            grid.move_cursor(row=row, column=3 + 2)
+            await pilot.press("enter")
+            await wait_until(lambda: isinstance(app.screen, CellEditor), pilot=pilot)
+            app.screen.query_one(Input).value = value
+            await pilot.press("enter")
+            await wait_until(lambda: not isinstance(app.screen, CellEditor), pilot=pilot)
+        await wait_until(lambda: len(grid.fixed()) == 2, pilot=pilot)
+        faults(url, rate=1.0, faults=["http200"], seed=1)  # the fix batch fails
+        await pilot.press("s")
+        await wait_until(lambda: type(app.screen).__name__ == "Confirm", pilot=pilot)
+        await pilot.press("y")
+        title = screen.query_one("#fix-title", Static)
+        await wait_until(lambda: "in failed batches" in text(title), 20, pilot=pilot)
+        assert grid.row_count == 3, "the failed rows are still in the pane"
+        kinds = {key: row.kind for key, row in grid.rows_by_key.items()}
+        assert kinds == {5: "failed", 18: "failed", 23: "invalid"}
+        assert grid.rows_by_key[5].values[2] == "w4@example.com"  # as it was sent
+        assert not grid.rows_by_key[5].editable
+        assert "1 row(s) rejected here" in text(title) and "a resume sends them" in text(title)
+        faults(url, rate=0.0)
+
+
 async def test_a_broken_file_deep_inside_sends_nothing_and_says_where(
     sandbox_reset: SandboxServer, tmp_path: Path
 ) -> None:

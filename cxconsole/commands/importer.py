@@ -293,6 +293,10 @@ def _json_result(
         data = summary.as_json()
         unlisted = data.pop("rows_unlisted")
         data["rejects_missing"] = unlisted if summary.rejects_written else None
+        if not summary.rejects_written:
+            # No rejects file lists them (a dry run without a state dir nor --rejects, a run
+            # never made): still counted by kind, but "the rows the file lists" is no number.
+            data["rows_rejected"] = None
         out = {key: data.get(key) for key in RESULT_KEYS}
     else:
         out = dict.fromkeys(RESULT_KEYS)
@@ -699,8 +703,8 @@ def _report(
         if summary.rows_unlisted:
             listed += (
                 f"; INCOMPLETE: {summary.rows_unlisted:,} rejected row(s) are missing from it "
-                "(the disk refused them; the journal holds them, and a resume lists them or, "
-                "failed, sends them again)"
+                "(the disk refused them, or the run stopped before it read them; the journal "
+                "or the file holds them, and a resume lists them or, failed, sends them again)"
             )
         if unsent:
             listed += f"; the {unsent:,} not sent are not in it (a resume sends them)"

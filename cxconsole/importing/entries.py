@@ -56,6 +56,9 @@ class RunHeader(Entry):
     rejects_format: str = "csv"
     rows_total: int | None = None  # counted by the pre-flight
     batches_total: int | None = None
+    # Rows the pre-flight found invalid: invalid however far a session read (None: not
+    # recorded, journals from before it was).
+    rows_invalid: int | None = None
     v: int = VERSION
 
 

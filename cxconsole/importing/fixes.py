@@ -2,9 +2,10 @@
 
 Only rows that were never imported can be fixed: those rejected here (``invalid``) and those the
 vendor refused (``refused``). A row of unknown outcome may be at the vendor already (it is
-resent only on purpose), and a failed batch's rows are retried as they are. The values shown
-for editing are read from the source file (the rejects file's cells may carry the ``'`` that
-keeps a spreadsheet from running them), so what is edited is what the operator's file said.
+resent only on purpose), and a failed batch's rows are retried as they are: they are shown
+(``failed``, a fixed one with its fixed values) but not edited, and a resume sends them. The
+values shown for editing are read from the source file (the rejects file's cells may carry the
+``'`` that keeps a spreadsheet from running them), so what is edited is what the file said.
 The fixed values go into the run's journal before their batch is sent: should it fail, or its
 reply be lost, a resume sends it from there (``ImportRun._feed_fixes``).
 """
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from cxconsole.importing.runner import ImportRun
 
 FIXABLE = ("invalid", "refused")
+SHOWN = (*FIXABLE, "failed")  # failed: shown, not edited (a resume sends them again)
 MAX_ROWS = 5_000  # rows loaded for editing at once: a grid, not a spreadsheet
 
 
@@ -40,17 +42,29 @@ class FixableRow:
 
     @property
     def editable(self) -> bool:
-        return self.raw is None
+        return self.raw is None and self.kind in FIXABLE
+
+    @property
+    def resent(self) -> bool:
+        """A row of a failed batch: a resume sends it again as shown."""
+        return self.kind == "failed"
 
 
 def load_fixable(run: ImportRun, limit: int = MAX_ROWS) -> list[FixableRow]:
-    """The run's invalid and refused rows, with their values from the source (blocking)."""
+    """The run's invalid and refused rows, with their values from the source, and the rows
+    of its failed batches (a fixed one with the values it was sent with) (blocking)."""
     rejects = run.rejects_file()
-    listed = rejects.listed(FIXABLE)
+    listed = rejects.listed(SHOWN)
     wanted = dict(sorted(listed.items())[:limit])
     found: list[FixableRow] = []
+    fixed = run.fixed_unsettled()
+    for key, values in fixed.items():
+        if key in wanted and wanted[key][0] == "failed":
+            kind, field, reason = wanted.pop(key)
+            found.append(FixableRow(key, kind, field, reason, [_text(v) for v in values]))
     if not wanted:
-        return found
+        return sorted(found, key=lambda row: row.key)
+    target = len(found) + len(wanted)
     with open_rows(dataclasses.replace(run.source, hashing=False)) as stream:
         for key, values in stream:
             if key not in wanted:
@@ -68,9 +82,9 @@ def load_fixable(run: ImportRun, limit: int = MAX_ROWS) -> list[FixableRow]:
                 found.append(
                     FixableRow(key, kind, field, reason, cells + [""] * (width - len(cells)))
                 )
-            if len(found) == len(wanted):
+            if len(found) == target:
                 break
-    return found
+    return sorted(found, key=lambda row: row.key)
 
 
 def check_row(plan: RowPlan, values: list[Any]) -> str | None:

@@ -51,6 +51,10 @@ except ImportError:  # pragma: no cover - not on POSIX: no "running" detection
 VERSION = 1
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "lock"
+# Room kept aside, per session, for its end entry: a disk that fills mid-run still lets the
+# session say why it stopped and what it counted (History would otherwise see no end).
+RESERVE_NAME = "journal.reserve"
+RESERVE_BYTES = 16 * 1024
 HEAD_BYTES = 1 << 20
 
 
@@ -117,6 +121,7 @@ class Journal:
         self.path = self.dir / JOURNAL_NAME
         self._fd: int | None = None
         self._lock_fd: int | None = None
+        self._failure: DiskError | None = None
 
     def open(self) -> Journal:
         """Take the run's lock (before anything reads the journal), then open it to append.
@@ -138,6 +143,45 @@ class Journal:
             self.close()
             raise
         return self
+
+    def reserve(self) -> None:
+        """Set aside the room :meth:`write_end` frees; raises :class:`DiskError` when the
+        disk has not that much left (the session then writes nothing at all)."""
+        path = self.dir / RESERVE_NAME
+        try:
+            fd = open_private(path, os.O_WRONLY)
+            try:
+                if os.fstat(fd).st_size < RESERVE_BYTES:
+                    os.ftruncate(fd, 0)
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    write_whole(fd, b"\0" * RESERVE_BYTES, path)
+                    fsync_or_raise(fd, path)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise DiskError(path, exc) from None
+        except DiskError:
+            path.unlink(missing_ok=True)
+            raise
+
+    def write_end(self, entry: End) -> bool:
+        """The session's end once the journal refused an entry: written in the room
+        :meth:`reserve` kept (freed first), after the last whole line. False if even that
+        failed (no reserve, another disk fault): History then sees no end."""
+        (self.dir / RESERVE_NAME).unlink(missing_ok=True)
+        try:
+            fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
+            try:
+                size = os.fstat(fd).st_size
+                torn = bool(size) and os.pread(fd, 1, size - 1) != b"\n"
+                write_whole(fd, (b"\n" if torn else b"") + encode(entry), self.path)
+                fsync_or_raise(fd, self.path)
+            finally:
+                os.close(fd)
+        except (OSError, DiskError):
+            return False
+        return True
 
     @property
     def locked(self) -> bool:
@@ -172,7 +216,7 @@ class Journal:
         self._queue: queue.SimpleQueue[tuple[bytes, asyncio.Future[None] | None] | None] = (
             queue.SimpleQueue()
         )
-        self._failure: DiskError | None = None
+        self._failure = None
         self._thread: threading.Thread | None = threading.Thread(
             target=self._writer, name="cxconsole-journal", daemon=True
         )
@@ -256,6 +300,8 @@ class Journal:
             os.close(self._fd)
             self._fd = None
         if self._lock_fd is not None:
+            with contextlib.suppress(OSError):  # the session's reserve: not needed any more
+                (self.dir / RESERVE_NAME).unlink(missing_ok=True)
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
 

@@ -308,3 +308,15 @@ class UnwrittenRejects(RejectsFile):
     @property
     def written(self) -> bool:
         return False
+
+
+def read_listed(path: Path, headers: Sequence[str], fmt: str) -> RejectsFile:
+    """What a run's rejects file lists, read and never written (a session the disk stopped
+    before it could open the file still reports what earlier sessions listed)."""
+    view = UnwrittenRejects(path, headers, fmt)
+    try:
+        if path.exists() and path.stat().st_size:
+            view._kinds = dict(view._scan())
+    except (OSError, ValueError):
+        pass  # unreadable: nothing is counted as listed, the journal's rows count missing
+    return view

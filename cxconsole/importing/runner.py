@@ -83,7 +83,7 @@ from cxconsole.importing.preflight import (
 )
 from cxconsole.importing.readers import Source, file_sha256, open_rows
 from cxconsole.importing.records import Item, RowPlan, make_item
-from cxconsole.importing.rejects import Reject, RejectsFile, UnwrittenRejects
+from cxconsole.importing.rejects import Reject, RejectsFile, UnwrittenRejects, read_listed
 from cxconsole.importing.runs import RunInfo, same_file_runs
 from cxconsole.importing.sending import Outcome, Sender, Stop
 from cxconsole.importing.validate import RowError
@@ -161,6 +161,9 @@ class ImportRun:
         # The total from the pre-flight (or the journal, on resume): progress and "not sent".
         self.rows_expected: int | None = replay.header.rows_total if replay else None
         self.batches_expected: int | None = replay.header.batches_total if replay else None
+        # Rows the pre-flight found invalid (the journal's header on resume): invalid
+        # however far a session reads, never "not sent".
+        self.rows_invalid_known: int | None = replay.header.rows_invalid if replay else None
         if replay is not None and self.batches_expected is not None:
             # Batches of fixed rows, numbered after the file's own: counted in the total,
             # settled or not (a failed one is sent again after the file's own).
@@ -193,6 +196,8 @@ class ImportRun:
         # (rows refused, the rest imported), "unknown" or "failed". The one tally behind the
         # progress, the summary and every face's batch counts.
         self._outcomes: dict[int, str] = {}
+        self._settled_here: set[int] = set()  # batches given an outcome in this session
+        self._fixing = False  # a session that sends fixed rows (send_fixed), reading nothing
         self._refused_before: set[int] = set()  # resumed batches with rows refused earlier
         # batch -> rows in flight when the run stopped abnormally (unknown, listed at the end)
         self._lost: dict[int, list[Item]] = {}
@@ -308,6 +313,20 @@ class ImportRun:
             )
         return self.ledger.rejects
 
+    def fixed_unsettled(self) -> dict[int, list[Any]]:
+        """Fixed rows whose batch has not gone through (failed, cut off): key -> the values
+        as fixed, which a resume sends (the file holds them as they were)."""
+        found: dict[int, list[Any]] = {}
+        if self.replay is not None:
+            for rows in self.replay.fix_rows.values():
+                found.update(rows)
+        for batch in self._failed.values():
+            if batch.fixed:
+                for item in batch.items:
+                    for line, row in zip(item.lines, item.rows, strict=True):
+                        found[line] = list(row)
+        return found
+
     def row_plan(self) -> RowPlan:
         """A plan like the run's (region, date orders): checks a row as the run would."""
         return self._make_plan()
@@ -326,6 +345,7 @@ class ImportRun:
         self._stopping = False
         self._stop_state = None
         self._too_many = False
+        self._fixing = True
         rejects = await asyncio.to_thread(self.rejects_file)
         fixable = await asyncio.to_thread(rejects.listed, ("invalid", "refused"))
         items, still = self._build_fixed(
@@ -461,6 +481,7 @@ class ImportRun:
         if self.state in (RunState.RUNNING, RunState.PAUSED, RunState.CHECKING):
             raise RuntimeError("this run is already running")
         first = self.state == RunState.READY
+        self._fixing = False
         self._stopping = False
         self._stop_state = None
         self._too_many = False
@@ -549,6 +570,7 @@ class ImportRun:
         self.options.date_orders = {**report.date_orders, **self.options.date_orders}
         self.rows_expected = report.rows
         self.batches_expected = report.batches
+        self.rows_invalid_known = report.rows_invalid
         self.preflight_report = report
         self.hub.emit(
             PreflightDone(
@@ -572,33 +594,24 @@ class ImportRun:
                 await self._journal.aclose()
             self._journal = None
         self._stop_state = (state, message)
-        rows = self.rows_expected or 0
         try:
             made = self.journal_path.stat().st_size > 0  # a journal with its header, at least
         except OSError:
             made = False
-        summary = RunSummary(
-            run_id=self.run_id,
-            state=state,
-            dry_run=self.options.dry_run,
-            rows_total=rows,
-            rows_imported=self.ledger.rows_imported,
-            rows_rejected=0,
-            rows_invalid=0,
-            rows_refused=0,
-            rows_unknown=0,
-            rows_failed=0,
-            batches_total=self.batches_expected or 0,
-            batches_ok=0,
-            batches_failed=0,
-            batches_unknown=0,
-            rejects_path=self.rejects_path,
-            journal_path=self.journal_path,
-            elapsed=time.monotonic() - self._started,
-            message=message,
-            rows_not_sent=max(0, rows - self.ledger.rows_imported),
-            made=made,
-        )
+        viewed = self._rejects is None
+        if viewed:
+            # Never a fresh, empty tally: a resume reports the run as the journal and the
+            # rejects file left it (unknown rows, the invalid ones, what the file lacks).
+            self.ledger.rejects = (
+                await asyncio.to_thread(
+                    read_listed, self.rejects_path, self.source.headers, self.rejects_format
+                )
+                if self.resumed and made
+                else UnwrittenRejects(self.rejects_path, self.source.headers, self.rejects_format)
+            )
+        summary = dataclasses.replace(self._summarise(state, message), made=made)
+        if viewed:
+            self.ledger.rejects = None  # a view for counting: a later step opens the file
         self.summary = summary
         self._set_state(RunState.FINISHED if state is RunState.FINISHED else state)
         self.hub.emit(RunFinished(summary))
@@ -670,6 +683,8 @@ class ImportRun:
             journal = Journal(self.run_id)
             await asyncio.to_thread(journal.open)
             self._journal = journal
+        # Before the first entry of the session: with no room for its end, it writes nothing.
+        await asyncio.to_thread(self._journal.reserve)
         self._journal.start(asyncio.get_running_loop())
         if not self.resumed:
             identity = await asyncio.to_thread(file_identity, self.source.path)
@@ -693,6 +708,7 @@ class ImportRun:
         if self._journal is None:
             self._journal = Journal(self.run_id)
             await asyncio.to_thread(self._journal.open)
+        await asyncio.to_thread(self._journal.reserve)
         self._journal.start(asyncio.get_running_loop())
         await self._write(
             Session(
@@ -725,6 +741,7 @@ class ImportRun:
             },
             rows_total=self.rows_expected,
             batches_total=self.batches_expected,
+            rows_invalid=self.rows_invalid_known,
             rejects_path=str(self.rejects_path),
             rejects_format=self.rejects_format,
         )
@@ -1032,6 +1049,7 @@ class ImportRun:
                 )
             )
             self._outcomes[number] = "unknown" if unknown else "partial" if refused else "ok"
+            self._settled_here.add(number)
             return None
         if any(kind == "refused" for kind in kinds.values()):
             self._refused_before.add(number)  # however the rest goes, the batch is partial
@@ -1114,6 +1132,7 @@ class ImportRun:
     async def _settled(self, batch: Batch, outcome: Outcome) -> None:
         """Bookkeeping once every row of a batch has an outcome."""
         self._outcomes[batch.number] = self._outcome_of(batch, outcome)
+        self._settled_here.add(batch.number)
         if outcome.failed:
             failed = Batch(
                 batch.number, outcome.failed, batch.payload_sha256, part="retry", fixed=batch.fixed
@@ -1341,6 +1360,11 @@ class ImportRun:
                 # The end entry itself hit a full disk: say so rather than "finished".
                 state, message = self._stop_state
                 summary = self._summarise(state, message)
+        if self._journal is not None and self._journal.failure is not None:
+            # The disk refused the journal: the end goes into the room kept for it, so
+            # History says what this summary says (disk error, these counts), not "interrupted".
+            end = End(state=str(summary.state), message=message, summary=summary.as_json())
+            await asyncio.to_thread(self._journal.write_end, end)
         self.summary = summary
         self._set_state(RunState.FINISHED)
         self._release_claim()
@@ -1374,6 +1398,7 @@ class ImportRun:
         ]
         for number in self._lost:
             self._outcomes[number] = "unknown"
+            self._settled_here.add(number)
         self._lost.clear()
         try:
             written = await asyncio.to_thread(self._rejects.add, rejects)
@@ -1381,6 +1406,43 @@ class ImportRun:
         except DiskError as exc:
             self._stop(RunState.DISK_ERROR, str(exc))
             self._unlisted["unknown"] += sum(1 for r in rejects if not self._rejects.has(r.line))
+
+    def _journal_left(self) -> tuple[Counter[str], Counter[str]]:
+        """On resume, what earlier sessions left that this one has not dealt with (it stopped
+        before it reached those batches): rows the journal knows of unknown outcome or
+        refused that the rejects file does not list yet, by kind, and their batches (unknown,
+        failed). A session that stops early reports the run as the journal folds it."""
+        rows: Counter[str] = Counter()
+        batches: Counter[str] = Counter()
+        replay = self.replay
+        if replay is None or self.options.dry_run or self._rejects is None:
+            return rows, batches
+        here = self._settled_here | set(self._failed) | set(self._lost)
+        for number in sorted({*replay.unknown, *replay.refused, *replay.failed}):
+            if number in here:
+                continue  # dealt with in this session: counted as it went
+            if number in replay.failed:
+                batches["failed"] += 1  # its rows are listed "failed" by the session it failed in
+            elif replay.unknown.get(number) and number not in self._outcomes:
+                batches["unknown"] += 1
+            for kind, lines in (
+                ("unknown", replay.unknown.get(number, {})),
+                ("refused", replay.refused.get(number, {})),
+            ):
+                rows[kind] += sum(1 for line in lines if not self._rejects.has(line))
+        return rows, batches
+
+    def _invalid_unread(self, listed: int) -> int:
+        """Rows the pre-flight found invalid that no rejects file lists yet (the session
+        stopped before reading them): invalid, and missing from the file, never "not sent"
+        (a resume lists them, it never sends them). Rows fixed since are no longer invalid."""
+        if self.rows_invalid_known is None or self.options.dry_run or self._fixing:
+            return 0  # a session of fixed rows reads no file: the rejects file says
+        end = self._read_end
+        if end is not None and end.error is None:
+            return 0  # read to its end: the file lists what the reading found
+        fixed = len(self.replay.fixed) if self.replay is not None else 0
+        return max(0, self.rows_invalid_known - listed - fixed)
 
     def _summarise(self, state: RunState, message: str) -> RunSummary:
         """The counts, from what this process saw and the journal's earlier sessions.
@@ -1399,12 +1461,19 @@ class ImportRun:
             batches_total = end.batches if end is not None else self._batches_seen
         imported = self.ledger.rows_imported
         counts.update(self._unlisted)
+        unlisted = sum(self._unlisted.values())
+        left_rows, left_batches = self._journal_left()
+        counts.update(left_rows)
+        unlisted += sum(left_rows.values())
+        unread = self._invalid_unread(counts["invalid"])
+        counts["invalid"] += unread
+        unlisted += unread
         listed = sum(counts.values())
         not_sent = max(0, rows_total - imported - listed)
         batches = self.batch_counts()
         ok, partial = batches["ok"], batches["partial"]
-        unknown_batches = batches["unknown"]
-        failed_batches = len(self._failed)
+        unknown_batches = batches["unknown"] + left_batches["unknown"]
+        failed_batches = len(self._failed) + left_batches["failed"]
         if self.options.dry_run and state == RunState.INPUT_ERROR:
             # The real import's pre-flight stops on the same fault before it sends anything:
             # a dry run gives that verdict, not the rows it had counted before the fault.
@@ -1431,7 +1500,7 @@ class ImportRun:
             elapsed=time.monotonic() - self._started,
             message=message,
             rows_not_sent=not_sent,
-            rows_unlisted=sum(self._unlisted.values()),
+            rows_unlisted=unlisted,
             made=self.unrecorded is None,
             unrecorded=self.unrecorded is not None,
             rejects_kept=self._rejects.written,

@@ -66,8 +66,8 @@ class RunInfo:
         if self.rejects_missing:
             return (
                 f"The rejects file is incomplete: {self.rejects_missing:,} rejected row(s) are "
-                "missing from it (the disk refused them); the journal holds them, and a "
-                "resume lists them"
+                "missing from it (the disk refused them, or the run stopped before it read "
+                "them); the journal or the file holds them, and a resume lists them"
             )
         if self.rejects_missing is None and self.state == "resumable":
             return (

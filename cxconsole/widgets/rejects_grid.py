@@ -127,6 +127,9 @@ class RejectsGrid(DataTable[Text]):
             self.app.notify("Move to one of the file's columns to edit it.", timeout=3)
             return
         row, column = found
+        if row.resent:
+            self.app.notify("Its batch failed: a resume sends this row again as shown.")
+            return
         if not row.editable:
             self.app.notify("This line could not be read as columns: fix it in the file.")
             return

@@ -77,12 +77,19 @@ class FixPane(ImportPane):
         grid.problems.clear()
         grid.edited.clear()
         grid.show(rows, run.source.headers, run.source.key_unit)
-        self.query_one("#fix-title", Static).update(
-            f"Run {run.run_id} ({run.vendor.title}): {len(rows):,} row(s) rejected here or "
-            "refused by the vendor · enter edits a cell (checked at once) · s sends the fixed "
-            "rows within the run"
+        resent = sum(1 for row in rows if row.resent)
+        failed = (
+            f", {resent:,} in failed batches (not edited: a resume sends them again)"
+            if resent
+            else ""
         )
-        status.update("" if rows else "Nothing to fix: no invalid or refused row.")
+        self.query_one("#fix-title", Static).update(
+            f"Run {run.run_id} ({run.vendor.title}): {len(rows) - resent:,} row(s) rejected "
+            f"here or refused by the vendor{failed} · enter edits a cell (checked at once) · "
+            "s sends the fixed rows within the run"
+        )
+        fixable = len(rows) - resent
+        status.update("" if fixable else "Nothing to fix: no invalid or refused row.")
         self.post_message(self.Opened())
 
     @on(DataTable.CellSelected, "#rejects-grid")
