@@ -700,12 +700,8 @@ def _report(
         # The rejects file lists the rows that have an outcome; the unsent ones are the
         # resume's to send, and the line says they are not in it.
         listed = f"lists {summary.rows_rejected - summary.rows_unlisted:,} row(s)"
-        if summary.rows_unlisted:
-            listed += (
-                f"; INCOMPLETE: {summary.rows_unlisted:,} rejected row(s) are missing from it "
-                "(the disk refused them, or the run stopped before it read them; the journal "
-                "or the file holds them, and a resume lists them or, failed, sends them again)"
-            )
+        if summary.rejects_incomplete:
+            listed += f"; {summary.rejects_incomplete}"
         if unsent:
             listed += f"; the {unsent:,} not sent are not in it (a resume sends them)"
         print(f"  rejects: {summary.rejects_path} ({listed})")

@@ -250,6 +250,17 @@ class RunSummary:
         return max(0, self.batches_total - settled - self.batches_unknown)
 
     @property
+    def rejects_incomplete(self) -> str:
+        """What the rejects file lacks, as every face says it; "" when it lists every row."""
+        if not self.rows_unlisted:
+            return ""
+        return (
+            f"INCOMPLETE: {self.rows_unlisted:,} rejected row(s) are missing from it (the disk "
+            "refused them, or the run stopped before it read them; the journal or the file "
+            "holds them, and a resume lists them or, failed, sends them again)"
+        )
+
+    @property
     def resumable(self) -> bool:
         if not self.made:
             return False

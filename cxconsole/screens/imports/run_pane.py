@@ -625,6 +625,8 @@ class RunPane(ImportPane):
         else:
             if s.rows_rejected:
                 lines.append(f"Rejects: {escape(str(s.rejects_path))}")
+                if s.rejects_incomplete:
+                    lines.append(escape(s.rejects_incomplete))
             lines.append(f"Journal: {escape(str(s.journal_path))}")
         panel.update("\n".join(lines))
         panel.remove_class("-ok", "-bad", "-resumable", "-warn")
