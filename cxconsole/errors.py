@@ -9,6 +9,7 @@ Our exception hierarchy:
   + ProfileError           a profile cannot be read, found or saved
     - OutsideSandbox       in sandbox mode, a profile that points elsewhere
   + TicketsError           a ticket query that cannot be made as asked
+  + FieldsUnread           an account's own fields (a Webex datastore's) could not be read
   + ImportProblem          the user must change something before an import can run
     - InputError           the file cannot be read as rows
     - MappingError         the mapping cannot work
@@ -51,6 +52,7 @@ __all__ = [
     "ColumnsNotSent",
     "DateOrderNeeded",
     "EncodingNeeded",
+    "FieldsUnread",
     "ImportProblem",
     "InputError",
     "MappingError",
