@@ -386,12 +386,7 @@ class ImportRun:
             self.hub.emit(
                 BatchQueued(number, len(chunk), len(chunk), chunk[0].lines[0], chunk[-1].lines[0])
             )
-            try:
-                await self._process(batch)
-            except Stop as stop:
-                self._stop(stop.state, stop.message)
-            except DiskError as exc:
-                self._stop(RunState.DISK_ERROR, str(exc))
+            await self._settle(batch)
         return await self._finish()
 
     def _last_batch(self) -> int:
@@ -1065,13 +1060,17 @@ class ImportRun:
             batch = await self._take()
             if batch is None:
                 return
-            try:
-                await self._process(batch)
-            except Stop as stop:
-                self._stop(stop.state, stop.message)
-            except DiskError as exc:
-                # Within a second of the failure: no further batch is taken.
-                self._stop(RunState.DISK_ERROR, str(exc))
+            await self._settle(batch)
+
+    async def _settle(self, batch: Batch) -> None:
+        """Send ``batch``; a stop or a full disk ends the run (the failure's own second: no
+        further batch is taken)."""
+        try:
+            await self._process(batch)
+        except Stop as stop:
+            self._stop(stop.state, stop.message)
+        except DiskError as exc:
+            self._stop(RunState.DISK_ERROR, str(exc))
 
     async def _process(self, batch: Batch) -> None:
         outcome = Outcome()
