@@ -97,15 +97,13 @@ class TicketFilters(Horizontal):
 
     def set_profiles(self, names: Sequence[str], chosen: str | None) -> None:
         self._profile_names = tuple(names)
-        # Below 100 columns the name alone: "Profile: sandbox-questionpro" was cut at 80.
-        said = "{}" if self.size.width and self.size.width < WHOLE_LABELS else "Profile: {}"
-        self._profile_said = said
+        self._profile_said = said = _profile_form(self.size.width)
         self.profile.set_options((said.format(n), n) for n in names)
         if chosen is not None:
             self.profile.value = chosen
 
     def on_resize(self, event: events.Resize) -> None:
-        said = "{}" if event.size.width < WHOLE_LABELS else "Profile: {}"
+        said = _profile_form(event.size.width)
         if said != self._profile_said and self._profile_names:
             chosen = self.profile.value
             self.set_profiles(self._profile_names, chosen if isinstance(chosen, str) else None)
@@ -120,6 +118,13 @@ class TicketFilters(Horizontal):
             options = sorted({*PER_PAGE, per_page})
             self.per_page.set_options((f"{n} per page", n) for n in options)
         self.per_page.value = per_page
+
+
+def _profile_form(width: int) -> str:
+    """How a profile is said in its choice: the name alone while the filters are narrower
+    than WHOLE_LABELS ("Profile: sandbox-questionpro" was cut at 80 columns); 0 (not laid
+    out yet) counts as wide."""
+    return "{}" if 0 < width < WHOLE_LABELS else "Profile: {}"
 
 
 def segment_options(
