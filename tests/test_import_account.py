@@ -84,11 +84,19 @@ def test_a_renamed_profile_keeps_its_file_imported(
     assert set(emails(url).values()) == {2}
 
 
+@pytest.mark.parametrize(
+    "named",
+    [
+        pytest.param([], id="no profile given"),  # the one profile that points at its account
+        pytest.param(["--profile", "qpy"], id="the new name given"),
+    ],
+)
 def test_a_stopped_run_resumes_in_the_renamed_profile(
     sandbox_reset: SandboxServer,
     tmp_path: Path,
     home: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
+    named: list[str],
 ) -> None:
     url = sandbox_reset.url
     write_profiles(monkeypatch, url)
@@ -100,34 +108,13 @@ def test_a_stopped_run_resumes_in_the_renamed_profile(
     code, out, err = cli("profile", "rename", "qp", "qpy")
     assert code == 0, (out, err)
     faults(url, latency_ms=0)
-    # No profile given: the run goes on in the one profile that points at its account.
-    code, out, err = cli("import", "--resume", "last", "--json")
+    resume = ["import", "--resume", "last"] if not named else [*args, *named, "--resume", "last"]
+    code, out, err = cli(*resume, "--json")
     assert code == 0, (out, err)
     summary = json.loads(out)
     assert summary["rows_imported"] == summary["rows_total"] == 300, summary
     assert emails(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
     assert [r.state for r in list_runs()] == ["finished"]
-
-
-def test_resume_last_finds_the_run_under_the_new_name(
-    sandbox_reset: SandboxServer,
-    tmp_path: Path,
-    home: dict[str, Path],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    url = sandbox_reset.url
-    write_profiles(monkeypatch, url)
-    secrets_for(monkeypatch, "qpy")
-    faults(url, latency_ms=40)
-    path = contacts(tmp_path / "c.csv", 300)
-    args = ["import", str(path), "--batch-size", "10", "--concurrency", "1"]
-    cancelled_half_way([*args, "--profile", "qp"], home["state"], acks=3)
-    assert cli("profile", "rename", "qp", "qpy")[0] == 0
-    faults(url, latency_ms=0)
-    code, out, err = cli(*args, "--profile", "qpy", "--resume", "last", "--json")
-    assert code == 0, (out, err)
-    assert json.loads(out)["rows_imported"] == 300
-    assert emails(url) == Counter(f"user{i}@example.com" for i in range(1, 301))
 
 
 def test_a_profile_added_again_for_another_account_refuses_the_old_run(
