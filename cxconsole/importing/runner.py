@@ -1337,13 +1337,7 @@ class ImportRun:
                         (fixed if batch.fixed else rejects).append(
                             Reject(line, "failed", "", reason, row)
                         )
-            try:
-                written = await asyncio.to_thread(self._rejects.add, rejects)
-                written += await asyncio.to_thread(self._rejects.relist, fixed)
-                self.ledger.rejected(None, "failed", written)
-            except DiskError as exc:
-                self._stop(RunState.DISK_ERROR, str(exc))
-                self._unlisted["failed"] += sum(1 for r in rejects if not self._rejects.has(r.line))
+            await self._list_rows("failed", rejects, relisted=fixed)
         state, message = self._stop_state or (RunState.FINISHED, "")
         if self.unrecorded is not None and not message:
             message = self._unrecorded_note()
@@ -1399,12 +1393,23 @@ class ImportRun:
             self._outcomes[number] = "unknown"
             self._settled_here.add(number)
         self._lost.clear()
+        await self._list_rows("unknown", rejects)
+
+    async def _list_rows(
+        self, kind: str, rejects: list[Reject], *, relisted: Sequence[Reject] = ()
+    ) -> None:
+        """List rows of ``kind`` in the rejects file (``relisted``: rows listed before under
+        another kind, listed again in their place); what the disk will not take stops the run
+        and is counted as missing from the file."""
+        assert self._rejects is not None
         try:
             written = await asyncio.to_thread(self._rejects.add, rejects)
-            self.ledger.rejected(None, "unknown", written)
+            if relisted:
+                written += await asyncio.to_thread(self._rejects.relist, relisted)
+            self.ledger.rejected(None, kind, written)
         except DiskError as exc:
             self._stop(RunState.DISK_ERROR, str(exc))
-            self._unlisted["unknown"] += sum(1 for r in rejects if not self._rejects.has(r.line))
+            self._unlisted[kind] += sum(1 for r in rejects if not self._rejects.has(r.line))
 
     def _journal_left(self) -> tuple[Counter[str], Counter[str]]:
         """On resume, what earlier sessions left that this one has not dealt with (it stopped
