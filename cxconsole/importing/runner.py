@@ -354,7 +354,7 @@ class ImportRun:
         self._started = time.monotonic()
         self._set_state(RunState.RUNNING)
         try:
-            await self._reopen()
+            await self._open_journal(again=True)
         except DiskError as exc:
             return await self._end_before_start(RunState.DISK_ERROR, str(exc))
         if still:
@@ -493,7 +493,7 @@ class ImportRun:
             if first:
                 await self._open()
             elif self._journal is None:
-                await self._reopen()
+                await self._open_journal(again=True)
         except ImportProblem as exc:
             self.problem = exc
             return await self._end_before_start(RunState.INPUT_ERROR, str(exc))
@@ -672,7 +672,9 @@ class ImportRun:
             f"dir {state_dir()} writable (or XDG_STATE_HOME set to a writable dir)"
         )
 
-    async def _open_journal(self) -> None:
+    async def _open_journal(self, *, again: bool = False) -> None:
+        """A session in the run's journal (the header first, for a new run); ``again``: run()
+        again after the end (retry_failed, fixed rows)."""
         self._journal, self._held_journal = self._held_journal, None
         if self._journal is None:
             journal = Journal(self.run_id)
@@ -681,7 +683,7 @@ class ImportRun:
         # Before the first entry of the session: with no room for its end, it writes nothing.
         await asyncio.to_thread(self._journal.reserve)
         self._journal.start(asyncio.get_running_loop())
-        if not self.resumed:
+        if not again and not self.resumed:
             identity = await asyncio.to_thread(file_identity, self.source.path)
             if self._file_sha256 is not None:
                 # Whole-file hash known before reading: a later run of the same content
@@ -691,24 +693,7 @@ class ImportRun:
         await self._write(
             Session(
                 pid=os.getpid(),
-                resumed=self.resumed,
-                concurrency=self.concurrency,
-                account=self.account.identity,
-            )
-        )
-
-    async def _reopen(self) -> None:
-        """run() again after the end (retry_failed, fixed rows): a new session in the journal."""
-        self._journal, self._held_journal = self._held_journal, None
-        if self._journal is None:
-            self._journal = Journal(self.run_id)
-            await asyncio.to_thread(self._journal.open)
-        await asyncio.to_thread(self._journal.reserve)
-        self._journal.start(asyncio.get_running_loop())
-        await self._write(
-            Session(
-                pid=os.getpid(),
-                resumed=True,
+                resumed=again or self.resumed,
                 concurrency=self.concurrency,
                 account=self.account.identity,
             )
