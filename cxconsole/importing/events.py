@@ -252,13 +252,7 @@ class RunSummary:
     @property
     def rejects_incomplete(self) -> str:
         """What the rejects file lacks, as every face says it; "" when it lists every row."""
-        if not self.rows_unlisted:
-            return ""
-        return (
-            f"INCOMPLETE: {self.rows_unlisted:,} rejected row(s) are missing from it (the disk "
-            "refused them, or the run stopped before it read them; the journal or the file "
-            "holds them, and a resume lists them or, failed, sends them again)"
-        )
+        return f"INCOMPLETE: {missing_said(self.rows_unlisted)}" if self.rows_unlisted else ""
 
     @property
     def resumable(self) -> bool:
@@ -446,6 +440,16 @@ def state_word(
     if dry_run:
         return f"{word} (dry run)"
     return f"{word} · resumable" if resumable else word
+
+
+def missing_said(count: int) -> str:
+    """Rows counted rejected that the rejects file lacks, and where they are, as every face
+    (the command's summary, the run pane, History) says them."""
+    return (
+        f"{count:,} rejected row(s) are missing from it (the disk refused them, or the run "
+        "stopped before it read them; the journal or the file holds them, and a resume lists "
+        "them or, failed, sends them again)"
+    )
 
 
 def batches_said(ok: int, failed: int, partial: int, unknown: int, not_sent: int = 0) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from cxconsole.importing.accounts import identities, owner_label, same, same_account
 from cxconsole.importing.errors import ResumeError
-from cxconsole.importing.events import is_resumable
+from cxconsole.importing.events import is_resumable, missing_said
 from cxconsole.importing.journal import JOURNAL_NAME, Replay, is_running, read_journal
 from cxconsole.paths import runs_dir
 from cxconsole.profiles import Profile
@@ -64,11 +64,7 @@ class RunInfo:
         if self.dry_run:
             return ""
         if self.rejects_missing:
-            return (
-                f"The rejects file is incomplete: {self.rejects_missing:,} rejected row(s) are "
-                "missing from it (the disk refused them, or the run stopped before it read "
-                "them); the journal or the file holds them, and a resume lists them"
-            )
+            return f"The rejects file is incomplete: {missing_said(self.rejects_missing)}"
         if self.rejects_missing is None and self.state == "resumable":
             return (
                 "No end recorded: the rejects file may lack the rows in flight when the run "
